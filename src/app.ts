@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from './context.js';
+import { AppError } from './core/errors.js';
+import { DEFAULT_LOCALE, localeFromAcceptLanguage } from './core/i18n.js';
+import { DEFAULT_WEB_DIR } from './core/paths.js';
+import './http/access.js';
+import { sendError } from './http/errors.js';
+import { ErrorResponse } from './http/schemas.js';
+import { validatorCompiler } from './http/validation.js';
+import { opsRoutes } from './modules/ops/ops.routes.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const BODY_LIMIT = 1024 * 1024;
+
+export interface BuildAppOptions {
+  /** Extra routes for tests (e.g. one that throws). */
+  register?: (app: FastifyInstance) => Promise<void> | void;
+}
+
+/** Builds the HTTP app from the modules. Does not listen and does not start the runner. */
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: true,
+    disableRequestLogging: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.addSchema(ErrorResponse);
+  app.decorateRequest('locale', DEFAULT_LOCALE);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    request.locale = localeFromAcceptLanguage(request.headers['accept-language']);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        // Mantine writes its CSS variables into style tags at run time; QR codes arrive as data: images.
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+        'script-src': ["'self'"],
+        // Demo mode serves plain http on localhost; asking browsers to upgrade would break it.
+        'upgrade-insecure-requests': ctx.config.mode === 'production' ? [] : null,
+      },
+    },
+    hsts: ctx.config.mode === 'production',
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: 1200,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_request, context) => {
+      const error = new AppError(
+        'RATE_LIMITED',
+        { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+        {
+          retryAfter: Math.ceil(context.ttl / 1000),
+        },
+      );
+      return Object.assign(error, { statusCode: 429 });
+    },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: `${ctx.config.brandName} API`,
+        version: '1',
+        description: 'The esimdesk HTTP API: subscribers, staff, mediation and operator systems.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'esimdesk_session' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  await app.register(opsRoutes(ctx));
+  if (options.register) await options.register(app);
+
+  await registerWeb(app, ctx);
+  app.setNotFoundHandler((request, reply) => {
+    if (request.method === 'GET' && wantsPage(request.url, request.headers.accept) && webIndex(ctx)) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return sendError(
+      new AppError('NOT_FOUND', { method: request.method, path: request.url.split('?')[0] }),
+      request,
+      reply,
+    );
+  });
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;
+
+function webDir(ctx: AppContext): string {
+  return ctx.config.webDir ?? DEFAULT_WEB_DIR;
+}
+
+function webIndex(ctx: AppContext): boolean {
+  return fs.existsSync(path.join(webDir(ctx), 'index.html'));
+}
+
+const API_PREFIXES = ['/api/', '/emulator/', '/gsma/', '/healthz', '/readyz', '/metrics'];
+
+function wantsPage(url: string, accept: string | undefined): boolean {
+  return !API_PREFIXES.some((p) => url.startsWith(p)) && (accept ?? '').includes('text/html');
+}
+
+async function registerWeb(app: App, ctx: AppContext): Promise<void> {
+  const root = webDir(ctx);
+  if (!webIndex(ctx)) {
+    ctx.logger.warn({ root }, 'web app not built (run npm run build:web); serving the API only');
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    wildcard: true,
+    index: ['index.html'],
+    // Hashed assets never change; index.html must always be revalidated.
+    setHeaders: (res, file) => {
+      res.setHeader(
+        'Cache-Control',
+        file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
+    },
+  });
+}

@@ -1,0 +1,218 @@
+import path from 'node:path';
+
+/** The only module that reads the environment. Everything else receives a Config. */
+
+export type Mode = 'demo' | 'production';
+export type DemoPart = 'smdp-emulator' | 'test-payments' | 'dev-mailbox';
+export const DEMO_PARTS: readonly DemoPart[] = ['smdp-emulator', 'test-payments', 'dev-mailbox'];
+
+export type DatabaseConfig = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
+
+export interface Config {
+  mode: Mode;
+  host: string;
+  port: number;
+  publicUrl: string;
+  database: DatabaseConfig;
+  brandName: string;
+  operatorCountry: string;
+  operatorTimeZone: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Demo-only parts in use: always all of them in demo mode, only the allowed ones in production. */
+  demoParts: ReadonlySet<DemoPart>;
+  runner: { enabled: boolean; pollIntervalMs: number; concurrency: number; maxAttempts: number };
+  sqlite: { synchronous: 'FULL' | 'NORMAL' };
+  webDir: string | null;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ENV_KEYS = [
+  'PORT',
+  'HOST',
+  'PUBLIC_URL',
+  'DATABASE_URL',
+  'ESIMDESK_MODE',
+  'ESIMDESK_ALLOW_DEMO_PARTS',
+  'BRAND_NAME',
+  'OPERATOR_COUNTRY',
+  'OPERATOR_TIME_ZONE',
+  'LOG_LEVEL',
+  'RUNNER_ENABLED',
+  'RUNNER_POLL_MS',
+  'RUNNER_CONCURRENCY',
+  'RUNNER_MAX_ATTEMPTS',
+  'SQLITE_SYNCHRONOUS',
+  'SMDP_URL',
+  'PAYMENT_PROVIDER',
+  'SMTP_URL',
+  'SMS_GATEWAY_URL',
+  'WEB_DIR',
+] as const;
+
+/** Copies the variables esimdesk knows from the process environment. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const env: Env = {};
+  for (const key of ENV_KEYS) env[key] = source[key];
+  return env;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+export function parseDatabaseUrl(raw: string | undefined): DatabaseConfig {
+  const value = raw === undefined || raw === '' ? './data/esimdesk.db' : raw;
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL');
+    }
+    return { dialect: 'postgres', url: value };
+  }
+  if (value.startsWith('sqlite:')) {
+    const file = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '') throw new ConfigError('DATABASE_URL', 'sqlite: URL names no file');
+    return { dialect: 'sqlite', path: file === ':memory:' ? file : path.resolve(file) };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `unsupported scheme in "${value}" (use a file path, sqlite: or postgres://)`,
+    );
+  }
+  return { dialect: 'sqlite', path: path.resolve(value) };
+}
+
+function countryCode(env: Env): string {
+  const raw = (env.OPERATOR_COUNTRY ?? 'CN').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(raw))
+    throw new ConfigError('OPERATOR_COUNTRY', `must be an ISO 3166 alpha-2 code, got "${raw}"`);
+  return raw;
+}
+
+function timeZone(env: Env, country: string): string {
+  const raw = env.OPERATOR_TIME_ZONE || defaultTimeZone(country);
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw });
+  } catch {
+    throw new ConfigError('OPERATOR_TIME_ZONE', `is not an IANA time zone: "${raw}"`);
+  }
+  return raw;
+}
+
+// A default zone for the operator's country when none is configured; anything not listed is UTC.
+const COUNTRY_ZONES: Record<string, string> = {
+  CN: 'Asia/Shanghai',
+  HK: 'Asia/Hong_Kong',
+  SG: 'Asia/Singapore',
+  JP: 'Asia/Tokyo',
+  GB: 'Europe/London',
+  DE: 'Europe/Berlin',
+  FR: 'Europe/Paris',
+  US: 'America/New_York',
+};
+function defaultTimeZone(country: string): string {
+  return COUNTRY_ZONES[country] ?? 'UTC';
+}
+
+function demoParts(env: Env, mode: Mode): Set<DemoPart> {
+  if (mode === 'demo') return new Set(DEMO_PARTS);
+  const allowed = new Set<DemoPart>();
+  for (const part of (env.ESIMDESK_ALLOW_DEMO_PARTS ?? '').split(',').map((p) => p.trim())) {
+    if (part === '') continue;
+    if (!(DEMO_PARTS as readonly string[]).includes(part)) {
+      throw new ConfigError(
+        'ESIMDESK_ALLOW_DEMO_PARTS',
+        `unknown part "${part}" (known: ${DEMO_PARTS.join(', ')})`,
+      );
+    }
+    allowed.add(part as DemoPart);
+  }
+  // Production refuses a demo-only part unless its real counterpart is configured or it is allowed explicitly.
+  const needs: Array<[DemoPart, string, boolean]> = [
+    ['smdp-emulator', 'SMDP_URL', !env.SMDP_URL],
+    ['test-payments', 'PAYMENT_PROVIDER', !env.PAYMENT_PROVIDER || env.PAYMENT_PROVIDER === 'test'],
+    ['dev-mailbox', 'SMTP_URL', !env.SMTP_URL || !env.SMS_GATEWAY_URL],
+  ];
+  for (const [part, variable, missing] of needs) {
+    if (missing && !allowed.has(part)) {
+      throw new ConfigError(
+        variable,
+        `production mode needs a real ${part === 'dev-mailbox' ? 'SMTP relay and SMS gateway (SMTP_URL, SMS_GATEWAY_URL)' : variable}; set it, or allow the demo part with ESIMDESK_ALLOW_DEMO_PARTS=${part}`,
+      );
+    }
+  }
+  return new Set([...allowed].filter((part) => needs.some(([p, , missing]) => p === part && missing)));
+}
+
+export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
+  const mode = oneOf<Mode>(env, 'ESIMDESK_MODE', ['demo', 'production'], defaults.mode ?? 'demo');
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  const publicUrl = env.PUBLIC_URL || `http://localhost:${port}`;
+  try {
+    const url = new URL(publicUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `must be an http(s) URL, got "${publicUrl}"`);
+  }
+  const operatorCountry = countryCode(env);
+  const brandName = (env.BRAND_NAME ?? 'esimdesk').trim();
+  if (brandName === '' || brandName.length > 60)
+    throw new ConfigError('BRAND_NAME', 'must be 1 to 60 characters');
+  return {
+    mode,
+    host,
+    port,
+    publicUrl: publicUrl.replace(/\/$/, ''),
+    database: parseDatabaseUrl(env.DATABASE_URL),
+    brandName,
+    operatorCountry,
+    operatorTimeZone: timeZone(env, operatorCountry),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    demoParts: demoParts(env, mode),
+    runner: {
+      enabled: bool(env, 'RUNNER_ENABLED', true),
+      pollIntervalMs: integer(env, 'RUNNER_POLL_MS', 250, 10, 60_000),
+      concurrency: integer(env, 'RUNNER_CONCURRENCY', 4, 1, 64),
+      maxAttempts: integer(env, 'RUNNER_MAX_ATTEMPTS', 8, 1, 100),
+    },
+    sqlite: { synchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'], 'FULL') },
+    webDir: env.WEB_DIR || null,
+  };
+}

@@ -1,0 +1,65 @@
+import type { Config } from './config.js';
+import { type Clock, systemClock } from './core/clock.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { createMetrics, type Metrics, scrapedGauge } from './core/metrics.js';
+import { type Database, openDatabase } from './db/database.js';
+import { createJobs, type Jobs } from './runner/jobs.js';
+import { createRunner, type Runner } from './runner/runner.js';
+
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: Database;
+  metrics: Metrics;
+  jobs: Jobs;
+  runner: Runner;
+}
+
+export interface ContextOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  database?: Database;
+}
+
+/** Builds everything the app and the runner need, in one place. Tests pass fakes through `overrides`. */
+export function createAppContext(config: Config, overrides: ContextOverrides = {}): AppContext {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const database =
+    overrides.database ?? openDatabase(config.database, { sqliteSynchronous: config.sqlite.synchronous });
+  const metrics = createMetrics();
+  const jobs = createJobs({ clock, defaultMaxAttempts: config.runner.maxAttempts });
+  const runner = createRunner(
+    { db: database.db, dialect: database.dialect, clock, logger, jobs, metrics },
+    { pollIntervalMs: config.runner.pollIntervalMs, concurrency: config.runner.concurrency },
+  );
+
+  scrapedGauge(
+    metrics,
+    {
+      name: 'runner_queue_depth',
+      help: 'Jobs by status (queued, running, dead)',
+      labelNames: ['status'] as const,
+    },
+    async () => {
+      const rows = await database.db
+        .selectFrom('jobs')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('status', 'in', ['queued', 'running', 'dead'])
+        .groupBy('status')
+        .execute();
+      return ['queued', 'running', 'dead'].map((status) => ({
+        labels: { status },
+        value: Number(rows.find((r) => r.status === status)?.n ?? 0),
+      }));
+    },
+  );
+
+  return { config, logger, clock, database, metrics, jobs, runner };
+}
+
+export async function closeAppContext(ctx: AppContext): Promise<void> {
+  await ctx.runner.stop();
+  await ctx.database.close();
+}

@@ -1,0 +1,15 @@
+import { monotonicFactory } from 'ulid';
+
+/** Prefixes by kind of object, so an id says what it names (acc_01J…, job_01J…). */
+export type IdPrefix = 'acc' | 'job' | 'req' | 'ses' | 'chl' | 'msg' | 'aud';
+
+const next = monotonicFactory();
+
+/** A prefixed, time-sortable, random id. */
+export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  return `${prefix}_${next(now)}`;
+}
+
+export function hasPrefix(id: string, prefix: IdPrefix): boolean {
+  return id.startsWith(`${prefix}_`) && id.length === prefix.length + 27;
+}

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Sqlite from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type Transaction,
+} from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
+import type { DB } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<DB>;
+export type Tx = Transaction<DB>;
+/** Store functions take either, so they work inside or outside a transaction. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  db: Db;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+const PG_TIMESTAMPTZ = 1184;
+const PG_TIMESTAMP = 1114;
+
+function toSafeInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`integer ${text} exceeds the safe range`);
+  return value;
+}
+
+function pgTypes(): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === PG_INT8) return toSafeInteger;
+      if (oid === PG_NUMERIC) return Number;
+      if (oid === PG_TIMESTAMPTZ || oid === PG_TIMESTAMP) {
+        return (text: string) => new Date(oid === PG_TIMESTAMP ? `${text}Z` : text).toISOString();
+      }
+      return pg.types.getTypeParser(oid, format);
+    }) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
+
+/**
+ * SQLite's plain BEGIN takes the write lock only at the first write, which lets two writers
+ * deadlock into SQLITE_BUSY. Every esimdesk transaction may write, so take the lock up front.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver() {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
+export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const raw = new Sqlite(file);
+  raw.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk before it is acknowledged, so an acknowledged write survives power loss.
+  raw.pragma(`synchronous = ${synchronous}`);
+  raw.pragma('busy_timeout = 10000');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+export function openPostgres(url: string, max = 10): Database {
+  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes(), application_name: 'esimdesk' });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+export function openDatabase(
+  config: DatabaseConfig,
+  options: { sqliteSynchronous?: 'FULL' | 'NORMAL' } = {},
+): Database {
+  return config.dialect === 'sqlite'
+    ? openSqlite(config.path, options.sqliteSynchronous)
+    : openPostgres(config.url);
+}
+
+/** The one transaction helper services use: fn runs in a transaction that commits when it resolves. */
+export function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(fn);
+}

@@ -1,0 +1,77 @@
+import { Command } from 'commander';
+import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
+import { closeAppContext, createAppContext } from './context.js';
+import { migrateToLatest, schemaVersion } from './db/migrate.js';
+import { runStandaloneRunner, startServer } from './server.js';
+
+function config(defaults: { mode?: 'demo' | 'production' } = {}): Config {
+  try {
+    return loadConfig(readEnv(), defaults);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`esimdesk: configuration error: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}
+
+function onSignals(stop: () => Promise<unknown>): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+export function cli(): Command {
+  const program = new Command('esimdesk').description(
+    'eSIM operator platform: API, web app, runner and tools',
+  );
+
+  program
+    .command('start')
+    .description('serve the API and web app (and the background runner unless RUNNER_ENABLED=false)')
+    .option('--migrate', 'apply pending migrations first (always done for SQLite)')
+    .option('--no-runner', 'do not run background jobs in this process')
+    .action(async (opts: { migrate?: boolean; runner: boolean }) => {
+      const server = await startServer(config(), { migrate: opts.migrate, runner: opts.runner && undefined });
+      onSignals(server.close);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(async () => {
+      const ctx = createAppContext(config());
+      try {
+        const { applied } = await migrateToLatest(ctx.database.db);
+        const version = await schemaVersion(ctx.database.db);
+        console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply');
+        console.log(`schema at ${version.current}`);
+      } finally {
+        await closeAppContext(ctx);
+      }
+    });
+
+  program
+    .command('runner')
+    .description('run background jobs only (scale out: several may run against one PostgreSQL)')
+    .action(async () => {
+      const ctx = createAppContext(config());
+      const stop = await runStandaloneRunner(ctx);
+      onSignals(stop);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await cli().parseAsync(argv);
+}

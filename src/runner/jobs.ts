@@ -1,0 +1,89 @@
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import type { Executor } from '../db/database.js';
+import type { JobRow } from '../db/schema.js';
+
+export interface JobContext {
+  job: JobRow;
+  /** Aborted when the runner shuts down or the job's lease runs out. */
+  signal: AbortSignal;
+}
+
+/** A kind of background work: its payload schema and handler live in the module that owns it. */
+export interface JobDefinition<S extends TSchema = TSchema> {
+  kind: string;
+  payload: S;
+  maxAttempts?: number;
+  /** Runs outside any transaction. Throwing schedules a retry with backoff; it must be safe to run again. */
+  handle(payload: Static<S>, context: JobContext): Promise<void>;
+}
+
+export function defineJob<S extends TSchema>(definition: JobDefinition<S>): JobDefinition<S> {
+  return definition;
+}
+
+export interface EnqueueOptions {
+  runAt?: Date;
+  /** Jobs with the same key are enqueued once; recurring work uses deterministic keys. */
+  idempotencyKey?: string;
+  maxAttempts?: number;
+}
+
+export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
+  const definitions = new Map<string, JobDefinition>();
+
+  function register(...defs: JobDefinition[]): void {
+    for (const def of defs) {
+      if (definitions.has(def.kind)) throw new Error(`job kind ${def.kind} registered twice`);
+      definitions.set(def.kind, def);
+    }
+  }
+
+  /**
+   * Writes a job into the caller's transaction (the outbox): it runs only if that transaction
+   * commits. Returns the job id, or null when a job with the same idempotency key already exists.
+   */
+  async function enqueue<S extends TSchema>(
+    executor: Executor,
+    definition: JobDefinition<S>,
+    payload: Static<S>,
+    options: EnqueueOptions = {},
+  ): Promise<string | null> {
+    if (!definitions.has(definition.kind)) throw new Error(`job kind ${definition.kind} is not registered`);
+    if (!Value.Check(definition.payload, payload)) {
+      const first = Value.Errors(definition.payload, payload)[0];
+      throw new Error(`invalid payload for job ${definition.kind}: ${first?.instancePath} ${first?.message}`);
+    }
+    const now = deps.clock.now();
+    const id = newId('job', now.getTime());
+    const row = await executor
+      .insertInto('jobs')
+      .values({
+        id,
+        kind: definition.kind,
+        payload: JSON.stringify(payload),
+        status: 'queued',
+        run_at: (options.runAt ?? now).toISOString(),
+        attempts: 0,
+        max_attempts: options.maxAttempts ?? definition.maxAttempts ?? deps.defaultMaxAttempts,
+        idempotency_key: options.idempotencyKey ?? null,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      })
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row?.id ?? null;
+  }
+
+  return {
+    register,
+    enqueue,
+    definition: (kind: string) => definitions.get(kind),
+    kinds: () => [...definitions.keys()],
+  };
+}
+
+export type Jobs = ReturnType<typeof createJobs>;

@@ -1,0 +1,217 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Db, Dialect } from '../db/database.js';
+import type { JobRow } from '../db/schema.js';
+import { backoffMs } from './backoff.js';
+import type { Jobs } from './jobs.js';
+
+export interface RunnerOptions {
+  pollIntervalMs: number;
+  concurrency: number;
+  /** How long a claimed job is ours; past it another runner may take the job over. */
+  leaseMs?: number;
+  backoff?: { baseMs?: number; capMs?: number; random?: () => number };
+  id?: string;
+}
+
+export interface RunnerDeps {
+  db: Db;
+  dialect: Dialect;
+  clock: Clock;
+  logger: Logger;
+  jobs: Jobs;
+  metrics: Metrics;
+}
+
+export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
+  const { db, dialect, clock, jobs, metrics } = deps;
+  const logger = deps.logger.child({ component: 'runner' });
+  const runnerId = options.id ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const leaseMs = options.leaseMs ?? 5 * 60 * 1000;
+  const shutdown = new AbortController();
+  let stopping = false;
+  let loop: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+
+  /** Claims up to `limit` due jobs. PostgreSQL skips rows other runners hold; SQLite has one writer. */
+  async function claim(limit: number): Promise<JobRow[]> {
+    const now = clock.now().toISOString();
+    const until = new Date(clock.now().getTime() + leaseMs).toISOString();
+    return db.transaction().execute(async (tx) => {
+      // A job whose runner died after its last allowed attempt cannot be retried: dead-letter it.
+      await tx
+        .updateTable('jobs')
+        .set({
+          status: 'dead',
+          last_error: 'lease expired on the final attempt',
+          finished_at: now,
+          updated_at: now,
+        })
+        .where('status', '=', 'running')
+        .where('locked_until', '<', now)
+        .whereRef('attempts', '>=', 'max_attempts')
+        .execute();
+      let due = tx
+        .selectFrom('jobs')
+        .select('id')
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', now)]),
+            eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)]),
+          ]),
+        )
+        .orderBy('run_at')
+        .limit(limit);
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const ids = (await due.execute()).map((r) => r.id);
+      if (ids.length === 0) return [];
+      return tx
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'running',
+          attempts: eb('attempts', '+', 1),
+          locked_by: runnerId,
+          locked_until: until,
+          updated_at: now,
+        }))
+        .where('id', 'in', ids)
+        .returningAll()
+        .execute();
+    });
+  }
+
+  async function finish(job: JobRow, error: unknown): Promise<void> {
+    const now = clock.now();
+    const base = db.updateTable('jobs').where('id', '=', job.id).where('locked_by', '=', runnerId);
+    if (error === undefined) {
+      await base
+        .set({
+          status: 'succeeded',
+          locked_by: null,
+          locked_until: null,
+          finished_at: now.toISOString(),
+          updated_at: now.toISOString(),
+        })
+        .execute();
+      metrics.jobsCompleted.inc({ kind: job.kind });
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    metrics.jobsFailed.inc({ kind: job.kind });
+    if (job.attempts >= job.max_attempts) {
+      await base
+        .set({
+          status: 'dead',
+          last_error: message,
+          locked_by: null,
+          locked_until: null,
+          finished_at: now.toISOString(),
+          updated_at: now.toISOString(),
+        })
+        .execute();
+      metrics.jobsDead.inc({ kind: job.kind });
+      logger.error(
+        { jobId: job.id, kind: job.kind, attempts: job.attempts, err: message },
+        'job dead-lettered',
+      );
+      return;
+    }
+    const runAt = new Date(now.getTime() + backoffMs(job.attempts, options.backoff));
+    await base
+      .set({
+        status: 'queued',
+        last_error: message,
+        run_at: runAt.toISOString(),
+        locked_by: null,
+        locked_until: null,
+        updated_at: now.toISOString(),
+      })
+      .execute();
+    logger.warn(
+      { jobId: job.id, kind: job.kind, attempt: job.attempts, retryAt: runAt, err: message },
+      'job failed, will retry',
+    );
+  }
+
+  async function execute(job: JobRow): Promise<void> {
+    const definition = jobs.definition(job.kind);
+    if (!definition) {
+      await finish(job, new Error(`no handler registered for job kind ${job.kind}`));
+      return;
+    }
+    const lease = AbortSignal.timeout(leaseMs);
+    const signal = AbortSignal.any([shutdown.signal, lease]);
+    let failure: unknown;
+    try {
+      await definition.handle(JSON.parse(job.payload), { job, signal });
+    } catch (error) {
+      failure = error ?? new Error('job failed');
+    }
+    await finish(job, failure);
+  }
+
+  /** Claims one batch of due jobs and runs it; returns how many ran. */
+  async function runDue(): Promise<number> {
+    const batch = await claim(options.concurrency);
+    await Promise.all(batch.map(execute));
+    return batch.length;
+  }
+
+  /** Runs batches until nothing is due (tests and the CLI use it). */
+  async function drain(maxBatches = 1000): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const ran = await runDue();
+      if (ran === 0) break;
+      total += ran;
+    }
+    return total;
+  }
+
+  async function run(): Promise<void> {
+    while (!stopping) {
+      let ran = 0;
+      try {
+        ran = await runDue();
+      } catch (error) {
+        logger.error({ err: error }, 'runner could not claim jobs');
+      }
+      if (ran < options.concurrency && !stopping) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.pollIntervalMs);
+          wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeUp = null;
+      }
+    }
+  }
+
+  return {
+    id: runnerId,
+    runDue,
+    drain,
+    start(): void {
+      if (!loop) loop = run();
+    },
+    /** Asks the loop to look for due jobs now instead of at the next poll. */
+    wake(): void {
+      wakeUp?.();
+    },
+    /** Stops claiming and lets running jobs finish; after `graceMs` their signal is aborted. */
+    async stop(graceMs = 10_000): Promise<void> {
+      stopping = true;
+      wakeUp?.();
+      const timer = setTimeout(() => shutdown.abort(), graceMs);
+      await loop;
+      clearTimeout(timer);
+      loop = null;
+    },
+  };
+}
+
+export type Runner = ReturnType<typeof createRunner>;

@@ -1,0 +1,44 @@
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { type AppContext, closeAppContext, createAppContext } from './context.js';
+import { migrateToLatest } from './db/migrate.js';
+
+export interface StartOptions {
+  /** Run pending migrations first. Always on for the embedded SQLite database. */
+  migrate?: boolean;
+  runner?: boolean;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}) {
+  const ctx = createAppContext(config);
+  if (options.migrate || config.database.dialect === 'sqlite') {
+    const { applied } = await migrateToLatest(ctx.database.db);
+    if (applied.length) ctx.logger.info({ applied }, 'database migrated');
+  }
+  const app = await buildApp(ctx);
+  await app.listen({ port: config.port, host: config.host });
+  const runRunner = options.runner ?? config.runner.enabled;
+  if (runRunner) ctx.runner.start();
+  ctx.logger.info(
+    { url: config.publicUrl, mode: config.mode, database: config.database.dialect, runner: runRunner },
+    `${config.brandName} is listening`,
+  );
+  if (config.mode === 'demo')
+    ctx.logger.warn('DEMO MODE: SM-DP+ emulator, test payments and dev mailbox are in use');
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      await app.close();
+      await closeAppContext(ctx);
+    })();
+    return closing;
+  };
+  return { app, ctx, close };
+}
+
+export async function runStandaloneRunner(ctx: AppContext): Promise<() => Promise<void>> {
+  ctx.runner.start();
+  ctx.logger.info({ runner: ctx.runner.id }, 'runner started');
+  return () => closeAppContext(ctx);
+}
