@@ -33,7 +33,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     trustProxy: true,
-    disableRequestLogging: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

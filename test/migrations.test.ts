@@ -1,0 +1,52 @@
+import { Migrator, NO_MIGRATIONS } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Dialect } from '../src/db/database.js';
+import { migrateToLatest, schemaVersion } from '../src/db/migrate.js';
+import { MIGRATIONS } from '../src/db/migrations/index.js';
+import { createTestDatabase, DIALECTS, describeEachDialect, type TestDatabase } from './helpers/db.js';
+
+type Shape = Record<string, string[]>;
+
+async function shapeOf(t: TestDatabase): Promise<Shape> {
+  const tables = await t.database.db.introspection.getTables();
+  return Object.fromEntries(
+    tables
+      .filter((table) => !table.name.startsWith('kysely_'))
+      .map((table) => [table.name, table.columns.map((c) => c.name).sort()])
+      .sort(([a], [b]) => String(a).localeCompare(String(b))),
+  );
+}
+
+const shapes = new Map<Dialect, Shape>();
+const versions = new Map<Dialect, string | null>();
+
+describeEachDialect('migrations', (dialect) => {
+  let t: TestDatabase;
+  afterAll(() => t?.drop());
+
+  it('migrate an empty database to the latest version, up and down and up again', async () => {
+    t = await createTestDatabase(dialect, { migrate: false });
+    expect((await schemaVersion(t.database.db)).current).toBeNull();
+    const { applied } = await migrateToLatest(t.database.db);
+    expect(applied).toEqual(Object.keys(MIGRATIONS));
+    const version = await schemaVersion(t.database.db);
+    expect(version.pending).toEqual([]);
+    expect(version.current).toBe(version.latest);
+
+    const migrator = new Migrator({ db: t.database.db, provider: { getMigrations: async () => MIGRATIONS } });
+    const down = await migrator.migrateTo(NO_MIGRATIONS);
+    expect(down.error).toBeUndefined();
+    expect(await shapeOf(t)).toEqual({});
+    expect((await migrateToLatest(t.database.db)).applied).toEqual(Object.keys(MIGRATIONS));
+    shapes.set(dialect, await shapeOf(t));
+    versions.set(dialect, version.current);
+  });
+});
+
+describe('both dialects', () => {
+  it.runIf(DIALECTS.length > 1)('reach the same schema version with the same tables and columns', () => {
+    if (shapes.size < 2) return expect.fail('both dialect suites must run first in this file');
+    expect(shapes.get('postgres')).toEqual(shapes.get('sqlite'));
+    expect(versions.get('postgres')).toBe(versions.get('sqlite'));
+  });
+});
