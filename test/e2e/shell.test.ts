@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DEFAULT_WEB_DIR } from '../../src/core/paths.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { describeBrowser, launchBrowser, VIEWPORTS } from '../helpers/browser.js';
+
+const SHOTS = process.env.SCREENSHOT_DIR;
+
+describeBrowser('web shell in Chromium', () => {
+  let t: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(DEFAULT_WEB_DIR, 'index.html')))
+      throw new Error('web app not built: npm run build:web');
+    t = await startTestApp('sqlite', { env: { BRAND_NAME: 'Skyline Mobile' } });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('renders the home page in English with the brand and the demo banner, then switches to Chinese', async () => {
+    const context = await browser.newContext({ locale: 'en-US', viewport: VIEWPORTS.desktop });
+    const page = await context.newPage();
+    await page.goto(t.url);
+    await expect.poll(() => page.getByTestId('brand').textContent()).toBe('Skyline Mobile');
+    await expect.poll(() => page.getByTestId('home-title').textContent()).toContain('wherever you travel');
+    expect(await page.getByTestId('demo-banner').textContent()).toContain('Demo mode');
+    expect(await page.title()).toBe('Skyline Mobile');
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'home-en-desktop.png'), fullPage: true });
+
+    await page.getByTestId('language-switch').click();
+    await page.getByRole('option', { name: '简体中文' }).click();
+    await expect.poll(() => page.getByTestId('home-title').textContent()).toContain('走到哪里都能上网');
+    expect(await page.getByTestId('demo-banner').textContent()).toContain('演示模式');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+
+    await page.reload();
+    await expect.poll(() => page.getByTestId('home-title').textContent()).toContain('走到哪里都能上网');
+    await context.close();
+  });
+
+  it('opens in Chinese for a browser that prefers it, on a phone-sized screen', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: VIEWPORTS.phone });
+    const page = await context.newPage();
+    await page.goto(t.url);
+    await expect.poll(() => page.getByTestId('home-title').textContent()).toContain('走到哪里都能上网');
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'home-zh-CN-phone.png'), fullPage: true });
+    await page.goto(`${t.url}/some/deep/link`);
+    await expect.poll(() => page.getByTestId('not-found').textContent()).toBe('页面不存在');
+    await context.close();
+  });
+});

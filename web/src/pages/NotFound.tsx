@@ -1,0 +1,18 @@
+import { Button, Stack, Text, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+
+export function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <Stack align="flex-start" py="xl" gap="md">
+      <Title order={2} data-testid="not-found">
+        {t('notFound.title')}
+      </Title>
+      <Text c="dimmed">{t('notFound.body')}</Text>
+      <Button component={Link} to="/" variant="light">
+        {t('notFound.home')}
+      </Button>
+    </Stack>
+  );
+}
