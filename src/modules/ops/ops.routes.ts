@@ -36,7 +36,7 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           summary: 'The process is up',
           response: { 200: Type.Object({ status: Type.Literal('ok') }) },
         },
-        config: { access: 'public' },
+        config: { access: 'public', rateLimit: false },
       },
       async () => ({ status: 'ok' as const }),
     );
@@ -49,7 +49,7 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           summary: 'The database answers and its schema is current',
           response: { 200: Ready, 503: Ready },
         },
-        config: { access: 'public' },
+        config: { access: 'public', rateLimit: false },
       },
       async (_request, reply) => {
         try {
@@ -79,7 +79,7 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           produces: ['text/plain'],
           hide: false,
         },
-        config: { access: 'public' },
+        config: { access: 'public', rateLimit: false },
       },
       async (_request, reply) => {
         reply.header('content-type', ctx.metrics.registry.contentType);
