@@ -16,7 +16,11 @@ export async function run(): Promise<BenchRow[]> {
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/`;
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esimdesk-bench-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: path.join(dir, 'bench.db'), RUNNER_ENABLED: 'false' });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: path.join(dir, 'bench.db'),
+    RUNNER_ENABLED: 'false',
+  });
   const ctx = createAppContext(config);
   await migrateToLatest(ctx.database.db);
   const app = await buildApp(ctx);
@@ -28,7 +32,8 @@ export async function run(): Promise<BenchRow[]> {
     const baseline = await load(bareUrl);
     await load(appUrl, { seconds: 1 });
     const measured = await load(appUrl);
-    if (measured.non2xx || measured.errors) throw new Error(`healthz answered ${measured.non2xx} non-2xx, ${measured.errors} errors`);
+    if (measured.non2xx || measured.errors)
+      throw new Error(`healthz answered ${measured.non2xx} non-2xx, ${measured.errors} errors`);
     return [
       {
         name: 'GET /healthz req/s (50 connections)',

@@ -11,7 +11,9 @@ const files = fs
   .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
   .sort();
 
-console.log(`esimdesk benchmarks on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}\n`);
+console.log(
+  `esimdesk benchmarks on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}\n`,
+);
 const rows: BenchRow[] = [];
 for (const file of files) {
   process.stdout.write(`running ${file}…\n`);
