@@ -14,9 +14,14 @@ import { AppError } from './core/errors.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage } from './core/i18n.js';
 import { DEFAULT_WEB_DIR } from './core/paths.js';
 import './http/access.js';
+import type { Access } from './http/access.js';
 import { sendError } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { registerGuard } from './modules/identity/identity.guard.js';
+import { Account, identityRoutes } from './modules/identity/identity.routes.js';
+import { devMailboxRoutes } from './modules/notifications/dev-mailbox.routes.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -41,7 +46,19 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  const routeTable: RouteInfo[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access ?? pluginRouteAccess(route.url);
+    if (access === undefined) throw new Error(`route ${route.method} ${route.url} declares no config.access`);
+    route.config = { ...route.config, access };
+    for (const method of [route.method].flat()) {
+      routeTable.push({ method, url: route.url, access, hidden: route.schema?.hide === true });
+    }
+  });
+  // Shared schemas live on the root so no plugin gets its own schema controller (and validator).
   app.addSchema(ErrorResponse);
+  app.addSchema(Account);
   app.decorateRequest('locale', DEFAULT_LOCALE);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -108,7 +125,11 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
+  registerGuard(app, { identity: ctx.identity });
   await app.register(opsRoutes(ctx));
+  await app.register(identityRoutes(ctx));
+  await app.register(auditRoutes(ctx));
+  if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);
 
   await registerWeb(app, ctx);
@@ -127,6 +148,27 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: Access;
+  hidden: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its declared access (the role-matrix test walks it). */
+    routeTable: RouteInfo[];
+  }
+}
+
+/** Routes added by plugins (API reference pages, static web files) are public by nature. */
+function pluginRouteAccess(url: string): Access | undefined {
+  if (url === '/api/docs' || url.startsWith('/api/docs/')) return 'public';
+  if (url === '/*' || url === '/') return 'public';
+  return undefined;
+}
 
 function webDir(ctx: AppContext): string {
   return ctx.config.webDir ?? DEFAULT_WEB_DIR;

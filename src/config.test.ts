@@ -62,11 +62,13 @@ describe('configuration', () => {
     );
     const allowed = loadConfig({
       ESIMDESK_MODE: 'production',
+      ESIMDESK_SECRET: 'x'.repeat(32),
       ESIMDESK_ALLOW_DEMO_PARTS: 'smdp-emulator,test-payments,dev-mailbox',
     });
     expect([...allowed.demoParts].sort()).toEqual(['dev-mailbox', 'smdp-emulator', 'test-payments']);
     const real = loadConfig({
       ESIMDESK_MODE: 'production',
+      ESIMDESK_SECRET: 'x'.repeat(32),
       SMDP_URL: 'https://smdp.example.com',
       PAYMENT_PROVIDER: 'stripe',
       SMTP_URL: 'smtp://relay.example.com:587',

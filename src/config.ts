@@ -23,6 +23,11 @@ export interface Config {
   runner: { enabled: boolean; pollIntervalMs: number; concurrency: number; maxAttempts: number };
   sqlite: { synchronous: 'FULL' | 'NORMAL' };
   webDir: string | null;
+  /** Keys HMACs of one-time codes and CSRF tokens. Required in production. */
+  secret: string;
+  /** Real delivery channels; when unset, messages go to the dev mailbox (demo only). */
+  smtp: { url: string; from: string } | null;
+  sms: { url: string; key: string | null } | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -58,6 +63,9 @@ const ENV_KEYS = [
   'SMTP_URL',
   'SMS_GATEWAY_URL',
   'WEB_DIR',
+  'ESIMDESK_SECRET',
+  'SMTP_FROM',
+  'SMS_GATEWAY_KEY',
 ] as const;
 
 /** Copies the variables esimdesk knows from the process environment. */
@@ -180,6 +188,31 @@ function demoParts(env: Env, mode: Mode): Set<DemoPart> {
   return new Set([...allowed].filter((part) => needs.some(([p, , missing]) => p === part && missing)));
 }
 
+const DEMO_SECRET = 'esimdesk-demo-secret-not-for-production-use';
+
+function secret(env: Env, mode: Mode): string {
+  const raw = env.ESIMDESK_SECRET;
+  if (!raw) {
+    if (mode === 'production')
+      throw new ConfigError('ESIMDESK_SECRET', 'is required in production (32+ random characters)');
+    return DEMO_SECRET;
+  }
+  if (raw.length < 32) throw new ConfigError('ESIMDESK_SECRET', 'must be at least 32 characters');
+  return raw;
+}
+
+function urlSetting(env: Env, name: string, schemes: string[]): string | null {
+  const raw = env[name];
+  if (!raw) return null;
+  try {
+    const url = new URL(raw);
+    if (!schemes.includes(url.protocol.replace(/:$/, ''))) throw new Error('scheme');
+  } catch {
+    throw new ConfigError(name, `must be a ${schemes.join(' or ')} URL`);
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
   const mode = oneOf<Mode>(env, 'ESIMDESK_MODE', ['demo', 'production'], defaults.mode ?? 'demo');
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -214,5 +247,21 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     },
     sqlite: { synchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'], 'FULL') },
     webDir: env.WEB_DIR || null,
+    secret: secret(env, mode),
+    smtp: smtpSetting(env, brandName),
+    sms: smsSetting(env),
   };
+}
+
+function smtpSetting(env: Env, brandName: string): Config['smtp'] {
+  const url = urlSetting(env, 'SMTP_URL', ['smtp', 'smtps']);
+  if (!url) return null;
+  const from = env.SMTP_FROM || `${brandName} <no-reply@${new URL(url).hostname}>`;
+  if (!/@/.test(from)) throw new ConfigError('SMTP_FROM', `must contain an email address, got "${from}"`);
+  return { url, from };
+}
+
+function smsSetting(env: Env): Config['sms'] {
+  const url = urlSetting(env, 'SMS_GATEWAY_URL', ['http', 'https']);
+  return url ? { url, key: env.SMS_GATEWAY_KEY || null } : null;
 }

@@ -3,6 +3,12 @@ import { type Clock, systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createMetrics, type Metrics, scrapedGauge } from './core/metrics.js';
 import { type Database, openDatabase } from './db/database.js';
+import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
+import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
+import {
+  createNotificationService,
+  type NotificationService,
+} from './modules/notifications/notifications.service.js';
 import { createJobs, type Jobs } from './runner/jobs.js';
 import { createRunner, type Runner } from './runner/runner.js';
 
@@ -14,6 +20,9 @@ export interface AppContext {
   metrics: Metrics;
   jobs: Jobs;
   runner: Runner;
+  audit: AuditService;
+  notifications: NotificationService;
+  identity: IdentityService;
 }
 
 export interface ContextOverrides {
@@ -56,10 +65,16 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     },
   );
 
-  return { config, logger, clock, database, metrics, jobs, runner };
+  const db = database.db;
+  const audit = createAuditService({ clock });
+  const notifications = createNotificationService({ db, clock, config, jobs, logger });
+  const identity = createIdentityService({ db, clock, config, audit, notifications });
+
+  return { config, logger, clock, database, metrics, jobs, runner, audit, notifications, identity };
 }
 
 export async function closeAppContext(ctx: AppContext): Promise<void> {
   await ctx.runner.stop();
+  ctx.notifications.close();
   await ctx.database.close();
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { closeAppContext, createAppContext } from './context.js';
+import { AppError } from './core/errors.js';
 import { migrateToLatest, schemaVersion } from './db/migrate.js';
 import { runStandaloneRunner, startServer } from './server.js';
 
@@ -69,7 +70,39 @@ export function cli(): Command {
       onSignals(stop);
     });
 
+  const staff = program.command('staff').description('staff accounts');
+  staff
+    .command('add')
+    .description('create a staff account (or change its role); it signs in with a one-time code')
+    .requiredOption('--email <email>', 'work email address')
+    .requiredOption('--role <role>', 'agent, reviewer or admin')
+    .action(async (opts: { email: string; role: string }) => {
+      if (!['agent', 'reviewer', 'admin'].includes(opts.role)) {
+        process.stderr.write(`esimdesk: --role must be agent, reviewer or admin, got "${opts.role}"\n`);
+        process.exit(64);
+      }
+      const ctx = createAppContext(config());
+      try {
+        await migrateToLatest(ctx.database.db);
+        const result = await ctx.identity.addStaff(
+          { email: opts.email, role: opts.role as 'agent' | 'reviewer' | 'admin' },
+          { type: 'system', id: 'cli' },
+        );
+        console.log(`${result.created ? 'created' : 'updated'} ${opts.role} ${opts.email} (${result.id})`);
+      } catch (error) {
+        process.stderr.write(`esimdesk: ${describeError(error)}\n`);
+        process.exitCode = 1;
+      } finally {
+        await closeAppContext(ctx);
+      }
+    });
+
   return program;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof AppError) return `${error.code} ${JSON.stringify(error.details)}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -150,7 +150,7 @@ describe('security headers', () => {
   it('are set by helmet on every answer', async () => {
     const t = await startTestApp('sqlite');
     try {
-      const res = await fetch(`${t.url}/healthz`);
+      const res = await fetch(`${t.url}/api/v1/meta`);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(res.headers.get('x-ratelimit-limit')).not.toBeNull();

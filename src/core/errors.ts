@@ -16,6 +16,21 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   /** A dependency (database, SM-DP+, …) is not answering; the caller may retry. */
   UNAVAILABLE: 503,
+  INVALID_EMAIL: 400,
+  /** Not a phone number libphonenumber-js can place (E.164 expected, e.g. +8613800138000). */
+  INVALID_PHONE: 400,
+  UNSUPPORTED_LOCALE: 400,
+  /** The one-time code does not match; details.attemptsLeft says how many tries remain. */
+  INVALID_CODE: 401,
+  /** The challenge is past its 10 minutes or its code was already used: ask for a new code. */
+  CODE_EXPIRED: 401,
+  CHALLENGE_NOT_FOUND: 404,
+  /** The challenge took 5 wrong codes and is dead: ask for a new code. */
+  TOO_MANY_ATTEMPTS: 429,
+  /** A cookie-authenticated write without the X-CSRF-Token header matching the esimdesk_csrf cookie. */
+  CSRF_FAILED: 403,
+  /** A staff account an admin has disabled. */
+  ACCOUNT_DISABLED: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

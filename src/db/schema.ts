@@ -24,9 +24,109 @@ export interface JobsTable {
   finished_at: string | null;
 }
 
+export type AccountRole = 'subscriber' | 'agent' | 'reviewer' | 'admin';
+export type AccountStatus = 'active' | 'suspended' | 'cancellation_pending' | 'deregistered';
+
+export interface AccountsTable {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  role: AccountRole;
+  status: AccountStatus;
+  locale: string;
+  disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type Channel = 'email' | 'sms';
+
+export interface OtpChallengesTable {
+  id: string;
+  channel: Channel;
+  target: string;
+  code_hash: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  ip: string;
+  expires_at: string;
+  consumed_at: string | null;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  account_id: string;
+  token_hash: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  user_agent: string | null;
+}
+
+export type MessageStatus = 'queued' | 'sent' | 'failed' | 'dead';
+
+export interface MessagesTable {
+  id: string;
+  account_id: string | null;
+  channel: Channel;
+  to: string;
+  locale: string;
+  template: string;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  /** 1 when the text holds a secret (a sign-in code): it is blanked once delivered. */
+  sensitive: number;
+  status: MessageStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface DevMailboxTable {
+  id: string;
+  message_id: string;
+  channel: Channel;
+  to: string;
+  locale: string;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  created_at: string;
+}
+
+export type ActorType = 'account' | 'staff' | 'system';
+
+export interface AuditLogTable {
+  id: string;
+  actor_type: ActorType;
+  actor_id: string | null;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  /** The account the change concerns, for the customer's trail. */
+  account_id: string | null;
+  before: string | null;
+  after: string | null;
+  request_id: string | null;
+  created_at: string;
+}
+
 export interface DB {
   jobs: JobsTable;
+  accounts: AccountsTable;
+  otp_challenges: OtpChallengesTable;
+  sessions: SessionsTable;
+  messages: MessagesTable;
+  dev_mailbox: DevMailboxTable;
+  audit_log: AuditLogTable;
 }
+
+export type AccountRow = Selectable<AccountsTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type AuditRow = Selectable<AuditLogTable>;
 
 export type JobRow = Selectable<JobsTable>;
 export type NewJob = Insertable<JobsTable>;

@@ -1,7 +1,8 @@
+import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_STATUS, type ErrorCode, isAppError } from '../core/errors.js';
 import { translate } from '../core/i18n.js';
-import { type FieldIssue, isSchemaValidationError } from './validation.js';
+import { type FieldIssue, isSchemaValidationError, issueOf } from './validation.js';
 
 interface ErrorBody {
   code: ErrorCode;
@@ -16,7 +17,9 @@ export function toAppError(error: unknown, request: FastifyRequest): AppError {
   if (fastifyError.validation) {
     const issues: FieldIssue[] = isSchemaValidationError(error)
       ? error.issues
-      : [{ field: '', message: fastifyError.message ?? 'is invalid' }];
+      : Array.isArray(fastifyError.validation)
+        ? (fastifyError.validation as ErrorObject[]).map(issueOf)
+        : [{ field: '', message: fastifyError.message ?? 'is invalid' }];
     const part = fastifyError.validationContext ?? 'body';
     const located = issues.map((i) => ({
       field: i.field === '' ? part : i.field,

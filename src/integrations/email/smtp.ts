@@ -1,0 +1,27 @@
+import nodemailer from 'nodemailer';
+
+export interface OutgoingEmail {
+  messageId: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+}
+
+/** Email over a real SMTP relay (host, port, TLS and auth come from the smtp:// or smtps:// URL). */
+export function createSmtpChannel(options: { url: string; from: string; domain: string }) {
+  const transport = nodemailer.createTransport(options.url, { from: options.from });
+  return {
+    async send(email: OutgoingEmail): Promise<void> {
+      await transport.sendMail({
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html ?? undefined,
+        // The same id on every retry lets the relay and the recipient drop a duplicate.
+        messageId: `<${email.messageId}@${options.domain}>`,
+      });
+    },
+    close: () => transport.close(),
+  };
+}

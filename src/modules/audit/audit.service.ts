@@ -1,0 +1,87 @@
+import type { Clock } from '../../core/clock.js';
+import { newId } from '../../core/ids.js';
+import { decodeCursor, page } from '../../core/pagination.js';
+import type { Executor } from '../../db/database.js';
+import type { ActorType, AuditRow } from '../../db/schema.js';
+
+export interface Actor {
+  type: ActorType;
+  id: string | null;
+}
+
+export const SYSTEM: Actor = { type: 'system', id: null };
+
+export interface AuditEntry {
+  actor: Actor;
+  action: string;
+  subject: { type: string; id: string };
+  /** The account the change concerns (for the customer's trail). */
+  accountId?: string | null;
+  before?: unknown;
+  after?: unknown;
+  requestId?: string | null;
+}
+
+export interface AuditFilter {
+  subject?: string;
+  accountId?: string;
+  action?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export function createAuditService(deps: { clock: Clock }) {
+  /** Appends one row; call it inside the transaction that makes the change. */
+  async function record(executor: Executor, entry: AuditEntry): Promise<void> {
+    const now = deps.clock.now();
+    await executor
+      .insertInto('audit_log')
+      .values({
+        id: newId('aud', now.getTime()),
+        actor_type: entry.actor.type,
+        actor_id: entry.actor.id,
+        action: entry.action,
+        subject_type: entry.subject.type,
+        subject_id: entry.subject.id,
+        account_id: entry.accountId ?? null,
+        before: entry.before === undefined ? null : JSON.stringify(entry.before),
+        after: entry.after === undefined ? null : JSON.stringify(entry.after),
+        request_id: entry.requestId ?? null,
+        created_at: now.toISOString(),
+      })
+      .execute();
+  }
+
+  async function list(executor: Executor, filter: AuditFilter) {
+    let query = executor
+      .selectFrom('audit_log')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(filter.limit + 1);
+    if (filter.subject) query = query.where('subject_id', '=', filter.subject);
+    if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
+    if (filter.action) query = query.where('action', '=', filter.action);
+    const after = decodeCursor(filter.cursor);
+    if (after) query = query.where('id', '<', after);
+    const result = page(await query.execute(), filter.limit);
+    return { items: result.items.map(present), nextCursor: result.nextCursor };
+  }
+
+  return { record, list };
+}
+
+function present(row: AuditRow) {
+  return {
+    id: row.id,
+    actor: { type: row.actor_type, id: row.actor_id },
+    action: row.action,
+    subject: { type: row.subject_type, id: row.subject_id },
+    accountId: row.account_id,
+    before: row.before === null ? null : JSON.parse(row.before),
+    after: row.after === null ? null : JSON.parse(row.after),
+    requestId: row.request_id,
+    createdAt: row.created_at,
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

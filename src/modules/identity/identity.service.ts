@@ -1,0 +1,415 @@
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import type { Locale } from '../../core/i18n.js';
+import { newId } from '../../core/ids.js';
+import type { Db, Executor } from '../../db/database.js';
+import type { AccountRole, AccountRow, Channel } from '../../db/schema.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { NotificationService } from '../notifications/notifications.service.js';
+import { normalizeEmail, normalizeTarget } from './normalize.js';
+
+export const CODE_TTL_MINUTES = 10;
+export const MAX_CODE_ATTEMPTS = 5;
+/** Codes per address and per IP within the window. */
+export const CODE_LIMITS = { windowMinutes: 15, perTarget: 5, perIp: 20 };
+export const SESSION_IDLE_DAYS = 7;
+export const SESSION_MAX_DAYS = 30;
+const RENEW_AFTER_MS = 5 * 60 * 1000;
+const DAY = 24 * 60 * 60 * 1000;
+
+export interface Principal {
+  accountId: string;
+  sessionId: string;
+  role: AccountRole;
+  status: AccountRow['status'];
+  locale: string;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export function presentAccount(row: AccountRow) {
+  return {
+    id: row.id,
+    status: row.status,
+    email: row.email,
+    phone: row.phone,
+    locale: row.locale,
+    role: row.role,
+    createdAt: row.created_at,
+  };
+}
+
+export function createIdentityService(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  audit: AuditService;
+  notifications: NotificationService;
+}) {
+  const { db, clock, config, audit } = deps;
+  const hmac = (text: string) => createHmac('sha256', config.secret).update(text).digest('hex');
+  const codeHash = (challengeId: string, code: string) => hmac(`otp:${challengeId}:${code}`);
+
+  /** The double-submit token a cookie session must echo in X-CSRF-Token for writes. */
+  function csrfToken(sessionId: string): string {
+    return hmac(`csrf:${sessionId}`).slice(0, 43);
+  }
+
+  async function findByTarget(executor: Executor, channel: Channel, target: string) {
+    return executor
+      .selectFrom('accounts')
+      .selectAll()
+      .where(channel === 'email' ? 'email' : 'phone', '=', target)
+      .executeTakeFirst();
+  }
+
+  async function enforceCodeLimits(target: string, ip: string): Promise<void> {
+    const since = new Date(clock.now().getTime() - CODE_LIMITS.windowMinutes * 60_000).toISOString();
+    for (const [column, value, max] of [
+      ['target', target, CODE_LIMITS.perTarget],
+      ['ip', ip, CODE_LIMITS.perIp],
+    ] as const) {
+      const recent = await db
+        .selectFrom('otp_challenges')
+        .select('created_at')
+        .where(column, '=', value)
+        .where('created_at', '>', since)
+        .orderBy('created_at')
+        .execute();
+      if (recent.length >= max) {
+        const oldest = Date.parse(recent[0]!.created_at);
+        const retryAfter = Math.max(
+          1,
+          Math.ceil((oldest + CODE_LIMITS.windowMinutes * 60_000 - clock.now().getTime()) / 1000),
+        );
+        throw new AppError('RATE_LIMITED', { retryAfterSeconds: retryAfter, limit: column }, { retryAfter });
+      }
+    }
+  }
+
+  /**
+   * Sends a 6-digit code to an email address or phone. The answer is the same whether or not an
+   * account exists, so it tells nobody who is registered.
+   */
+  async function requestCode(input: { channel: Channel; to: string; ip: string; locale: Locale }) {
+    const target = normalizeTarget(input.channel, input.to, config.operatorCountry);
+    await enforceCodeLimits(target, input.ip);
+    const now = clock.now();
+    const challengeId = newId('chl', now.getTime());
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const expiresAt = new Date(now.getTime() + CODE_TTL_MINUTES * 60_000).toISOString();
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('otp_challenges')
+        .values({
+          id: challengeId,
+          channel: input.channel,
+          target,
+          code_hash: codeHash(challengeId, code),
+          ip: input.ip,
+          expires_at: expiresAt,
+          created_at: now.toISOString(),
+        })
+        .execute();
+      const account = await findByTarget(tx, input.channel, target);
+      await deps.notifications.send(tx, {
+        accountId: account?.id ?? null,
+        channel: input.channel,
+        to: target,
+        locale: (account?.locale as Locale | undefined) ?? input.locale,
+        template: 'sign_in_code',
+        params: { code, minutes: CODE_TTL_MINUTES },
+      });
+    });
+    return { challengeId, expiresAt };
+  }
+
+  /** Checks a code; on success creates the subscriber on first sign-in and opens a session. */
+  async function signIn(input: {
+    challengeId: string;
+    code: string;
+    locale: Locale;
+    userAgent: string | null;
+    requestId: string;
+  }) {
+    const now = clock.now();
+    return db
+      .transaction()
+      .execute(async (tx) => {
+        const challenge = await tx
+          .selectFrom('otp_challenges')
+          .selectAll()
+          .where('id', '=', input.challengeId)
+          .executeTakeFirst();
+        if (!challenge) throw new AppError('CHALLENGE_NOT_FOUND', { field: 'challengeId' });
+        if (challenge.consumed_at || challenge.expires_at <= now.toISOString())
+          throw new AppError('CODE_EXPIRED');
+        if (challenge.attempts >= MAX_CODE_ATTEMPTS) throw new AppError('TOO_MANY_ATTEMPTS');
+        const expected = Buffer.from(challenge.code_hash, 'hex');
+        const given = Buffer.from(codeHash(challenge.id, input.code), 'hex');
+        if (!timingSafeEqual(expected, given)) {
+          const counted = await tx
+            .updateTable('otp_challenges')
+            .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+            .where('id', '=', challenge.id)
+            .returning('attempts')
+            .executeTakeFirstOrThrow();
+          const attempts = counted.attempts;
+          // The failed attempt must count even though the request fails: commit, then answer.
+          return {
+            failure: new AppError(
+              attempts >= MAX_CODE_ATTEMPTS ? 'TOO_MANY_ATTEMPTS' : 'INVALID_CODE',
+              { attemptsLeft: MAX_CODE_ATTEMPTS - attempts },
+              { attemptsLeft: MAX_CODE_ATTEMPTS - attempts },
+            ),
+          } as const;
+        }
+        const consumed = await tx
+          .updateTable('otp_challenges')
+          .set({ consumed_at: now.toISOString() })
+          .where('id', '=', challenge.id)
+          .where('consumed_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(consumed.numUpdatedRows) !== 1) throw new AppError('CODE_EXPIRED');
+
+        let account = await findByTarget(tx, challenge.channel, challenge.target);
+        if (account?.disabled_at) throw new AppError('ACCOUNT_DISABLED');
+        if (!account) {
+          account = {
+            id: newId('acc', now.getTime()),
+            email: challenge.channel === 'email' ? challenge.target : null,
+            phone: challenge.channel === 'sms' ? challenge.target : null,
+            role: 'subscriber',
+            status: 'active',
+            locale: input.locale,
+            disabled_at: null,
+            created_at: now.toISOString(),
+            updated_at: now.toISOString(),
+          };
+          await tx.insertInto('accounts').values(account).execute();
+          await audit.record(tx, {
+            actor: { type: 'account', id: account.id },
+            action: 'account.created',
+            subject: { type: 'account', id: account.id },
+            accountId: account.id,
+            after: {
+              status: account.status,
+              role: account.role,
+              locale: account.locale,
+              channel: challenge.channel,
+            },
+            requestId: input.requestId,
+          });
+        }
+        const token = randomBytes(32).toString('base64url');
+        const sessionId = newId('ses', now.getTime());
+        await tx
+          .insertInto('sessions')
+          .values({
+            id: sessionId,
+            account_id: account.id,
+            token_hash: sha256(token),
+            created_at: now.toISOString(),
+            last_seen_at: now.toISOString(),
+            expires_at: new Date(now.getTime() + SESSION_IDLE_DAYS * DAY).toISOString(),
+            user_agent: input.userAgent?.slice(0, 300) ?? null,
+          })
+          .execute();
+        await audit.record(tx, {
+          actor: { type: account.role === 'subscriber' ? 'account' : 'staff', id: account.id },
+          action: 'session.created',
+          subject: { type: 'session', id: sessionId },
+          accountId: account.id,
+          requestId: input.requestId,
+        });
+        return { token, sessionId, csrf: csrfToken(sessionId), account: presentAccount(account) } as const;
+      })
+      .then((result) => {
+        if ('failure' in result) throw result.failure;
+        return result;
+      });
+  }
+
+  /** The principal behind a session token, renewing the idle expiry as it is used; null if none. */
+  async function authenticate(token: string): Promise<Principal | null> {
+    if (token.length < 20 || token.length > 100) return null;
+    const now = clock.now();
+    const row = await db
+      .selectFrom('sessions')
+      .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
+      .select([
+        'sessions.id as sessionId',
+        'sessions.created_at as createdAt',
+        'sessions.last_seen_at as lastSeenAt',
+        'sessions.expires_at as expiresAt',
+        'sessions.revoked_at as revokedAt',
+        'accounts.id as accountId',
+        'accounts.role as role',
+        'accounts.status as status',
+        'accounts.locale as locale',
+        'accounts.disabled_at as disabledAt',
+      ])
+      .where('sessions.token_hash', '=', sha256(token))
+      .executeTakeFirst();
+    if (!row || row.revokedAt || row.disabledAt || row.expiresAt <= now.toISOString()) return null;
+    if (now.getTime() - Date.parse(row.lastSeenAt) > RENEW_AFTER_MS) {
+      const hardLimit = Date.parse(row.createdAt) + SESSION_MAX_DAYS * DAY;
+      const expiresAt = new Date(Math.min(hardLimit, now.getTime() + SESSION_IDLE_DAYS * DAY)).toISOString();
+      await db
+        .updateTable('sessions')
+        .set({ last_seen_at: now.toISOString(), expires_at: expiresAt })
+        .where('id', '=', row.sessionId)
+        .execute();
+    }
+    return {
+      accountId: row.accountId,
+      sessionId: row.sessionId,
+      role: row.role,
+      status: row.status,
+      locale: row.locale,
+    };
+  }
+
+  async function signOut(principal: Principal, requestId: string): Promise<void> {
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('sessions')
+        .set({ revoked_at: clock.now().toISOString() })
+        .where('id', '=', principal.sessionId)
+        .where('revoked_at', 'is', null)
+        .execute();
+      await audit.record(tx, {
+        actor: actorOf(principal),
+        action: 'session.revoked',
+        subject: { type: 'session', id: principal.sessionId },
+        accountId: principal.accountId,
+        requestId,
+      });
+    });
+  }
+
+  /** Revokes every session of an account except `keep` (cancellation, suspension, staff disabling). */
+  async function revokeAllSessions(tx: Executor, accountId: string, keep?: string): Promise<number> {
+    let query = tx
+      .updateTable('sessions')
+      .set({ revoked_at: clock.now().toISOString() })
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null);
+    if (keep) query = query.where('id', '!=', keep);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async function getAccount(accountId: string) {
+    const row = await db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+    if (!row) throw new AppError('NOT_FOUND');
+    return row;
+  }
+
+  async function updateLocale(principal: Principal, locale: Locale, requestId: string) {
+    return db.transaction().execute(async (tx) => {
+      const before = await tx
+        .selectFrom('accounts')
+        .select('locale')
+        .where('id', '=', principal.accountId)
+        .executeTakeFirstOrThrow();
+      await tx
+        .updateTable('accounts')
+        .set({ locale, updated_at: clock.now().toISOString() })
+        .where('id', '=', principal.accountId)
+        .execute();
+      if (before.locale !== locale) {
+        await audit.record(tx, {
+          actor: actorOf(principal),
+          action: 'account.locale_changed',
+          subject: { type: 'account', id: principal.accountId },
+          accountId: principal.accountId,
+          before: { locale: before.locale },
+          after: { locale },
+          requestId,
+        });
+      }
+      return presentAccount(
+        await tx
+          .selectFrom('accounts')
+          .selectAll()
+          .where('id', '=', principal.accountId)
+          .executeTakeFirstOrThrow(),
+      );
+    });
+  }
+
+  /** Creates a staff account (or changes an existing staff member's role). Used by the CLI. */
+  async function addStaff(
+    input: { email: string; role: Exclude<AccountRole, 'subscriber'>; locale?: Locale },
+    actor: Actor,
+  ) {
+    const email = normalizeEmail(input.email);
+    const now = clock.now().toISOString();
+    return db.transaction().execute(async (tx) => {
+      const existing = await findByTarget(tx, 'email', email);
+      if (existing?.role === 'subscriber') {
+        throw new AppError('CONFLICT', { field: 'email', reason: 'the address belongs to a subscriber' });
+      }
+      if (existing) {
+        await tx
+          .updateTable('accounts')
+          .set({ role: input.role, disabled_at: null, updated_at: now })
+          .where('id', '=', existing.id)
+          .execute();
+        await audit.record(tx, {
+          actor,
+          action: 'staff.role_changed',
+          subject: { type: 'account', id: existing.id },
+          accountId: existing.id,
+          before: { role: existing.role, disabled: existing.disabled_at !== null },
+          after: { role: input.role, disabled: false },
+        });
+        return { id: existing.id, created: false };
+      }
+      const id = newId('acc');
+      await tx
+        .insertInto('accounts')
+        .values({
+          id,
+          email,
+          phone: null,
+          role: input.role,
+          status: 'active',
+          locale: input.locale ?? 'en',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await audit.record(tx, {
+        actor,
+        action: 'staff.created',
+        subject: { type: 'account', id },
+        accountId: id,
+        after: { role: input.role },
+      });
+      return { id, created: true };
+    });
+  }
+
+  return {
+    requestCode,
+    signIn,
+    authenticate,
+    signOut,
+    revokeAllSessions,
+    getAccount,
+    updateLocale,
+    addStaff,
+    csrfToken,
+  };
+}
+
+export function actorOf(principal: Principal | null): Actor {
+  if (!principal) return { type: 'system', id: null };
+  return { type: principal.role === 'subscriber' ? 'account' : 'staff', id: principal.accountId };
+}
+
+export type IdentityService = ReturnType<typeof createIdentityService>;

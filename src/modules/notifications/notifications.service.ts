@@ -1,0 +1,203 @@
+import { Type } from 'typebox';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../core/clock.js';
+import { isLocale, type Locale } from '../../core/i18n.js';
+import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { Db, Executor } from '../../db/database.js';
+import type { Channel, MessageRow } from '../../db/schema.js';
+import { createSmtpChannel } from '../../integrations/email/smtp.js';
+import { createHttpSmsChannel } from '../../integrations/sms/http-gateway.js';
+import { defineJob, type JobContext, type Jobs } from '../../runner/jobs.js';
+import { render, TEMPLATES, type TemplateName, type TemplateParams } from './templates.js';
+
+export interface Recipient {
+  id: string | null;
+  email: string | null;
+  phone: string | null;
+  locale: string;
+}
+
+const REDACTED = '[removed after delivery]';
+
+export function createNotificationService(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  jobs: Jobs;
+  logger: Logger;
+}) {
+  const { db, clock, config } = deps;
+  const smtp = config.smtp
+    ? createSmtpChannel({ ...config.smtp, domain: new URL(config.publicUrl).hostname })
+    : null;
+  const sms = config.sms ? createHttpSmsChannel(config.sms) : null;
+  const devMailbox = config.demoParts.has('dev-mailbox');
+
+  const deliverJob = defineJob({
+    kind: 'notifications.deliver',
+    payload: Type.Object({ messageId: Type.String() }),
+    maxAttempts: 12,
+    handle: ({ messageId }, context) => deliver(messageId, context),
+  });
+  deps.jobs.register(deliverJob);
+
+  /** Renders a message and puts it in the outbox of the caller's transaction; the runner delivers it. */
+  async function send(
+    tx: Executor,
+    message: {
+      accountId: string | null;
+      channel: Channel;
+      to: string;
+      locale: Locale;
+      template: TemplateName;
+      params?: TemplateParams;
+    },
+  ): Promise<string> {
+    const now = clock.now();
+    const rendered = render(message.template, message.channel, message.locale, {
+      ...message.params,
+      brand: config.brandName,
+    });
+    const id = newId('msg', now.getTime());
+    await tx
+      .insertInto('messages')
+      .values({
+        id,
+        account_id: message.accountId,
+        channel: message.channel,
+        to: message.to,
+        locale: message.locale,
+        template: message.template,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        sensitive: TEMPLATES[message.template].sensitive ? 1 : 0,
+        status: 'queued',
+        created_at: now.toISOString(),
+      })
+      .execute();
+    await deps.jobs.enqueue(tx, deliverJob, { messageId: id }, { idempotencyKey: `deliver:${id}` });
+    return id;
+  }
+
+  /** Tells an account something on every channel it has (email and SMS), in its language. */
+  async function notify(
+    tx: Executor,
+    recipient: Recipient,
+    template: TemplateName,
+    params: TemplateParams = {},
+    channels: Channel[] = ['email', 'sms'],
+  ): Promise<string[]> {
+    const locale = isLocale(recipient.locale) ? recipient.locale : 'en';
+    const ids: string[] = [];
+    for (const channel of channels) {
+      const to = channel === 'email' ? recipient.email : recipient.phone;
+      if (to) ids.push(await send(tx, { accountId: recipient.id, channel, to, locale, template, params }));
+    }
+    return ids;
+  }
+
+  async function deliver(messageId: string, { job }: JobContext): Promise<void> {
+    const message = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', messageId)
+      .executeTakeFirst();
+    if (!message || message.status === 'sent' || message.status === 'dead') return;
+    try {
+      const external = message.channel === 'email' ? smtp : sms;
+      if (external) {
+        await sendExternally(message);
+        await markSent(db, message);
+      } else if (devMailbox) {
+        await db.transaction().execute(async (tx) => {
+          await tx
+            .insertInto('dev_mailbox')
+            .values({
+              id: newId('dmx', clock.now().getTime()),
+              message_id: message.id,
+              channel: message.channel,
+              to: message.to,
+              locale: message.locale,
+              subject: message.subject,
+              text: message.text,
+              html: message.html,
+              created_at: clock.now().toISOString(),
+            })
+            .onConflict((oc) => oc.column('message_id').doNothing())
+            .execute();
+          await markSent(tx, message);
+        });
+      } else {
+        throw new Error(`no ${message.channel} channel is configured`);
+      }
+    } catch (error) {
+      const final = job.attempts >= job.max_attempts;
+      await db
+        .updateTable('messages')
+        .set((eb) => ({
+          status: final ? 'dead' : 'failed',
+          attempts: eb('attempts', '+', 1),
+          last_error: error instanceof Error ? error.message : String(error),
+        }))
+        .where('id', '=', message.id)
+        .execute();
+      throw error;
+    }
+  }
+
+  async function sendExternally(message: MessageRow): Promise<void> {
+    if (message.channel === 'email') {
+      await smtp!.send({
+        messageId: message.id,
+        to: message.to,
+        subject: message.subject ?? '',
+        text: message.text,
+        html: message.html,
+      });
+    } else {
+      await sms!.send({ messageId: message.id, to: message.to, text: message.text });
+    }
+  }
+
+  async function markSent(executor: Executor, message: MessageRow): Promise<void> {
+    await executor
+      .updateTable('messages')
+      .set((eb) => ({
+        status: 'sent',
+        attempts: eb('attempts', '+', 1),
+        sent_at: clock.now().toISOString(),
+        last_error: null,
+        // A sign-in code has no business staying in the database once it is on its way.
+        ...(message.sensitive ? { text: REDACTED, html: null } : {}),
+      }))
+      .where('id', '=', message.id)
+      .execute();
+  }
+
+  /** The dev mailbox (demo mode): what would have been emailed or texted to `to`, newest first. */
+  async function devMessages(to: string, limit = 50) {
+    const rows = await db
+      .selectFrom('dev_mailbox')
+      .selectAll()
+      .where('to', '=', to)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.message_id,
+      channel: r.channel,
+      to: r.to,
+      subject: r.subject,
+      text: r.text,
+      html: r.html,
+      locale: r.locale,
+      createdAt: r.created_at,
+    }));
+  }
+
+  return { send, notify, devMessages, deliverJob, close: () => smtp?.close() };
+}
+
+export type NotificationService = ReturnType<typeof createNotificationService>;

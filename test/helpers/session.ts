@@ -1,0 +1,73 @@
+import type { TestApp } from './app.js';
+
+export interface Session {
+  token: string;
+  account: {
+    id: string;
+    role: string;
+    locale: string;
+    status: string;
+    email: string | null;
+    phone: string | null;
+  };
+  headers: Record<string, string>;
+}
+
+export async function api(
+  t: TestApp,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const res = await fetch(`${t.url}${path}`, {
+    method,
+    headers: {
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    },
+    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+
+/** Reads the newest sign-in code sent to `to` from the dev mailbox (delivering queued messages first). */
+export async function latestCode(t: TestApp, to: string): Promise<string> {
+  await t.ctx.runner.drain();
+  const { body } = await api(t, 'GET', `/api/v1/dev/messages?to=${encodeURIComponent(to)}`);
+  const text: string = body.items[0]?.text ?? '';
+  const code = /\b(\d{6})\b/.exec(text)?.[1];
+  if (!code) throw new Error(`no code in the dev mailbox for ${to}`);
+  return code;
+}
+
+/** Signs in through the real one-time-code flow and returns a bearer session. */
+export async function signIn(
+  t: TestApp,
+  to: string,
+  options: { locale?: string; headers?: Record<string, string> } = {},
+): Promise<Session> {
+  const channel = to.includes('@') ? 'email' : 'sms';
+  const sent = await api(t, 'POST', '/api/v1/auth/codes', {
+    body: { channel, to },
+    headers: options.headers,
+  });
+  if (sent.status !== 202) throw new Error(`code request failed: ${JSON.stringify(sent.body)}`);
+  const code = await latestCode(t, to);
+  const created = await api(t, 'POST', '/api/v1/auth/sessions', {
+    body: { challengeId: sent.body.challengeId, code, ...(options.locale ? { locale: options.locale } : {}) },
+    headers: options.headers,
+  });
+  if (created.status !== 201) throw new Error(`sign-in failed: ${JSON.stringify(created.body)}`);
+  return { ...created.body, headers: { authorization: `Bearer ${created.body.token}` } };
+}
+
+/** A staff member created the way the CLI does, signed in through the code flow. */
+export async function signInStaff(
+  t: TestApp,
+  email: string,
+  role: 'agent' | 'reviewer' | 'admin',
+): Promise<Session> {
+  await t.ctx.identity.addStaff({ email, role }, { type: 'system', id: 'test' });
+  return signIn(t, email);
+}

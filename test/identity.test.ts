@@ -1,0 +1,303 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ManualClock } from '../src/core/clock.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { describeEachDialect } from './helpers/db.js';
+import { api, latestCode, signIn, signInStaff } from './helpers/session.js';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+describeEachDialect('sign-in, sessions and the account', (dialect) => {
+  let t: TestApp;
+  let clock: ManualClock;
+  beforeEach(async () => {
+    clock = new ManualClock('2026-05-04T09:00:00.000Z');
+    t = await startTestApp(dialect, { clock });
+  });
+  afterEach(() => t.close());
+
+  const requestCode = (to: string, headers: Record<string, string> = {}) =>
+    api(t, 'POST', '/api/v1/auth/codes', {
+      body: { channel: to.includes('@') ? 'email' : 'sms', to },
+      headers,
+    });
+
+  it('creates the subscriber on the first email sign-in, in the language of the browser', async () => {
+    const session = await signIn(t, '  Li.Wei@Example.com ', {
+      headers: { 'accept-language': 'zh-CN,zh;q=0.9' },
+    });
+    expect(session.account).toMatchObject({
+      role: 'subscriber',
+      status: 'active',
+      email: 'li.wei@example.com',
+      phone: null,
+      locale: 'zh-CN',
+    });
+    expect(session.account.id).toMatch(/^acc_[0-9A-Z]{26}$/);
+    const me = await api(t, 'GET', '/api/v1/me', { headers: session.headers });
+    expect(me.status).toBe(200);
+    expect(Object.keys(me.body).sort()).toEqual([
+      'createdAt',
+      'email',
+      'id',
+      'locale',
+      'phone',
+      'role',
+      'status',
+    ]);
+    const again = await signIn(t, 'li.wei@example.com');
+    expect(again.account.id).toBe(session.account.id);
+    const mail = await api(t, 'GET', '/api/v1/dev/messages?to=li.wei@example.com');
+    expect(mail.body.items[0]).toMatchObject({ channel: 'email', locale: 'zh-CN' });
+    expect(mail.body.items[0].subject).toContain('登录验证码');
+  });
+
+  it('signs in by SMS with the phone normalised to E.164', async () => {
+    const session = await signIn(t, '138 0013 8000', { locale: 'en' });
+    expect(session.account).toMatchObject({ phone: '+8613800138000', email: null, locale: 'en' });
+    const sms = await api(t, 'GET', '/api/v1/dev/messages?to=%2B8613800138000');
+    expect(sms.body.items[0]).toMatchObject({ channel: 'sms', subject: null });
+  });
+
+  it('answers a code request the same way whether or not the account exists', async () => {
+    await signIn(t, 'known@example.com');
+    const known = await requestCode('known@example.com');
+    const unknown = await requestCode('nobody@example.com');
+    expect(known.status).toBe(202);
+    expect(unknown.status).toBe(202);
+    expect(Object.keys(known.body).sort()).toEqual(Object.keys(unknown.body).sort());
+    expect(Date.parse(known.body.expiresAt) - clock.now().getTime()).toBe(10 * MINUTE);
+  });
+
+  it('stores codes hashed and removes them from the outbox once delivered', async () => {
+    const sent = await requestCode('hash@example.com');
+    const code = await latestCode(t, 'hash@example.com');
+    const row = await t.ctx.database.db
+      .selectFrom('otp_challenges')
+      .selectAll()
+      .where('id', '=', sent.body.challengeId)
+      .executeTakeFirstOrThrow();
+    expect(row.code_hash).not.toContain(code);
+    expect(row.code_hash).toMatch(/^[0-9a-f]{64}$/);
+    const message = await t.ctx.database.db.selectFrom('messages').selectAll().executeTakeFirstOrThrow();
+    expect(message.status).toBe('sent');
+    expect(message.text).not.toContain(code);
+  });
+
+  it('refuses a wrong code, counts attempts and kills the challenge after five', async () => {
+    const sent = await requestCode('guess@example.com');
+    const code = await latestCode(t, 'guess@example.com');
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let left = 4; left >= 1; left--) {
+      const res = await api(t, 'POST', '/api/v1/auth/sessions', {
+        body: { challengeId: sent.body.challengeId, code: wrong },
+      });
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ code: 'INVALID_CODE', details: { attemptsLeft: left } });
+    }
+    const fifth = await api(t, 'POST', '/api/v1/auth/sessions', {
+      body: { challengeId: sent.body.challengeId, code: wrong },
+    });
+    expect(fifth.status).toBe(429);
+    expect(fifth.body.code).toBe('TOO_MANY_ATTEMPTS');
+    const right = await api(t, 'POST', '/api/v1/auth/sessions', {
+      body: { challengeId: sent.body.challengeId, code },
+    });
+    expect(right.body.code).toBe('TOO_MANY_ATTEMPTS');
+  });
+
+  it('refuses expired, reused and unknown challenges', async () => {
+    const sent = await requestCode('late@example.com');
+    const code = await latestCode(t, 'late@example.com');
+    clock.advance(10 * MINUTE);
+    const expired = await api(t, 'POST', '/api/v1/auth/sessions', {
+      body: { challengeId: sent.body.challengeId, code },
+    });
+    expect(expired).toMatchObject({ status: 401, body: { code: 'CODE_EXPIRED' } });
+
+    const fresh = await requestCode('late@example.com');
+    const freshCode = await latestCode(t, 'late@example.com');
+    const ok = await api(t, 'POST', '/api/v1/auth/sessions', {
+      body: { challengeId: fresh.body.challengeId, code: freshCode },
+    });
+    expect(ok.status).toBe(201);
+    const reused = await api(t, 'POST', '/api/v1/auth/sessions', {
+      body: { challengeId: fresh.body.challengeId, code: freshCode },
+    });
+    expect(reused).toMatchObject({ status: 401, body: { code: 'CODE_EXPIRED' } });
+
+    const unknown = await api(t, 'POST', '/api/v1/auth/sessions', {
+      body: { challengeId: 'chl_01JAAAAAAAAAAAAAAAAAAAAAAA', code: '123456' },
+    });
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'CHALLENGE_NOT_FOUND' } });
+    const malformed = await api(t, 'POST', '/api/v1/auth/sessions', {
+      body: { challengeId: fresh.body.challengeId, code: '12ab56' },
+    });
+    expect(malformed).toMatchObject({
+      status: 400,
+      body: { code: 'VALIDATION_FAILED', details: { field: 'code' } },
+    });
+  });
+
+  it('refuses malformed emails and phones and unsupported languages', async () => {
+    expect((await requestCode('not-an-email@')).body).toMatchObject({
+      code: 'INVALID_EMAIL',
+      details: { field: 'to' },
+    });
+    expect((await requestCode('12')).body).toMatchObject({ code: 'INVALID_PHONE', details: { field: 'to' } });
+    const badChannel = await api(t, 'POST', '/api/v1/auth/codes', { body: { channel: 'fax', to: 'x' } });
+    expect(badChannel.body).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'channel' } });
+    const sent = await requestCode('lang@example.com');
+    const code = await latestCode(t, 'lang@example.com');
+    const klingon = await api(t, 'POST', '/api/v1/auth/sessions', {
+      body: { challengeId: sent.body.challengeId, code, locale: 'tlh' },
+    });
+    expect(klingon).toMatchObject({
+      status: 400,
+      body: { code: 'UNSUPPORTED_LOCALE', details: { field: 'locale' } },
+    });
+  });
+
+  it('limits codes per address and per IP with Retry-After', async () => {
+    for (let i = 0; i < 5; i++) expect((await requestCode('busy@example.com')).status).toBe(202);
+    const limited = await requestCode('busy@example.com');
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBe(15 * 60);
+    clock.advance(15 * MINUTE + 1000);
+    expect((await requestCode('busy@example.com')).status).toBe(202);
+
+    for (let i = 0; i < 19; i++) expect((await requestCode(`ip${i}@example.com`)).status).toBe(202);
+    const fromIp = await requestCode('one-more@example.com');
+    expect(fromIp.status).toBe(429);
+    expect(fromIp.body.details.limit).toBe('ip');
+  });
+
+  it('refuses missing, forged and signed-out tokens', async () => {
+    expect((await api(t, 'GET', '/api/v1/me')).body.code).toBe('UNAUTHENTICATED');
+    const forged = await api(t, 'GET', '/api/v1/me', {
+      headers: { authorization: `Bearer ${'A'.repeat(43)}` },
+    });
+    expect(forged).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
+    const session = await signIn(t, 'leaver@example.com');
+    expect((await api(t, 'DELETE', '/api/v1/auth/session', { headers: session.headers })).status).toBe(204);
+    expect((await api(t, 'GET', '/api/v1/me', { headers: session.headers })).status).toBe(401);
+  });
+
+  it('keeps a session alive while used, ends it after a week idle and after 30 days in any case', async () => {
+    const session = await signIn(t, 'slide@example.com');
+    for (let i = 0; i < 4; i++) {
+      clock.advance(6 * DAY);
+      expect((await api(t, 'GET', '/api/v1/me', { headers: session.headers })).status).toBe(200);
+    }
+    clock.advance(6 * DAY + 1);
+    expect((await api(t, 'GET', '/api/v1/me', { headers: session.headers })).status).toBe(401);
+
+    const idle = await signIn(t, 'idle@example.com');
+    clock.advance(7 * DAY + 1);
+    expect((await api(t, 'GET', '/api/v1/me', { headers: idle.headers })).status).toBe(401);
+  });
+
+  it('takes the cookie session and demands the CSRF token for writes made with it', async () => {
+    const sent = await requestCode('cookie@example.com');
+    const code = await latestCode(t, 'cookie@example.com');
+    const res = await fetch(`${t.url}/api/v1/auth/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ challengeId: sent.body.challengeId, code }),
+    });
+    const cookies = res.headers.getSetCookie();
+    const session = cookies.find((c) => c.startsWith('esimdesk_session='))!;
+    const csrf = cookies.find((c) => c.startsWith('esimdesk_csrf='))!;
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Lax/i);
+    expect(session).not.toMatch(/Secure/);
+    expect(csrf).not.toMatch(/HttpOnly/i);
+    const cookieHeader = [session, csrf].map((c) => c.split(';')[0]).join('; ');
+    const csrfValue = csrf.split(';')[0]!.split('=')[1]!;
+
+    expect((await api(t, 'GET', '/api/v1/me', { headers: { cookie: cookieHeader } })).status).toBe(200);
+    const noToken = await api(t, 'PATCH', '/api/v1/me', {
+      body: { locale: 'zh-CN' },
+      headers: { cookie: cookieHeader },
+    });
+    expect(noToken).toMatchObject({ status: 403, body: { code: 'CSRF_FAILED' } });
+    const wrongToken = await api(t, 'PATCH', '/api/v1/me', {
+      body: { locale: 'zh-CN' },
+      headers: { cookie: cookieHeader, 'x-csrf-token': 'x'.repeat(43) },
+    });
+    expect(wrongToken.status).toBe(403);
+    const ok = await api(t, 'PATCH', '/api/v1/me', {
+      body: { locale: 'zh-CN' },
+      headers: { cookie: cookieHeader, 'x-csrf-token': csrfValue },
+    });
+    expect(ok).toMatchObject({ status: 200, body: { locale: 'zh-CN' } });
+  });
+
+  it('changes the language, refuses one it does not have, and speaks it in errors', async () => {
+    const session = await signIn(t, 'polyglot@example.com');
+    const changed = await api(t, 'PATCH', '/api/v1/me', {
+      body: { locale: 'zh-CN' },
+      headers: session.headers,
+    });
+    expect(changed.body.locale).toBe('zh-CN');
+    const bad = await api(t, 'PATCH', '/api/v1/me', { body: { locale: 'xx-YY' }, headers: session.headers });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'UNSUPPORTED_LOCALE', message: '不支持该语言。' });
+  });
+
+  it('revokes every session of an account in one call', async () => {
+    const a = await signIn(t, 'many@example.com');
+    const b = await signIn(t, 'many@example.com');
+    const revoked = await t.ctx.identity.revokeAllSessions(t.ctx.database.db, a.account.id, undefined);
+    expect(revoked).toBe(2);
+    for (const s of [a, b])
+      expect((await api(t, 'GET', '/api/v1/me', { headers: s.headers })).status).toBe(401);
+  });
+
+  it('signs staff in through the same flow and shows admins the audit trail', async () => {
+    const admin = await signInStaff(t, 'Admin@Operator.example.com', 'admin');
+    expect(admin.account).toMatchObject({ role: 'admin', email: 'admin@operator.example.com' });
+    const subscriber = await signIn(t, 'sub@example.com');
+    await api(t, 'PATCH', '/api/v1/me', { body: { locale: 'zh-CN' }, headers: subscriber.headers });
+
+    const trail = await api(t, 'GET', `/api/v1/staff/audit?account=${subscriber.account.id}`, {
+      headers: admin.headers,
+    });
+    expect(trail.status).toBe(200);
+    const actions = trail.body.items.map((i: { action: string }) => i.action);
+    expect(actions).toEqual(['account.locale_changed', 'session.created', 'account.created']);
+    expect(trail.body.items[0]).toMatchObject({
+      before: { locale: 'en' },
+      after: { locale: 'zh-CN' },
+      actor: { type: 'account', id: subscriber.account.id },
+    });
+    expect(trail.body.items[0].requestId).toEqual(expect.any(String));
+
+    const paged = await api(t, 'GET', `/api/v1/staff/audit?account=${subscriber.account.id}&limit=2`, {
+      headers: admin.headers,
+    });
+    expect(paged.body.items).toHaveLength(2);
+    const rest = await api(
+      t,
+      'GET',
+      `/api/v1/staff/audit?account=${subscriber.account.id}&limit=2&cursor=${paged.body.nextCursor}`,
+      { headers: admin.headers },
+    );
+    expect(rest.body.items.map((i: { action: string }) => i.action)).toEqual(['account.created']);
+    expect(rest.body.nextCursor).toBeNull();
+
+    expect((await api(t, 'GET', '/api/v1/staff/audit', { headers: subscriber.headers })).status).toBe(403);
+    await expect(
+      t.ctx.identity.addStaff({ email: 'sub@example.com', role: 'agent' }, { type: 'system', id: 'test' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('keeps the audit trail append-only in the database itself', async () => {
+    await signIn(t, 'audited@example.com');
+    await expect(
+      t.ctx.database.db.updateTable('audit_log').set({ action: 'forged' }).execute(),
+    ).rejects.toThrow(/append-only/);
+    await expect(t.ctx.database.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
+  });
+});
