@@ -28,7 +28,8 @@ export async function api(
     body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  const json = (res.headers.get('content-type') ?? '').includes('application/json');
+  return { status: res.status, headers: res.headers, body: text && json ? JSON.parse(text) : text || null };
 }
 
 /** Reads the newest sign-in code sent to `to` from the dev mailbox (delivering queued messages first). */

@@ -1,0 +1,128 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, expect, it } from 'vitest';
+import { ManualClock } from '../src/core/clock.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { describeEachDialect } from './helpers/db.js';
+import { api } from './helpers/session.js';
+import { freePort, startSmtpPeer } from './helpers/smtp.js';
+
+const HOUR = 60 * 60 * 1000;
+
+describeEachDialect('notifications over real SMTP and an SMS gateway', (dialect) => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    while (cleanup.length) await cleanup.pop()!();
+  });
+
+  async function app(
+    env: Record<string, string>,
+    clock = new ManualClock('2026-05-04T09:00:00.000Z'),
+  ): Promise<TestApp> {
+    const t = await startTestApp(dialect, { env, clock });
+    cleanup.push(() => t.close());
+    return t;
+  }
+
+  it('sends the sign-in code through SMTP, and the code read back from the mail signs in', async () => {
+    const peer = await startSmtpPeer();
+    cleanup.push(() => peer.close());
+    const t = await app({
+      SMTP_URL: `smtp://127.0.0.1:${peer.port}`,
+      SMTP_FROM: 'Skyline <no-reply@skyline.example.com>',
+      BRAND_NAME: 'Skyline',
+    });
+    const sent = await api(t, 'POST', '/api/v1/auth/codes', {
+      body: { channel: 'email', to: 'traveller@example.com' },
+      headers: { 'accept-language': 'zh-CN' },
+    });
+    expect(sent.status).toBe(202);
+    await t.ctx.runner.drain();
+
+    expect(peer.received).toHaveLength(1);
+    const mail = peer.received[0]!;
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : '').toBe('traveller@example.com');
+    expect(mail.from?.text).toContain('no-reply@skyline.example.com');
+    expect(mail.subject).toMatch(/^您的Skyline登录验证码：\d{6}$/);
+    expect(mail.html).toContain('<h2');
+    const code = /(\d{6})/.exec(mail.text ?? '')![1]!;
+    const session = await api(t, 'POST', '/api/v1/auth/sessions', {
+      body: { challengeId: sent.body.challengeId, code },
+      headers: { 'accept-language': 'zh-CN' },
+    });
+    expect(session.status).toBe(201);
+    expect(session.body.account.locale).toBe('zh-CN');
+  });
+
+  it('retries while the SMTP relay is down and delivers exactly once when it is back', async () => {
+    const port = await freePort();
+    const clock = new ManualClock('2026-05-04T09:00:00.000Z');
+    const t = await app({ SMTP_URL: `smtp://127.0.0.1:${port}` }, clock);
+    await api(t, 'POST', '/api/v1/auth/codes', { body: { channel: 'email', to: 'patient@example.com' } });
+
+    for (let i = 0; i < 3; i++) {
+      await t.ctx.runner.drain();
+      clock.advance(HOUR);
+    }
+    const failed = await t.ctx.database.db.selectFrom('messages').selectAll().executeTakeFirstOrThrow();
+    expect(failed).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(failed.last_error).toMatch(/ECONNREFUSED|connect/i);
+
+    const peer = await startSmtpPeer(port);
+    cleanup.push(() => peer.close());
+    clock.advance(HOUR);
+    await t.ctx.runner.drain();
+    clock.advance(HOUR);
+    await t.ctx.runner.drain();
+    expect(peer.received).toHaveLength(1);
+    const sent = await t.ctx.database.db.selectFrom('messages').selectAll().executeTakeFirstOrThrow();
+    expect(sent).toMatchObject({ status: 'sent', attempts: 4, last_error: null });
+  });
+
+  it('posts SMS to the HTTP gateway with its key, retrying a 5xx', async () => {
+    const calls: Array<{
+      auth: string | undefined;
+      key: string | undefined;
+      body: { id: string; to: string; text: string };
+    }> = [];
+    let failNext = 1;
+    const gateway = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => {
+        raw += c;
+      });
+      req.on('end', () => {
+        calls.push({
+          auth: req.headers.authorization,
+          key: req.headers['idempotency-key'] as string,
+          body: JSON.parse(raw),
+        });
+        res.statusCode = failNext-- > 0 ? 503 : 200;
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => gateway.close(resolve)));
+    const clock = new ManualClock('2026-05-04T09:00:00.000Z');
+    const port = (gateway.address() as AddressInfo).port;
+    const t = await app(
+      { SMS_GATEWAY_URL: `http://127.0.0.1:${port}/send`, SMS_GATEWAY_KEY: 'gw-secret' },
+      clock,
+    );
+    expect(
+      (await api(t, 'POST', '/api/v1/auth/codes', { body: { channel: 'sms', to: '+447911123456' } })).status,
+    ).toBe(202);
+    await t.ctx.runner.drain();
+    clock.advance(HOUR);
+    await t.ctx.runner.drain();
+
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.key).toBe(calls[1]!.key);
+    expect(calls[1]).toMatchObject({ auth: 'Bearer gw-secret', body: { to: '+447911123456' } });
+    expect(calls[1]!.body.text).toMatch(/\d{6}/);
+    const message = await t.ctx.database.db.selectFrom('messages').selectAll().executeTakeFirstOrThrow();
+    expect(message.status).toBe('sent');
+    // Real channels configured: nothing lands in the dev mailbox.
+    expect((await api(t, 'GET', '/api/v1/dev/messages?to=%2B447911123456')).body.items).toEqual([]);
+  });
+});
