@@ -6,8 +6,13 @@ import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { Layout } from './components/Layout.js';
 import './i18n.js';
+import { RequireAccount } from './components/RequireAccount.js';
+import { Account } from './pages/Account.js';
+import { DevMailbox } from './pages/DevMailbox.js';
 import { Home } from './pages/Home.js';
 import { NotFound } from './pages/NotFound.js';
+import { SignIn } from './pages/SignIn.js';
+import { Staff } from './pages/Staff.js';
 
 const theme = createTheme({
   primaryColor: 'blue',
@@ -26,6 +31,10 @@ const router = createBrowserRouter([
     element: <Layout />,
     children: [
       { index: true, element: <Home /> },
+      { path: 'sign-in', element: <SignIn /> },
+      { path: 'account', element: <RequireAccount staff={false} render={(me) => <Account me={me} />} /> },
+      { path: 'staff', element: <RequireAccount staff render={(me) => <Staff me={me} />} /> },
+      { path: 'dev/mailbox', element: <DevMailbox /> },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -1,13 +1,16 @@
-import { Alert, Anchor, AppShell, Container, Group, Text, Title } from '@mantine/core';
+import { Alert, Anchor, AppShell, Box, Button, Container, Group, Text, Title } from '@mantine/core';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet } from 'react-router';
 import { useMeta } from '../api/meta.js';
+import { isStaff, useMe } from '../api/session.js';
+import { i18next, LOCALE_CODES, type WebLocale } from '../i18n.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
 
 export function Layout() {
   const { t } = useTranslation();
   const meta = useMeta();
+  const me = useMe();
   const brand = meta.data?.brandName ?? '';
   const demo = meta.data?.mode === 'demo';
 
@@ -15,9 +18,21 @@ export function Layout() {
     if (brand) document.title = brand;
   }, [brand]);
 
+  // The account's language wins once it is known (it may have been chosen on another device).
+  const accountLocale = me.data?.locale;
+  useEffect(() => {
+    if (
+      accountLocale &&
+      LOCALE_CODES.includes(accountLocale as WebLocale) &&
+      accountLocale !== i18next.language
+    ) {
+      void i18next.changeLanguage(accountLocale);
+    }
+  }, [accountLocale]);
+
   return (
-    <AppShell header={{ height: demo ? 96 : 56 }} padding="md">
-      <AppShell.Header>
+    <AppShell header={{ height: 'auto' as unknown as number }} padding="md">
+      <AppShell.Header pos="sticky">
         {demo && (
           <Alert
             variant="filled"
@@ -38,18 +53,43 @@ export function Layout() {
                 {brand}
               </Title>
             </Anchor>
-            <LanguageSwitch />
+            <Group gap="sm" wrap="nowrap">
+              {me.data ? (
+                <Button
+                  component={Link}
+                  to={isStaff(me.data.role) ? '/staff' : '/account'}
+                  variant="subtle"
+                  size="compact-sm"
+                  data-testid="nav-account"
+                >
+                  {isStaff(me.data.role) ? t('nav.staff') : t('nav.account')}
+                </Button>
+              ) : (
+                <Button
+                  component={Link}
+                  to="/sign-in"
+                  variant="light"
+                  size="compact-sm"
+                  data-testid="nav-sign-in"
+                >
+                  {t('nav.signIn')}
+                </Button>
+              )}
+              <LanguageSwitch />
+            </Group>
           </Group>
         </Container>
       </AppShell.Header>
-      <AppShell.Main id="main">
+      <AppShell.Main id="main" pt={0}>
         <Container size="lg">
           {meta.isError ? (
-            <Alert color="red" role="alert">
+            <Alert color="red" role="alert" mt="md">
               {t('app.loadError')}
             </Alert>
           ) : (
-            <Outlet />
+            <Box component="main">
+              <Outlet />
+            </Box>
           )}
           <Text component="footer" size="xs" c="dimmed" ta="center" mt="xl" py="md">
             {t('app.footer', { brand })}

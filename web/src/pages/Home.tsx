@@ -1,5 +1,6 @@
 import { Button, Card, SimpleGrid, Stack, Text, ThemeIcon, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 
 const FEATURES = [
   { key: 'esim', icon: '▣' },
@@ -20,7 +21,7 @@ export function Home() {
           {t('home.lead')}
         </Text>
         <div>
-          <Button size="md" disabled>
+          <Button size="md" component={Link} to="/sign-in" data-testid="home-cta">
             {t('home.cta')}
           </Button>
         </div>

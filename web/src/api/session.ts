@@ -1,0 +1,32 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { api, unwrap } from './client.js';
+
+/** The signed-in account, or null when nobody is signed in. */
+export function useMe() {
+  return useQuery({
+    queryKey: ['me'],
+    retry: false,
+    queryFn: async () => {
+      const { data, response } = await api.GET('/api/v1/me');
+      if (response.status === 401) return null;
+      if (!data) throw new Error('could not load the account');
+      return data;
+    },
+  });
+}
+
+export type Me = NonNullable<ReturnType<typeof useMe>['data']>;
+
+/**
+ * Signs out and reloads the app at the home page: a full reload drops every cached personal detail from
+ * memory and leaves no guarded page to race the navigation.
+ */
+export function useSignOut() {
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE('/api/v1/auth/session')),
+    onSettled: () => window.location.replace('/'),
+  });
+}
+
+export const isStaff = (role: string | undefined) =>
+  role === 'agent' || role === 'reviewer' || role === 'admin';

@@ -1,0 +1,20 @@
+import { Center, Loader } from '@mantine/core';
+import type { ReactElement } from 'react';
+import { Navigate } from 'react-router';
+import { isStaff, type Me, useMe } from '../api/session.js';
+
+/** Renders `render(me)` for a signed-in account of the right kind; otherwise sends the visitor to sign in. */
+export function RequireAccount({ staff, render }: { staff: boolean; render: (me: Me) => ReactElement }) {
+  const me = useMe();
+  if (me.isPending) {
+    return (
+      <Center py="xl">
+        <Loader />
+      </Center>
+    );
+  }
+  if (!me.data) return <Navigate to="/sign-in" replace />;
+  if (staff !== isStaff(me.data.role))
+    return <Navigate to={isStaff(me.data.role) ? '/staff' : '/account'} replace />;
+  return render(me.data);
+}
