@@ -14,6 +14,7 @@ import { AppError } from './core/errors.js';
 import { DEFAULT_LOCALE, localeFromAcceptLanguage } from './core/i18n.js';
 import { DEFAULT_WEB_DIR } from './core/paths.js';
 import './http/access.js';
+import { Money } from './core/money.js';
 import type { Access } from './http/access.js';
 import { sendError } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
@@ -23,6 +24,7 @@ import { registerGuard } from './modules/identity/identity.guard.js';
 import { Account, identityRoutes } from './modules/identity/identity.routes.js';
 import { devMailboxRoutes } from './modules/notifications/dev-mailbox.routes.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
+import { walletRoutes } from './modules/wallet/wallet.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const BODY_LIMIT = 1024 * 1024;
@@ -59,6 +61,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   // Shared schemas live on the root so no plugin gets its own schema controller (and validator).
   app.addSchema(ErrorResponse);
   app.addSchema(Account);
+  app.addSchema(Money);
   app.decorateRequest('locale', DEFAULT_LOCALE);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -129,6 +132,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(opsRoutes(ctx));
   await app.register(identityRoutes(ctx));
   await app.register(auditRoutes(ctx));
+  await app.register(walletRoutes(ctx));
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);
 

@@ -70,11 +70,12 @@ describe('configuration', () => {
       ESIMDESK_MODE: 'production',
       ESIMDESK_SECRET: 'x'.repeat(32),
       SMDP_URL: 'https://smdp.example.com',
-      PAYMENT_PROVIDER: 'stripe',
+      ESIMDESK_ALLOW_DEMO_PARTS: 'test-payments',
       SMTP_URL: 'smtp://relay.example.com:587',
       SMS_GATEWAY_URL: 'https://sms.example.com/send',
     });
-    expect(real.demoParts.size).toBe(0);
+    expect([...real.demoParts]).toEqual(['test-payments']);
+    expect(configError({ PAYMENT_PROVIDER: 'acme-pay' }).variable).toBe('PAYMENT_PROVIDER');
     expect(
       configError({ ESIMDESK_MODE: 'production', ESIMDESK_ALLOW_DEMO_PARTS: 'everything' }).variable,
     ).toBe('ESIMDESK_ALLOW_DEMO_PARTS');

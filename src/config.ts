@@ -28,6 +28,13 @@ export interface Config {
   /** Real delivery channels; when unset, messages go to the dev mailbox (demo only). */
   smtp: { url: string; from: string } | null;
   sms: { url: string; key: string | null } | null;
+  /** The operator's currency (ISO 4217): wallets, prices and top-ups are in it. */
+  currency: string;
+  wallet: { topupMaxMinor: number; topupDailyMaxMinor: number };
+  /** HMAC key of payment webhooks (the provider signs, we verify). */
+  paymentWebhookSecret: string;
+  /** Payment provider adapter; `test` is the built-in test provider (demo). */
+  paymentProvider: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -66,6 +73,10 @@ const ENV_KEYS = [
   'ESIMDESK_SECRET',
   'SMTP_FROM',
   'SMS_GATEWAY_KEY',
+  'CURRENCY',
+  'TOPUP_MAX_MINOR',
+  'TOPUP_DAILY_MAX_MINOR',
+  'PAYMENT_WEBHOOK_SECRET',
 ] as const;
 
 /** Copies the variables esimdesk knows from the process environment. */
@@ -250,7 +261,47 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     secret: secret(env, mode),
     smtp: smtpSetting(env, brandName),
     sms: smsSetting(env),
+    currency: currency(env, operatorCountry),
+    wallet: {
+      topupMaxMinor: integer(env, 'TOPUP_MAX_MINOR', 100_000, 1, 1_000_000_000),
+      topupDailyMaxMinor: integer(env, 'TOPUP_DAILY_MAX_MINOR', 300_000, 1, 10_000_000_000),
+    },
+    paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET || `${secret(env, mode)}:payments`,
+    paymentProvider: paymentProvider(env),
   };
+}
+
+/** Adapters that exist. Only the built-in test provider so far; a real one plugs in behind the same interface. */
+const PAYMENT_ADAPTERS = ['test'];
+
+function paymentProvider(env: Env): string {
+  const raw = env.PAYMENT_PROVIDER || 'test';
+  if (!PAYMENT_ADAPTERS.includes(raw)) {
+    throw new ConfigError(
+      'PAYMENT_PROVIDER',
+      `no adapter named "${raw}" (available: ${PAYMENT_ADAPTERS.join(', ')})`,
+    );
+  }
+  return raw;
+}
+
+const COUNTRY_CURRENCIES: Record<string, string> = {
+  CN: 'CNY',
+  HK: 'HKD',
+  SG: 'SGD',
+  JP: 'JPY',
+  GB: 'GBP',
+  DE: 'EUR',
+  FR: 'EUR',
+  US: 'USD',
+};
+
+function currency(env: Env, country: string): string {
+  const raw = (env.CURRENCY || COUNTRY_CURRENCIES[country] || 'USD').toUpperCase();
+  if (!/^[A-Z]{3}$/.test(raw) || !Intl.supportedValuesOf('currency').includes(raw)) {
+    throw new ConfigError('CURRENCY', `must be an ISO 4217 code, got "${raw}"`);
+  }
+  return raw;
 }
 
 function smtpSetting(env: Env, brandName: string): Config['smtp'] {

@@ -3,12 +3,21 @@ import { type Clock, systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createMetrics, type Metrics, scrapedGauge } from './core/metrics.js';
 import { type Database, openDatabase } from './db/database.js';
+import { createIdempotency, type Idempotency } from './http/idempotency.js';
+import type { PaymentProvider } from './integrations/payments/provider.js';
+import {
+  createTestPaymentProvider,
+  type TestPaymentProvider,
+} from './integrations/payments/test-provider.js';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
 import {
   createNotificationService,
   type NotificationService,
 } from './modules/notifications/notifications.service.js';
+import { createLedger, type Ledger } from './modules/wallet/ledger.js';
+import { createPaymentWebhooks, type PaymentWebhooks } from './modules/wallet/payment-webhooks.js';
+import { createWalletService, type WalletService } from './modules/wallet/wallet.service.js';
 import { createJobs, type Jobs } from './runner/jobs.js';
 import { createRunner, type Runner } from './runner/runner.js';
 
@@ -23,6 +32,12 @@ export interface AppContext {
   audit: AuditService;
   notifications: NotificationService;
   identity: IdentityService;
+  idempotency: Idempotency;
+  ledger: Ledger;
+  wallet: WalletService;
+  paymentWebhooks: PaymentWebhooks;
+  /** The payment provider in use; `test` is set when it is the built-in test provider. */
+  payments: { provider: PaymentProvider; test: TestPaymentProvider | null };
 }
 
 export interface ContextOverrides {
@@ -70,7 +85,57 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const notifications = createNotificationService({ db, clock, config, jobs, logger });
   const identity = createIdentityService({ db, clock, config, audit, notifications });
 
-  return { config, logger, clock, database, metrics, jobs, runner, audit, notifications, identity };
+  const idempotency = createIdempotency({ db, clock });
+  const ledger = createLedger({ clock, dialect: database.dialect });
+  const payments = { provider: null as unknown as PaymentProvider, test: null as TestPaymentProvider | null };
+  const wallet = createWalletService({
+    db,
+    clock,
+    config,
+    ledger,
+    jobs,
+    audit,
+    notifications,
+    payments: () => payments.provider,
+  });
+  const paymentWebhooks = createPaymentWebhooks({
+    db,
+    clock,
+    secret: config.paymentWebhookSecret,
+    ledger,
+    wallet,
+    audit,
+    notifications,
+  });
+  if (!config.demoParts.has('test-payments'))
+    throw new Error(`no payment provider adapter for ${config.paymentProvider}`);
+  payments.test = createTestPaymentProvider({
+    secret: config.paymentWebhookSecret,
+    clock,
+    // The same handler the webhook route calls: signature, replay window and exactly-once included.
+    deliver: async ({ rawBody, signature }) => {
+      await paymentWebhooks.handle('test', rawBody, signature);
+    },
+  });
+  payments.provider = payments.test.provider;
+
+  return {
+    config,
+    logger,
+    clock,
+    database,
+    metrics,
+    jobs,
+    runner,
+    audit,
+    notifications,
+    identity,
+    idempotency,
+    ledger,
+    wallet,
+    paymentWebhooks,
+    payments,
+  };
 }
 
 export async function closeAppContext(ctx: AppContext): Promise<void> {

@@ -70,6 +70,27 @@ export function cli(): Command {
       onSignals(stop);
     });
 
+  program
+    .command('ledger')
+    .description('ledger tools')
+    .command('verify')
+    .description('recompute every balance from the postings and report any difference (exit 1 if any)')
+    .action(async () => {
+      const ctx = createAppContext(config());
+      try {
+        const problems = await ctx.ledger.verify(ctx.database.db);
+        for (const problem of problems) console.log(problem);
+        console.log(
+          problems.length
+            ? `${problems.length} problem(s) found`
+            : 'ledger verified: balances match postings, totals are zero',
+        );
+        process.exitCode = problems.length ? 1 : 0;
+      } finally {
+        await closeAppContext(ctx);
+      }
+    });
+
   const staff = program.command('staff').description('staff accounts');
   staff
     .command('add')

@@ -31,6 +31,29 @@ export const ERROR_STATUS = {
   CSRF_FAILED: 403,
   /** A staff account an admin has disabled. */
   ACCOUNT_DISABLED: 403,
+  /** Money moves need an Idempotency-Key header (any unique string of 8–128 characters). */
+  IDEMPOTENCY_KEY_REQUIRED: 400,
+  /** The key was used before with a different request. */
+  IDEMPOTENCY_KEY_REUSED: 409,
+  /** The first request with this key is still running; retry shortly. */
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  INSUFFICIENT_BALANCE: 409,
+  CURRENCY_MISMATCH: 400,
+  /** details.limit says which: per top-up or per day. */
+  TOPUP_LIMIT_EXCEEDED: 422,
+  RECIPIENT_NOT_FOUND: 404,
+  /** The recipient is suspended, closing or closed. */
+  RECIPIENT_NOT_ACTIVE: 409,
+  SELF_TRANSFER: 400,
+  /** More than was topped up and not yet refunded or spent; details.refundable says how much can be. */
+  REFUND_EXCEEDS_REFUNDABLE: 409,
+  /** The account is suspended, closing or closed, so money cannot move. */
+  ACCOUNT_NOT_ACTIVE: 409,
+  INVALID_SIGNATURE: 401,
+  /** The webhook's timestamp is outside the 5-minute window (a replay, or clocks apart). */
+  WEBHOOK_EXPIRED: 401,
+  PAYMENT_NOT_FOUND: 404,
+  AMOUNT_MISMATCH: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

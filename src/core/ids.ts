@@ -1,7 +1,19 @@
 import { monotonicFactory } from 'ulid';
 
 /** Prefixes by kind of object, so an id says what it names (acc_01J…, job_01J…). */
-export type IdPrefix = 'acc' | 'job' | 'req' | 'ses' | 'chl' | 'msg' | 'aud' | 'dmx';
+export type IdPrefix =
+  | 'acc'
+  | 'job'
+  | 'req'
+  | 'ses'
+  | 'chl'
+  | 'msg'
+  | 'aud'
+  | 'dmx'
+  | 'lac'
+  | 'pst'
+  | 'pay'
+  | 'rfd';
 
 const next = monotonicFactory();
 

@@ -114,7 +114,103 @@ export interface AuditLogTable {
   created_at: string;
 }
 
+export type LedgerAccountKind =
+  | 'wallet'
+  | 'arrears'
+  | 'clearing'
+  | 'revenue'
+  | 'refunds_payable'
+  | 'adjustments';
+
+export interface LedgerAccountsTable {
+  id: string;
+  kind: LedgerAccountKind;
+  owner_id: string | null;
+  currency: string;
+  /** Credits minus debits; kept in the same transaction as every posting. */
+  balance: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LedgerPostingsTable {
+  id: string;
+  debit_id: string;
+  credit_id: string;
+  amount: number;
+  currency: string;
+  kind: string;
+  reference_type: string | null;
+  reference_id: string | null;
+  debit_balance_after: number;
+  credit_balance_after: number;
+  memo: string | null;
+  created_at: string;
+}
+
+export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface PaymentsTable {
+  id: string;
+  account_id: string;
+  provider: string;
+  provider_ref: string | null;
+  amount: number;
+  currency: string;
+  refunded: ColumnType<number, number | undefined, number>;
+  status: PaymentStatus;
+  request_key: string | null;
+  failure: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RefundsTable {
+  id: string;
+  account_id: string;
+  amount: number;
+  currency: string;
+  status: PaymentStatus;
+  provider_ref: string | null;
+  failure: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RefundAllocationsTable {
+  refund_id: string;
+  payment_id: string;
+  amount: number;
+}
+
+export interface PaymentEventsTable {
+  provider: string;
+  event_id: string;
+  type: string;
+  object_id: string;
+  outcome: string;
+  received_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  status: 'in_progress' | 'done';
+  response_status: number | null;
+  response_body: string | null;
+  locked_until: string;
+  created_at: string;
+}
+
 export interface DB {
+  ledger_accounts: LedgerAccountsTable;
+  ledger_postings: LedgerPostingsTable;
+  payments: PaymentsTable;
+  refunds: RefundsTable;
+  refund_allocations: RefundAllocationsTable;
+  payment_events: PaymentEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
   jobs: JobsTable;
   accounts: AccountsTable;
   otp_challenges: OtpChallengesTable;

@@ -21,9 +21,51 @@ export const en = {
     TOO_MANY_ATTEMPTS: 'Too many wrong codes. Ask for a new one.',
     CSRF_FAILED: 'The request could not be verified. Reload the page and try again.',
     ACCOUNT_DISABLED: 'This account has been disabled.',
+    IDEMPOTENCY_KEY_REQUIRED: 'This request needs an Idempotency-Key header.',
+    IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was already used for a different request.',
+    IDEMPOTENCY_IN_PROGRESS:
+      'A request with this Idempotency-Key is still being processed; try again shortly.',
+    INSUFFICIENT_BALANCE: 'Your balance is not enough for this.',
+    CURRENCY_MISMATCH: 'Amounts must be in {{currency}}.',
+    TOPUP_LIMIT_EXCEEDED: 'This top-up is over the limit.',
+    RECIPIENT_NOT_FOUND: 'No subscriber has this email address or phone number.',
+    RECIPIENT_NOT_ACTIVE: 'This subscriber cannot receive transfers right now.',
+    SELF_TRANSFER: 'You cannot transfer to yourself.',
+    REFUND_EXCEEDS_REFUNDABLE:
+      'You can get back at most what you topped up and have not spent or had refunded.',
+    ACCOUNT_NOT_ACTIVE: 'Your account is not active, so money cannot move.',
+    INVALID_SIGNATURE: 'The signature is not valid.',
+    WEBHOOK_EXPIRED: 'The message is too old or from the future.',
+    PAYMENT_NOT_FOUND: 'No such payment.',
+    AMOUNT_MISMATCH: 'The amount does not match.',
   },
   notifications: {
     footer: '{{brand}} · This message was sent automatically; replies are not read.',
+    topup_succeeded: {
+      subject: 'Top-up received: {{amount}}',
+      text: 'Your top-up of {{amount}} has arrived. Your balance is now {{balance}}.',
+      sms: '{{brand}}: top-up of {{amount}} received. Balance {{balance}}.',
+    },
+    transfer_sent: {
+      subject: 'You sent {{amount}} to {{counterpart}}',
+      text: 'You transferred {{amount}} to {{counterpart}}. Your balance is now {{balance}}.',
+      sms: '{{brand}}: you sent {{amount}} to {{counterpart}}. Balance {{balance}}.',
+    },
+    transfer_received: {
+      subject: 'You received {{amount}} from {{counterpart}}',
+      text: '{{counterpart}} transferred {{amount}} to you. Your balance is now {{balance}}.',
+      sms: '{{brand}}: you received {{amount}} from {{counterpart}}. Balance {{balance}}.',
+    },
+    refund_succeeded: {
+      subject: 'Refund of {{amount}} completed',
+      text: 'We refunded {{amount}} to your original payment method. It may take a few days to appear on your statement.',
+      sms: '{{brand}}: refund of {{amount}} completed to your original payment method.',
+    },
+    refund_failed: {
+      subject: 'Refund of {{amount}} could not be completed',
+      text: 'The payment provider could not refund {{amount}}. The money is back in your balance ({{balance}}). Please try again or contact support.',
+      sms: '{{brand}}: refund of {{amount}} failed; the money is back in your balance.',
+    },
     sign_in_code: {
       subject: 'Your {{brand}} sign-in code: {{code}}',
       text: 'Your sign-in code is {{code}}. It is valid for {{minutes}} minutes. If you did not ask for it, ignore this message: nobody can sign in without the code.',

@@ -72,3 +72,19 @@ export async function signInStaff(
   await t.ctx.identity.addStaff({ email, role }, { type: 'system', id: 'test' });
   return signIn(t, email);
 }
+
+let keySeq = 0;
+/** A fresh Idempotency-Key. */
+export const newKey = () => `test-key-${process.pid}-${Date.now()}-${++keySeq}`;
+
+/** Tops up through the API (test provider settles at once) and returns the answer. */
+export async function topUp(t: TestApp, session: Session, amount: number, key = newKey()) {
+  return api(t, 'POST', '/api/v1/me/topups', {
+    body: { amount: { amount, currency: t.ctx.config.currency } },
+    headers: { ...session.headers, 'idempotency-key': key },
+  });
+}
+
+export async function balanceOf(t: TestApp, session: Session): Promise<number> {
+  return (await api(t, 'GET', '/api/v1/me/balance', { headers: session.headers })).body.amount;
+}

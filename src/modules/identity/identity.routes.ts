@@ -18,7 +18,7 @@ export const Account = Type.Object(
     email: Type.Union([Type.String(), Type.Null()]),
     phone: Type.Union([Type.String(), Type.Null()]),
     locale: Type.String(),
-    role: Type.Union(['subscriber', 'agent', 'reviewer', 'admin'].map((r) => Type.Literal(r))),
+    role: Type.Enum(['subscriber', 'agent', 'reviewer', 'admin']),
     createdAt: Type.String({ format: 'date-time' }),
   },
   { $id: 'Account', title: 'Account' },

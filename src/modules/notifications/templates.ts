@@ -4,6 +4,11 @@ import type { Channel } from '../../db/schema.js';
 /** Everything the product tells people, by name; texts live in src/locales under notifications.<name>. */
 export const TEMPLATES = {
   sign_in_code: { sensitive: true },
+  topup_succeeded: { sensitive: false },
+  transfer_sent: { sensitive: false },
+  transfer_received: { sensitive: false },
+  refund_succeeded: { sensitive: false },
+  refund_failed: { sensitive: false },
 } as const satisfies Record<string, { sensitive: boolean }>;
 
 export type TemplateName = keyof typeof TEMPLATES;

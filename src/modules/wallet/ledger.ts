@@ -1,0 +1,170 @@
+import { sql } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Db, Dialect, Executor } from '../../db/database.js';
+import type { LedgerAccountKind } from '../../db/schema.js';
+
+/** Posting kinds. Wallet statements show transfer as transfer_in / transfer_out by side. */
+export type PostingKind =
+  | 'topup'
+  | 'purchase'
+  | 'usage'
+  | 'transfer'
+  | 'refund'
+  | 'refund_reversal'
+  | 'refund_settled'
+  | 'adjustment'
+  | 'arrears';
+
+export interface PostingInput {
+  debit: string;
+  credit: string;
+  amount: number;
+  currency: string;
+  kind: PostingKind;
+  reference?: { type: string; id: string };
+  memo?: string;
+}
+
+/** Ledger accounts have deterministic ids, so creating one twice (even concurrently) is harmless. */
+export function ledgerAccountId(
+  kind: LedgerAccountKind,
+  currency: string,
+  ownerId: string | null = null,
+): string {
+  return `lac_${kind}_${currency}${ownerId ? `_${ownerId}` : ''}`;
+}
+
+/**
+ * Double-entry ledger: every posting moves a positive amount from a debit account to a credit account
+ * and updates both maintained balances in the caller's transaction. Balances are credits minus
+ * debits, so all accounts together always sum to zero; wallets may never go below zero.
+ */
+export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
+  const { clock, dialect } = deps;
+
+  async function ensureAccount(
+    tx: Executor,
+    kind: LedgerAccountKind,
+    currency: string,
+    ownerId: string | null = null,
+  ): Promise<string> {
+    const id = ledgerAccountId(kind, currency, ownerId);
+    const now = clock.now().toISOString();
+    await tx
+      .insertInto('ledger_accounts')
+      .values({ id, kind, owner_id: ownerId, currency, balance: 0, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    return id;
+  }
+
+  async function post(tx: Executor, input: PostingInput) {
+    if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
+      throw new Error(`posting amount ${input.amount} is not a positive integer`);
+    const now = clock.now().toISOString();
+    // Lock both balance rows in id order so two opposite transfers cannot deadlock (PostgreSQL);
+    // SQLite transactions already hold the single write lock.
+    if (dialect === 'postgres') {
+      await tx
+        .selectFrom('ledger_accounts')
+        .select('id')
+        .where('id', 'in', [input.debit, input.credit])
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+    }
+    const debited = await tx
+      .updateTable('ledger_accounts')
+      .set((eb) => ({ balance: eb('balance', '-', input.amount), updated_at: now }))
+      .where('id', '=', input.debit)
+      .where('currency', '=', input.currency)
+      .where((eb) => eb.or([eb('kind', '!=', 'wallet'), eb('balance', '>=', input.amount)]))
+      .returning(['balance'])
+      .executeTakeFirst();
+    if (!debited) {
+      const exists = await tx
+        .selectFrom('ledger_accounts')
+        .select(['kind', 'currency'])
+        .where('id', '=', input.debit)
+        .executeTakeFirst();
+      if (!exists) throw new Error(`ledger account ${input.debit} does not exist`);
+      if (exists.currency !== input.currency)
+        throw new AppError('CURRENCY_MISMATCH', {}, { currency: exists.currency });
+      throw new AppError('INSUFFICIENT_BALANCE');
+    }
+    const credited = await tx
+      .updateTable('ledger_accounts')
+      .set((eb) => ({ balance: eb('balance', '+', input.amount), updated_at: now }))
+      .where('id', '=', input.credit)
+      .where('currency', '=', input.currency)
+      .returning(['balance'])
+      .executeTakeFirst();
+    if (!credited) throw new Error(`ledger account ${input.credit} does not exist in ${input.currency}`);
+    const posting = {
+      id: newId('pst', clock.now().getTime()),
+      debit_id: input.debit,
+      credit_id: input.credit,
+      amount: input.amount,
+      currency: input.currency,
+      kind: input.kind,
+      reference_type: input.reference?.type ?? null,
+      reference_id: input.reference?.id ?? null,
+      debit_balance_after: Number(debited.balance),
+      credit_balance_after: Number(credited.balance),
+      memo: input.memo ?? null,
+      created_at: now,
+    };
+    await tx.insertInto('ledger_postings').values(posting).execute();
+    return posting;
+  }
+
+  async function balance(executor: Executor, accountId: string): Promise<number> {
+    const row = await executor
+      .selectFrom('ledger_accounts')
+      .select('balance')
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    return Number(row?.balance ?? 0);
+  }
+
+  /**
+   * Recomputes every balance from the postings and compares it with the maintained one; also checks
+   * that everything sums to zero per currency and that no wallet is negative. Empty means consistent.
+   */
+  async function verify(db: Db): Promise<string[]> {
+    const problems: string[] = [];
+    const sums = await db
+      .selectFrom('ledger_accounts as a')
+      .select([
+        'a.id',
+        'a.kind',
+        'a.currency',
+        'a.balance',
+        sql<number>`coalesce((select sum(p.amount) from ledger_postings p where p.credit_id = a.id), 0)`.as(
+          'credits',
+        ),
+        sql<number>`coalesce((select sum(p.amount) from ledger_postings p where p.debit_id = a.id), 0)`.as(
+          'debits',
+        ),
+      ])
+      .execute();
+    const totals = new Map<string, number>();
+    for (const row of sums) {
+      const computed = Number(row.credits) - Number(row.debits);
+      if (computed !== Number(row.balance))
+        problems.push(`${row.id}: balance ${row.balance} but postings say ${computed}`);
+      if (row.kind === 'wallet' && Number(row.balance) < 0)
+        problems.push(`${row.id}: wallet is negative (${row.balance})`);
+      totals.set(row.currency, (totals.get(row.currency) ?? 0) + Number(row.balance));
+    }
+    for (const [currency, total] of totals)
+      if (total !== 0) problems.push(`${currency}: accounts sum to ${total}, not 0`);
+    return problems;
+  }
+
+  return { ensureAccount, post, balance, verify };
+}
+
+export type Ledger = ReturnType<typeof createLedger>;

@@ -1,0 +1,260 @@
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.js';
+import { AppError } from '../../core/errors.js';
+import { type MoneyValue, PositiveMoney } from '../../core/money.js';
+import { ListOf, PageQuery } from '../../core/pagination.js';
+import { SUBSCRIBER } from '../../http/roles.js';
+import { errorResponses } from '../../http/schemas.js';
+import { SIGNATURE_HEADER } from '../../integrations/payments/signature.js';
+import { principalOf } from '../identity/identity.guard.js';
+import { actorOf } from '../identity/identity.service.js';
+import { STATEMENT_KINDS } from './wallet.service.js';
+
+const MoneyRef = Type.Ref('Money');
+/** An amount to move: a money object, or a bare integer of minor units in the operator's currency. */
+const AmountInput = Type.Union([PositiveMoney, Type.Integer({ minimum: 1, maximum: 1_000_000_000_000 })], {
+  description: '{ amount, currency } in minor units (a bare integer means the operator currency)',
+});
+const IdempotencyHeader = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ description: 'Required: a unique key per intended write (8–128 chars)' }),
+  ),
+});
+
+const Payment = Type.Object({
+  id: Type.String(),
+  status: Type.Enum(['pending', 'succeeded', 'failed']),
+  amount: MoneyRef,
+  testMode: Type.Boolean({ description: 'True when the built-in test payment provider handled it' }),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+const Transfer = Type.Object({
+  id: Type.String(),
+  status: Type.Literal('succeeded'),
+  amount: MoneyRef,
+  to: Type.Object({ id: Type.String(), display: Type.String() }),
+  balanceAfter: MoneyRef,
+  createdAt: Type.String({ format: 'date-time' }),
+});
+const Refund = Type.Object({
+  id: Type.String(),
+  status: Type.Enum(['pending', 'succeeded', 'failed']),
+  amount: MoneyRef,
+  createdAt: Type.String({ format: 'date-time' }),
+});
+const StatementLine = Type.Object({
+  id: Type.String(),
+  kind: Type.Enum(STATEMENT_KINDS),
+  amount: MoneyRef,
+  balanceAfter: MoneyRef,
+  reference: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  const { wallet, idempotency, config } = ctx;
+  const toMoney = (input: MoneyValue | number): MoneyValue =>
+    typeof input === 'number' ? { amount: input, currency: config.currency } : input;
+
+  return async (app) => {
+    app.get(
+      '/api/v1/me/balance',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['balance'],
+          summary: 'Wallet balance',
+          response: { 200: MoneyRef, ...errorResponses(401, 403) },
+        },
+      },
+      async (request) => wallet.balance(principalOf(request).accountId),
+    );
+
+    app.get(
+      '/api/v1/me/ledger',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['balance'],
+          summary: 'Statement: every change to the balance, newest first, with the balance after it',
+          querystring: Type.Object({
+            kind: Type.Optional(Type.Enum(STATEMENT_KINDS)),
+            from: Type.Optional(Type.String({ format: 'date-time' })),
+            to: Type.Optional(Type.String({ format: 'date-time' })),
+            ...PageQuery,
+          }),
+          response: { 200: ListOf(StatementLine), ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => {
+        const { kind, from, to, cursor, limit } = request.query;
+        return wallet.statement(principalOf(request).accountId, {
+          kind,
+          from: from && new Date(from).toISOString(),
+          to: to && new Date(to).toISOString(),
+          cursor,
+          limit: limit ?? 50,
+        });
+      },
+    );
+
+    app.post(
+      '/api/v1/me/topups',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['balance'],
+          summary: 'Top up the balance through the payment provider (idempotent)',
+          headers: IdempotencyHeader,
+          body: Type.Object({ amount: AmountInput }),
+          response: { 201: Payment, ...errorResponses(400, 401, 403, 409, 422) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const key = `${principal.accountId}:${String(request.headers['idempotency-key'])}`;
+        return idempotency.respond(request, reply, 201, (complete) =>
+          wallet.topup(
+            principal.accountId,
+            toMoney(request.body.amount),
+            key,
+            complete,
+            actorOf(principal),
+            request.id,
+          ),
+        );
+      },
+    );
+
+    app.get(
+      '/api/v1/me/topups/:id',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['balance'],
+          summary: 'One top-up and its status',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          response: { 200: Payment, ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const payment = await wallet.payment(principalOf(request).accountId, request.params.id);
+        if (!payment) throw new AppError('NOT_FOUND');
+        return payment;
+      },
+    );
+
+    app.post(
+      '/api/v1/me/transfers',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['balance'],
+          summary: 'Transfer balance to another active subscriber by email or E.164 phone (idempotent)',
+          headers: IdempotencyHeader,
+          body: Type.Object({ to: Type.String({ minLength: 1, maxLength: 320 }), amount: AmountInput }),
+          response: { 201: Transfer, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        return idempotency.respond(request, reply, 201, (complete) =>
+          wallet.transfer(
+            principal.accountId,
+            { to: request.body.to, amount: toMoney(request.body.amount) },
+            complete,
+            actorOf(principal),
+            request.id,
+          ),
+        );
+      },
+    );
+
+    app.get(
+      '/api/v1/me/refunds/refundable',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['balance'],
+          summary: 'How much can be refunded to the original payment method, and why',
+          response: {
+            200: Type.Object({ refundable: MoneyRef, balance: MoneyRef, toppedUpNotRefunded: MoneyRef }),
+            ...errorResponses(401, 403),
+          },
+        },
+      },
+      async (request) => {
+        const r = await wallet.refundable(ctx.database.db, principalOf(request).accountId);
+        return {
+          refundable: wallet.money(r.amount),
+          balance: wallet.money(r.wallet),
+          toppedUpNotRefunded: wallet.money(r.unrefunded),
+        };
+      },
+    );
+
+    app.post(
+      '/api/v1/me/refunds',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['balance'],
+          summary:
+            'Refund balance to the original payment method (idempotent); pending until the provider confirms',
+          headers: IdempotencyHeader,
+          body: Type.Object({ amount: AmountInput }),
+          response: { 201: Refund, ...errorResponses(400, 401, 403, 409) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        return idempotency.respond(request, reply, 201, (complete) =>
+          wallet.requestRefund(
+            principal.accountId,
+            toMoney(request.body.amount),
+            complete,
+            actorOf(principal),
+            request.id,
+          ),
+        );
+      },
+    );
+
+    // Payment provider webhooks: the raw body is needed to check the HMAC, so this scope keeps it as text.
+    await app.register(async (plain) => {
+      const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
+      scope.removeContentTypeParser('application/json');
+      scope.addContentTypeParser(
+        'application/json',
+        { parseAs: 'string', bodyLimit: 64 * 1024 },
+        (_req, body, done) => done(null, body),
+      );
+      scope.post(
+        '/api/v1/payments/webhooks/:provider',
+        {
+          config: { access: 'public', rateLimit: false },
+          schema: {
+            tags: ['payments'],
+            summary: 'Payment provider webhook (HMAC-SHA256 signed, 5-minute replay window, applied once)',
+            params: Type.Object({ provider: Type.String({ maxLength: 32 }) }),
+            response: {
+              200: Type.Object({ outcome: Type.Enum(['applied', 'duplicate', 'ignored']) }),
+              ...errorResponses(400, 401, 404),
+            },
+          },
+        },
+        async (request) => {
+          if (request.params.provider !== ctx.payments.provider.name) throw new AppError('NOT_FOUND');
+          const signature = request.headers[SIGNATURE_HEADER];
+          const outcome = await ctx.paymentWebhooks.handle(
+            request.params.provider,
+            String(request.body ?? ''),
+            typeof signature === 'string' ? signature : undefined,
+          );
+          return { outcome };
+        },
+      );
+    });
+  };
+}

@@ -1,0 +1,480 @@
+import { Type } from 'typebox';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { formatMoney, type MoneyValue } from '../../core/money.js';
+import { decodeCursor, page } from '../../core/pagination.js';
+import type { Db, Executor, Tx } from '../../db/database.js';
+import type { AccountRow, PaymentStatus } from '../../db/schema.js';
+import type { Complete } from '../../http/idempotency.js';
+import type { PaymentProvider } from '../../integrations/payments/provider.js';
+import { defineJob, type Jobs } from '../../runner/jobs.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import { maskTarget, normalizeTarget } from '../identity/normalize.js';
+import type { NotificationService } from '../notifications/notifications.service.js';
+import { type Ledger, ledgerAccountId } from './ledger.js';
+
+export const STATEMENT_KINDS = [
+  'topup',
+  'purchase',
+  'usage',
+  'transfer_in',
+  'transfer_out',
+  'refund',
+  'adjustment',
+] as const;
+export type StatementKind = (typeof STATEMENT_KINDS)[number];
+
+export interface StatementFilter {
+  kind?: StatementKind;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function createWalletService(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  ledger: Ledger;
+  jobs: Jobs;
+  audit: AuditService;
+  notifications: NotificationService;
+  payments: () => PaymentProvider;
+}) {
+  const { db, clock, config, ledger, audit, notifications } = deps;
+  const currency = config.currency;
+  const money = (amount: number): MoneyValue => ({ amount, currency });
+
+  const submitRefundJob = defineJob({
+    kind: 'wallet.refund.submit',
+    payload: Type.Object({ refundId: Type.String() }),
+    maxAttempts: 20,
+    handle: async ({ refundId }) => submitRefund(refundId),
+  });
+  deps.jobs.register(submitRefundJob);
+
+  const walletId = (accountId: string) => ledgerAccountId('wallet', currency, accountId);
+
+  async function ensureWallet(tx: Executor, accountId: string): Promise<string> {
+    await ledger.ensureAccount(tx, 'clearing', currency);
+    await ledger.ensureAccount(tx, 'refunds_payable', currency);
+    return ledger.ensureAccount(tx, 'wallet', currency, accountId);
+  }
+
+  function checkCurrency(value: MoneyValue): void {
+    if (value.currency !== currency)
+      throw new AppError('CURRENCY_MISMATCH', { field: 'amount.currency', expected: currency }, { currency });
+  }
+
+  async function activeAccount(tx: Executor, accountId: string): Promise<AccountRow> {
+    const account = await tx
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    if (account.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
+    return account;
+  }
+
+  async function balance(accountId: string): Promise<MoneyValue> {
+    return money(await ledger.balance(db, walletId(accountId)));
+  }
+
+  /** Postings of the wallet, newest first, each with the signed amount and the balance after it. */
+  async function statement(accountId: string, filter: StatementFilter) {
+    const wallet = walletId(accountId);
+    let query = db
+      .selectFrom('ledger_postings')
+      .selectAll()
+      .where((eb) => eb.or([eb('debit_id', '=', wallet), eb('credit_id', '=', wallet)]))
+      .orderBy('id', 'desc')
+      .limit(filter.limit + 1);
+    const after = decodeCursor(filter.cursor);
+    if (after) query = query.where('id', '<', after);
+    if (filter.from) query = query.where('created_at', '>=', filter.from);
+    if (filter.to) query = query.where('created_at', '<', filter.to);
+    switch (filter.kind) {
+      case undefined:
+        break;
+      case 'transfer_in':
+        query = query.where('kind', '=', 'transfer').where('credit_id', '=', wallet);
+        break;
+      case 'transfer_out':
+        query = query.where('kind', '=', 'transfer').where('debit_id', '=', wallet);
+        break;
+      case 'refund':
+        query = query.where('kind', 'in', ['refund', 'refund_reversal']);
+        break;
+      default:
+        query = query.where('kind', '=', filter.kind);
+    }
+    const result = page(await query.execute(), filter.limit);
+    return {
+      nextCursor: result.nextCursor,
+      items: result.items.map((p) => {
+        const incoming = p.credit_id === wallet;
+        const kind: StatementKind =
+          p.kind === 'transfer'
+            ? incoming
+              ? 'transfer_in'
+              : 'transfer_out'
+            : p.kind === 'refund_reversal'
+              ? 'refund'
+              : (p.kind as StatementKind);
+        return {
+          id: p.id,
+          kind,
+          amount: money(incoming ? Number(p.amount) : -Number(p.amount)),
+          balanceAfter: money(Number(incoming ? p.credit_balance_after : p.debit_balance_after)),
+          reference: p.reference_id,
+          createdAt: p.created_at,
+        };
+      }),
+    };
+  }
+
+  function presentPayment(p: { id: string; status: PaymentStatus; amount: number; created_at: string }) {
+    return {
+      id: p.id,
+      status: p.status,
+      amount: money(Number(p.amount)),
+      testMode: deps.payments().testMode,
+      createdAt: p.created_at,
+    };
+  }
+
+  /**
+   * Tops up through the payment provider. Re-entrant under one request key: a retry after a crash finds
+   * the same payment instead of charging twice. The provider settles by webhook (the test provider at once).
+   */
+  async function topup(
+    accountId: string,
+    amount: MoneyValue,
+    requestKey: string,
+    complete: Complete,
+    actor: Actor,
+    requestId: string,
+  ) {
+    checkCurrency(amount);
+    if (amount.amount > config.wallet.topupMaxMinor) {
+      throw new AppError('TOPUP_LIMIT_EXCEEDED', {
+        field: 'amount.amount',
+        limit: 'per_topup',
+        max: money(config.wallet.topupMaxMinor),
+      });
+    }
+    const provider = deps.payments();
+    const payment = await db.transaction().execute(async (tx) => {
+      await activeAccount(tx, accountId);
+      const existing = await tx
+        .selectFrom('payments')
+        .selectAll()
+        .where('request_key', '=', requestKey)
+        .executeTakeFirst();
+      if (existing) return existing;
+      const since = new Date(clock.now().getTime() - DAY_MS).toISOString();
+      const today = await tx
+        .selectFrom('payments')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
+        .where('account_id', '=', accountId)
+        .where('status', '!=', 'failed')
+        .where('created_at', '>', since)
+        .executeTakeFirstOrThrow();
+      if (Number(today.total) + amount.amount > config.wallet.topupDailyMaxMinor) {
+        throw new AppError('TOPUP_LIMIT_EXCEEDED', {
+          field: 'amount.amount',
+          limit: 'per_day',
+          max: money(config.wallet.topupDailyMaxMinor),
+          used: money(Number(today.total)),
+        });
+      }
+      await ensureWallet(tx, accountId);
+      const now = clock.now().toISOString();
+      const row = {
+        id: newId('pay', clock.now().getTime()),
+        account_id: accountId,
+        provider: provider.name,
+        provider_ref: null,
+        amount: amount.amount,
+        currency,
+        refunded: 0,
+        status: 'pending' as const,
+        request_key: requestKey,
+        failure: null,
+        created_at: now,
+        updated_at: now,
+      };
+      await tx.insertInto('payments').values(row).execute();
+      await audit.record(tx, {
+        actor,
+        action: 'payment.created',
+        subject: { type: 'payment', id: row.id },
+        accountId,
+        after: { amount: row.amount, currency, provider: provider.name },
+        requestId,
+      });
+      return row;
+    });
+    if (!payment.provider_ref) {
+      const { providerRef } = await provider.createPayment({
+        paymentId: payment.id,
+        amount: Number(payment.amount),
+        currency,
+      });
+      await db
+        .updateTable('payments')
+        .set({ provider_ref: providerRef })
+        .where('id', '=', payment.id)
+        .where('provider_ref', 'is', null)
+        .execute();
+    }
+    const settled = await db
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', payment.id)
+      .executeTakeFirstOrThrow();
+    const body = presentPayment(settled);
+    await complete(db, body);
+    return body;
+  }
+
+  async function findRecipient(tx: Executor, to: string): Promise<AccountRow> {
+    const channel = to.includes('@') ? 'email' : 'sms';
+    let target: string;
+    try {
+      target = normalizeTarget(channel, to, config.operatorCountry);
+    } catch {
+      throw new AppError('RECIPIENT_NOT_FOUND', { field: 'to' });
+    }
+    const recipient = await tx
+      .selectFrom('accounts')
+      .selectAll()
+      .where(channel === 'email' ? 'email' : 'phone', '=', target)
+      .where('role', '=', 'subscriber')
+      .executeTakeFirst();
+    if (!recipient) throw new AppError('RECIPIENT_NOT_FOUND', { field: 'to' });
+    return recipient;
+  }
+
+  async function transfer(
+    accountId: string,
+    input: { to: string; amount: MoneyValue },
+    complete: Complete,
+    actor: Actor,
+    requestId: string,
+  ) {
+    checkCurrency(input.amount);
+    return db.transaction().execute(async (tx) => {
+      const sender = await activeAccount(tx, accountId);
+      const recipient = await findRecipient(tx, input.to);
+      if (recipient.id === sender.id) throw new AppError('SELF_TRANSFER', { field: 'to' });
+      if (recipient.status !== 'active') throw new AppError('RECIPIENT_NOT_ACTIVE', { field: 'to' });
+      const from = await ensureWallet(tx, sender.id);
+      const to = await ensureWallet(tx, recipient.id);
+      const transferId = newId('pst', clock.now().getTime()).replace('pst_', 'trf_');
+      const posting = await ledger.post(tx, {
+        debit: from,
+        credit: to,
+        amount: input.amount.amount,
+        currency,
+        kind: 'transfer',
+        reference: { type: 'transfer', id: transferId },
+      });
+      await audit.record(tx, {
+        actor,
+        action: 'wallet.transfer',
+        subject: { type: 'transfer', id: transferId },
+        accountId: sender.id,
+        after: { to: recipient.id, amount: input.amount.amount, currency },
+        requestId,
+      });
+      const senderName = maskTarget(sender.email ?? sender.phone ?? '');
+      const recipientName = maskTarget(recipient.email ?? recipient.phone ?? '');
+      await notifications.notify(tx, sender, 'transfer_sent', {
+        amount: formatMoney(input.amount, sender.locale),
+        balance: formatMoney(money(posting.debit_balance_after), sender.locale),
+        counterpart: recipientName,
+      });
+      await notifications.notify(tx, recipient, 'transfer_received', {
+        amount: formatMoney(input.amount, recipient.locale),
+        balance: formatMoney(money(posting.credit_balance_after), recipient.locale),
+        counterpart: senderName,
+      });
+      const body = {
+        id: transferId,
+        status: 'succeeded',
+        amount: money(input.amount.amount),
+        to: { id: recipient.id, display: recipientName },
+        balanceAfter: money(posting.debit_balance_after),
+        createdAt: posting.created_at,
+      };
+      await complete(tx, body);
+      return body;
+    });
+  }
+
+  /** How much can go back to the original payment methods now, and the payments it would come from. */
+  async function refundable(executor: Executor, accountId: string) {
+    const wallet = await ledger.balance(executor, walletId(accountId));
+    const payments = await executor
+      .selectFrom('payments')
+      .select(['id', 'provider_ref', 'amount', 'refunded'])
+      .where('account_id', '=', accountId)
+      .where('status', '=', 'succeeded')
+      .orderBy('id', 'desc')
+      .execute();
+    const unrefunded = payments.reduce((sum, p) => sum + Number(p.amount) - Number(p.refunded), 0);
+    return { amount: Math.min(wallet, unrefunded), wallet, unrefunded, payments };
+  }
+
+  async function requestRefund(
+    accountId: string,
+    amount: MoneyValue,
+    complete: Complete,
+    actor: Actor,
+    requestId: string,
+  ) {
+    checkCurrency(amount);
+    return db.transaction().execute(async (tx) => {
+      await activeAccount(tx, accountId);
+      const available = await refundable(tx, accountId);
+      if (amount.amount > available.amount) {
+        throw new AppError('REFUND_EXCEEDS_REFUNDABLE', {
+          field: 'amount.amount',
+          refundable: money(available.amount),
+          balance: money(available.wallet),
+          toppedUpNotRefunded: money(available.unrefunded),
+        });
+      }
+      const now = clock.now().toISOString();
+      const refundId = newId('rfd', clock.now().getTime());
+      await tx
+        .insertInto('refunds')
+        .values({
+          id: refundId,
+          account_id: accountId,
+          amount: amount.amount,
+          currency,
+          status: 'pending',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      // Newest payments first: refund what was paid most recently.
+      let left = amount.amount;
+      for (const payment of available.payments) {
+        if (left === 0) break;
+        const share = Math.min(left, Number(payment.amount) - Number(payment.refunded));
+        if (share <= 0) continue;
+        await tx
+          .insertInto('refund_allocations')
+          .values({ refund_id: refundId, payment_id: payment.id, amount: share })
+          .execute();
+        await tx
+          .updateTable('payments')
+          .set((eb) => ({ refunded: eb('refunded', '+', share), updated_at: now }))
+          .where('id', '=', payment.id)
+          .execute();
+        left -= share;
+      }
+      // The money leaves the wallet now, so it cannot be spent while the provider works.
+      await ledger.post(tx, {
+        debit: walletId(accountId),
+        credit: ledgerAccountId('refunds_payable', currency),
+        amount: amount.amount,
+        currency,
+        kind: 'refund',
+        reference: { type: 'refund', id: refundId },
+      });
+      await deps.jobs.enqueue(tx, submitRefundJob, { refundId }, { idempotencyKey: `refund:${refundId}` });
+      await audit.record(tx, {
+        actor,
+        action: 'refund.requested',
+        subject: { type: 'refund', id: refundId },
+        accountId,
+        after: { amount: amount.amount, currency },
+        requestId,
+      });
+      const body = { id: refundId, status: 'pending', amount: money(amount.amount), createdAt: now };
+      await complete(tx, body);
+      return body;
+    });
+  }
+
+  async function submitRefund(refundId: string): Promise<void> {
+    const refund = await db
+      .selectFrom('refunds')
+      .selectAll()
+      .where('id', '=', refundId)
+      .executeTakeFirstOrThrow();
+    if (refund.status !== 'pending') return;
+    const allocations = await db
+      .selectFrom('refund_allocations')
+      .innerJoin('payments', 'payments.id', 'refund_allocations.payment_id')
+      .select(['payments.provider_ref', 'refund_allocations.amount'])
+      .where('refund_allocations.refund_id', '=', refundId)
+      .execute();
+    const { providerRef } = await deps.payments().refund({
+      refundId,
+      amount: Number(refund.amount),
+      currency: refund.currency,
+      payments: allocations.map((a) => ({ providerRef: a.provider_ref ?? '', amount: Number(a.amount) })),
+    });
+    await db
+      .updateTable('refunds')
+      .set({ provider_ref: providerRef })
+      .where('id', '=', refundId)
+      .where('provider_ref', 'is', null)
+      .execute();
+  }
+
+  async function payment(accountId: string, paymentId: string) {
+    const row = await db
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', paymentId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row ? presentPayment(row) : null;
+  }
+
+  /** Payments or refunds not settled yet (they block cancellation). */
+  async function moneyInFlight(executor: Executor, accountId: string) {
+    const payments = await executor
+      .selectFrom('payments')
+      .select(['id', 'amount'])
+      .where('account_id', '=', accountId)
+      .where('status', '=', 'pending')
+      .execute();
+    const refunds = await executor
+      .selectFrom('refunds')
+      .select(['id', 'amount'])
+      .where('account_id', '=', accountId)
+      .where('status', '=', 'pending')
+      .execute();
+    return { payments, refunds };
+  }
+
+  return {
+    balance,
+    statement,
+    payment,
+    topup,
+    transfer,
+    requestRefund,
+    refundable,
+    moneyInFlight,
+    ensureWallet,
+    walletId,
+    money,
+    submitRefundJob,
+  };
+}
+
+export type WalletService = ReturnType<typeof createWalletService>;
+export type { Tx };
