@@ -30,7 +30,8 @@ describeBrowser('web shell in Chromium', () => {
     await expect.poll(() => page.getByTestId('home-title').textContent()).toContain('wherever you travel');
     expect(await page.getByTestId('demo-banner').textContent()).toContain('Demo mode');
     expect(await page.title()).toBe('Skyline Mobile');
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'home-en-desktop.png'), fullPage: true });
+    if (SHOTS) await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SHOTS, 'home-en-desktop.png'), fullPage: true });
 
     await page.getByTestId('language-switch').click();
     await page.getByRole('option', { name: '简体中文' }).click();
@@ -48,7 +49,8 @@ describeBrowser('web shell in Chromium', () => {
     const page = await context.newPage();
     await page.goto(t.url);
     await expect.poll(() => page.getByTestId('home-title').textContent()).toContain('走到哪里都能上网');
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'home-zh-CN-phone.png'), fullPage: true });
+    if (SHOTS) await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SHOTS, 'home-zh-CN-phone.png'), fullPage: true });
     await page.goto(`${t.url}/some/deep/link`);
     await expect.poll(() => page.getByTestId('not-found').textContent()).toBe('页面不存在');
     await context.close();

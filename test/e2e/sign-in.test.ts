@@ -7,7 +7,10 @@ import { describeBrowser, launchBrowser, VIEWPORTS } from '../helpers/browser.js
 const SHOTS = process.env.SCREENSHOT_DIR;
 
 async function shot(page: Page, name: string) {
-  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  if (SHOTS) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  }
 }
 
 /** Reads the newest code for `to` from the dev mailbox page, as a demo visitor would. */

@@ -16,3 +16,29 @@ export const VIEWPORTS = {
   phone: { width: 390, height: 844 },
   desktop: { width: 1280, height: 800 },
 } as const;
+
+/** Signs `to` in through the API and hands the session cookies to a browser context (skips the sign-in page). */
+export async function signInContext(
+  context: import('playwright-core').BrowserContext,
+  app: import('./app.js').TestApp,
+  to: string,
+  locale = 'en',
+): Promise<void> {
+  const { api, latestCode } = await import('./session.js');
+  const sent = await api(app, 'POST', '/api/v1/auth/codes', {
+    body: { channel: to.includes('@') ? 'email' : 'sms', to },
+  });
+  const code = await latestCode(app, to);
+  const res = await fetch(`${app.url}/api/v1/auth/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ challengeId: sent.body.challengeId, code, locale }),
+  });
+  if (res.status !== 201) throw new Error(`sign-in failed: ${res.status}`);
+  const cookies = res.headers.getSetCookie().map((c) => {
+    const [pair = ''] = c.split(';');
+    const i = pair.indexOf('=');
+    return { name: pair.slice(0, i), value: pair.slice(i + 1), url: app.url };
+  });
+  await context.addCookies(cookies);
+}

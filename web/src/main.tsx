@@ -13,6 +13,7 @@ import { Home } from './pages/Home.js';
 import { NotFound } from './pages/NotFound.js';
 import { SignIn } from './pages/SignIn.js';
 import { Staff } from './pages/Staff.js';
+import { Wallet } from './pages/Wallet.js';
 
 const theme = createTheme({
   primaryColor: 'blue',
@@ -33,6 +34,7 @@ const router = createBrowserRouter([
       { index: true, element: <Home /> },
       { path: 'sign-in', element: <SignIn /> },
       { path: 'account', element: <RequireAccount staff={false} render={(me) => <Account me={me} />} /> },
+      { path: 'wallet', element: <RequireAccount staff={false} render={() => <Wallet />} /> },
       { path: 'staff', element: <RequireAccount staff render={(me) => <Staff me={me} />} /> },
       { path: 'dev/mailbox', element: <DevMailbox /> },
       { path: '*', element: <NotFound /> },

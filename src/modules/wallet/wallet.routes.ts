@@ -172,6 +172,23 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     );
 
     app.get(
+      '/api/v1/me/transfers/recipient',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['balance'],
+          summary: 'Who a transfer would go to, masked, for the confirmation step',
+          querystring: Type.Object({ to: Type.String({ minLength: 1, maxLength: 320 }) }),
+          response: {
+            200: Type.Object({ display: Type.String() }),
+            ...errorResponses(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      async (request) => wallet.recipient(principalOf(request).accountId, request.query.to),
+    );
+
+    app.get(
       '/api/v1/me/refunds/refundable',
       {
         config: { access: SUBSCRIBER },

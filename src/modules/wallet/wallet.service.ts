@@ -261,6 +261,14 @@ export function createWalletService(deps: {
     return recipient;
   }
 
+  /** The masked identity a transfer to `to` would reach, after the same checks the transfer makes. */
+  async function recipient(accountId: string, to: string) {
+    const account = await findRecipient(db, to);
+    if (account.id === accountId) throw new AppError('SELF_TRANSFER', { field: 'to' });
+    if (account.status !== 'active') throw new AppError('RECIPIENT_NOT_ACTIVE', { field: 'to' });
+    return { display: maskTarget(account.email ?? account.phone ?? '') };
+  }
+
   async function transfer(
     accountId: string,
     input: { to: string; amount: MoneyValue },
@@ -465,6 +473,7 @@ export function createWalletService(deps: {
     statement,
     payment,
     topup,
+    recipient,
     transfer,
     requestRefund,
     refundable,

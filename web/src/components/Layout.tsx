@@ -1,4 +1,4 @@
-import { Alert, Anchor, AppShell, Box, Button, Container, Group, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Box, Button, Container, Group, Text, Title } from '@mantine/core';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet } from 'react-router';
@@ -31,8 +31,14 @@ export function Layout() {
   }, [accountLocale]);
 
   return (
-    <AppShell header={{ height: 'auto' as unknown as number }} padding="md">
-      <AppShell.Header pos="sticky">
+    <>
+      <Box
+        component="header"
+        pos="sticky"
+        top={0}
+        bg="var(--mantine-color-body)"
+        style={{ zIndex: 100, borderBottom: '1px solid var(--mantine-color-gray-3)' }}
+      >
         {demo && (
           <Alert
             variant="filled"
@@ -46,7 +52,7 @@ export function Layout() {
             {t('app.demoBanner')}
           </Alert>
         )}
-        <Container size="lg" h={56}>
+        <Container size="lg" h={56} px="md">
           <Group h="100%" justify="space-between" wrap="nowrap">
             <Anchor component={Link} to="/" underline="never" c="inherit">
               <Title order={1} size="h4" data-testid="brand">
@@ -54,6 +60,17 @@ export function Layout() {
               </Title>
             </Anchor>
             <Group gap="sm" wrap="nowrap">
+              {me.data && !isStaff(me.data.role) && (
+                <Button
+                  component={Link}
+                  to="/wallet"
+                  variant="subtle"
+                  size="compact-sm"
+                  data-testid="nav-wallet"
+                >
+                  {t('nav.wallet')}
+                </Button>
+              )}
               {me.data ? (
                 <Button
                   component={Link}
@@ -79,9 +96,9 @@ export function Layout() {
             </Group>
           </Group>
         </Container>
-      </AppShell.Header>
-      <AppShell.Main id="main" pt={0}>
-        <Container size="lg">
+      </Box>
+      <Box id="main">
+        <Container size="lg" px="md">
           {meta.isError ? (
             <Alert color="red" role="alert" mt="md">
               {t('app.loadError')}
@@ -95,7 +112,7 @@ export function Layout() {
             {t('app.footer', { brand })}
           </Text>
         </Container>
-      </AppShell.Main>
-    </AppShell>
+      </Box>
+    </>
   );
 }

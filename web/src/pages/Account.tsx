@@ -1,5 +1,6 @@
 import { Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import type { Me } from '../api/session.js';
 import { useSignOut } from '../api/session.js';
 
@@ -69,6 +70,9 @@ export function Account({ me }: { me: Me }) {
       </Title>
       <AccountSummary me={me} />
       <Group>
+        <Button component={Link} to="/wallet" data-testid="go-wallet">
+          {t('nav.wallet')}
+        </Button>
         <SignOutButton />
       </Group>
     </Stack>

@@ -1,0 +1,413 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Chip,
+  Group,
+  Modal,
+  NumberInput,
+  SimpleGrid,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, isApiError, unwrap } from '../api/client.js';
+import { useMeta } from '../api/meta.js';
+import { formatDateTime, formatMoney, type Money, minorDigits, toMinor } from '../format.js';
+
+const PRESETS = [50, 100, 200, 500];
+
+function useBalance() {
+  return useQuery({ queryKey: ['balance'], queryFn: () => unwrap(api.GET('/api/v1/me/balance')) });
+}
+
+/** One Idempotency-Key per intended write: kept while the form is unchanged, so a retry cannot pay twice. */
+function useIntentKey() {
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  return { key, renew: () => setKey(crypto.randomUUID()) };
+}
+
+function useRefreshMoney() {
+  const queryClient = useQueryClient();
+  return () => {
+    for (const key of ['balance', 'statement', 'refundable'])
+      void queryClient.invalidateQueries({ queryKey: [key] });
+  };
+}
+
+function Outcome({ ok, error }: { ok: string | null; error: string | null }) {
+  if (error)
+    return (
+      <Alert color="red" role="alert" data-testid="wallet-error">
+        {error}
+      </Alert>
+    );
+  if (ok)
+    return (
+      <Alert color="green" role="status" data-testid="wallet-ok">
+        {ok}
+      </Alert>
+    );
+  return null;
+}
+
+function TopUp({ currency }: { currency: string }) {
+  const { t, i18n } = useTranslation();
+  const meta = useMeta();
+  const intent = useIntentKey();
+  const refresh = useRefreshMoney();
+  const [amount, setAmount] = useState<number | string>(100);
+  const [busy, setBusy] = useState(false);
+  const [ok, setOk] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setOk(null);
+    try {
+      const payment = await unwrap(
+        api.POST('/api/v1/me/topups', {
+          body: { amount: { amount: toMinor(Number(amount), currency), currency } },
+          params: { header: { 'idempotency-key': intent.key } },
+        }),
+      );
+      setOk(
+        t(`wallet.topupStatus.${payment.status}`, {
+          amount: formatMoney(payment.amount as Money, i18n.language),
+        }),
+      );
+      intent.renew();
+      refresh();
+    } catch (e) {
+      setError(isApiError(e) ? e.message : t('app.loadError'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form onSubmit={submit}>
+      <Stack gap="sm">
+        {meta.data?.demoParts.includes('test-payments') && (
+          <Badge color="orange" variant="light" data-testid="test-mode">
+            {t('wallet.testMode')}
+          </Badge>
+        )}
+        <Group gap="xs">
+          {PRESETS.map((p) => (
+            <Chip key={p} checked={Number(amount) === p} onChange={() => setAmount(p)} variant="outline">
+              {formatMoney({ amount: toMinor(p, currency), currency }, i18n.language)}
+            </Chip>
+          ))}
+        </Group>
+        <NumberInput
+          label={t('wallet.amount')}
+          value={amount}
+          onChange={setAmount}
+          min={0.01}
+          decimalScale={2}
+          required
+          data-testid="topup-amount"
+        />
+        <Button type="submit" loading={busy} data-testid="topup-submit">
+          {t('wallet.topupAction')}
+        </Button>
+        <Outcome ok={ok} error={error} />
+      </Stack>
+    </form>
+  );
+}
+
+function Transfer({ currency }: { currency: string }) {
+  const { t, i18n } = useTranslation();
+  const intent = useIntentKey();
+  const refresh = useRefreshMoney();
+  const [to, setTo] = useState('');
+  const [amount, setAmount] = useState<number | string>('');
+  const [confirm, setConfirm] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [ok, setOk] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const money = { amount: toMinor(Number(amount), currency), currency };
+
+  async function review(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    setOk(null);
+    try {
+      const who = await unwrap(api.GET('/api/v1/me/transfers/recipient', { params: { query: { to } } }));
+      setConfirm(who.display);
+    } catch (e) {
+      setError(isApiError(e) ? e.message : t('app.loadError'));
+    }
+  }
+  async function send() {
+    setBusy(true);
+    try {
+      await unwrap(
+        api.POST('/api/v1/me/transfers', {
+          body: { to, amount: money },
+          params: { header: { 'idempotency-key': intent.key } },
+        }),
+      );
+      setOk(t('wallet.transferDone', { amount: formatMoney(money, i18n.language), to: confirm }));
+      intent.renew();
+      setTo('');
+      setAmount('');
+      refresh();
+    } catch (e) {
+      setError(isApiError(e) ? e.message : t('app.loadError'));
+    } finally {
+      setBusy(false);
+      setConfirm(null);
+    }
+  }
+  return (
+    <form onSubmit={review}>
+      <Stack gap="sm">
+        <TextInput
+          label={t('wallet.recipient')}
+          description={t('wallet.recipientHint')}
+          value={to}
+          onChange={(e) => setTo(e.currentTarget.value)}
+          required
+          data-testid="transfer-to"
+        />
+        <NumberInput
+          label={t('wallet.amount')}
+          value={amount}
+          onChange={setAmount}
+          min={0.01}
+          decimalScale={2}
+          required
+          data-testid="transfer-amount"
+        />
+        <Button type="submit" data-testid="transfer-review">
+          {t('wallet.transferReview')}
+        </Button>
+        <Outcome ok={ok} error={error} />
+      </Stack>
+      <Modal
+        opened={confirm !== null}
+        onClose={() => setConfirm(null)}
+        title={t('wallet.confirmTitle')}
+        centered
+      >
+        <Stack>
+          <Text data-testid="transfer-confirm-text">
+            {t('wallet.confirmText', { amount: formatMoney(money, i18n.language), to: confirm })}
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirm(null)}>
+              {t('wallet.cancel')}
+            </Button>
+            <Button onClick={() => void send()} loading={busy} data-testid="transfer-confirm">
+              {t('wallet.confirmSend')}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </form>
+  );
+}
+
+function Refund({ currency }: { currency: string }) {
+  const { t, i18n } = useTranslation();
+  const intent = useIntentKey();
+  const refresh = useRefreshMoney();
+  const refundable = useQuery({
+    queryKey: ['refundable'],
+    queryFn: () => unwrap(api.GET('/api/v1/me/refunds/refundable')),
+  });
+  const [amount, setAmount] = useState<number | string>('');
+  const [busy, setBusy] = useState(false);
+  const [ok, setOk] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const fmt = (m: { amount: number; currency: string } | undefined) =>
+    m ? formatMoney(m, i18n.language) : '…';
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setOk(null);
+    try {
+      const money = { amount: toMinor(Number(amount), currency), currency };
+      const refund = await unwrap(
+        api.POST('/api/v1/me/refunds', {
+          body: { amount: money },
+          params: { header: { 'idempotency-key': intent.key } },
+        }),
+      );
+      setOk(t(`wallet.refundStatus.${refund.status}`, { amount: formatMoney(money, i18n.language) }));
+      intent.renew();
+      setAmount('');
+      refresh();
+    } catch (e) {
+      setError(isApiError(e) ? e.message : t('app.loadError'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  const r = refundable.data;
+  return (
+    <form onSubmit={submit}>
+      <Stack gap="sm">
+        <Text data-testid="refundable">
+          {t('wallet.refundable', { amount: fmt(r?.refundable as Money) })}
+        </Text>
+        <Text size="sm" c="dimmed">
+          {t('wallet.refundableWhy', {
+            balance: fmt(r?.balance as Money),
+            topped: fmt(r?.toppedUpNotRefunded as Money),
+          })}
+        </Text>
+        <Group align="flex-end">
+          <NumberInput
+            label={t('wallet.amount')}
+            value={amount}
+            onChange={setAmount}
+            min={0.01}
+            decimalScale={2}
+            required
+            style={{ flex: 1 }}
+            data-testid="refund-amount"
+          />
+          <Button
+            variant="default"
+            disabled={!r || r.refundable.amount === 0}
+            onClick={() => r && setAmount(r.refundable.amount / 10 ** minorDigits(currency))}
+            data-testid="refund-all"
+          >
+            {t('wallet.refundAll')}
+          </Button>
+        </Group>
+        <Button
+          type="submit"
+          loading={busy}
+          disabled={!r || r.refundable.amount === 0}
+          data-testid="refund-submit"
+        >
+          {t('wallet.refundAction')}
+        </Button>
+        <Outcome ok={ok} error={error} />
+      </Stack>
+    </form>
+  );
+}
+
+function Statement() {
+  const { t, i18n } = useTranslation();
+  const statement = useInfiniteQuery({
+    queryKey: ['statement'],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(api.GET('/api/v1/me/ledger', { params: { query: { limit: 20, cursor: pageParam } } })),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const lines = statement.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <Card withBorder radius="md" padding="lg">
+      <Title order={3} size="h4" mb="sm">
+        {t('wallet.statement')}
+      </Title>
+      {lines.length === 0 && !statement.isPending && <Text c="dimmed">{t('wallet.noLines')}</Text>}
+      {lines.length > 0 && (
+        <Table.ScrollContainer minWidth={320}>
+          <Table striped data-testid="statement">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('wallet.what')}</Table.Th>
+                <Table.Th ta="right">{t('wallet.amount')}</Table.Th>
+                <Table.Th ta="right">{t('wallet.balanceAfter')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {lines.map((l) => (
+                <Table.Tr key={l.id} data-testid="statement-line">
+                  <Table.Td>
+                    <Text size="sm" fw={500}>
+                      {t(`wallet.kind.${l.kind}`)}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      {formatDateTime(l.createdAt, i18n.language)}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td ta="right" c={(l.amount as Money).amount < 0 ? 'red.8' : 'green.8'}>
+                    {formatMoney(l.amount as Money, i18n.language)}
+                  </Table.Td>
+                  <Table.Td ta="right">{formatMoney(l.balanceAfter as Money, i18n.language)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {statement.hasNextPage && (
+        <Button
+          variant="subtle"
+          mt="sm"
+          loading={statement.isFetchingNextPage}
+          onClick={() => void statement.fetchNextPage()}
+        >
+          {t('wallet.more')}
+        </Button>
+      )}
+    </Card>
+  );
+}
+
+export function Wallet() {
+  const { t, i18n } = useTranslation();
+  const balance = useBalance();
+  const currency = (balance.data as Money | undefined)?.currency ?? 'CNY';
+  return (
+    <Stack gap="lg" py="md">
+      <Title order={2}>{t('wallet.title')}</Title>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Card withBorder radius="md" padding="lg">
+          <Text size="sm" c="dimmed">
+            {t('wallet.balance')}
+          </Text>
+          <Text fz={40} fw={700} data-testid="balance">
+            {balance.data ? formatMoney(balance.data as Money, i18n.language) : '…'}
+          </Text>
+          <Text size="sm" c="dimmed" mt="xs">
+            {t('wallet.balanceHint')}
+          </Text>
+        </Card>
+        <Card withBorder radius="md" padding="lg">
+          <Tabs defaultValue="topup" keepMounted={false}>
+            <Tabs.List grow mb="md">
+              <Tabs.Tab value="topup" data-testid="tab-topup">
+                {t('wallet.topup')}
+              </Tabs.Tab>
+              <Tabs.Tab value="transfer" data-testid="tab-transfer">
+                {t('wallet.transfer')}
+              </Tabs.Tab>
+              <Tabs.Tab value="refund" data-testid="tab-refund">
+                {t('wallet.refund')}
+              </Tabs.Tab>
+            </Tabs.List>
+            <Tabs.Panel value="topup">
+              <TopUp currency={currency} />
+            </Tabs.Panel>
+            <Tabs.Panel value="transfer">
+              <Transfer currency={currency} />
+            </Tabs.Panel>
+            <Tabs.Panel value="refund">
+              <Refund currency={currency} />
+            </Tabs.Panel>
+          </Tabs>
+        </Card>
+      </SimpleGrid>
+      <Statement />
+    </Stack>
+  );
+}
