@@ -4,9 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_WEB_DIR } from '../../src/core/paths.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser, VIEWPORTS } from '../helpers/browser.js';
-
-const SHOTS = process.env.SCREENSHOT_DIR;
+import { describeBrowser, launchBrowser, shot, VIEWPORTS } from '../helpers/browser.js';
 
 describeBrowser('web shell in Chromium', () => {
   let t: TestApp;
@@ -30,8 +28,7 @@ describeBrowser('web shell in Chromium', () => {
     await expect.poll(() => page.getByTestId('home-title').textContent()).toContain('wherever you travel');
     expect(await page.getByTestId('demo-banner').textContent()).toContain('Demo mode');
     expect(await page.title()).toBe('Skyline Mobile');
-    if (SHOTS) await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(SHOTS, 'home-en-desktop.png'), fullPage: true });
+    await shot(page, 'home-en-desktop');
 
     await page.getByTestId('language-switch').click();
     await page.getByRole('option', { name: '简体中文' }).click();
@@ -49,8 +46,7 @@ describeBrowser('web shell in Chromium', () => {
     const page = await context.newPage();
     await page.goto(t.url);
     await expect.poll(() => page.getByTestId('home-title').textContent()).toContain('走到哪里都能上网');
-    if (SHOTS) await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(SHOTS, 'home-zh-CN-phone.png'), fullPage: true });
+    await shot(page, 'home-zh-CN-phone');
     await page.goto(`${t.url}/some/deep/link`);
     await expect.poll(() => page.getByTestId('not-found').textContent()).toBe('页面不存在');
     await context.close();

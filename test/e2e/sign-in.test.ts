@@ -1,17 +1,7 @@
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser, VIEWPORTS } from '../helpers/browser.js';
-
-const SHOTS = process.env.SCREENSHOT_DIR;
-
-async function shot(page: Page, name: string) {
-  if (SHOTS) {
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  }
-}
+import { describeBrowser, launchBrowser, shot, VIEWPORTS } from '../helpers/browser.js';
 
 /** Reads the newest code for `to` from the dev mailbox page, as a demo visitor would. */
 async function codeFromMailbox(browser: Browser, url: string, to: string, locale: string): Promise<string> {

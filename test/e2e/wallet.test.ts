@@ -1,11 +1,8 @@
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser, signInContext, VIEWPORTS } from '../helpers/browser.js';
+import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
 import { balanceOf, signIn } from '../helpers/session.js';
-
-const SHOTS = process.env.SCREENSHOT_DIR;
 
 describeBrowser('wallet in Chromium', () => {
   let t: TestApp;
@@ -53,8 +50,7 @@ describeBrowser('wallet in Chromium', () => {
     expect(kinds[0]).toContain('Refund');
     expect(kinds[1]).toContain('Transfer sent');
     expect(kinds[2]).toContain('Top-up');
-    if (SHOTS) await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(SHOTS, 'wallet-en-desktop.png'), fullPage: true });
+    await shot(page, 'wallet-en-desktop');
     expect(await balanceOf(t, friend)).toBe(4550);
     await context.close();
   });
@@ -68,8 +64,7 @@ describeBrowser('wallet in Chromium', () => {
     await page.getByTestId('topup-amount').fill('50');
     await page.getByTestId('topup-submit').click();
     await expect.poll(() => page.getByTestId('balance').textContent()).toBe('¥50.00');
-    if (SHOTS) await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(SHOTS, 'wallet-zh-CN-phone.png'), fullPage: true });
+    await shot(page, 'wallet-zh-CN-phone');
     await context.close();
   });
 });

@@ -12,6 +12,14 @@ export function describeBrowser(name: string, suite: () => void): void {
   (inject('chromium') ? describe : describe.skip)(name, suite);
 }
 
+/** With SCREENSHOT_DIR set, saves a full-page screenshot of `page` as <name>.png there (for looking, not asserting). */
+export async function shot(page: import('playwright-core').Page, name: string): Promise<void> {
+  const dir = process.env.SCREENSHOT_DIR;
+  if (!dir) return;
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+}
+
 export const VIEWPORTS = {
   phone: { width: 390, height: 844 },
   desktop: { width: 1280, height: 800 },
