@@ -63,6 +63,28 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Kysely prepares every query anew; compiling SQL is most of the cost of a small statement. Queries
+ * repeat, so keep the prepared statements (one connection, used serially, so reuse is safe).
+ */
+function withStatementCache(raw: Sqlite.Database, size = 500) {
+  const cache = new Map<string, Sqlite.Statement>();
+  return {
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = raw.prepare(sql);
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+    close: () => raw.close(),
+  };
+}
+
 export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const raw = new Sqlite(file);
@@ -71,7 +93,7 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
   raw.pragma(`synchronous = ${synchronous}`);
   raw.pragma('busy_timeout = 10000');
   raw.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

@@ -89,6 +89,8 @@ export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
         .select(['kind', 'currency'])
         .where('id', '=', input.debit)
         .executeTakeFirst();
+      // A wallet that never received money has no row yet: it simply has nothing to give.
+      if (!exists && input.debit.startsWith('lac_wallet_')) throw new AppError('INSUFFICIENT_BALANCE');
       if (!exists) throw new Error(`ledger account ${input.debit} does not exist`);
       if (exists.currency !== input.currency)
         throw new AppError('CURRENCY_MISMATCH', {}, { currency: exists.currency });

@@ -282,8 +282,8 @@ export function createWalletService(deps: {
       const recipient = await findRecipient(tx, input.to);
       if (recipient.id === sender.id) throw new AppError('SELF_TRANSFER', { field: 'to' });
       if (recipient.status !== 'active') throw new AppError('RECIPIENT_NOT_ACTIVE', { field: 'to' });
-      const from = await ensureWallet(tx, sender.id);
-      const to = await ensureWallet(tx, recipient.id);
+      const from = walletId(sender.id);
+      const to = await ledger.ensureAccount(tx, 'wallet', currency, recipient.id);
       const transferId = newId('pst', clock.now().getTime()).replace('pst_', 'trf_');
       const posting = await ledger.post(tx, {
         debit: from,
