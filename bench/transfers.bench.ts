@@ -9,6 +9,7 @@ import { closeAppContext, createAppContext } from '../src/context.js';
 import { createLogger } from '../src/core/logger.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { insertSubscriber } from '../test/helpers/accounts.js';
 import type { BenchRow } from './harness.js';
 
 const SECONDS = 3;
@@ -47,23 +48,8 @@ async function transfersPerSecond(database: DatabaseConfig): Promise<number> {
     { logger: createLogger('silent'), database: openDatabase(database) },
   );
   await migrateToLatest(ctx.database.db);
-  const now = new Date().toISOString();
-  const ids = ['acc_01BENCHAAAAAAAAAAAAAAAAAAA', 'acc_01BENCHBBBBBBBBBBBBBBBBBBB'];
-  for (const [i, id] of ids.entries()) {
-    await ctx.database.db
-      .insertInto('accounts')
-      .values({
-        id,
-        email: `bench${i}@example.com`,
-        phone: null,
-        role: 'subscriber',
-        status: 'active',
-        locale: 'en',
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-  }
+  const accounts = [await insertSubscriber(ctx), await insertSubscriber(ctx)];
+  const ids = accounts.map((a) => a.id);
   const system = { type: 'system' as const, id: 'bench' };
   for (const id of ids) {
     await ctx.wallet.topup(
@@ -80,7 +66,7 @@ async function transfersPerSecond(database: DatabaseConfig): Promise<number> {
     const from = i++ % 2;
     return ctx.wallet.transfer(
       ids[from]!,
-      { to: `bench${1 - from}@example.com`, amount: { amount: 1, currency: config.currency } },
+      { to: accounts[1 - from]!.email, amount: { amount: 1, currency: config.currency } },
       async () => {},
       system,
       'bench',

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
 import { newId } from '../src/core/ids.js';
 import type { Complete } from '../src/http/idempotency.js';
+import { insertSubscriber } from './helpers/accounts.js';
 import { createTestContext, type TestContext } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 
@@ -47,32 +48,18 @@ describeEachDialect('wallet agrees with a simple model', (dialect) => {
   });
   afterAll(() => t.close());
 
-  async function subscriber(): Promise<string> {
-    const id = newId('acc');
-    const now = t.ctx.clock.now().toISOString();
-    await t.ctx.database.db
-      .insertInto('accounts')
-      .values({
-        id,
-        email: `${id.toLowerCase()}@example.com`,
-        phone: null,
-        role: 'subscriber',
-        status: 'active',
-        locale: 'en',
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    return id;
-  }
-
   it('for random top-ups, transfers, refunds and duplicated, reordered webhooks', async () => {
     const { wallet, payments, paymentWebhooks, runner, ledger, database } = t.ctx;
     const test = payments.test!;
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 25 }), async (actions) => {
-        const ids = [await subscriber(), await subscriber(), await subscriber()];
-        const emails = ids.map((id) => `${id.toLowerCase()}@example.com`);
+        const accounts = [
+          await insertSubscriber(t.ctx),
+          await insertSubscriber(t.ctx),
+          await insertSubscriber(t.ctx),
+        ];
+        const ids = accounts.map((a) => a.id);
+        const emails = accounts.map((a) => a.email);
         const model = ids.map(() => ({ balance: 0, unrefunded: 0 }));
         const heldBefore = test.held().length;
         const pending: Array<{ index: number; who: number; amount: number; delivered: boolean }> = [];

@@ -34,12 +34,32 @@ function useIntentKey() {
   return { key, renew: () => setKey(crypto.randomUUID()) };
 }
 
-function useRefreshMoney() {
+/** Runs one money-moving request: busy state, the localised outcome, a fresh key and fresh figures after success. */
+function useMoneyAction() {
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
-  return () => {
-    for (const key of ['balance', 'statement', 'refundable'])
-      void queryClient.invalidateQueries({ queryKey: [key] });
-  };
+  const intent = useIntentKey();
+  const [busy, setBusy] = useState(false);
+  const [ok, setOk] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  async function run(work: (idempotencyKey: string) => Promise<string>): Promise<boolean> {
+    setBusy(true);
+    setError(null);
+    setOk(null);
+    try {
+      setOk(await work(intent.key));
+      intent.renew();
+      for (const key of ['balance', 'statement', 'refundable'])
+        void queryClient.invalidateQueries({ queryKey: [key] });
+      return true;
+    } catch (e) {
+      setError(isApiError(e) ? e.message : t('app.loadError'));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, run, setError, outcome: <Outcome ok={ok} error={error} /> };
 }
 
 function Outcome({ ok, error }: { ok: string | null; error: string | null }) {
@@ -58,39 +78,44 @@ function Outcome({ ok, error }: { ok: string | null; error: string | null }) {
   return null;
 }
 
+function AmountInput(props: {
+  value: number | string;
+  onChange: (v: number | string) => void;
+  testId: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <NumberInput
+      label={t('wallet.amount')}
+      value={props.value}
+      onChange={props.onChange}
+      min={0.01}
+      decimalScale={2}
+      required
+      style={{ flex: 1 }}
+      data-testid={props.testId}
+    />
+  );
+}
+
 function TopUp({ currency }: { currency: string }) {
   const { t, i18n } = useTranslation();
   const meta = useMeta();
-  const intent = useIntentKey();
-  const refresh = useRefreshMoney();
+  const action = useMoneyAction();
   const [amount, setAmount] = useState<number | string>(100);
-  const [busy, setBusy] = useState(false);
-  const [ok, setOk] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setOk(null);
-    try {
+    void action.run(async (key) => {
       const payment = await unwrap(
         api.POST('/api/v1/me/topups', {
           body: { amount: { amount: toMinor(Number(amount), currency), currency } },
-          params: { header: { 'idempotency-key': intent.key } },
+          params: { header: { 'idempotency-key': key } },
         }),
       );
-      setOk(
-        t(`wallet.topupStatus.${payment.status}`, {
-          amount: formatMoney(payment.amount as Money, i18n.language),
-        }),
-      );
-      intent.renew();
-      refresh();
-    } catch (e) {
-      setError(isApiError(e) ? e.message : t('app.loadError'));
-    } finally {
-      setBusy(false);
-    }
+      return t(`wallet.topupStatus.${payment.status}`, {
+        amount: formatMoney(payment.amount as Money, i18n.language),
+      });
+    });
   }
   return (
     <form onSubmit={submit}>
@@ -107,19 +132,11 @@ function TopUp({ currency }: { currency: string }) {
             </Chip>
           ))}
         </Group>
-        <NumberInput
-          label={t('wallet.amount')}
-          value={amount}
-          onChange={setAmount}
-          min={0.01}
-          decimalScale={2}
-          required
-          data-testid="topup-amount"
-        />
-        <Button type="submit" loading={busy} data-testid="topup-submit">
+        <AmountInput value={amount} onChange={setAmount} testId="topup-amount" />
+        <Button type="submit" loading={action.busy} data-testid="topup-submit">
           {t('wallet.topupAction')}
         </Button>
-        <Outcome ok={ok} error={error} />
+        {action.outcome}
       </Stack>
     </form>
   );
@@ -127,47 +144,37 @@ function TopUp({ currency }: { currency: string }) {
 
 function Transfer({ currency }: { currency: string }) {
   const { t, i18n } = useTranslation();
-  const intent = useIntentKey();
-  const refresh = useRefreshMoney();
+  const action = useMoneyAction();
   const [to, setTo] = useState('');
   const [amount, setAmount] = useState<number | string>('');
   const [confirm, setConfirm] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [ok, setOk] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const money = { amount: toMinor(Number(amount), currency), currency };
 
   async function review(event: FormEvent) {
     event.preventDefault();
-    setError(null);
-    setOk(null);
+    action.setError(null);
     try {
       const who = await unwrap(api.GET('/api/v1/me/transfers/recipient', { params: { query: { to } } }));
       setConfirm(who.display);
     } catch (e) {
-      setError(isApiError(e) ? e.message : t('app.loadError'));
+      action.setError(isApiError(e) ? e.message : t('app.loadError'));
     }
   }
   async function send() {
-    setBusy(true);
-    try {
+    const sent = await action.run(async (key) => {
       await unwrap(
         api.POST('/api/v1/me/transfers', {
           body: { to, amount: money },
-          params: { header: { 'idempotency-key': intent.key } },
+          params: { header: { 'idempotency-key': key } },
         }),
       );
-      setOk(t('wallet.transferDone', { amount: formatMoney(money, i18n.language), to: confirm }));
-      intent.renew();
+      return t('wallet.transferDone', { amount: formatMoney(money, i18n.language), to: confirm });
+    });
+    if (sent) {
       setTo('');
       setAmount('');
-      refresh();
-    } catch (e) {
-      setError(isApiError(e) ? e.message : t('app.loadError'));
-    } finally {
-      setBusy(false);
-      setConfirm(null);
     }
+    setConfirm(null);
   }
   return (
     <form onSubmit={review}>
@@ -180,19 +187,11 @@ function Transfer({ currency }: { currency: string }) {
           required
           data-testid="transfer-to"
         />
-        <NumberInput
-          label={t('wallet.amount')}
-          value={amount}
-          onChange={setAmount}
-          min={0.01}
-          decimalScale={2}
-          required
-          data-testid="transfer-amount"
-        />
+        <AmountInput value={amount} onChange={setAmount} testId="transfer-amount" />
         <Button type="submit" data-testid="transfer-review">
           {t('wallet.transferReview')}
         </Button>
-        <Outcome ok={ok} error={error} />
+        {action.outcome}
       </Stack>
       <Modal
         opened={confirm !== null}
@@ -208,7 +207,7 @@ function Transfer({ currency }: { currency: string }) {
             <Button variant="default" onClick={() => setConfirm(null)}>
               {t('wallet.cancel')}
             </Button>
-            <Button onClick={() => void send()} loading={busy} data-testid="transfer-confirm">
+            <Button onClick={() => void send()} loading={action.busy} data-testid="transfer-confirm">
               {t('wallet.confirmSend')}
             </Button>
           </Group>
@@ -220,40 +219,27 @@ function Transfer({ currency }: { currency: string }) {
 
 function Refund({ currency }: { currency: string }) {
   const { t, i18n } = useTranslation();
-  const intent = useIntentKey();
-  const refresh = useRefreshMoney();
+  const action = useMoneyAction();
   const refundable = useQuery({
     queryKey: ['refundable'],
     queryFn: () => unwrap(api.GET('/api/v1/me/refunds/refundable')),
   });
   const [amount, setAmount] = useState<number | string>('');
-  const [busy, setBusy] = useState(false);
-  const [ok, setOk] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const fmt = (m: { amount: number; currency: string } | undefined) =>
-    m ? formatMoney(m, i18n.language) : '…';
-  async function submit(event: FormEvent) {
+  const fmt = (m: Money | undefined) => (m ? formatMoney(m, i18n.language) : '…');
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setOk(null);
-    try {
-      const money = { amount: toMinor(Number(amount), currency), currency };
-      const refund = await unwrap(
-        api.POST('/api/v1/me/refunds', {
-          body: { amount: money },
-          params: { header: { 'idempotency-key': intent.key } },
-        }),
-      );
-      setOk(t(`wallet.refundStatus.${refund.status}`, { amount: formatMoney(money, i18n.language) }));
-      intent.renew();
-      setAmount('');
-      refresh();
-    } catch (e) {
-      setError(isApiError(e) ? e.message : t('app.loadError'));
-    } finally {
-      setBusy(false);
-    }
+    const money = { amount: toMinor(Number(amount), currency), currency };
+    void action
+      .run(async (key) => {
+        const refund = await unwrap(
+          api.POST('/api/v1/me/refunds', {
+            body: { amount: money },
+            params: { header: { 'idempotency-key': key } },
+          }),
+        );
+        return t(`wallet.refundStatus.${refund.status}`, { amount: formatMoney(money, i18n.language) });
+      })
+      .then((done) => done && setAmount(''));
   }
   const r = refundable.data;
   return (
@@ -269,16 +255,7 @@ function Refund({ currency }: { currency: string }) {
           })}
         </Text>
         <Group align="flex-end">
-          <NumberInput
-            label={t('wallet.amount')}
-            value={amount}
-            onChange={setAmount}
-            min={0.01}
-            decimalScale={2}
-            required
-            style={{ flex: 1 }}
-            data-testid="refund-amount"
-          />
+          <AmountInput value={amount} onChange={setAmount} testId="refund-amount" />
           <Button
             variant="default"
             disabled={!r || r.refundable.amount === 0}
@@ -290,13 +267,13 @@ function Refund({ currency }: { currency: string }) {
         </Group>
         <Button
           type="submit"
-          loading={busy}
+          loading={action.busy}
           disabled={!r || r.refundable.amount === 0}
           data-testid="refund-submit"
         >
           {t('wallet.refundAction')}
         </Button>
-        <Outcome ok={ok} error={error} />
+        {action.outcome}
       </Stack>
     </form>
   );
