@@ -20,6 +20,7 @@ import { sendError } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
+import { catalogRoutes, Plan } from './modules/catalog/catalog.routes.js';
 import { registerGuard } from './modules/identity/identity.guard.js';
 import { Account, identityRoutes } from './modules/identity/identity.routes.js';
 import { devMailboxRoutes } from './modules/notifications/dev-mailbox.routes.js';
@@ -62,6 +63,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   app.addSchema(ErrorResponse);
   app.addSchema(Account);
   app.addSchema(Money);
+  app.addSchema(Plan);
   app.decorateRequest('locale', DEFAULT_LOCALE);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -133,6 +135,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(identityRoutes(ctx));
   await app.register(auditRoutes(ctx));
   await app.register(walletRoutes(ctx));
+  await app.register(catalogRoutes(ctx));
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);
 

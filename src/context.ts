@@ -10,6 +10,7 @@ import {
   type TestPaymentProvider,
 } from './integrations/payments/test-provider.js';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
+import { type CatalogService, createCatalogService } from './modules/catalog/catalog.service.js';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
 import {
   createNotificationService,
@@ -38,6 +39,7 @@ export interface AppContext {
   paymentWebhooks: PaymentWebhooks;
   /** The payment provider in use; `test` is set when it is the built-in test provider. */
   payments: { provider: PaymentProvider; test: TestPaymentProvider | null };
+  catalog: CatalogService;
 }
 
 export interface ContextOverrides {
@@ -118,6 +120,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     },
   });
   payments.provider = payments.test.provider;
+  const catalog = createCatalogService({ db, clock, currency: config.currency, audit });
 
   return {
     config,
@@ -135,6 +138,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     wallet,
     paymentWebhooks,
     payments,
+    catalog,
   };
 }
 

@@ -15,6 +15,10 @@ export async function startServer(config: Config, options: StartOptions = {}) {
     const { applied } = await migrateToLatest(ctx.database.db);
     if (applied.length) ctx.logger.info({ applied }, 'database migrated');
   }
+  if (config.mode === 'demo') {
+    const seeded = await ctx.catalog.seedDemo();
+    if (seeded) ctx.logger.info({ plans: seeded }, 'demo catalog seeded');
+  }
   const app = await buildApp(ctx);
   await app.listen({ port: config.port, host: config.host });
   const runRunner = options.runner ?? config.runner.enabled;

@@ -54,6 +54,11 @@ export const ERROR_STATUS = {
   WEBHOOK_EXPIRED: 401,
   PAYMENT_NOT_FOUND: 404,
   AMOUNT_MISMATCH: 400,
+  /** Not an ISO 3166 alpha-2 country code. */
+  INVALID_COUNTRY: 400,
+  PLAN_NOT_FOUND: 404,
+  /** A retired plan can be seen but not bought or edited. */
+  PLAN_RETIRED: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -13,7 +13,8 @@ export type IdPrefix =
   | 'lac'
   | 'pst'
   | 'pay'
-  | 'rfd';
+  | 'rfd'
+  | 'pln';
 
 const next = monotonicFactory();
 

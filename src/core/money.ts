@@ -22,12 +22,31 @@ export interface MoneyValue {
 
 export const money = (amount: number, currency: string): MoneyValue => ({ amount, currency });
 
+const formats = new Map<string, Intl.NumberFormat>();
+const digits = new Map<string, number>();
+
+/** Building an Intl.NumberFormat costs far more than using one: keep one per locale and currency. */
+function currencyFormat(locale: string, currency: string): Intl.NumberFormat {
+  const key = `${locale}|${currency}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    formats.set(key, format);
+  }
+  return format;
+}
+
+/** Digits after the decimal point of a currency (2 for CNY, 0 for JPY). */
+export function minorDigits(currency: string): number {
+  let n = digits.get(currency);
+  if (n === undefined) {
+    n = currencyFormat('en', currency).resolvedOptions().maximumFractionDigits ?? 2;
+    digits.set(currency, n);
+  }
+  return n;
+}
+
 /** Formats for people (emails, SMS): "¥12.50", "$3.00". */
 export function formatMoney(value: MoneyValue, locale: string): string {
-  const digits =
-    new Intl.NumberFormat('en', { style: 'currency', currency: value.currency }).resolvedOptions()
-      .maximumFractionDigits ?? 2;
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: value.currency }).format(
-    value.amount / 10 ** digits,
-  );
+  return currencyFormat(locale, value.currency).format(value.amount / 10 ** minorDigits(value.currency));
 }

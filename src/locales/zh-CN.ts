@@ -37,6 +37,9 @@ export const zhCN: ServerMessages = {
     WEBHOOK_EXPIRED: '消息已过期或时间不正确。',
     PAYMENT_NOT_FOUND: '找不到该支付。',
     AMOUNT_MISMATCH: '金额不一致。',
+    INVALID_COUNTRY: '无法识别的国家代码（ISO 3166，例如 JP）。',
+    PLAN_NOT_FOUND: '套餐不存在。',
+    PLAN_RETIRED: '该套餐已下架。',
   },
   notifications: {
     footer: '{{brand}} · 此邮件由系统自动发送，请勿回复。',

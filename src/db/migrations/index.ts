@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-jobs.js';
 import * as m0002 from './0002-identity.js';
 import * as m0003 from './0003-wallet.js';
+import * as m0004 from './0004-catalog.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-jobs': m0001,
   '0002-identity': m0002,
   '0003-wallet': m0003,
+  '0004-catalog': m0004,
 };

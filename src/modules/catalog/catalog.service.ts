@@ -1,0 +1,230 @@
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import { isLocale, type Locale } from '../../core/i18n.js';
+import { newId } from '../../core/ids.js';
+import { minorDigits } from '../../core/money.js';
+import type { Db, Executor } from '../../db/database.js';
+import type { PlansTable } from '../../db/schema.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import { countryCode, countryName } from './countries.js';
+import { DEMO_PLANS } from './demo-catalog.js';
+
+export interface PlanInput {
+  code: string;
+  names: { en: string; 'zh-CN': string };
+  countries: string[];
+  region?: string | null;
+  dataMb: number;
+  voiceMinutes: number;
+  sms: number;
+  validityDays: number;
+  price: { amount: number; currency: string };
+  overage?: { dataPerMb: number; voicePerMinute: number; smsEach: number };
+}
+
+const DEFAULT_OVERAGE = { dataPerMb: 10, voicePerMinute: 50, smsEach: 20 };
+
+export function createCatalogService(deps: { db: Db; clock: Clock; currency: string; audit: AuditService }) {
+  const { db, clock, audit } = deps;
+
+  function present(row: PlansTable, countries: string[], locale: Locale) {
+    const names = JSON.parse(row.names) as Record<string, string>;
+    return {
+      id: row.id,
+      code: row.code,
+      name: names[locale] ?? names.en ?? row.code,
+      countries,
+      countryNames: countries.map((c) => countryName(c, locale)),
+      region: row.region,
+      dataMb: row.data_mb,
+      voiceMinutes: row.voice_minutes,
+      sms: row.sms,
+      validityDays: row.validity_days,
+      price: { amount: Number(row.price), currency: row.currency },
+      overage: JSON.parse(row.overage) as typeof DEFAULT_OVERAGE,
+      status: row.status,
+    };
+  }
+
+  async function countriesOf(executor: Executor, planIds: string[]) {
+    const rows = planIds.length
+      ? await executor
+          .selectFrom('plan_countries')
+          .selectAll()
+          .where('plan_id', 'in', planIds)
+          .orderBy('country')
+          .execute()
+      : [];
+    const map = new Map<string, string[]>();
+    for (const r of rows) map.set(r.plan_id, [...(map.get(r.plan_id) ?? []), r.country]);
+    return map;
+  }
+
+  /** Active plans, for one country (including regional plans that cover it) or all of them. */
+  async function list(filter: { country?: string; includeRetired?: boolean }, locale: Locale) {
+    let query = db.selectFrom('plans').selectAll('plans').orderBy('plans.price').orderBy('plans.code');
+    if (!filter.includeRetired) query = query.where('plans.status', '=', 'active');
+    if (filter.country) {
+      const code = countryCode(filter.country);
+      query = query.where(
+        'plans.id',
+        'in',
+        db.selectFrom('plan_countries').select('plan_id').where('country', '=', code),
+      );
+    }
+    const rows = await query.execute();
+    const countries = await countriesOf(
+      db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => present(r, countries.get(r.id) ?? [], locale));
+  }
+
+  async function get(executor: Executor, planId: string, locale: Locale) {
+    const row = await executor.selectFrom('plans').selectAll().where('id', '=', planId).executeTakeFirst();
+    if (!row) throw new AppError('PLAN_NOT_FOUND', { field: 'planId' });
+    return present(row, (await countriesOf(executor, [row.id])).get(row.id) ?? [], locale);
+  }
+
+  function validate(input: PlanInput) {
+    if (input.price.currency !== deps.currency) {
+      throw new AppError('CURRENCY_MISMATCH', { field: 'price.currency' }, { currency: deps.currency });
+    }
+    const countries = [...new Set(input.countries.map((c, i) => countryCode(c, `countries.${i}`)))];
+    return countries;
+  }
+
+  async function create(input: PlanInput, actor: Actor, requestId: string | null) {
+    const countries = validate(input);
+    const now = clock.now().toISOString();
+    const id = newId('pln', clock.now().getTime());
+    return db.transaction().execute(async (tx) => {
+      const existing = await tx
+        .selectFrom('plans')
+        .select('id')
+        .where('code', '=', input.code)
+        .executeTakeFirst();
+      if (existing) throw new AppError('CONFLICT', { field: 'code', reason: 'a plan with this code exists' });
+      await tx
+        .insertInto('plans')
+        .values({
+          id,
+          code: input.code,
+          names: JSON.stringify(input.names),
+          region: input.region ?? null,
+          data_mb: input.dataMb,
+          voice_minutes: input.voiceMinutes,
+          sms: input.sms,
+          validity_days: input.validityDays,
+          price: input.price.amount,
+          currency: input.price.currency,
+          overage: JSON.stringify(input.overage ?? DEFAULT_OVERAGE),
+          status: 'active',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await tx
+        .insertInto('plan_countries')
+        .values(countries.map((country) => ({ plan_id: id, country })))
+        .execute();
+      await audit.record(tx, {
+        actor,
+        action: 'plan.created',
+        subject: { type: 'plan', id },
+        after: { ...input, countries },
+        requestId,
+      });
+      return get(tx, id, 'en');
+    });
+  }
+
+  /** Edits what is offered; a plan that was sold keeps its id and history. Retired plans cannot be edited. */
+  async function update(planId: string, input: PlanInput, actor: Actor, requestId: string | null) {
+    const countries = validate(input);
+    return db.transaction().execute(async (tx) => {
+      const before = await get(tx, planId, 'en');
+      if (before.status === 'retired') throw new AppError('PLAN_RETIRED', { field: 'planId' });
+      await tx
+        .updateTable('plans')
+        .set({
+          code: input.code,
+          names: JSON.stringify(input.names),
+          region: input.region ?? null,
+          data_mb: input.dataMb,
+          voice_minutes: input.voiceMinutes,
+          sms: input.sms,
+          validity_days: input.validityDays,
+          price: input.price.amount,
+          overage: JSON.stringify(input.overage ?? before.overage),
+          updated_at: clock.now().toISOString(),
+        })
+        .where('id', '=', planId)
+        .execute();
+      await tx.deleteFrom('plan_countries').where('plan_id', '=', planId).execute();
+      await tx
+        .insertInto('plan_countries')
+        .values(countries.map((country) => ({ plan_id: planId, country })))
+        .execute();
+      await audit.record(tx, {
+        actor,
+        action: 'plan.updated',
+        subject: { type: 'plan', id: planId },
+        before,
+        after: { ...input, countries },
+        requestId,
+      });
+      return get(tx, planId, 'en');
+    });
+  }
+
+  /** Retires a plan: no longer offered; never deleted (lines sold on it keep pointing at it). */
+  async function retire(planId: string, actor: Actor, requestId: string | null) {
+    return db.transaction().execute(async (tx) => {
+      const before = await get(tx, planId, 'en');
+      await tx
+        .updateTable('plans')
+        .set({ status: 'retired', updated_at: clock.now().toISOString() })
+        .where('id', '=', planId)
+        .execute();
+      if (before.status !== 'retired') {
+        await audit.record(tx, {
+          actor,
+          action: 'plan.retired',
+          subject: { type: 'plan', id: planId },
+          before: { status: before.status },
+          after: { status: 'retired' },
+          requestId,
+        });
+      }
+      return get(tx, planId, 'en');
+    });
+  }
+
+  /** Demo mode: fills an empty catalog with the demo plans, priced in the operator currency. */
+  async function seedDemo(): Promise<number> {
+    const any = await db.selectFrom('plans').select('id').limit(1).executeTakeFirst();
+    if (any) return 0;
+    const scale = 10 ** minorDigits(deps.currency);
+    for (const plan of DEMO_PLANS) {
+      await create(
+        { ...plan, price: { amount: plan.price * scale, currency: deps.currency } },
+        { type: 'system', id: 'demo-seed' },
+        null,
+      );
+    }
+    return DEMO_PLANS.length;
+  }
+
+  return {
+    list,
+    get,
+    create,
+    update,
+    retire,
+    seedDemo,
+    localeOf: (l: string): Locale => (isLocale(l) ? l : 'en'),
+  };
+}
+
+export type CatalogService = ReturnType<typeof createCatalogService>;
