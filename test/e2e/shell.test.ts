@@ -51,4 +51,23 @@ describeBrowser('web shell in Chromium', () => {
     await expect.poll(() => page.getByTestId('not-found').textContent()).toBe('页面不存在');
     await context.close();
   });
+
+  it('lists plans by destination and finds a country in either language', async () => {
+    await t.ctx.catalog.seedDemo();
+    for (const { locale, query, expected } of [
+      { locale: 'en-US', query: 'Japan', expected: 'Japan 5 GB · 7 days' },
+      { locale: 'zh-CN', query: '法国', expected: '欧洲 15GB · 30天（33国）' },
+    ]) {
+      const context = await browser.newContext({ locale, viewport: VIEWPORTS.desktop });
+      const page = await context.newPage();
+      await page.goto(`${t.url}/plans`);
+      await page.getByTestId('plan-card').first().waitFor();
+      await page.getByTestId('plan-search').fill(query);
+      await expect
+        .poll(() => page.getByTestId('plan-card').allTextContents())
+        .toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+      await shot(page, `plans-${locale}`);
+      await context.close();
+    }
+  });
 });

@@ -11,6 +11,7 @@ import { Account } from './pages/Account.js';
 import { DevMailbox } from './pages/DevMailbox.js';
 import { Home } from './pages/Home.js';
 import { NotFound } from './pages/NotFound.js';
+import { Plans } from './pages/Plans.js';
 import { SignIn } from './pages/SignIn.js';
 import { Staff } from './pages/Staff.js';
 import { Wallet } from './pages/Wallet.js';
@@ -33,6 +34,7 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Home /> },
       { path: 'sign-in', element: <SignIn /> },
+      { path: 'plans', element: <Plans /> },
       { path: 'account', element: <RequireAccount staff={false} render={(me) => <Account me={me} />} /> },
       { path: 'wallet', element: <RequireAccount staff={false} render={() => <Wallet />} /> },
       { path: 'staff', element: <RequireAccount staff render={(me) => <Staff me={me} />} /> },

@@ -60,6 +60,9 @@ export function Layout() {
               </Title>
             </Anchor>
             <Group gap="sm" wrap="nowrap">
+              <Button component={Link} to="/plans" variant="subtle" size="compact-sm" data-testid="nav-plans">
+                {t('nav.plans')}
+              </Button>
               {me.data && !isStaff(me.data.role) && (
                 <Button
                   component={Link}

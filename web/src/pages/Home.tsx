@@ -1,4 +1,4 @@
-import { Button, Card, SimpleGrid, Stack, Text, ThemeIcon, Title } from '@mantine/core';
+import { Button, Card, Group, SimpleGrid, Stack, Text, ThemeIcon, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 
@@ -21,9 +21,14 @@ export function Home() {
           {t('home.lead')}
         </Text>
         <div>
-          <Button size="md" component={Link} to="/sign-in" data-testid="home-cta">
-            {t('home.cta')}
-          </Button>
+          <Group>
+            <Button size="md" component={Link} to="/sign-in" data-testid="home-cta">
+              {t('home.cta')}
+            </Button>
+            <Button size="md" variant="default" component={Link} to="/plans" data-testid="home-plans">
+              {t('home.browsePlans')}
+            </Button>
+          </Group>
         </div>
       </Stack>
       <Title order={3} size="h3">
