@@ -22,7 +22,3 @@ const next = monotonicFactory();
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${next(now)}`;
 }
-
-export function hasPrefix(id: string, prefix: IdPrefix): boolean {
-  return id.startsWith(`${prefix}_`) && id.length === prefix.length + 27;
-}

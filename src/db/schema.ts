@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
  * Row types of every table, one interface per table. Times are RFC 3339 UTC strings on both
@@ -253,4 +253,3 @@ export type AuditRow = Selectable<AuditLogTable>;
 export type JobRow = Selectable<JobsTable>;
 export type NewJob = Insertable<JobsTable>;
 export type JobUpdate = Updateable<JobsTable>;
-export type { Generated };

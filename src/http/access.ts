@@ -1,6 +1,5 @@
 /** Roles an account can hold. */
 export type Role = 'subscriber' | 'agent' | 'reviewer' | 'admin';
-export const ROLES: readonly Role[] = ['subscriber', 'agent', 'reviewer', 'admin'];
 
 /**
  * Who may call a route, declared once in the route's `config.access`:

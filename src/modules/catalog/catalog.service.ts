@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
-import { isLocale, type Locale } from '../../core/i18n.js';
+import type { Locale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import { minorDigits } from '../../core/money.js';
 import type { Db, Executor } from '../../db/database.js';
@@ -223,7 +223,6 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
     update,
     retire,
     seedDemo,
-    localeOf: (l: string): Locale => (isLocale(l) ? l : 'en'),
   };
 }
 

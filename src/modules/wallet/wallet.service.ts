@@ -5,7 +5,7 @@ import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { formatMoney, type MoneyValue } from '../../core/money.js';
 import { decodeCursor, page } from '../../core/pagination.js';
-import type { Db, Executor, Tx } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import type { AccountRow, PaymentStatus } from '../../db/schema.js';
 import type { Complete } from '../../http/idempotency.js';
 import type { PaymentProvider } from '../../integrations/payments/provider.js';
@@ -481,9 +481,7 @@ export function createWalletService(deps: {
     ensureWallet,
     walletId,
     money,
-    submitRefundJob,
   };
 }
 
 export type WalletService = ReturnType<typeof createWalletService>;
-export type { Tx };
