@@ -51,36 +51,52 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
     payload: Static<S>,
     options: EnqueueOptions = {},
   ): Promise<string | null> {
+    const [id = null] = await enqueueMany(executor, definition, [{ payload, options }]);
+    return id;
+  }
+
+  /** Several jobs of one kind in one statement (same outbox rules as enqueue); returns the ids written. */
+  async function enqueueMany<S extends TSchema>(
+    executor: Executor,
+    definition: JobDefinition<S>,
+    items: Array<{ payload: Static<S>; options?: EnqueueOptions }>,
+  ): Promise<string[]> {
     if (!definitions.has(definition.kind)) throw new Error(`job kind ${definition.kind} is not registered`);
-    if (!Value.Check(definition.payload, payload)) {
-      const first = Value.Errors(definition.payload, payload)[0];
-      throw new Error(`invalid payload for job ${definition.kind}: ${first?.instancePath} ${first?.message}`);
-    }
+    if (items.length === 0) return [];
     const now = deps.clock.now();
-    const id = newId('job', now.getTime());
-    const row = await executor
-      .insertInto('jobs')
-      .values({
-        id,
+    const rows = items.map(({ payload, options = {} }) => {
+      if (!Value.Check(definition.payload, payload)) {
+        const first = Value.Errors(definition.payload, payload)[0];
+        throw new Error(
+          `invalid payload for job ${definition.kind}: ${first?.instancePath} ${first?.message}`,
+        );
+      }
+      return {
+        id: newId('job', now.getTime()),
         kind: definition.kind,
         payload: JSON.stringify(payload),
-        status: 'queued',
+        status: 'queued' as const,
         run_at: (options.runAt ?? now).toISOString(),
         attempts: 0,
         max_attempts: options.maxAttempts ?? definition.maxAttempts ?? deps.defaultMaxAttempts,
         idempotency_key: options.idempotencyKey ?? null,
         created_at: now.toISOString(),
         updated_at: now.toISOString(),
-      })
+      };
+    });
+    const written = await executor
+      .insertInto('jobs')
+      .values(rows)
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('id')
-      .executeTakeFirst();
-    return row?.id ?? null;
+      .execute();
+    return written.map((r) => r.id);
   }
 
   return {
     register,
     enqueue,
+    enqueueMany,
     definition: (kind: string) => definitions.get(kind),
     kinds: () => [...definitions.keys()],
   };

@@ -43,27 +43,26 @@ export function createNotificationService(deps: {
   deps.jobs.register(deliverJob);
 
   /** Renders a message and puts it in the outbox of the caller's transaction; the runner delivers it. */
-  async function send(
-    tx: Executor,
-    message: {
-      accountId: string | null;
-      channel: Channel;
-      to: string;
-      locale: Locale;
-      template: TemplateName;
-      params?: TemplateParams;
-    },
-  ): Promise<string> {
+  interface Outgoing {
+    accountId: string | null;
+    channel: Channel;
+    to: string;
+    locale: Locale;
+    template: TemplateName;
+    params?: TemplateParams;
+  }
+
+  /** Renders messages and puts them in the outbox of the caller's transaction (two statements for any number). */
+  async function write(tx: Executor, messages: Outgoing[]): Promise<string[]> {
+    if (messages.length === 0) return [];
     const now = clock.now();
-    const rendered = render(message.template, message.channel, message.locale, {
-      ...message.params,
-      brand: config.brandName,
-    });
-    const id = newId('msg', now.getTime());
-    await tx
-      .insertInto('messages')
-      .values({
-        id,
+    const rows = messages.map((message) => {
+      const rendered = render(message.template, message.channel, message.locale, {
+        ...message.params,
+        brand: config.brandName,
+      });
+      return {
+        id: newId('msg', now.getTime()),
         account_id: message.accountId,
         channel: message.channel,
         to: message.to,
@@ -73,29 +72,53 @@ export function createNotificationService(deps: {
         text: rendered.text,
         html: rendered.html,
         sensitive: TEMPLATES[message.template].sensitive ? 1 : 0,
-        status: 'queued',
+        status: 'queued' as const,
         created_at: now.toISOString(),
-      })
-      .execute();
-    await deps.jobs.enqueue(tx, deliverJob, { messageId: id }, { idempotencyKey: `deliver:${id}` });
-    return id;
+      };
+    });
+    await tx.insertInto('messages').values(rows).execute();
+    await deps.jobs.enqueueMany(
+      tx,
+      deliverJob,
+      rows.map((r) => ({ payload: { messageId: r.id }, options: { idempotencyKey: `deliver:${r.id}` } })),
+    );
+    return rows.map((r) => r.id);
   }
 
-  /** Tells an account something on every channel it has (email and SMS), in its language. */
-  async function notify(
+  /** One message to one address (sign-in codes go to an address that may have no account yet). */
+  async function send(tx: Executor, message: Outgoing): Promise<string> {
+    const [id] = await write(tx, [message]);
+    return id!;
+  }
+
+  interface Notice {
+    recipient: Recipient;
+    template: TemplateName;
+    params?: TemplateParams;
+    channels?: Channel[];
+  }
+
+  /** Tells accounts something on every channel each has (email and SMS), each in its language. */
+  async function notifyAll(tx: Executor, notices: Notice[]): Promise<string[]> {
+    const messages: Outgoing[] = [];
+    for (const { recipient, template, params = {}, channels = ['email', 'sms'] as Channel[] } of notices) {
+      const locale = isLocale(recipient.locale) ? recipient.locale : 'en';
+      for (const channel of channels) {
+        const to = channel === 'email' ? recipient.email : recipient.phone;
+        if (to) messages.push({ accountId: recipient.id, channel, to, locale, template, params });
+      }
+    }
+    return write(tx, messages);
+  }
+
+  function notify(
     tx: Executor,
     recipient: Recipient,
     template: TemplateName,
     params: TemplateParams = {},
     channels: Channel[] = ['email', 'sms'],
   ): Promise<string[]> {
-    const locale = isLocale(recipient.locale) ? recipient.locale : 'en';
-    const ids: string[] = [];
-    for (const channel of channels) {
-      const to = channel === 'email' ? recipient.email : recipient.phone;
-      if (to) ids.push(await send(tx, { accountId: recipient.id, channel, to, locale, template, params }));
-    }
-    return ids;
+    return notifyAll(tx, [{ recipient, template, params, channels }]);
   }
 
   async function deliver(messageId: string, { job }: JobContext): Promise<void> {
@@ -197,7 +220,7 @@ export function createNotificationService(deps: {
     }));
   }
 
-  return { send, notify, devMessages, deliverJob, close: () => smtp?.close() };
+  return { send, notify, notifyAll, devMessages, deliverJob, close: () => smtp?.close() };
 }
 
 export type NotificationService = ReturnType<typeof createNotificationService>;

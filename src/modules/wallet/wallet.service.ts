@@ -303,16 +303,26 @@ export function createWalletService(deps: {
       });
       const senderName = maskTarget(sender.email ?? sender.phone ?? '');
       const recipientName = maskTarget(recipient.email ?? recipient.phone ?? '');
-      await notifications.notify(tx, sender, 'transfer_sent', {
-        amount: formatMoney(input.amount, sender.locale),
-        balance: formatMoney(money(posting.debit_balance_after), sender.locale),
-        counterpart: recipientName,
-      });
-      await notifications.notify(tx, recipient, 'transfer_received', {
-        amount: formatMoney(input.amount, recipient.locale),
-        balance: formatMoney(money(posting.credit_balance_after), recipient.locale),
-        counterpart: senderName,
-      });
+      await notifications.notifyAll(tx, [
+        {
+          recipient: sender,
+          template: 'transfer_sent',
+          params: {
+            amount: formatMoney(input.amount, sender.locale),
+            balance: formatMoney(money(posting.debit_balance_after), sender.locale),
+            counterpart: recipientName,
+          },
+        },
+        {
+          recipient,
+          template: 'transfer_received',
+          params: {
+            amount: formatMoney(input.amount, recipient.locale),
+            balance: formatMoney(money(posting.credit_balance_after), recipient.locale),
+            counterpart: senderName,
+          },
+        },
+      ]);
       const body = {
         id: transferId,
         status: 'succeeded',
