@@ -24,6 +24,21 @@ export interface PlanInput {
 
 const DEFAULT_OVERAGE = { dataPerMb: 10, voicePerMinute: 50, smsEach: 20 };
 
+/** The plan columns an admin sets, from the API shape. */
+function columns(input: PlanInput, overage: NonNullable<PlanInput['overage']>) {
+  return {
+    code: input.code,
+    names: JSON.stringify(input.names),
+    region: input.region ?? null,
+    data_mb: input.dataMb,
+    voice_minutes: input.voiceMinutes,
+    sms: input.sms,
+    validity_days: input.validityDays,
+    price: input.price.amount,
+    overage: JSON.stringify(input.overage ?? overage),
+  };
+}
+
 export function createCatalogService(deps: { db: Db; clock: Clock; currency: string; audit: AuditService }) {
   const { db, clock, audit } = deps;
 
@@ -109,16 +124,8 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
         .insertInto('plans')
         .values({
           id,
-          code: input.code,
-          names: JSON.stringify(input.names),
-          region: input.region ?? null,
-          data_mb: input.dataMb,
-          voice_minutes: input.voiceMinutes,
-          sms: input.sms,
-          validity_days: input.validityDays,
-          price: input.price.amount,
+          ...columns(input, DEFAULT_OVERAGE),
           currency: input.price.currency,
-          overage: JSON.stringify(input.overage ?? DEFAULT_OVERAGE),
           status: 'active',
           created_at: now,
           updated_at: now,
@@ -147,18 +154,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
       if (before.status === 'retired') throw new AppError('PLAN_RETIRED', { field: 'planId' });
       await tx
         .updateTable('plans')
-        .set({
-          code: input.code,
-          names: JSON.stringify(input.names),
-          region: input.region ?? null,
-          data_mb: input.dataMb,
-          voice_minutes: input.voiceMinutes,
-          sms: input.sms,
-          validity_days: input.validityDays,
-          price: input.price.amount,
-          overage: JSON.stringify(input.overage ?? before.overage),
-          updated_at: clock.now().toISOString(),
-        })
+        .set({ ...columns(input, before.overage), updated_at: clock.now().toISOString() })
         .where('id', '=', planId)
         .execute();
       await tx.deleteFrom('plan_countries').where('plan_id', '=', planId).execute();
