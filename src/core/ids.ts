@@ -14,7 +14,8 @@ export type IdPrefix =
   | 'pst'
   | 'pay'
   | 'rfd'
-  | 'pln';
+  | 'pln'
+  | 'trf';
 
 const next = monotonicFactory();
 

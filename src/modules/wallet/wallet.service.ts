@@ -284,7 +284,7 @@ export function createWalletService(deps: {
       if (recipient.status !== 'active') throw new AppError('RECIPIENT_NOT_ACTIVE', { field: 'to' });
       const from = walletId(sender.id);
       const to = await ledger.ensureAccount(tx, 'wallet', currency, recipient.id);
-      const transferId = newId('pst', clock.now().getTime()).replace('pst_', 'trf_');
+      const transferId = newId('trf', clock.now().getTime());
       const posting = await ledger.post(tx, {
         debit: from,
         credit: to,
