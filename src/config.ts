@@ -35,6 +35,20 @@ export interface Config {
   paymentWebhookSecret: string;
   /** Payment provider adapter; `test` is the built-in test provider (demo). */
   paymentProvider: string;
+  smdp: {
+    /** ES2+ base URL of a real SM-DP+; null means the built-in emulator on this server. */
+    url: string | null;
+    requesterId: string;
+    timeoutMs: number;
+    /** Address the emulator puts into activation codes. */
+    emulatorAddress: string;
+    emulatorInventory: number;
+    /** The SM-DP+ profile type ordered for new eSIMs. */
+    profileType: string;
+  };
+  /** The operator's ICCID range: prefix and total length (the Luhn digit is computed). */
+  iccid: { prefix: string; length: 19 | 20 };
+  lines: { maxProfilesPerLine: number; numberPrefix: string; numberDigits: number; quarantineDays: number };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -77,6 +91,17 @@ const ENV_KEYS = [
   'TOPUP_MAX_MINOR',
   'TOPUP_DAILY_MAX_MINOR',
   'PAYMENT_WEBHOOK_SECRET',
+  'SMDP_REQUESTER_ID',
+  'SMDP_TIMEOUT_MS',
+  'SMDP_EMULATOR_ADDRESS',
+  'SMDP_EMULATOR_INVENTORY',
+  'SMDP_PROFILE_TYPE',
+  'ICCID_PREFIX',
+  'ICCID_LENGTH',
+  'MAX_PROFILES_PER_LINE',
+  'NUMBER_PREFIX',
+  'NUMBER_DIGITS',
+  'NUMBER_QUARANTINE_DAYS',
 ] as const;
 
 /** Copies the variables esimdesk knows from the process environment. */
@@ -268,7 +293,37 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     },
     paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET || `${secret(env, mode)}:payments`,
     paymentProvider: paymentProvider(env),
+    smdp: {
+      url: urlSetting(env, 'SMDP_URL', ['http', 'https']),
+      requesterId: env.SMDP_REQUESTER_ID || 'esimdesk',
+      timeoutMs: integer(env, 'SMDP_TIMEOUT_MS', 10_000, 100, 120_000),
+      emulatorAddress: env.SMDP_EMULATOR_ADDRESS || 'smdp.example.com',
+      emulatorInventory: integer(env, 'SMDP_EMULATOR_INVENTORY', 1000, 0, 1_000_000),
+      profileType: env.SMDP_PROFILE_TYPE || 'esimdesk-default',
+    },
+    iccid: iccidRange(env),
+    lines: {
+      maxProfilesPerLine: integer(env, 'MAX_PROFILES_PER_LINE', 3, 1, 20),
+      numberPrefix: numberPrefix(env),
+      numberDigits: integer(env, 'NUMBER_DIGITS', 13, 8, 15),
+      quarantineDays: integer(env, 'NUMBER_QUARANTINE_DAYS', 90, 0, 3650),
+    },
   };
+}
+
+function iccidRange(env: Env): Config['iccid'] {
+  const prefix = env.ICCID_PREFIX || '8986099';
+  if (!/^89\d{1,12}$/.test(prefix))
+    throw new ConfigError('ICCID_PREFIX', `must be 89 followed by up to 12 digits, got "${prefix}"`);
+  const length = integer(env, 'ICCID_LENGTH', 20, 19, 20) as 19 | 20;
+  return { prefix, length };
+}
+
+function numberPrefix(env: Env): string {
+  const prefix = env.NUMBER_PREFIX || '+86170';
+  if (!/^\+\d{1,10}$/.test(prefix))
+    throw new ConfigError('NUMBER_PREFIX', `must be + and digits, got "${prefix}"`);
+  return prefix;
 }
 
 /** Adapters that exist. Only the built-in test provider so far; a real one plugs in behind the same interface. */

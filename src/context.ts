@@ -4,14 +4,19 @@ import { createLogger, type Logger } from './core/logger.js';
 import { createMetrics, type Metrics, scrapedGauge } from './core/metrics.js';
 import { type Database, openDatabase } from './db/database.js';
 import { createIdempotency, type Idempotency } from './http/idempotency.js';
+import { createRecordingNetwork } from './integrations/network/network.js';
 import type { PaymentProvider } from './integrations/payments/provider.js';
 import {
   createTestPaymentProvider,
   type TestPaymentProvider,
 } from './integrations/payments/test-provider.js';
+import { createEs2Client } from './integrations/smdp/client.js';
+import { createSmdpEmulator, EMULATOR_PREFIX, type SmdpEmulator } from './integrations/smdp/emulator.js';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
 import { type CatalogService, createCatalogService } from './modules/catalog/catalog.service.js';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
+import { createLinesService, type LinesService } from './modules/lines/lines.service.js';
+import { createNumberPool } from './modules/lines/numbers.js';
 import {
   createNotificationService,
   type NotificationService,
@@ -40,6 +45,11 @@ export interface AppContext {
   /** The payment provider in use; `test` is set when it is the built-in test provider. */
   payments: { provider: PaymentProvider; test: TestPaymentProvider | null };
   catalog: CatalogService;
+  lines: LinesService;
+  /** The built-in SM-DP+ emulator when no real SM-DP+ is configured (demo mode and tests). */
+  smdpEmulator: SmdpEmulator | null;
+  /** Where this server can be reached by itself (set once listening; the emulator and ES2+ client use it). */
+  self: { url: string };
 }
 
 export interface ContextOverrides {
@@ -121,6 +131,32 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   });
   payments.provider = payments.test.provider;
   const catalog = createCatalogService({ db, clock, currency: config.currency, audit });
+  const self = { url: `http://127.0.0.1:${config.port}` };
+  const smdpEmulator =
+    config.smdp.url === null && config.demoParts.has('smdp-emulator')
+      ? createSmdpEmulator({ db, clock, config, logger, operatorUrl: () => self.url })
+      : null;
+  if (!config.smdp.url && !smdpEmulator)
+    throw new Error('no SM-DP+ configured (SMDP_URL) and the emulator is not allowed');
+  const es2 = createEs2Client({
+    baseUrl: () => config.smdp.url ?? `${self.url}${EMULATOR_PREFIX}`,
+    requesterId: config.smdp.requesterId,
+    timeoutMs: config.smdp.timeoutMs,
+  });
+  const lines = createLinesService({
+    db,
+    clock,
+    config,
+    logger,
+    jobs,
+    audit,
+    notifications,
+    wallet,
+    catalog,
+    numbers: createNumberPool({ clock, config, dialect: database.dialect }),
+    es2,
+    network: createRecordingNetwork({ db, clock }),
+  });
 
   return {
     config,
@@ -139,6 +175,9 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     paymentWebhooks,
     payments,
     catalog,
+    lines,
+    smdpEmulator,
+    self,
   };
 }
 

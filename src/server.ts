@@ -21,6 +21,8 @@ export async function startServer(config: Config, options: StartOptions = {}) {
   }
   const app = await buildApp(ctx);
   await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  if (address && typeof address === 'object') ctx.self.url = `http://127.0.0.1:${address.port}`;
   const runRunner = options.runner ?? config.runner.enabled;
   if (runRunner) ctx.runner.start();
   ctx.logger.info(

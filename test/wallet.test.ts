@@ -348,9 +348,12 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
     ).rejects.toThrow(/wallet_not_negative|CHECK constraint/i);
   });
 
-  it('keeps both wallets whole under 50 parallel transfers in both directions', async () => {
-    await topUp(t, alice, 3000);
-    await topUp(t, bob, 3000);
+  it('keeps both wallets whole under 50 parallel transfers in both directions plus parallel purchases', async () => {
+    await t.ctx.catalog.seedDemo();
+    const plan = (await api(t, 'GET', '/api/v1/plans?country=HK')).body.items[0];
+    const price = plan.price.amount;
+    await topUp(t, alice, 3000 + 2 * price);
+    await topUp(t, bob, 3000 + 2 * price);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         i % 2 === 0
@@ -358,12 +361,20 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
           : post(bob, '/api/v1/me/transfers', { to: 'alice@example.com', amount: cny(170 + i) }),
       ),
     );
-    for (const r of results) expect([201, 409]).toContain(r.status);
+    const purchases = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        post(i % 2 ? bob : alice, '/api/v1/me/lines', { planId: plan.id }),
+      ),
+    );
+    for (const r of [...results, ...purchases]) expect([201, 409]).toContain(r.status);
     const a = await balanceOf(t, alice);
     const b = await balanceOf(t, bob);
     expect(a).toBeGreaterThanOrEqual(0);
     expect(b).toBeGreaterThanOrEqual(0);
-    expect(a + b).toBe(6000);
+    const bought = purchases.filter((r) => r.status === 201);
+    expect(bought.length).toBeGreaterThanOrEqual(4);
+    expect(a + b + bought.length * price).toBe(6000 + 4 * price);
+    expect(new Set(bought.map((r) => r.body.msisdn)).size).toBe(bought.length);
     const moved = results.filter((r) => r.status === 201).length;
     const lines = await t.ctx.database.db
       .selectFrom('ledger_postings')

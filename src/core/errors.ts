@@ -59,6 +59,22 @@ export const ERROR_STATUS = {
   PLAN_NOT_FOUND: 404,
   /** A retired plan can be seen but not bought or edited. */
   PLAN_RETIRED: 409,
+  /** Not a valid EID: 32 digits starting 89 whose MOD 97-10 check digits hold. */
+  INVALID_EID: 400,
+  /** Not an SGP.22 activation code (LPA:1$address$matchingId…). */
+  INVALID_ACTIVATION_CODE: 400,
+  /** The profile behind the activation code cannot be downloaded (already installed elsewhere, or not released). */
+  PROFILE_NOT_DOWNLOADABLE: 409,
+  LINE_NOT_FOUND: 404,
+  DEVICE_NOT_FOUND: 404,
+  /** The line has as many eSIM profiles as policy allows; details.max says how many. */
+  DEVICE_LIMIT_REACHED: 409,
+  /** The line cannot take this (pending, failed or terminated). */
+  LINE_NOT_ACTIVE: 409,
+  /** No telephone number is free to assign right now. */
+  NUMBERS_EXHAUSTED: 503,
+  /** ES2+ request header or body not acceptable. */
+  ES2_BAD_REQUEST: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -15,7 +15,11 @@ export type IdPrefix =
   | 'pay'
   | 'rfd'
   | 'pln'
-  | 'trf';
+  | 'trf'
+  | 'lin'
+  | 'esm'
+  | 'dev'
+  | 'nwa';
 
 const next = monotonicFactory();
 

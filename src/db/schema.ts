@@ -227,7 +227,101 @@ export interface PlanCountriesTable {
   country: string;
 }
 
+export interface NumbersTable {
+  msisdn: string;
+  status: 'available' | 'assigned' | 'quarantined';
+  line_id: string | null;
+  /** A quarantined number becomes assignable again from this time. */
+  available_from: string;
+  updated_at: string;
+}
+
+export type LineStatus = 'pending' | 'active' | 'expired' | 'failed' | 'suspended' | 'terminated';
+
+export interface LinesTable {
+  id: string;
+  account_id: string;
+  plan_id: string;
+  msisdn: string;
+  status: LineStatus;
+  price: number;
+  currency: string;
+  data_bytes_left: number | null;
+  voice_seconds_left: number | null;
+  sms_left: number | null;
+  activated_at: string | null;
+  expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type EsimState =
+  | 'ordering'
+  | 'allocated'
+  | 'released'
+  | 'downloaded'
+  | 'installed'
+  | 'disabling'
+  | 'unusable'
+  | 'failed';
+
+export interface EsimsTable {
+  id: string;
+  line_id: string;
+  account_id: string;
+  iccid: string | null;
+  state: EsimState;
+  matching_id: string | null;
+  activation_code: string | null;
+  eid: string | null;
+  failure: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DevicesTable {
+  id: string;
+  account_id: string;
+  line_id: string;
+  esim_id: string;
+  eid: string;
+  name: string;
+  bound_at: string;
+  unbound_at: string | null;
+}
+
+export interface NetworkActionsTable {
+  id: string;
+  iccid: string;
+  action: string;
+  detail: string | null;
+  created_at: string;
+}
+
+export interface EmuProfilesTable {
+  iccid: string;
+  profile_type: string;
+  state:
+    | 'available'
+    | 'allocated'
+    | 'linked'
+    | 'confirmed'
+    | 'released'
+    | 'downloaded'
+    | 'installed'
+    | 'unavailable';
+  eid: string | null;
+  matching_id: string | null;
+  updated_at: string;
+}
+
 export interface DB {
+  numbers: NumbersTable;
+  lines: LinesTable;
+  esims: EsimsTable;
+  devices: DevicesTable;
+  network_actions: NetworkActionsTable;
+  emu_profiles: EmuProfilesTable;
   plans: PlansTable;
   plan_countries: PlanCountriesTable;
   ledger_accounts: LedgerAccountsTable;

@@ -41,6 +41,15 @@ export const en = {
     INVALID_COUNTRY: 'This is not a country code we know (ISO 3166, e.g. JP).',
     PLAN_NOT_FOUND: 'No such plan.',
     PLAN_RETIRED: 'This plan is no longer offered.',
+    INVALID_EID: 'This is not a valid EID (32 digits with correct check digits).',
+    INVALID_ACTIVATION_CODE: 'This is not a valid activation code.',
+    PROFILE_NOT_DOWNLOADABLE: 'This eSIM cannot be installed now.',
+    LINE_NOT_FOUND: 'No such line.',
+    DEVICE_NOT_FOUND: 'No such device.',
+    DEVICE_LIMIT_REACHED: 'This line is already on the most devices allowed ({{max}}).',
+    LINE_NOT_ACTIVE: 'This line cannot do that in its current state.',
+    NUMBERS_EXHAUSTED: 'No phone number is available right now; please try again later.',
+    ES2_BAD_REQUEST: 'The ES2+ request is not valid.',
   },
   notifications: {
     footer: '{{brand}} · This message was sent automatically; replies are not read.',
@@ -68,6 +77,16 @@ export const en = {
       subject: 'Refund of {{amount}} could not be completed',
       text: 'The payment provider could not refund {{amount}}. The money is back in your balance ({{balance}}). Please try again or contact support.',
       sms: '{{brand}}: refund of {{amount}} failed; the money is back in your balance.',
+    },
+    esim_ready: {
+      subject: 'Your eSIM for {{number}} is ready to install',
+      text: 'Your eSIM for {{plan}} (number {{number}}) is ready. On your phone, add an eSIM and scan the QR code in the app, or enter this activation code: {{code}}',
+      sms: '{{brand}}: your eSIM for {{number}} is ready. Open the app to scan its QR code.',
+    },
+    order_failed: {
+      subject: 'We could not prepare your eSIM',
+      text: 'We could not prepare the eSIM for {{plan}}. {{amount}} is back in your balance. Please try again later or contact support.',
+      sms: '{{brand}}: your eSIM order for {{plan}} failed; {{amount}} is back in your balance.',
     },
     sign_in_code: {
       subject: 'Your {{brand}} sign-in code: {{code}}',

@@ -40,6 +40,15 @@ export const zhCN: ServerMessages = {
     INVALID_COUNTRY: '无法识别的国家代码（ISO 3166，例如 JP）。',
     PLAN_NOT_FOUND: '套餐不存在。',
     PLAN_RETIRED: '该套餐已下架。',
+    INVALID_EID: 'EID 无效（应为 32 位数字且校验位正确）。',
+    INVALID_ACTIVATION_CODE: '激活码无效。',
+    PROFILE_NOT_DOWNLOADABLE: '该 eSIM 当前无法安装。',
+    LINE_NOT_FOUND: '号码线路不存在。',
+    DEVICE_NOT_FOUND: '设备不存在。',
+    DEVICE_LIMIT_REACHED: '该线路已达到允许的设备数量上限（{{max}}）。',
+    LINE_NOT_ACTIVE: '该线路当前状态下无法进行此操作。',
+    NUMBERS_EXHAUSTED: '暂无可用号码，请稍后再试。',
+    ES2_BAD_REQUEST: 'ES2+ 请求无效。',
   },
   notifications: {
     footer: '{{brand}} · 此邮件由系统自动发送，请勿回复。',
@@ -67,6 +76,16 @@ export const zhCN: ServerMessages = {
       subject: '退款 {{amount}} 未能完成',
       text: '支付机构未能退款 {{amount}}，款项已退回您的余额（{{balance}}）。请重试或联系客服。',
       sms: '【{{brand}}】退款 {{amount}} 失败，款项已退回余额。',
+    },
+    esim_ready: {
+      subject: '号码 {{number}} 的 eSIM 已可安装',
+      text: '您购买的 {{plan}}（号码 {{number}}）的 eSIM 已准备好。请在手机上添加 eSIM 并扫描应用中的二维码，或输入激活码：{{code}}',
+      sms: '【{{brand}}】号码 {{number}} 的 eSIM 已准备好，请打开应用扫描二维码安装。',
+    },
+    order_failed: {
+      subject: '您的 eSIM 未能开通',
+      text: '我们未能为 {{plan}} 开通 eSIM，{{amount}} 已退回您的余额。请稍后重试或联系客服。',
+      sms: '【{{brand}}】{{plan}} 的 eSIM 开通失败，{{amount}} 已退回余额。',
     },
     sign_in_code: {
       subject: '您的{{brand}}登录验证码：{{code}}',

@@ -41,6 +41,7 @@ export async function startTestApp(dialect: Dialect, options: TestAppOptions = {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  ctx.self.url = `http://127.0.0.1:${port}`;
   return {
     ctx,
     app,

@@ -3,6 +3,7 @@ import * as m0001 from './0001-jobs.js';
 import * as m0002 from './0002-identity.js';
 import * as m0003 from './0003-wallet.js';
 import * as m0004 from './0004-catalog.js';
+import * as m0005 from './0005-lines.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002-identity': m0002,
   '0003-wallet': m0003,
   '0004-catalog': m0004,
+  '0005-lines': m0005,
 };

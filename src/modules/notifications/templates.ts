@@ -9,6 +9,8 @@ export const TEMPLATES = {
   transfer_received: { sensitive: false },
   refund_succeeded: { sensitive: false },
   refund_failed: { sensitive: false },
+  esim_ready: { sensitive: false },
+  order_failed: { sensitive: false },
 } as const satisfies Record<string, { sensitive: boolean }>;
 
 export type TemplateName = keyof typeof TEMPLATES;

@@ -13,6 +13,7 @@ export type PostingKind =
   | 'transfer'
   | 'refund'
   | 'refund_reversal'
+  | 'purchase_reversal'
   | 'refund_settled'
   | 'adjustment'
   | 'arrears';

@@ -108,7 +108,7 @@ export function createWalletService(deps: {
         query = query.where('kind', '=', 'transfer').where('debit_id', '=', wallet);
         break;
       case 'refund':
-        query = query.where('kind', 'in', ['refund', 'refund_reversal']);
+        query = query.where('kind', 'in', ['refund', 'refund_reversal', 'purchase_reversal']);
         break;
       default:
         query = query.where('kind', '=', filter.kind);
@@ -123,7 +123,7 @@ export function createWalletService(deps: {
             ? incoming
               ? 'transfer_in'
               : 'transfer_out'
-            : p.kind === 'refund_reversal'
+            : p.kind === 'refund_reversal' || p.kind === 'purchase_reversal'
               ? 'refund'
               : (p.kind as StatementKind);
         return {
@@ -461,6 +461,42 @@ export function createWalletService(deps: {
     return row ? presentPayment(row) : null;
   }
 
+  /** Pays for an order from the wallet inside the caller's transaction (409 INSUFFICIENT_BALANCE). */
+  async function charge(
+    tx: Executor,
+    accountId: string,
+    amount: number,
+    reference: { type: string; id: string },
+  ) {
+    await ledger.ensureAccount(tx, 'revenue', currency);
+    return ledger.post(tx, {
+      debit: walletId(accountId),
+      credit: ledgerAccountId('revenue', currency),
+      amount,
+      currency,
+      kind: 'purchase',
+      reference,
+    });
+  }
+
+  /** Gives back what `charge` took, when the order could not be fulfilled; shown as a refund in the statement. */
+  async function reverseCharge(
+    tx: Executor,
+    accountId: string,
+    amount: number,
+    reference: { type: string; id: string },
+  ) {
+    const wallet = await ledger.ensureAccount(tx, 'wallet', currency, accountId);
+    return ledger.post(tx, {
+      debit: ledgerAccountId('revenue', currency),
+      credit: wallet,
+      amount,
+      currency,
+      kind: 'purchase_reversal',
+      reference,
+    });
+  }
+
   /** Payments or refunds not settled yet (they block cancellation). */
   async function moneyInFlight(executor: Executor, accountId: string) {
     const payments = await executor
@@ -484,6 +520,8 @@ export function createWalletService(deps: {
     payment,
     topup,
     recipient,
+    charge,
+    reverseCharge,
     transfer,
     requestRefund,
     refundable,

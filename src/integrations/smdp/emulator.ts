@@ -1,0 +1,350 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { Db } from '../../db/database.js';
+import type { EmuProfilesTable } from '../../db/schema.js';
+import { errorResponses } from '../../http/schemas.js';
+import { formatActivationCode, parseActivationCode } from '../../telecom/activation-code.js';
+import { isValidEid } from '../../telecom/eid.js';
+import { makeIccid, normalizeIccid } from '../../telecom/iccid.js';
+import {
+  ES2_CODES,
+  ES2_PATH,
+  ES2_PROTOCOL,
+  es2Timestamp,
+  NOTIFICATION_POINT,
+  type StatusCodeData,
+} from './es2plus.js';
+
+export const EMULATOR_PREFIX = '/emulator/smdp';
+
+export interface EmulatorFaults {
+  /** The next ES2+ call answers Failed with this code. */
+  failNext: StatusCodeData | null;
+  /** The next ES2+ call answers this HTTP status (e.g. 503) without a body. */
+  httpStatusNext: number | null;
+  /** Every ES2+ answer waits this long (to provoke client timeouts). */
+  delayMs: number;
+  /** Device downloads do not notify the operator (a lost HandleDownloadProgressInfo). */
+  dropNotifications: boolean;
+}
+
+const Es2Header = Type.Object(
+  { functionRequesterIdentifier: Type.String(), functionCallIdentifier: Type.String() },
+  { additionalProperties: true },
+);
+
+/**
+ * The built-in SM-DP+ EMULATOR (demo mode and tests; no real profiles). It serves the ES2+ functions
+ * at their SGP.22 paths with SGP.22 headers, status codes and profile states, keeps an inventory of
+ * profiles per profile type generated from the operator's ICCID range, and simulates devices that
+ * download a profile and report progress to the operator with HandleDownloadProgressInfo.
+ */
+export function createSmdpEmulator(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  operatorUrl: () => string;
+}) {
+  const { db, clock, config } = deps;
+  const logger = deps.logger.child({ component: 'smdp-emulator' });
+  const faults: EmulatorFaults = {
+    failNext: null,
+    httpStatusNext: null,
+    delayMs: 0,
+    dropNotifications: false,
+  };
+
+  const success = { header: { functionExecutionStatus: { status: 'Executed-Success' } } };
+  const failed = (code: StatusCodeData, message: string) => ({
+    header: { functionExecutionStatus: { status: 'Failed', statusCodeData: { ...code, message } } },
+  });
+
+  async function profile(iccid: string) {
+    return db.selectFrom('emu_profiles').selectAll().where('iccid', '=', iccid).executeTakeFirst();
+  }
+
+  async function setState(iccid: string, changes: Partial<EmuProfilesTable>) {
+    await db
+      .updateTable('emu_profiles')
+      .set({ ...changes, updated_at: clock.now().toISOString() })
+      .where('iccid', '=', iccid)
+      .execute();
+  }
+
+  /** An available profile of the type, creating one from the operator range while the inventory lasts. */
+  async function takeAvailable(profileType: string) {
+    return db.transaction().execute(async (tx) => {
+      const free = await tx
+        .selectFrom('emu_profiles')
+        .select('iccid')
+        .where('profile_type', '=', profileType)
+        .where('state', '=', 'available')
+        .orderBy('iccid')
+        .limit(1)
+        .executeTakeFirst();
+      if (free) return free.iccid;
+      const made = await tx
+        .selectFrom('emu_profiles')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      if (Number(made.n) >= config.smdp.emulatorInventory) return null;
+      const iccid = makeIccid(config.iccid.prefix, Number(made.n) + 1, config.iccid.length);
+      await tx
+        .insertInto('emu_profiles')
+        .values({
+          iccid,
+          profile_type: profileType,
+          state: 'available',
+          eid: null,
+          matching_id: null,
+          updated_at: clock.now().toISOString(),
+        })
+        .execute();
+      return iccid;
+    });
+  }
+
+  async function sendProgress(p: { iccid: string; eid: string; profileType: string }, point: number) {
+    if (faults.dropNotifications) {
+      logger.warn({ iccid: p.iccid, point }, 'notification dropped (fault injection)');
+      return;
+    }
+    try {
+      const response = await fetch(`${deps.operatorUrl()}${ES2_PATH}/handleDownloadProgressInfo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-admin-protocol': ES2_PROTOCOL },
+        body: JSON.stringify({
+          header: {
+            functionRequesterIdentifier: 'esimdesk-smdp-emulator',
+            functionCallIdentifier: randomBytes(8).toString('hex'),
+          },
+          eid: p.eid,
+          iccid: p.iccid,
+          profileType: p.profileType,
+          timestamp: es2Timestamp(clock.now()),
+          notificationPointId: point,
+          notificationPointStatus: { status: 'Executed-Success' },
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (response.status !== 204)
+        logger.warn({ status: response.status, point }, 'operator refused the notification');
+    } catch (error) {
+      logger.warn({ err: error, point }, 'operator did not take the notification');
+    }
+  }
+
+  const routes: FastifyPluginAsyncTypebox = async (app) => {
+    app.addHook('onSend', async (request, reply) => {
+      if (request.url.includes(ES2_PATH)) reply.header('x-admin-protocol', ES2_PROTOCOL);
+    });
+
+    // Fault injection and the artificial delay apply to every ES2+ function.
+    async function preamble(reply: FastifyReply): Promise<object | null> {
+      if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
+      if (faults.httpStatusNext) {
+        const status = faults.httpStatusNext;
+        faults.httpStatusNext = null;
+        reply.status(status).send();
+        return {};
+      }
+      if (faults.failNext) {
+        const code = faults.failNext;
+        faults.failNext = null;
+        return failed(code, 'injected failure');
+      }
+      return null;
+    }
+
+    const es2 = (
+      name: string,
+      summary: string,
+      body: ReturnType<typeof Type.Object>,
+      handle: (body: Record<string, unknown>) => Promise<object>,
+    ) =>
+      app.post(
+        `${EMULATOR_PREFIX}${ES2_PATH}/${name}`,
+        {
+          config: { access: 'public', rateLimit: false },
+          schema: { tags: ['demo'], summary: `SM-DP+ emulator (demo only): ES2+ ${summary}`, body },
+        },
+        async (request, reply) => {
+          const injected = await preamble(reply);
+          if (injected) return reply.sent ? reply : injected;
+          return handle(request.body as Record<string, unknown>);
+        },
+      );
+
+    es2(
+      'downloadOrder',
+      'DownloadOrder',
+      Type.Object({
+        header: Es2Header,
+        eid: Type.Optional(Type.String()),
+        iccid: Type.Optional(Type.String()),
+        profileType: Type.Optional(Type.String()),
+      }),
+      async (body) => {
+        const eid = body.eid as string | undefined;
+        if (eid && !isValidEid(eid)) return failed(ES2_CODES.refused, 'invalid EID');
+        let iccid: string | null;
+        if (body.iccid) {
+          iccid = normalizeIccid(String(body.iccid));
+          const p = iccid ? await profile(iccid) : undefined;
+          if (!p) return failed(ES2_CODES.iccidUnknown, 'ICCID unknown');
+          if (p.state !== 'available') return failed(ES2_CODES.profileInUse, 'profile already in use');
+        } else {
+          const type = String(body.profileType ?? '');
+          if (!type) return failed(ES2_CODES.profileTypeUnknown, 'profile type missing');
+          iccid = await takeAvailable(type);
+          if (!iccid) return failed(ES2_CODES.inventoryExhausted, 'no profile left for this profile type');
+        }
+        await setState(iccid!, { state: eid ? 'linked' : 'allocated', eid: eid ?? null });
+        return { ...success, iccid: iccid! };
+      },
+    );
+
+    es2(
+      'confirmOrder',
+      'ConfirmOrder',
+      Type.Object({
+        header: Es2Header,
+        iccid: Type.String(),
+        releaseFlag: Type.Boolean(),
+        eid: Type.Optional(Type.String()),
+        matchingId: Type.Optional(Type.String()),
+      }),
+      async (body) => {
+        const iccid = normalizeIccid(String(body.iccid));
+        const p = iccid ? await profile(iccid) : undefined;
+        if (!p || !iccid) return failed(ES2_CODES.iccidUnknown, 'ICCID unknown');
+        if (p.state !== 'allocated' && p.state !== 'linked')
+          return failed(ES2_CODES.invalidTransition, `profile is ${p.state}`);
+        const eid = (body.eid as string | undefined) ?? p.eid ?? undefined;
+        if (p.eid && body.eid && body.eid !== p.eid)
+          return failed(ES2_CODES.otherEidLinked, 'a different EID is linked');
+        const matchingId =
+          (body.matchingId as string | undefined) ??
+          randomBytes(10).toString('hex').toUpperCase().match(/.{5}/g)!.join('-');
+        const clash = await db
+          .selectFrom('emu_profiles')
+          .select('iccid')
+          .where('matching_id', '=', matchingId)
+          .executeTakeFirst();
+        if (clash) return failed(ES2_CODES.matchingIdInUse, 'matching id already in use');
+        await setState(iccid, {
+          state: body.releaseFlag ? 'released' : 'confirmed',
+          matching_id: matchingId,
+          eid: eid ?? null,
+        });
+        return { ...success, ...(eid ? { eid } : {}), matchingId, smdpAddress: config.smdp.emulatorAddress };
+      },
+    );
+
+    es2(
+      'cancelOrder',
+      'CancelOrder',
+      Type.Object({
+        header: Es2Header,
+        iccid: Type.String(),
+        finalProfileStatusIndicator: Type.Union([Type.Literal('Available'), Type.Literal('Unavailable')]),
+      }),
+      async (body) => {
+        const iccid = normalizeIccid(String(body.iccid));
+        const p = iccid ? await profile(iccid) : undefined;
+        if (!p || !iccid) return failed(ES2_CODES.iccidUnknown, 'ICCID unknown');
+        if (p.state === 'downloaded' || p.state === 'installed')
+          return failed(ES2_CODES.invalidTransition, `profile is ${p.state}`);
+        const available = body.finalProfileStatusIndicator === 'Available';
+        await setState(iccid, {
+          state: available ? 'available' : 'unavailable',
+          eid: null,
+          matching_id: null,
+        });
+        return success;
+      },
+    );
+
+    es2(
+      'releaseProfile',
+      'ReleaseProfile',
+      Type.Object({ header: Es2Header, iccid: Type.String() }),
+      async (body) => {
+        const iccid = normalizeIccid(String(body.iccid));
+        const p = iccid ? await profile(iccid) : undefined;
+        if (!p || !iccid) return failed(ES2_CODES.iccidUnknown, 'ICCID unknown');
+        if (p.state !== 'confirmed') return failed(ES2_CODES.invalidTransition, `profile is ${p.state}`);
+        await setState(iccid, { state: 'released' });
+        return success;
+      },
+    );
+
+    app.post(
+      `${EMULATOR_PREFIX}/devices/:eid/download`,
+      {
+        config: { access: 'public', rateLimit: false },
+        schema: {
+          tags: ['demo'],
+          summary: 'Simulated device (demo only): download and install the profile of an activation code',
+          params: Type.Object({ eid: Type.String({ maxLength: 40 }) }),
+          body: Type.Object({ activationCode: Type.String({ maxLength: 300 }) }),
+          response: {
+            200: Type.Object({ iccid: Type.String(), eid: Type.String(), state: Type.Literal('installed') }),
+            ...errorResponses(400, 409),
+          },
+        },
+      },
+      async (request) => {
+        const { eid } = request.params;
+        if (!isValidEid(eid)) throw new AppError('INVALID_EID', { field: 'eid', in: 'params' });
+        const code = parseActivationCode(request.body.activationCode);
+        if (!code) throw new AppError('INVALID_ACTIVATION_CODE', { field: 'activationCode' });
+        const p = await db
+          .selectFrom('emu_profiles')
+          .selectAll()
+          .where('matching_id', '=', code.matchingId)
+          .executeTakeFirst();
+        if (!p || code.smdpAddress.toLowerCase() !== config.smdp.emulatorAddress.toLowerCase()) {
+          throw new AppError('PROFILE_NOT_DOWNLOADABLE', { reason: 'unknown matching id' });
+        }
+        if (p.eid && p.eid !== eid)
+          throw new AppError('PROFILE_NOT_DOWNLOADABLE', { reason: 'linked to another EID' });
+        if (p.state !== 'released' && !(p.state === 'installed' && p.eid === eid)) {
+          throw new AppError('PROFILE_NOT_DOWNLOADABLE', { reason: `profile is ${p.state}` });
+        }
+        await setState(p.iccid, { state: 'downloaded', eid });
+        await sendProgress(
+          { iccid: p.iccid, eid, profileType: p.profile_type },
+          NOTIFICATION_POINT.downloaded,
+        );
+        await setState(p.iccid, { state: 'installed' });
+        await sendProgress(
+          { iccid: p.iccid, eid, profileType: p.profile_type },
+          NOTIFICATION_POINT.installed,
+        );
+        return { iccid: p.iccid, eid, state: 'installed' as const };
+      },
+    );
+  };
+
+  return {
+    routes,
+    faults,
+    activationCodeFor: (matchingId: string) =>
+      formatActivationCode({
+        smdpAddress: config.smdp.emulatorAddress,
+        matchingId,
+        smdpOid: null,
+        confirmationCodeRequired: false,
+      }),
+  };
+}
+
+export type SmdpEmulator = ReturnType<typeof createSmdpEmulator>;

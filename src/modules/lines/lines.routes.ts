@@ -1,0 +1,267 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import QRCode from 'qrcode';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.js';
+import { SUBSCRIBER } from '../../http/roles.js';
+import { errorResponses } from '../../http/schemas.js';
+import { ES2_PATH, ES2_PROTOCOL } from '../../integrations/smdp/es2plus.js';
+import { principalOf } from '../identity/identity.guard.js';
+import { actorOf } from '../identity/identity.service.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const Esim = Type.Object({
+  id: Type.String(),
+  iccid: Nullable(Type.String()),
+  activationCode: Nullable(Type.String()),
+  state: Type.Enum([
+    'ordering',
+    'allocated',
+    'released',
+    'downloaded',
+    'installed',
+    'disabling',
+    'unusable',
+    'failed',
+  ]),
+  eid: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+const Line = Type.Object({
+  id: Type.String(),
+  status: Type.Enum(['pending', 'active', 'expired', 'failed', 'suspended', 'terminated']),
+  msisdn: Type.String(),
+  planId: Type.String(),
+  planName: Type.String(),
+  price: Type.Ref('Money'),
+  esim: Esim,
+  esims: Type.Array(Esim),
+  allowances: Type.Object({
+    dataBytes: Nullable(Type.Integer()),
+    voiceSeconds: Nullable(Type.Integer()),
+    sms: Nullable(Type.Integer()),
+    total: Type.Object({ dataBytes: Type.Integer(), voiceSeconds: Type.Integer(), sms: Type.Integer() }),
+  }),
+  activatedAt: Nullable(Type.String()),
+  expiresAt: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+const Device = Type.Object({
+  id: Type.String(),
+  eid: Type.String(),
+  name: Type.String(),
+  lineId: Type.String(),
+  iccid: Nullable(Type.String()),
+  boundAt: Type.String({ format: 'date-time' }),
+});
+
+const IdParam = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const IdempotencyHeader = Type.Object({ 'idempotency-key': Type.Optional(Type.String()) });
+
+export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  const { lines, idempotency } = ctx;
+  return async (app) => {
+    app.post(
+      '/api/v1/me/lines',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['lines'],
+          summary:
+            'Buy a plan: paid from the balance; the line is pending until its eSIM is installed (idempotent)',
+          headers: IdempotencyHeader,
+          body: Type.Object({ planId: Type.String({ minLength: 1, maxLength: 64 }) }),
+          response: { 201: Line, ...errorResponses(400, 401, 403, 404, 409, 503) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        return idempotency.respond(request, reply, 201, (complete) =>
+          lines.buy(
+            principal.accountId,
+            request.body.planId,
+            request.locale,
+            complete,
+            actorOf(principal),
+            request.id,
+          ),
+        );
+      },
+    );
+
+    app.get(
+      '/api/v1/me/lines',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['lines'],
+          summary: 'The subscriber’s lines with their eSIMs and remaining allowances',
+          response: {
+            200: Type.Object({ items: Type.Array(Line), nextCursor: Type.Null() }),
+            ...errorResponses(401, 403),
+          },
+        },
+      },
+      async (request) => ({
+        items: await lines.list(principalOf(request).accountId, request.locale),
+        nextCursor: null,
+      }),
+    );
+
+    app.get(
+      '/api/v1/me/lines/:id',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['lines'],
+          summary: 'One line with remaining allowances',
+          params: IdParam,
+          response: { 200: Line, ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (request) => lines.get(principalOf(request).accountId, request.params.id, request.locale),
+    );
+
+    app.post(
+      '/api/v1/me/lines/:id/esims',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['lines'],
+          summary: 'A new eSIM profile on the same line and number, for one more device (idempotent)',
+          headers: IdempotencyHeader,
+          params: IdParam,
+          response: { 201: Esim, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        return idempotency.respond(request, reply, 201, (complete) =>
+          lines.addEsim(principal.accountId, request.params.id, complete, actorOf(principal), request.id),
+        );
+      },
+    );
+
+    app.get(
+      '/api/v1/me/esims/:id/qr.svg',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['lines'],
+          summary: 'The activation code as a QR code (SVG)',
+          params: IdParam,
+          produces: ['image/svg+xml'],
+        },
+      },
+      async (request, reply) => {
+        const code = await lines.activationCode(principalOf(request).accountId, request.params.id);
+        const svg = await QRCode.toString(code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+        return reply.type('image/svg+xml').header('cache-control', 'private, no-store').send(svg);
+      },
+    );
+
+    app.get(
+      '/api/v1/me/devices',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['devices'],
+          summary: 'Devices the subscriber’s eSIMs are installed on (设备管理)',
+          response: {
+            200: Type.Object({ items: Type.Array(Device), nextCursor: Type.Null() }),
+            ...errorResponses(401, 403),
+          },
+        },
+      },
+      async (request) => ({
+        items: await lines.devices(ctx.database.db, principalOf(request).accountId),
+        nextCursor: null,
+      }),
+    );
+
+    app.patch(
+      '/api/v1/me/devices/:id',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['devices'],
+          summary: 'Rename a device',
+          params: IdParam,
+          body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 60 }) }),
+          response: { 200: Device, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        return lines.renameDevice(
+          principal.accountId,
+          request.params.id,
+          request.body.name.trim(),
+          actorOf(principal),
+          request.id,
+        );
+      },
+    );
+
+    app.delete(
+      '/api/v1/me/devices/:id',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['devices'],
+          summary:
+            'Unbind a device (解除绑定): it leaves the list at once; the profile is made unusable in the background',
+          params: IdParam,
+          response: {
+            202: Type.Object({ id: Type.String(), status: Type.Literal('unbinding') }),
+            ...errorResponses(401, 403, 404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        await lines.unbind(principal.accountId, request.params.id, actorOf(principal), request.id);
+        return reply.status(202).send({ id: request.params.id, status: 'unbinding' as const });
+      },
+    );
+
+    app.post(
+      `${ES2_PATH}/handleDownloadProgressInfo`,
+      {
+        config: { access: 'public', rateLimit: false },
+        schema: {
+          tags: ['es2plus'],
+          summary:
+            'ES2+ HandleDownloadProgressInfo from the SM-DP+ (binds a device on point 4); answered 204',
+          body: Type.Object(
+            {
+              header: Type.Object({
+                functionRequesterIdentifier: Type.String({ minLength: 1 }),
+                functionCallIdentifier: Type.String({ minLength: 1 }),
+              }),
+              eid: Type.Optional(Type.String({ maxLength: 40 })),
+              iccid: Type.String({ minLength: 1, maxLength: 24 }),
+              profileType: Type.Optional(Type.String()),
+              timestamp: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+              notificationPointId: Type.Union([Type.Integer(), Type.String({ pattern: '^[0-9]+$' })]),
+              notificationPointStatus: Type.Object({ status: Type.String() }, { additionalProperties: true }),
+              resultData: Type.Optional(Type.String()),
+            },
+            { additionalProperties: true },
+          ),
+          response: { 204: Type.Null(), ...errorResponses(400) },
+        },
+      },
+      async (request, reply) => {
+        const outcome = await lines.handleProgress(request.body);
+        request.log.info(
+          { iccid: request.body.iccid, point: request.body.notificationPointId, outcome },
+          'ES2+ download progress',
+        );
+        return reply.status(204).header('x-admin-protocol', ES2_PROTOCOL).send(null);
+      },
+    );
+  };
+}

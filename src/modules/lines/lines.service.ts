@@ -1,0 +1,604 @@
+import { Type } from 'typebox';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import { formatMoney } from '../../core/money.js';
+import type { Db, Executor } from '../../db/database.js';
+import type { DevicesTable, EsimsTable, LinesTable } from '../../db/schema.js';
+import type { Complete } from '../../http/idempotency.js';
+import type { NetworkAdapter } from '../../integrations/network/network.js';
+import type { Es2Client } from '../../integrations/smdp/client.js';
+import { Es2Error, NOTIFICATION_POINT } from '../../integrations/smdp/es2plus.js';
+import { defineJob, type JobContext, type Jobs } from '../../runner/jobs.js';
+import { formatActivationCode } from '../../telecom/activation-code.js';
+import { normalizeIccid } from '../../telecom/iccid.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { CatalogService } from '../catalog/catalog.service.js';
+import type { NotificationService } from '../notifications/notifications.service.js';
+import type { WalletService } from '../wallet/wallet.service.js';
+import type { NumberPool } from './numbers.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const SYSTEM: Actor = { type: 'system', id: 'lines' };
+/** Profiles that still count towards the per-line limit. */
+const LIVE_STATES = ['ordering', 'allocated', 'released', 'downloaded', 'installed'] as const;
+
+export interface ProgressNotification {
+  eid?: string;
+  iccid: string;
+  profileType?: string;
+  timestamp?: string | number;
+  notificationPointId: number | string;
+  notificationPointStatus: { status: string };
+}
+
+export function createLinesService(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  jobs: Jobs;
+  audit: AuditService;
+  notifications: NotificationService;
+  wallet: WalletService;
+  catalog: CatalogService;
+  numbers: NumberPool;
+  es2: Es2Client;
+  network: NetworkAdapter;
+}) {
+  const { db, clock, config, audit } = deps;
+  const logger = deps.logger.child({ component: 'lines' });
+
+  const orderJob = defineJob({
+    kind: 'lines.esim.order',
+    payload: Type.Object({ esimId: Type.String() }),
+    maxAttempts: 8,
+    handle: ({ esimId }, context) => orderEsim(esimId, context),
+  });
+  const disableJob = defineJob({
+    kind: 'lines.esim.disable',
+    payload: Type.Object({ esimId: Type.String(), reason: Type.String() }),
+    maxAttempts: 30,
+    handle: ({ esimId, reason }) => disableEsim(esimId, reason),
+  });
+  deps.jobs.register(orderJob, disableJob);
+
+  const now = () => clock.now().toISOString();
+
+  function presentEsim(e: EsimsTable) {
+    return {
+      id: e.id,
+      iccid: e.iccid,
+      activationCode: e.activation_code,
+      state: e.state,
+      eid: e.eid,
+      createdAt: e.created_at,
+    };
+  }
+
+  function presentDevice(d: DevicesTable, iccid: string | null) {
+    return { id: d.id, eid: d.eid, name: d.name, lineId: d.line_id, iccid, boundAt: d.bound_at };
+  }
+
+  async function presentLine(executor: Executor, line: LinesTable, locale = 'en') {
+    const esims = await executor
+      .selectFrom('esims')
+      .selectAll()
+      .where('line_id', '=', line.id)
+      .orderBy('id')
+      .execute();
+    const plan = await deps.catalog.get(executor, line.plan_id, locale === 'zh-CN' ? 'zh-CN' : 'en');
+    const current = esims.filter((e) => e.state !== 'failed').at(0) ?? esims.at(0)!;
+    return {
+      id: line.id,
+      status: line.status,
+      msisdn: line.msisdn,
+      planId: line.plan_id,
+      planName: plan.name,
+      price: { amount: Number(line.price), currency: line.currency },
+      esim: presentEsim(current),
+      esims: esims.map(presentEsim),
+      allowances: {
+        dataBytes: line.data_bytes_left === null ? null : Number(line.data_bytes_left),
+        voiceSeconds: line.voice_seconds_left === null ? null : Number(line.voice_seconds_left),
+        sms: line.sms_left,
+        total: { dataBytes: plan.dataMb * 1024 * 1024, voiceSeconds: plan.voiceMinutes * 60, sms: plan.sms },
+      },
+      activatedAt: line.activated_at,
+      expiresAt: line.expires_at,
+      createdAt: line.created_at,
+    };
+  }
+
+  async function ownLine(executor: Executor, accountId: string, lineId: string) {
+    const line = await executor
+      .selectFrom('lines')
+      .selectAll()
+      .where('id', '=', lineId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'id' });
+    return line;
+  }
+
+  async function newEsim(tx: Executor, line: { id: string; account_id: string }) {
+    const esim: EsimsTable = {
+      id: newId('esm', clock.now().getTime()),
+      line_id: line.id,
+      account_id: line.account_id,
+      iccid: null,
+      state: 'ordering',
+      matching_id: null,
+      activation_code: null,
+      eid: null,
+      failure: null,
+      created_at: now(),
+      updated_at: now(),
+    };
+    await tx.insertInto('esims').values(esim).execute();
+    await deps.jobs.enqueue(tx, orderJob, { esimId: esim.id }, { idempotencyKey: `order:${esim.id}` });
+    return esim;
+  }
+
+  /** Buys a line: the price leaves the wallet, a number is assigned and the eSIM is ordered by the runner. */
+  async function buy(
+    accountId: string,
+    planId: string,
+    locale: string,
+    complete: Complete,
+    actor: Actor,
+    requestId: string,
+  ) {
+    return db.transaction().execute(async (tx) => {
+      const account = await tx
+        .selectFrom('accounts')
+        .select('status')
+        .where('id', '=', accountId)
+        .executeTakeFirstOrThrow();
+      if (account.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
+      const plan = await deps.catalog.get(tx, planId, 'en');
+      if (plan.status !== 'active') throw new AppError('PLAN_RETIRED', { field: 'planId' });
+      const lineId = newId('lin', clock.now().getTime());
+      await deps.wallet.charge(tx, accountId, plan.price.amount, { type: 'line', id: lineId });
+      const msisdn = await deps.numbers.assign(tx, lineId);
+      const line: LinesTable = {
+        id: lineId,
+        account_id: accountId,
+        plan_id: planId,
+        msisdn,
+        status: 'pending',
+        price: plan.price.amount,
+        currency: plan.price.currency,
+        data_bytes_left: null,
+        voice_seconds_left: null,
+        sms_left: null,
+        activated_at: null,
+        expires_at: null,
+        created_at: now(),
+        updated_at: now(),
+      };
+      await tx.insertInto('lines').values(line).execute();
+      await newEsim(tx, line);
+      await audit.record(tx, {
+        actor,
+        action: 'line.purchased',
+        subject: { type: 'line', id: lineId },
+        accountId,
+        after: { planId, msisdn, price: plan.price },
+        requestId,
+      });
+      const body = await presentLine(tx, line, locale);
+      await complete(tx, body);
+      return body;
+    });
+  }
+
+  /** One more profile on the same line and number, for one more device (R7). */
+  async function addEsim(
+    accountId: string,
+    lineId: string,
+    complete: Complete,
+    actor: Actor,
+    requestId: string,
+  ) {
+    return db.transaction().execute(async (tx) => {
+      const line = await ownLine(tx, accountId, lineId);
+      if (line.status !== 'active' && line.status !== 'pending')
+        throw new AppError('LINE_NOT_ACTIVE', { status: line.status });
+      const live = await tx
+        .selectFrom('esims')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('line_id', '=', lineId)
+        .where('state', 'in', [...LIVE_STATES])
+        .executeTakeFirstOrThrow();
+      const max = config.lines.maxProfilesPerLine;
+      if (Number(live.n) >= max) throw new AppError('DEVICE_LIMIT_REACHED', { max }, { max });
+      const esim = await newEsim(tx, line);
+      await audit.record(tx, {
+        actor,
+        action: 'esim.ordered',
+        subject: { type: 'esim', id: esim.id },
+        accountId,
+        after: { lineId },
+        requestId,
+      });
+      const body = presentEsim(esim);
+      await complete(tx, body);
+      return body;
+    });
+  }
+
+  /** Runner: DownloadOrder then ConfirmOrder(releaseFlag) at the SM-DP+; re-entrant after a crash. */
+  async function orderEsim(esimId: string, { job }: JobContext): Promise<void> {
+    let esim = await db.selectFrom('esims').selectAll().where('id', '=', esimId).executeTakeFirstOrThrow();
+    if (esim.state !== 'ordering' && esim.state !== 'allocated') return;
+    try {
+      if (esim.state === 'ordering') {
+        const { iccid } = await deps.es2.downloadOrder({ profileType: config.smdp.profileType });
+        await db
+          .updateTable('esims')
+          .set({ iccid, state: 'allocated', updated_at: now() })
+          .where('id', '=', esimId)
+          .execute();
+        esim = { ...esim, iccid, state: 'allocated' };
+      }
+      const confirmed = await deps.es2.confirmOrder({ iccid: esim.iccid!, releaseFlag: true });
+      const activationCode = formatActivationCode({
+        smdpAddress: confirmed.smdpAddress,
+        matchingId: confirmed.matchingId,
+        smdpOid: null,
+        confirmationCodeRequired: false,
+      });
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('esims')
+          .set({
+            state: 'released',
+            matching_id: confirmed.matchingId,
+            activation_code: activationCode,
+            updated_at: now(),
+          })
+          .where('id', '=', esimId)
+          .execute();
+        const line = await tx
+          .selectFrom('lines')
+          .selectAll()
+          .where('id', '=', esim.line_id)
+          .executeTakeFirstOrThrow();
+        const account = await tx
+          .selectFrom('accounts')
+          .selectAll()
+          .where('id', '=', esim.account_id)
+          .executeTakeFirstOrThrow();
+        const plan = await deps.catalog.get(tx, line.plan_id, account.locale === 'zh-CN' ? 'zh-CN' : 'en');
+        await deps.notifications.notify(
+          tx,
+          account,
+          'esim_ready',
+          { plan: plan.name, number: line.msisdn, code: activationCode },
+          ['email'],
+        );
+        await audit.record(tx, {
+          actor: SYSTEM,
+          action: 'esim.released',
+          subject: { type: 'esim', id: esimId },
+          accountId: esim.account_id,
+          after: { iccid: esim.iccid },
+        });
+      });
+    } catch (error) {
+      const final = (error instanceof Es2Error && error.final) || job.attempts >= job.max_attempts;
+      if (!final) throw error;
+      logger.warn(
+        { esimId, err: error instanceof Error ? error.message : String(error) },
+        'eSIM order failed for good',
+      );
+      await failOrder(esimId, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** An order the SM-DP+ cannot fill: the eSIM fails; a line that never got a profile is refunded and its number freed. */
+  async function failOrder(esimId: string, reason: string): Promise<void> {
+    await db.transaction().execute(async (tx) => {
+      const esim = await tx
+        .selectFrom('esims')
+        .selectAll()
+        .where('id', '=', esimId)
+        .executeTakeFirstOrThrow();
+      if (esim.state === 'failed') return;
+      await tx
+        .updateTable('esims')
+        .set({ state: 'failed', failure: reason.slice(0, 500), updated_at: now() })
+        .where('id', '=', esimId)
+        .execute();
+      const line = await tx
+        .selectFrom('lines')
+        .selectAll()
+        .where('id', '=', esim.line_id)
+        .executeTakeFirstOrThrow();
+      const others = await tx
+        .selectFrom('esims')
+        .select('id')
+        .where('line_id', '=', line.id)
+        .where('id', '!=', esimId)
+        .where('state', '!=', 'failed')
+        .execute();
+      if (line.status === 'pending' && others.length === 0) {
+        await tx
+          .updateTable('lines')
+          .set({ status: 'failed', updated_at: now() })
+          .where('id', '=', line.id)
+          .execute();
+        await deps.wallet.reverseCharge(tx, line.account_id, Number(line.price), {
+          type: 'line',
+          id: line.id,
+        });
+        await deps.numbers.release(tx, line.msisdn, false);
+        const account = await tx
+          .selectFrom('accounts')
+          .selectAll()
+          .where('id', '=', line.account_id)
+          .executeTakeFirstOrThrow();
+        const plan = await deps.catalog.get(tx, line.plan_id, account.locale === 'zh-CN' ? 'zh-CN' : 'en');
+        await deps.notifications.notify(tx, account, 'order_failed', {
+          plan: plan.name,
+          amount: formatMoney({ amount: Number(line.price), currency: line.currency }, account.locale),
+        });
+        await audit.record(tx, {
+          actor: SYSTEM,
+          action: 'line.failed',
+          subject: { type: 'line', id: line.id },
+          accountId: line.account_id,
+          after: { reason, refunded: Number(line.price) },
+        });
+      }
+      await audit.record(tx, {
+        actor: SYSTEM,
+        action: 'esim.failed',
+        subject: { type: 'esim', id: esimId },
+        accountId: esim.account_id,
+        after: { reason },
+      });
+    });
+  }
+
+  /**
+   * ES2+ HandleDownloadProgressInfo from the SM-DP+. Point 4 with success binds the device (EID) to the
+   * line and activates a pending line; duplicates change nothing; unknown ICCIDs are logged and ignored.
+   */
+  async function handleProgress(
+    n: ProgressNotification,
+  ): Promise<'bound' | 'recorded' | 'duplicate' | 'unknown' | 'ignored'> {
+    const iccid = normalizeIccid(String(n.iccid));
+    const point = Number(n.notificationPointId);
+    const ok = n.notificationPointStatus?.status === 'Executed-Success';
+    if (!iccid) return 'unknown';
+    return db.transaction().execute(async (tx) => {
+      const esim = await tx.selectFrom('esims').selectAll().where('iccid', '=', iccid).executeTakeFirst();
+      if (!esim) {
+        logger.warn({ iccid, point }, 'download progress for an unknown ICCID');
+        return 'unknown';
+      }
+      if (!ok) {
+        await tx
+          .updateTable('esims')
+          .set({ failure: `point ${point}: ${n.notificationPointStatus?.status}`, updated_at: now() })
+          .where('id', '=', esim.id)
+          .execute();
+        return 'recorded';
+      }
+      if (point === NOTIFICATION_POINT.downloaded) {
+        if (esim.state === 'released')
+          await tx
+            .updateTable('esims')
+            .set({ state: 'downloaded', eid: n.eid ?? null, updated_at: now() })
+            .where('id', '=', esim.id)
+            .execute();
+        return 'recorded';
+      }
+      if (point !== NOTIFICATION_POINT.installed) return 'ignored';
+      const bound = await tx
+        .selectFrom('devices')
+        .select('id')
+        .where('esim_id', '=', esim.id)
+        .executeTakeFirst();
+      if (bound || !['released', 'downloaded'].includes(esim.state)) return 'duplicate';
+      const eid = n.eid ?? esim.eid ?? 'unknown';
+      const deviceId = newId('dev', clock.now().getTime());
+      await tx
+        .updateTable('esims')
+        .set({ state: 'installed', eid, updated_at: now() })
+        .where('id', '=', esim.id)
+        .execute();
+      await tx
+        .insertInto('devices')
+        .values({
+          id: deviceId,
+          account_id: esim.account_id,
+          line_id: esim.line_id,
+          esim_id: esim.id,
+          eid,
+          name: `Device ·${eid.slice(-4)}`,
+          bound_at: now(),
+        })
+        .execute();
+      const line = await tx
+        .selectFrom('lines')
+        .selectAll()
+        .where('id', '=', esim.line_id)
+        .executeTakeFirstOrThrow();
+      if (line.status === 'pending') {
+        const plan = await deps.catalog.get(tx, line.plan_id, 'en');
+        // Allowances start at activation (the first install) and run for the plan's validity.
+        await tx
+          .updateTable('lines')
+          .set({
+            status: 'active',
+            activated_at: now(),
+            expires_at: new Date(clock.now().getTime() + plan.validityDays * DAY).toISOString(),
+            data_bytes_left: plan.dataMb * 1024 * 1024,
+            voice_seconds_left: plan.voiceMinutes * 60,
+            sms_left: plan.sms,
+            updated_at: now(),
+          })
+          .where('id', '=', line.id)
+          .execute();
+      }
+      await audit.record(tx, {
+        actor: SYSTEM,
+        action: 'device.bound',
+        subject: { type: 'device', id: deviceId },
+        accountId: esim.account_id,
+        after: { eid, iccid, lineId: line.id },
+      });
+      return 'bound';
+    });
+  }
+
+  async function devices(executor: Executor, accountId: string) {
+    const rows = await executor
+      .selectFrom('devices')
+      .innerJoin('esims', 'esims.id', 'devices.esim_id')
+      .selectAll('devices')
+      .select('esims.iccid')
+      .where('devices.account_id', '=', accountId)
+      .where('devices.unbound_at', 'is', null)
+      .orderBy('devices.bound_at')
+      .execute();
+    return rows.map((r) => presentDevice(r, r.iccid));
+  }
+
+  /** Unbinds a device: it leaves the list at once; the runner makes its profile unusable on the network. */
+  async function unbind(accountId: string, deviceId: string, actor: Actor, requestId: string) {
+    await db.transaction().execute(async (tx) => {
+      const device = await tx
+        .selectFrom('devices')
+        .selectAll()
+        .where('id', '=', deviceId)
+        .where('account_id', '=', accountId)
+        .where('unbound_at', 'is', null)
+        .executeTakeFirst();
+      if (!device) throw new AppError('DEVICE_NOT_FOUND', { field: 'id' });
+      await tx.updateTable('devices').set({ unbound_at: now() }).where('id', '=', deviceId).execute();
+      await tx
+        .updateTable('esims')
+        .set({ state: 'disabling', updated_at: now() })
+        .where('id', '=', device.esim_id)
+        .execute();
+      await deps.jobs.enqueue(
+        tx,
+        disableJob,
+        { esimId: device.esim_id, reason: 'unbound by subscriber' },
+        { idempotencyKey: `disable:${device.esim_id}` },
+      );
+      await audit.record(tx, {
+        actor,
+        action: 'device.unbound',
+        subject: { type: 'device', id: deviceId },
+        accountId,
+        before: { eid: device.eid },
+        requestId,
+      });
+    });
+  }
+
+  async function renameDevice(
+    accountId: string,
+    deviceId: string,
+    name: string,
+    actor: Actor,
+    requestId: string,
+  ) {
+    return db.transaction().execute(async (tx) => {
+      const device = await tx
+        .selectFrom('devices')
+        .selectAll()
+        .where('id', '=', deviceId)
+        .where('account_id', '=', accountId)
+        .where('unbound_at', 'is', null)
+        .executeTakeFirst();
+      if (!device) throw new AppError('DEVICE_NOT_FOUND', { field: 'id' });
+      await tx.updateTable('devices').set({ name }).where('id', '=', deviceId).execute();
+      await audit.record(tx, {
+        actor,
+        action: 'device.renamed',
+        subject: { type: 'device', id: deviceId },
+        accountId,
+        before: { name: device.name },
+        after: { name },
+        requestId,
+      });
+      const esim = await tx
+        .selectFrom('esims')
+        .select('iccid')
+        .where('id', '=', device.esim_id)
+        .executeTakeFirstOrThrow();
+      return presentDevice({ ...device, name }, esim.iccid);
+    });
+  }
+
+  /** Runner: an installed profile is ended on the network (SGP.22 leaves it to the operator), then marked unusable. */
+  async function disableEsim(esimId: string, reason: string): Promise<void> {
+    const esim = await db.selectFrom('esims').selectAll().where('id', '=', esimId).executeTakeFirstOrThrow();
+    if (esim.state === 'unusable') return;
+    if (esim.iccid) await deps.network.deactivate(esim.iccid, reason);
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('esims')
+        .set({ state: 'unusable', updated_at: now() })
+        .where('id', '=', esimId)
+        .execute();
+      await audit.record(tx, {
+        actor: SYSTEM,
+        action: 'esim.unusable',
+        subject: { type: 'esim', id: esimId },
+        accountId: esim.account_id,
+        after: { reason },
+      });
+    });
+  }
+
+  async function list(accountId: string, locale: string) {
+    const lines = await db
+      .selectFrom('lines')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('id', 'desc')
+      .execute();
+    return Promise.all(lines.map((l) => presentLine(db, l, locale)));
+  }
+
+  async function get(accountId: string, lineId: string, locale: string) {
+    return presentLine(db, await ownLine(db, accountId, lineId), locale);
+  }
+
+  /** The activation code of one of the subscriber's profiles (for the QR code). */
+  async function activationCode(accountId: string, esimId: string): Promise<string> {
+    const esim = await db
+      .selectFrom('esims')
+      .select(['activation_code'])
+      .where('id', '=', esimId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!esim?.activation_code) throw new AppError('NOT_FOUND', { field: 'id' });
+    return esim.activation_code;
+  }
+
+  return {
+    buy,
+    addEsim,
+    list,
+    get,
+    devices,
+    unbind,
+    renameDevice,
+    handleProgress,
+    activationCode,
+    orderJob,
+    disableJob,
+  };
+}
+
+export type LinesService = ReturnType<typeof createLinesService>;

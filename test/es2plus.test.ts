@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createEs2Client } from '../src/integrations/smdp/client.js';
+import { ES2_CODES, Es2Error } from '../src/integrations/smdp/es2plus.js';
+import { isValidIccid } from '../src/telecom/iccid.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { describeEachDialect } from './helpers/db.js';
+
+describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialect) => {
+  let t: TestApp;
+  let client: ReturnType<typeof createEs2Client>;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, {
+      env: { SMDP_EMULATOR_INVENTORY: '3', ICCID_PREFIX: '894801', ICCID_LENGTH: '19' },
+    });
+    client = createEs2Client({
+      baseUrl: () => `${t.url}/emulator/smdp`,
+      requesterId: 'test-operator',
+      timeoutMs: 2000,
+    });
+  });
+  afterAll(() => t.close());
+
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => expect.fail('expected an ES2+ failure'),
+      (e: unknown) => e as Es2Error,
+    );
+
+  it('walks a profile through DownloadOrder, ConfirmOrder without release, ReleaseProfile and CancelOrder', async () => {
+    const { iccid } = await client.downloadOrder({ profileType: 'travel' });
+    expect(iccid).toHaveLength(19);
+    expect(isValidIccid(iccid)).toBe(true);
+    const confirmed = await client.confirmOrder({ iccid, releaseFlag: false });
+    expect(confirmed.smdpAddress).toBe('smdp.example.com');
+    expect(confirmed.matchingId).toMatch(/^[0-9A-F]{5}(-[0-9A-F]{5}){3}$/);
+    await client.releaseProfile({ iccid });
+    const again = await failure(client.releaseProfile({ iccid }));
+    expect(again.is(ES2_CODES.invalidTransition)).toBe(true);
+    await client.cancelOrder({ iccid, finalProfileStatusIndicator: 'Available' });
+    // Cancelled back to available: the same profile is handed out again.
+    expect((await client.downloadOrder({ profileType: 'travel' })).iccid).toBe(iccid);
+  });
+
+  it('answers SGP.22 status codes: unknown ICCID, missing profile type, exhausted inventory, wrong EID', async () => {
+    expect(
+      (await failure(client.confirmOrder({ iccid: '89852342022019785558', releaseFlag: true }))).is(
+        ES2_CODES.iccidUnknown,
+      ),
+    ).toBe(true);
+    const missingType = await failure(client.downloadOrder({ profileType: '' }));
+    expect(missingType.is(ES2_CODES.profileTypeUnknown)).toBe(true);
+    expect(missingType.final).toBe(true);
+    await client.downloadOrder({ profileType: 'travel' });
+    await client.downloadOrder({ profileType: 'travel' });
+    const exhausted = await failure(client.downloadOrder({ profileType: 'travel' }));
+    expect(exhausted.is(ES2_CODES.inventoryExhausted)).toBe(true);
+    expect(exhausted.message).toContain('8.2.5/3.7');
+  });
+
+  it('treats HTTP errors and timeouts as retryable, not as ES2+ failures', async () => {
+    t.ctx.smdpEmulator!.faults.httpStatusNext = 502;
+    await expect(client.downloadOrder({ profileType: 'travel' })).rejects.toThrow('HTTP 502');
+    t.ctx.smdpEmulator!.faults.delayMs = 500;
+    const impatient = createEs2Client({
+      baseUrl: () => `${t.url}/emulator/smdp`,
+      requesterId: 'x',
+      timeoutMs: 100,
+    });
+    const error = await impatient.downloadOrder({ profileType: 'travel' }).catch((e: unknown) => e);
+    t.ctx.smdpEmulator!.faults.delayMs = 0;
+    expect(error).not.toBeInstanceOf(Es2Error);
+    expect(String(error)).toMatch(/timeout|abort/i);
+  });
+
+  it('sends the SGP.22 headers and answers with them', async () => {
+    const res = await fetch(`${t.url}/emulator/smdp/gsma/rsp2/es2plus/releaseProfile`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-admin-protocol': 'gsma/rsp/v2.5.0' },
+      body: JSON.stringify({
+        header: { functionRequesterIdentifier: 'x', functionCallIdentifier: 'y' },
+        iccid: '8948010000000000000F',
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-admin-protocol')).toBe('gsma/rsp/v2.5.0');
+    expect((await res.json()).header.functionExecutionStatus).toMatchObject({
+      status: 'Failed',
+      statusCodeData: { subjectCode: '8.2.1', reasonCode: '3.9' },
+    });
+  });
+});
