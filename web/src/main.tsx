@@ -8,8 +8,10 @@ import { Layout } from './components/Layout.js';
 import './i18n.js';
 import { RequireAccount } from './components/RequireAccount.js';
 import { Account } from './pages/Account.js';
+import { Devices } from './pages/Devices.js';
 import { DevMailbox } from './pages/DevMailbox.js';
 import { Home } from './pages/Home.js';
+import { LineDetail, LinesList } from './pages/Lines.js';
 import { NotFound } from './pages/NotFound.js';
 import { Plans } from './pages/Plans.js';
 import { SignIn } from './pages/SignIn.js';
@@ -37,6 +39,9 @@ const router = createBrowserRouter([
       { path: 'plans', element: <Plans /> },
       { path: 'account', element: <RequireAccount staff={false} render={(me) => <Account me={me} />} /> },
       { path: 'wallet', element: <RequireAccount staff={false} render={() => <Wallet />} /> },
+      { path: 'lines', element: <RequireAccount staff={false} render={() => <LinesList />} /> },
+      { path: 'lines/:id', element: <RequireAccount staff={false} render={() => <LineDetail />} /> },
+      { path: 'devices', element: <RequireAccount staff={false} render={() => <Devices />} /> },
       { path: 'staff', element: <RequireAccount staff render={(me) => <Staff me={me} />} /> },
       { path: 'dev/mailbox', element: <DevMailbox /> },
       { path: '*', element: <NotFound /> },

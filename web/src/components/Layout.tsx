@@ -1,13 +1,21 @@
-import { Alert, Anchor, Box, Button, Container, Group, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Box, Button, Container, Group, ScrollArea, Text, Title } from '@mantine/core';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Outlet } from 'react-router';
+import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { useMeta } from '../api/meta.js';
 import { isStaff, useMe } from '../api/session.js';
 import { i18next, LOCALE_CODES, type WebLocale } from '../i18n.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
 
+const SUBSCRIBER_NAV = [
+  { key: 'plans', to: '/plans' },
+  { key: 'lines', to: '/lines' },
+  { key: 'devices', to: '/devices' },
+  { key: 'wallet', to: '/wallet' },
+] as const;
+
 export function Layout() {
+  const { pathname } = useLocation();
   const { t } = useTranslation();
   const meta = useMeta();
   const me = useMe();
@@ -60,18 +68,15 @@ export function Layout() {
               </Title>
             </Anchor>
             <Group gap="sm" wrap="nowrap">
-              <Button component={Link} to="/plans" variant="subtle" size="compact-sm" data-testid="nav-plans">
-                {t('nav.plans')}
-              </Button>
-              {me.data && !isStaff(me.data.role) && (
+              {!me.data && (
                 <Button
                   component={Link}
-                  to="/wallet"
+                  to="/plans"
                   variant="subtle"
                   size="compact-sm"
-                  data-testid="nav-wallet"
+                  data-testid="nav-plans"
                 >
-                  {t('nav.wallet')}
+                  {t('nav.plans')}
                 </Button>
               )}
               {me.data ? (
@@ -99,6 +104,26 @@ export function Layout() {
             </Group>
           </Group>
         </Container>
+        {me.data && !isStaff(me.data.role) && (
+          <Container size="lg" px="md" pb={6}>
+            <ScrollArea type="never">
+              <Group gap={4} wrap="nowrap" component="nav" aria-label={t('nav.main')}>
+                {SUBSCRIBER_NAV.map((item) => (
+                  <Button
+                    key={item.to}
+                    component={NavLink}
+                    to={item.to}
+                    variant={pathname.startsWith(item.to) ? 'light' : 'subtle'}
+                    size="compact-sm"
+                    data-testid={`nav-${item.key}`}
+                  >
+                    {t(`nav.${item.key}`)}
+                  </Button>
+                ))}
+              </Group>
+            </ScrollArea>
+          </Container>
+        )}
       </Box>
       <Box id="main">
         <Container size="lg" px="md">

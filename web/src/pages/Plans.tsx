@@ -1,9 +1,11 @@
-import { Badge, Card, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api/client.js';
+import { useNavigate } from 'react-router';
+import { api, isApiError, unwrap } from '../api/client.js';
+import { useMe } from '../api/session.js';
 import { formatMoney, type Money } from '../format.js';
 
 function dataLabel(mb: number, t: TFunction) {
@@ -18,6 +20,30 @@ export function Plans() {
     queryKey: ['plans', i18n.language],
     queryFn: () => unwrap(api.GET('/api/v1/plans')),
   });
+  const me = useMe();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const canBuy = me.data?.role === 'subscriber' && me.data.status === 'active';
+  const [buying, setBuying] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  async function buy(planId: string) {
+    setBuying(planId);
+    setError(null);
+    try {
+      const line = await unwrap(
+        api.POST('/api/v1/me/lines', {
+          body: { planId },
+          params: { header: { 'idempotency-key': crypto.randomUUID() } },
+        }),
+      );
+      void queryClient.invalidateQueries();
+      navigate(`/lines/${line.id}`);
+    } catch (e) {
+      setError(isApiError(e) ? e.message : t('app.loadError'));
+    } finally {
+      setBuying(null);
+    }
+  }
   const shown = useMemo(() => {
     const q = search.trim().toLowerCase();
     const items = plans.data?.items ?? [];
@@ -41,6 +67,11 @@ export function Plans() {
         data-testid="plan-search"
         maw={420}
       />
+      {error && (
+        <Alert color="red" role="alert" data-testid="buy-error">
+          {error}
+        </Alert>
+      )}
       {shown.length === 0 && !plans.isPending && <Text c="dimmed">{t('plans.none')}</Text>}
       <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }}>
         {shown.map((p) => (
@@ -67,6 +98,17 @@ export function Plans() {
             <Text size="sm" c="dimmed" mt="sm" lineClamp={2}>
               {p.countryNames.join(' · ')}
             </Text>
+            {canBuy && (
+              <Button
+                mt="md"
+                fullWidth
+                loading={buying === p.id}
+                onClick={() => void buy(p.id)}
+                data-testid="buy-plan"
+              >
+                {t('plans.buy')}
+              </Button>
+            )}
           </Card>
         ))}
       </SimpleGrid>

@@ -1,0 +1,65 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
+
+describeBrowser('lines and devices in Chromium', () => {
+  let t: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY', RUNNER_POLL_MS: '50' } });
+    await t.ctx.catalog.seedDemo();
+    t.ctx.runner.start();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  for (const { locale, viewport, texts } of [
+    {
+      locale: 'en',
+      viewport: VIEWPORTS.desktop,
+      texts: { ready: 'Ready to install', installed: 'Installed', active: 'Active', search: 'Japan' },
+    },
+    {
+      locale: 'zh-CN',
+      viewport: VIEWPORTS.phone,
+      texts: { ready: '可安装', installed: '已安装', active: '使用中', search: '日本' },
+    },
+  ]) {
+    it(`buys a plan, shows the QR code, installs on a simulated device and unbinds it (${locale})`, async () => {
+      const context = await browser.newContext({ locale, viewport });
+      await signInContext(context, t, `lines-${locale}@example.com`, locale);
+      const page = await context.newPage();
+      const { topUp, signIn } = await import('../helpers/session.js');
+      await topUp(t, await signIn(t, `lines-${locale}@example.com`), 10_000);
+
+      await page.goto(`${t.url}/plans`);
+      await page.getByTestId('plan-search').fill(texts.search);
+      await page.getByTestId('buy-plan').first().click();
+      await page.getByTestId('line-title').waitFor();
+      await expect
+        .poll(() => page.getByTestId('esim-state').first().textContent(), { timeout: 10_000 })
+        .toBe(texts.ready);
+      await page.getByTestId('esim-qr').waitFor();
+      expect(await page.getByTestId('activation-code').textContent()).toMatch(/^LPA:1\$smdp\.example\.com\$/);
+      await shot(page, `line-${locale}`);
+
+      await page.getByTestId('simulate-install').click();
+      await expect
+        .poll(() => page.getByTestId('esim-state').first().textContent(), { timeout: 10_000 })
+        .toBe(texts.installed);
+      await expect.poll(() => page.getByTestId('line-status').textContent()).toBe(texts.active);
+
+      await page.getByTestId('nav-devices').click();
+      await expect.poll(() => page.getByTestId('device-card').count()).toBe(1);
+      await shot(page, `devices-${locale}`);
+      await page.getByTestId('unbind').click();
+      await page.getByTestId('unbind-confirm').click();
+      await page.getByTestId('no-devices').waitFor();
+      await context.close();
+    });
+  }
+});

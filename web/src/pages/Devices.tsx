@@ -1,0 +1,76 @@
+import { Alert, Button, Card, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, isApiError, unwrap } from '../api/client.js';
+import { formatDateTime } from '../format.js';
+
+/** 设备管理 / Devices (R7): every device an eSIM is installed on, each with 解除绑定 / Unbind. */
+export function Devices() {
+  const { t, i18n } = useTranslation();
+  const queryClient = useQueryClient();
+  const devices = useQuery({ queryKey: ['devices'], queryFn: () => unwrap(api.GET('/api/v1/me/devices')) });
+  const [confirm, setConfirm] = useState<{ id: string; name: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const unbind = useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/me/devices/{id}', { params: { path: { id } } })),
+    onSuccess: () => void queryClient.invalidateQueries(),
+    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
+    onSettled: () => setConfirm(null),
+  });
+  const items = devices.data?.items ?? [];
+  return (
+    <Stack gap="lg" py="md">
+      <Title order={2}>{t('devices.title')}</Title>
+      <Text c="dimmed">{t('devices.intro')}</Text>
+      {items.length === 0 && !devices.isPending && <Text data-testid="no-devices">{t('devices.none')}</Text>}
+      {items.map((d) => (
+        <Card key={d.id} withBorder radius="md" padding="lg" data-testid="device-card">
+          <Group justify="space-between" wrap="nowrap">
+            <div>
+              <Text fw={600}>{d.name}</Text>
+              <Text size="xs" c="dimmed">
+                EID {d.eid}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {t('devices.boundAt', { date: formatDateTime(d.boundAt, i18n.language) })}
+              </Text>
+            </div>
+            <Button
+              color="red"
+              variant="light"
+              onClick={() => setConfirm({ id: d.id, name: d.name })}
+              data-testid="unbind"
+            >
+              {t('devices.unbind')}
+            </Button>
+          </Group>
+        </Card>
+      ))}
+      {error && <Alert color="red">{error}</Alert>}
+      <Modal
+        opened={confirm !== null}
+        onClose={() => setConfirm(null)}
+        title={t('devices.confirmTitle')}
+        centered
+      >
+        <Stack>
+          <Text>{t('devices.confirmText', { name: confirm?.name })}</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirm(null)}>
+              {t('wallet.cancel')}
+            </Button>
+            <Button
+              color="red"
+              loading={unbind.isPending}
+              onClick={() => confirm && unbind.mutate(confirm.id)}
+              data-testid="unbind-confirm"
+            >
+              {t('devices.unbind')}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Stack>
+  );
+}
