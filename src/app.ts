@@ -23,6 +23,7 @@ import { auditRoutes } from './modules/audit/audit.routes.js';
 import { catalogRoutes, Plan } from './modules/catalog/catalog.routes.js';
 import { registerGuard } from './modules/identity/identity.guard.js';
 import { Account, identityRoutes } from './modules/identity/identity.routes.js';
+import { lineExtrasRoutes } from './modules/lines/extras.routes.js';
 import { linesRoutes } from './modules/lines/lines.routes.js';
 import { devMailboxRoutes } from './modules/notifications/dev-mailbox.routes.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
@@ -138,6 +139,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(walletRoutes(ctx));
   await app.register(catalogRoutes(ctx));
   await app.register(linesRoutes(ctx));
+  await app.register(lineExtrasRoutes(ctx));
   if (ctx.smdpEmulator) await app.register(ctx.smdpEmulator.routes);
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);

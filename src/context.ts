@@ -15,6 +15,7 @@ import { createSmdpEmulator, EMULATOR_PREFIX, type SmdpEmulator } from './integr
 import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
 import { type CatalogService, createCatalogService } from './modules/catalog/catalog.service.js';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
+import { createLineExtras, type LineExtras } from './modules/lines/extras.service.js';
 import { createLinesService, type LinesService } from './modules/lines/lines.service.js';
 import { createNumberPool } from './modules/lines/numbers.js';
 import {
@@ -46,6 +47,7 @@ export interface AppContext {
   payments: { provider: PaymentProvider; test: TestPaymentProvider | null };
   catalog: CatalogService;
   lines: LinesService;
+  lineExtras: LineExtras;
   /** The built-in SM-DP+ emulator when no real SM-DP+ is configured (demo mode and tests). */
   smdpEmulator: SmdpEmulator | null;
   /** Where this server can be reached by itself (set once listening; the emulator and ES2+ client use it). */
@@ -143,6 +145,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     requesterId: config.smdp.requesterId,
     timeoutMs: config.smdp.timeoutMs,
   });
+  const network = createRecordingNetwork({ db, clock });
   const lines = createLinesService({
     db,
     clock,
@@ -155,7 +158,16 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     catalog,
     numbers: createNumberPool({ clock, config, dialect: database.dialect }),
     es2,
-    network: createRecordingNetwork({ db, clock }),
+    network,
+  });
+  const lineExtras = createLineExtras({
+    db,
+    clock,
+    currency: config.currency,
+    audit,
+    wallet,
+    catalog,
+    network,
   });
 
   return {
@@ -176,6 +188,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     payments,
     catalog,
     lines,
+    lineExtras,
     smdpEmulator,
     self,
   };

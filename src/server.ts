@@ -17,6 +17,7 @@ export async function startServer(config: Config, options: StartOptions = {}) {
   }
   if (config.mode === 'demo') {
     const seeded = await ctx.catalog.seedDemo();
+    await ctx.lineExtras.seedDemoAddons();
     if (seeded) ctx.logger.info({ plans: seeded }, 'demo catalog seeded');
   }
   const app = await buildApp(ctx);

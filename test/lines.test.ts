@@ -2,15 +2,13 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
 import { ES2_CODES } from '../src/integrations/smdp/es2plus.js';
 import { parseActivationCode } from '../src/telecom/activation-code.js';
-import { eidWithCheckDigits } from '../src/telecom/eid.js';
 import { isValidIccid } from '../src/telecom/iccid.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
+import { deviceEid } from './helpers/devices.js';
 import { api, balanceOf, newKey, type Session, signIn, topUp } from './helpers/session.js';
 
 const HOUR = 60 * 60 * 1000;
-export const deviceEid = (n: number) =>
-  eidWithCheckDigits(`8904903200000000000000${String(n).padStart(8, '0')}`);
 
 describeEachDialect('lines, eSIMs and devices', (dialect) => {
   let t: TestApp;
@@ -163,7 +161,7 @@ describeEachDialect('lines, eSIMs and devices', (dialect) => {
     expect((await line(bought.id)).esim.state).toBe('unusable');
     expect((await line(bought.id)).status).toBe('active');
     const actions = await t.ctx.database.db.selectFrom('network_actions').selectAll().execute();
-    expect(actions).toEqual([expect.objectContaining({ iccid: ready.esim.iccid, action: 'deactivate' })]);
+    expect(actions).toEqual([expect.objectContaining({ subject: ready.esim.iccid, action: 'deactivate' })]);
     expect((await api(t, 'DELETE', `/api/v1/me/devices/${device.id}`, { headers: sub.headers })).status).toBe(
       404,
     );

@@ -75,6 +75,11 @@ export const ERROR_STATUS = {
   NUMBERS_EXHAUSTED: 503,
   /** ES2+ request header or body not acceptable. */
   ES2_BAD_REQUEST: 400,
+  /** The plan of the line does not cover this country. */
+  COUNTRY_NOT_COVERED: 400,
+  /** Not one of the partner networks for that country. */
+  INVALID_NETWORK: 400,
+  ADDON_NOT_FOUND: 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

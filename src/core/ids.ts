@@ -19,7 +19,9 @@ export type IdPrefix =
   | 'lin'
   | 'esm'
   | 'dev'
-  | 'nwa';
+  | 'nwa'
+  | 'add'
+  | 'lad';
 
 const next = monotonicFactory();
 

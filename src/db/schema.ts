@@ -292,7 +292,8 @@ export interface DevicesTable {
 
 export interface NetworkActionsTable {
   id: string;
-  iccid: string;
+  /** The ICCID (deactivation) or MSISDN (network steering) the action is about. */
+  subject: string;
   action: string;
   detail: string | null;
   created_at: string;
@@ -315,7 +316,39 @@ export interface EmuProfilesTable {
   updated_at: string;
 }
 
+export interface NetworkPreferencesTable {
+  line_id: string;
+  country: string;
+  /** MCC + MNC of the preferred partner network. */
+  plmn: string;
+  updated_at: string;
+}
+
+export interface AddonsTable {
+  id: string;
+  code: string;
+  names: string;
+  data_mb: number;
+  voice_minutes: number;
+  sms: number;
+  price: number;
+  currency: string;
+  status: 'active' | 'retired';
+  created_at: string;
+}
+
+export interface LineAddonsTable {
+  id: string;
+  line_id: string;
+  addon_id: string;
+  price: number;
+  created_at: string;
+}
+
 export interface DB {
+  network_preferences: NetworkPreferencesTable;
+  addons: AddonsTable;
+  line_addons: LineAddonsTable;
   numbers: NumbersTable;
   lines: LinesTable;
   esims: EsimsTable;

@@ -50,6 +50,9 @@ export const en = {
     LINE_NOT_ACTIVE: 'This line cannot do that in its current state.',
     NUMBERS_EXHAUSTED: 'No phone number is available right now; please try again later.',
     ES2_BAD_REQUEST: 'The ES2+ request is not valid.',
+    COUNTRY_NOT_COVERED: 'Your plan does not cover this country.',
+    INVALID_NETWORK: 'This network is not available for that country.',
+    ADDON_NOT_FOUND: 'No such add-on.',
   },
   notifications: {
     footer: '{{brand}} · This message was sent automatically; replies are not read.',

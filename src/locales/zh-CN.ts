@@ -49,6 +49,9 @@ export const zhCN: ServerMessages = {
     LINE_NOT_ACTIVE: '该线路当前状态下无法进行此操作。',
     NUMBERS_EXHAUSTED: '暂无可用号码，请稍后再试。',
     ES2_BAD_REQUEST: 'ES2+ 请求无效。',
+    COUNTRY_NOT_COVERED: '您的套餐不覆盖该国家或地区。',
+    INVALID_NETWORK: '该国家或地区不提供此网络。',
+    ADDON_NOT_FOUND: '附加包不存在。',
   },
   notifications: {
     footer: '{{brand}} · 此邮件由系统自动发送，请勿回复。',

@@ -9,6 +9,7 @@ describeBrowser('lines and devices in Chromium', () => {
   beforeAll(async () => {
     t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY', RUNNER_POLL_MS: '50' } });
     await t.ctx.catalog.seedDemo();
+    await t.ctx.lineExtras.seedDemoAddons();
     t.ctx.runner.start();
     browser = await launchBrowser();
   });
@@ -52,6 +53,13 @@ describeBrowser('lines and devices in Chromium', () => {
         .poll(() => page.getByTestId('esim-state').first().textContent(), { timeout: 10_000 })
         .toBe(texts.installed);
       await expect.poll(() => page.getByTestId('line-status').textContent()).toBe(texts.active);
+
+      await page.getByTestId('network-operator').click();
+      await page.getByRole('option', { name: /NTT docomo/ }).click();
+      await page.getByTestId('network-saved').waitFor();
+      await page.getByTestId('addon-data-1gb').click();
+      await page.getByTestId('addon-done').waitFor();
+      await shot(page, `line-active-${locale}`);
 
       await page.getByTestId('nav-devices').click();
       await expect.poll(() => page.getByTestId('device-card').count()).toBe(1);

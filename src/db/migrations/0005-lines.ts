@@ -76,7 +76,7 @@ export async function up(db: AnyDb): Promise<void> {
   await db.schema
     .createTable('network_actions')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('iccid', 'text', (c) => c.notNull())
+    .addColumn('subject', 'text', (c) => c.notNull())
     .addColumn('action', 'text', (c) => c.notNull())
     .addColumn('detail', 'text')
     .addColumn('created_at', timestamp(db), (c) => c.notNull())

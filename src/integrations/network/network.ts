@@ -6,6 +6,8 @@ import type { Db } from '../../db/database.js';
 export interface NetworkAdapter {
   /** Makes an installed profile unusable on the network (the SIM can no longer attach). Idempotent. */
   deactivate(iccid: string, reason: string): Promise<void>;
+  /** Steers roaming in `country` to the partner network `plmn` for this subscriber (MSISDN). */
+  preferNetwork(msisdn: string, country: string, plmn: string): Promise<void>;
 }
 
 /**
@@ -18,7 +20,7 @@ export function createRecordingNetwork(deps: { db: Db; clock: Clock }): NetworkA
       const done = await deps.db
         .selectFrom('network_actions')
         .select('id')
-        .where('iccid', '=', iccid)
+        .where('subject', '=', iccid)
         .where('action', '=', 'deactivate')
         .executeTakeFirst();
       if (done) return;
@@ -26,9 +28,21 @@ export function createRecordingNetwork(deps: { db: Db; clock: Clock }): NetworkA
         .insertInto('network_actions')
         .values({
           id: newId('nwa', deps.clock.now().getTime()),
-          iccid,
+          subject: iccid,
           action: 'deactivate',
           detail: reason,
+          created_at: deps.clock.now().toISOString(),
+        })
+        .execute();
+    },
+    async preferNetwork(msisdn, country, plmn) {
+      await deps.db
+        .insertInto('network_actions')
+        .values({
+          id: newId('nwa', deps.clock.now().getTime()),
+          subject: msisdn,
+          action: 'prefer_network',
+          detail: JSON.stringify({ country, plmn }),
           created_at: deps.clock.now().toISOString(),
         })
         .execute();

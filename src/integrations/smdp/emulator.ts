@@ -78,6 +78,15 @@ export function createSmdpEmulator(deps: {
       .execute();
   }
 
+  // The emulator is one in-process component: serialising inventory changes keeps two concurrent
+  // DownloadOrders from minting or taking the same profile (on PostgreSQL they would otherwise race).
+  let inventoryLock: Promise<unknown> = Promise.resolve();
+  function serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = inventoryLock.then(work, work);
+    inventoryLock = run.catch(() => undefined);
+    return run;
+  }
+
   /** An available profile of the type, creating one from the operator range while the inventory lasts. */
   async function takeAvailable(profileType: string) {
     return db.transaction().execute(async (tx) => {
@@ -203,8 +212,13 @@ export function createSmdpEmulator(deps: {
         } else {
           const type = String(body.profileType ?? '');
           if (!type) return failed(ES2_CODES.profileTypeUnknown, 'profile type missing');
-          iccid = await takeAvailable(type);
+          iccid = await serially(async () => {
+            const taken = await takeAvailable(type);
+            if (taken) await setState(taken, { state: eid ? 'linked' : 'allocated', eid: eid ?? null });
+            return taken;
+          });
           if (!iccid) return failed(ES2_CODES.inventoryExhausted, 'no profile left for this profile type');
+          return { ...success, iccid };
         }
         await setState(iccid!, { state: eid ? 'linked' : 'allocated', eid: eid ?? null });
         return { ...success, iccid: iccid! };

@@ -91,6 +91,17 @@ export function createLinesService(deps: {
       .execute();
     const plan = await deps.catalog.get(executor, line.plan_id, locale === 'zh-CN' ? 'zh-CN' : 'en');
     const current = esims.filter((e) => e.state !== 'failed').at(0) ?? esims.at(0)!;
+    // What was bought for the line: the plan plus every add-on.
+    const extra = await executor
+      .selectFrom('line_addons')
+      .innerJoin('addons', 'addons.id', 'line_addons.addon_id')
+      .select((eb) => [
+        eb.fn.coalesce(eb.fn.sum<number>('addons.data_mb'), eb.lit(0)).as('dataMb'),
+        eb.fn.coalesce(eb.fn.sum<number>('addons.voice_minutes'), eb.lit(0)).as('voiceMinutes'),
+        eb.fn.coalesce(eb.fn.sum<number>('addons.sms'), eb.lit(0)).as('sms'),
+      ])
+      .where('line_addons.line_id', '=', line.id)
+      .executeTakeFirstOrThrow();
     return {
       id: line.id,
       status: line.status,
@@ -104,7 +115,11 @@ export function createLinesService(deps: {
         dataBytes: line.data_bytes_left === null ? null : Number(line.data_bytes_left),
         voiceSeconds: line.voice_seconds_left === null ? null : Number(line.voice_seconds_left),
         sms: line.sms_left,
-        total: { dataBytes: plan.dataMb * 1024 * 1024, voiceSeconds: plan.voiceMinutes * 60, sms: plan.sms },
+        total: {
+          dataBytes: (plan.dataMb + Number(extra.dataMb)) * 1024 * 1024,
+          voiceSeconds: (plan.voiceMinutes + Number(extra.voiceMinutes)) * 60,
+          sms: plan.sms + Number(extra.sms),
+        },
       },
       activatedAt: line.activated_at,
       expiresAt: line.expires_at,

@@ -21,6 +21,7 @@ import { Link, useParams } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { useMeta } from '../api/meta.js';
 import { formatDateTime } from '../format.js';
+import { AddonShop, NetworkPicker } from './LineExtras.js';
 
 type Line = Awaited<ReturnType<typeof fetchLine>>;
 type Esim = Line['esims'][number];
@@ -240,6 +241,10 @@ export function LineDetail() {
           </Text>
         </Stack>
       </Card>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <NetworkPicker lineId={l.id} planId={l.planId} />
+        <AddonShop lineId={l.id} active={l.status === 'active'} />
+      </SimpleGrid>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         {l.esims.map((e) => (
           <EsimCard key={e.id} esim={e} />

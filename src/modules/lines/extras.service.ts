@@ -1,0 +1,248 @@
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { minorDigits } from '../../core/money.js';
+import type { Db } from '../../db/database.js';
+import type { AddonsTable } from '../../db/schema.js';
+import type { Complete } from '../../http/idempotency.js';
+import type { NetworkAdapter } from '../../integrations/network/network.js';
+import { networksOf } from '../../telecom/plmn.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { CatalogService } from '../catalog/catalog.service.js';
+import { countryCode } from '../catalog/countries.js';
+import type { WalletService } from '../wallet/wallet.service.js';
+
+const DEMO_ADDONS = [
+  {
+    code: 'data-1gb',
+    names: { en: 'Extra 1 GB', 'zh-CN': '加量 1GB' },
+    dataMb: 1024,
+    voiceMinutes: 0,
+    sms: 0,
+    price: 12,
+  },
+  {
+    code: 'data-5gb',
+    names: { en: 'Extra 5 GB', 'zh-CN': '加量 5GB' },
+    dataMb: 5120,
+    voiceMinutes: 0,
+    sms: 0,
+    price: 45,
+  },
+  {
+    code: 'voice-60',
+    names: { en: '60 minutes of calls', 'zh-CN': '通话 60 分钟' },
+    dataMb: 0,
+    voiceMinutes: 60,
+    sms: 0,
+    price: 15,
+  },
+  {
+    code: 'sms-50',
+    names: { en: '50 SMS', 'zh-CN': '短信 50 条' },
+    dataMb: 0,
+    voiceMinutes: 0,
+    sms: 50,
+    price: 8,
+  },
+];
+
+/**
+ * What a subscriber changes on a line after buying it (R3, R12): the preferred partner network per
+ * country, and add-ons that top up the allowances of an active line.
+ */
+export function createLineExtras(deps: {
+  db: Db;
+  clock: Clock;
+  currency: string;
+  audit: AuditService;
+  wallet: WalletService;
+  catalog: CatalogService;
+  network: NetworkAdapter;
+}) {
+  const { db, clock, audit } = deps;
+
+  async function ownLine(accountId: string, lineId: string) {
+    const line = await db
+      .selectFrom('lines')
+      .selectAll()
+      .where('id', '=', lineId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'id' });
+    return line;
+  }
+
+  async function coveredCountry(planId: string, raw: string) {
+    const country = countryCode(raw);
+    const plan = await deps.catalog.get(db, planId, 'en');
+    if (!plan.countries.includes(country))
+      throw new AppError('COUNTRY_NOT_COVERED', { field: 'country', covered: plan.countries });
+    return country;
+  }
+
+  async function networks(accountId: string, lineId: string, rawCountry: string) {
+    const line = await ownLine(accountId, lineId);
+    const country = await coveredCountry(line.plan_id, rawCountry);
+    const preference = await db
+      .selectFrom('network_preferences')
+      .select('plmn')
+      .where('line_id', '=', lineId)
+      .where('country', '=', country)
+      .executeTakeFirst();
+    return { country, preferred: preference?.plmn ?? null, networks: networksOf(country) };
+  }
+
+  /** Switches the preferred network at once: recorded, audited and sent to the network adapter. */
+  async function preferNetwork(
+    accountId: string,
+    lineId: string,
+    rawCountry: string,
+    plmn: string,
+    actor: Actor,
+    requestId: string,
+  ) {
+    const line = await ownLine(accountId, lineId);
+    const country = await coveredCountry(line.plan_id, rawCountry);
+    const network = networksOf(country).find((n) => n.plmn === plmn);
+    if (!network) throw new AppError('INVALID_NETWORK', { field: 'plmn' });
+    await db.transaction().execute(async (tx) => {
+      const before = await tx
+        .selectFrom('network_preferences')
+        .select('plmn')
+        .where('line_id', '=', lineId)
+        .where('country', '=', country)
+        .executeTakeFirst();
+      const now = clock.now().toISOString();
+      await tx
+        .insertInto('network_preferences')
+        .values({ line_id: lineId, country, plmn, updated_at: now })
+        .onConflict((oc) => oc.columns(['line_id', 'country']).doUpdateSet({ plmn, updated_at: now }))
+        .execute();
+      await audit.record(tx, {
+        actor,
+        action: 'line.network_preferred',
+        subject: { type: 'line', id: lineId },
+        accountId,
+        before: { country, plmn: before?.plmn ?? null },
+        after: { country, plmn },
+        requestId,
+      });
+    });
+    await deps.network.preferNetwork(line.msisdn, country, plmn);
+    return networks(accountId, lineId, country);
+  }
+
+  function presentAddon(a: AddonsTable, locale: string) {
+    const names = JSON.parse(a.names) as Record<string, string>;
+    return {
+      id: a.id,
+      code: a.code,
+      name: names[locale] ?? names.en ?? a.code,
+      dataMb: a.data_mb,
+      voiceMinutes: a.voice_minutes,
+      sms: a.sms,
+      price: { amount: Number(a.price), currency: a.currency },
+    };
+  }
+
+  async function addons(locale: string) {
+    const rows = await db
+      .selectFrom('addons')
+      .selectAll()
+      .where('status', '=', 'active')
+      .orderBy('price')
+      .execute();
+    return rows.map((a) => presentAddon(a, locale));
+  }
+
+  /** Buys an add-on for an active line: paid from the balance, added to the remaining allowances. */
+  async function buyAddon(
+    accountId: string,
+    lineId: string,
+    addonId: string,
+    locale: string,
+    complete: Complete,
+    actor: Actor,
+    requestId: string,
+  ) {
+    return db.transaction().execute(async (tx) => {
+      const line = await tx
+        .selectFrom('lines')
+        .selectAll()
+        .where('id', '=', lineId)
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
+      if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'id' });
+      if (line.status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status: line.status });
+      const addon = await tx
+        .selectFrom('addons')
+        .selectAll()
+        .where('id', '=', addonId)
+        .where('status', '=', 'active')
+        .executeTakeFirst();
+      if (!addon) throw new AppError('ADDON_NOT_FOUND', { field: 'addonId' });
+      const purchaseId = newId('lad', clock.now().getTime());
+      await deps.wallet.charge(tx, accountId, Number(addon.price), { type: 'addon', id: purchaseId });
+      await tx
+        .insertInto('line_addons')
+        .values({
+          id: purchaseId,
+          line_id: lineId,
+          addon_id: addon.id,
+          price: addon.price,
+          created_at: clock.now().toISOString(),
+        })
+        .execute();
+      await tx
+        .updateTable('lines')
+        .set((eb) => ({
+          data_bytes_left: eb('data_bytes_left', '+', addon.data_mb * 1024 * 1024),
+          voice_seconds_left: eb('voice_seconds_left', '+', addon.voice_minutes * 60),
+          sms_left: eb('sms_left', '+', addon.sms),
+          updated_at: clock.now().toISOString(),
+        }))
+        .where('id', '=', lineId)
+        .execute();
+      await audit.record(tx, {
+        actor,
+        action: 'line.addon_purchased',
+        subject: { type: 'line', id: lineId },
+        accountId,
+        after: { addon: addon.code, price: Number(addon.price) },
+        requestId,
+      });
+      const body = { id: purchaseId, lineId, addon: presentAddon(addon, locale) };
+      await complete(tx, body);
+      return body;
+    });
+  }
+
+  async function seedDemoAddons(): Promise<number> {
+    const any = await db.selectFrom('addons').select('id').limit(1).executeTakeFirst();
+    if (any) return 0;
+    const scale = 10 ** minorDigits(deps.currency);
+    for (const a of DEMO_ADDONS) {
+      await db
+        .insertInto('addons')
+        .values({
+          id: newId('add', clock.now().getTime()),
+          code: a.code,
+          names: JSON.stringify(a.names),
+          data_mb: a.dataMb,
+          voice_minutes: a.voiceMinutes,
+          sms: a.sms,
+          price: a.price * scale,
+          currency: deps.currency,
+          status: 'active',
+          created_at: clock.now().toISOString(),
+        })
+        .execute();
+    }
+    return DEMO_ADDONS.length;
+  }
+
+  return { networks, preferNetwork, addons, buyAddon, seedDemoAddons };
+}
+
+export type LineExtras = ReturnType<typeof createLineExtras>;
