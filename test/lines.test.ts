@@ -171,6 +171,37 @@ describeEachDialect('lines, eSIMs and devices', (dialect) => {
     );
   });
 
+  it('moves a line to a new phone: the old profile ends only once the new one is installed', async () => {
+    const bought = (await buy()).body;
+    await t.ctx.runner.drain();
+    const first = await line(bought.id);
+    await download(deviceEid(11), first.esim.activationCode);
+    const [oldPhone] = await devices();
+
+    const key = newKey();
+    const moved = await api(t, 'POST', `/api/v1/me/devices/${oldPhone.id}/move`, {
+      headers: { ...sub.headers, 'idempotency-key': key },
+    });
+    expect(moved).toMatchObject({ status: 201, body: { state: 'ordering', replacesDeviceId: oldPhone.id } });
+    const again = await api(t, 'POST', `/api/v1/me/devices/${oldPhone.id}/move`, {
+      headers: { ...sub.headers, 'idempotency-key': newKey() },
+    });
+    expect(again.body.id).toBe(moved.body.id);
+    await t.ctx.runner.drain();
+    const newProfile = (await line(bought.id)).esims.find((e: { id: string }) => e.id === moved.body.id);
+    expect(newProfile.state).toBe('released');
+    // Until the new phone installs, the old one stays in service.
+    expect((await devices()).map((d: { id: string }) => d.id)).toEqual([oldPhone.id]);
+
+    await download(deviceEid(12), newProfile.activationCode);
+    expect((await devices()).map((d: { eid: string }) => d.eid)).toEqual([deviceEid(12)]);
+    await t.ctx.runner.drain();
+    const after = await line(bought.id);
+    expect(after.esims.find((e: { id: string }) => e.id === first.esim.id).state).toBe('unusable');
+    expect(after.msisdn).toBe(bought.msisdn);
+    expect(after.status).toBe('active');
+  });
+
   it('refunds exactly and frees the number when the SM-DP+ has no profile left', async () => {
     t.ctx.smdpEmulator!.faults.failNext = ES2_CODES.inventoryExhausted;
     const bought = (await buy()).body;

@@ -275,6 +275,8 @@ export interface EsimsTable {
   activation_code: string | null;
   eid: string | null;
   failure: string | null;
+  /** Set when this profile moves the line to a new phone: the old profile ends once this one is installed. */
+  replaces_esim_id: string | null;
   created_at: string;
   updated_at: string;
 }

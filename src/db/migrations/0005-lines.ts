@@ -47,6 +47,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('activation_code', 'text')
     .addColumn('eid', 'text')
     .addColumn('failure', 'text')
+    .addColumn('replaces_esim_id', 'text')
     .addColumn('created_at', timestamp(db), (c) => c.notNull())
     .addColumn('updated_at', timestamp(db), (c) => c.notNull())
     .addCheckConstraint(

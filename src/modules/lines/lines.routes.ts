@@ -205,6 +205,36 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
     );
 
+    app.post(
+      '/api/v1/me/devices/:id/move',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['devices'],
+          summary:
+            'Move the line to a new phone: a new profile for the same number; the old one ends once the new one is installed (idempotent)',
+          headers: IdempotencyHeader,
+          params: IdParam,
+          response: {
+            201: Type.Intersect([Esim, Type.Object({ replacesDeviceId: Type.String() })]),
+            ...errorResponses(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        return idempotency.respond(request, reply, 201, (complete) =>
+          lines.moveToNewPhone(
+            principal.accountId,
+            request.params.id,
+            complete,
+            actorOf(principal),
+            request.id,
+          ),
+        );
+      },
+    );
+
     app.delete(
       '/api/v1/me/devices/:id',
       {

@@ -138,7 +138,11 @@ export function createLinesService(deps: {
     return line;
   }
 
-  async function newEsim(tx: Executor, line: { id: string; account_id: string }) {
+  async function newEsim(
+    tx: Executor,
+    line: { id: string; account_id: string },
+    replaces: string | null = null,
+  ) {
     const esim: EsimsTable = {
       id: newId('esm', clock.now().getTime()),
       line_id: line.id,
@@ -149,6 +153,7 @@ export function createLinesService(deps: {
       activation_code: null,
       eid: null,
       failure: null,
+      replaces_esim_id: replaces,
       created_at: now(),
       updated_at: now(),
     };
@@ -461,6 +466,7 @@ export function createLinesService(deps: {
           .where('id', '=', line.id)
           .execute();
       }
+      if (esim.replaces_esim_id) await retireMovedFrom(tx, esim.replaces_esim_id, esim.account_id);
       await audit.record(tx, {
         actor: SYSTEM,
         action: 'device.bound',
@@ -469,6 +475,82 @@ export function createLinesService(deps: {
         after: { eid, iccid, lineId: line.id },
       });
       return 'bound';
+    });
+  }
+
+  /** The new phone is in service: the old phone's device is unbound and its profile made unusable. */
+  async function retireMovedFrom(tx: Executor, oldEsimId: string, accountId: string) {
+    const old = await tx
+      .selectFrom('devices')
+      .selectAll()
+      .where('esim_id', '=', oldEsimId)
+      .where('unbound_at', 'is', null)
+      .executeTakeFirst();
+    if (old) await tx.updateTable('devices').set({ unbound_at: now() }).where('id', '=', old.id).execute();
+    await tx
+      .updateTable('esims')
+      .set({ state: 'disabling', updated_at: now() })
+      .where('id', '=', oldEsimId)
+      .where('state', 'in', ['installed', 'released', 'downloaded'])
+      .execute();
+    await deps.jobs.enqueue(
+      tx,
+      disableJob,
+      { esimId: oldEsimId, reason: 'moved to a new phone' },
+      { idempotencyKey: `disable:${oldEsimId}` },
+    );
+    await audit.record(tx, {
+      actor: SYSTEM,
+      action: 'device.moved_away',
+      subject: { type: 'esim', id: oldEsimId },
+      accountId,
+      before: { device: old?.id ?? null },
+    });
+  }
+
+  /**
+   * Moves a line from a bound device to a new phone: a new profile for the same line and number; the
+   * old device keeps working until the new profile is installed, then its profile is made unusable.
+   */
+  async function moveToNewPhone(
+    accountId: string,
+    deviceId: string,
+    complete: Complete,
+    actor: Actor,
+    requestId: string,
+  ) {
+    return db.transaction().execute(async (tx) => {
+      const device = await tx
+        .selectFrom('devices')
+        .selectAll()
+        .where('id', '=', deviceId)
+        .where('account_id', '=', accountId)
+        .where('unbound_at', 'is', null)
+        .executeTakeFirst();
+      if (!device) throw new AppError('DEVICE_NOT_FOUND', { field: 'id' });
+      const line = await ownLine(tx, accountId, device.line_id);
+      if (line.status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status: line.status });
+      // Asking twice gives the same new profile rather than a second one.
+      const pending = await tx
+        .selectFrom('esims')
+        .selectAll()
+        .where('replaces_esim_id', '=', device.esim_id)
+        .where('state', 'in', ['ordering', 'allocated', 'released', 'downloaded'])
+        .executeTakeFirst();
+      const esim = pending ?? (await newEsim(tx, line, device.esim_id));
+      if (!pending) {
+        await audit.record(tx, {
+          actor,
+          action: 'device.move_started',
+          subject: { type: 'device', id: deviceId },
+          accountId,
+          after: { newEsim: esim.id },
+          requestId,
+        });
+      }
+      const body = { ...presentEsim(esim), replacesDeviceId: deviceId };
+      await complete(tx, body);
+      return body;
     });
   }
 
@@ -604,6 +686,7 @@ export function createLinesService(deps: {
   return {
     buy,
     addEsim,
+    moveToNewPhone,
     list,
     get,
     devices,

@@ -2,6 +2,7 @@ import { Alert, Button, Card, Group, Modal, Stack, Text, Title } from '@mantine/
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { formatDateTime } from '../format.js';
 
@@ -18,6 +19,17 @@ export function Devices() {
     onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
     onSettled: () => setConfirm(null),
   });
+  const navigate = useNavigate();
+  const move = useMutation({
+    mutationFn: (d: { id: string; lineId: string }) =>
+      unwrap(
+        api.POST('/api/v1/me/devices/{id}/move', {
+          params: { path: { id: d.id }, header: { 'idempotency-key': `move-${d.id}` } },
+        }),
+      ),
+    onSuccess: (_r, d) => navigate(`/lines/${d.lineId}`),
+    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
+  });
   const items = devices.data?.items ?? [];
   return (
     <Stack gap="lg" py="md">
@@ -26,7 +38,7 @@ export function Devices() {
       {items.length === 0 && !devices.isPending && <Text data-testid="no-devices">{t('devices.none')}</Text>}
       {items.map((d) => (
         <Card key={d.id} withBorder radius="md" padding="lg" data-testid="device-card">
-          <Group justify="space-between" wrap="nowrap">
+          <Group justify="space-between" wrap="wrap" gap="sm">
             <div>
               <Text fw={600}>{d.name}</Text>
               <Text size="xs" c="dimmed">
@@ -36,14 +48,24 @@ export function Devices() {
                 {t('devices.boundAt', { date: formatDateTime(d.boundAt, i18n.language) })}
               </Text>
             </div>
-            <Button
-              color="red"
-              variant="light"
-              onClick={() => setConfirm({ id: d.id, name: d.name })}
-              data-testid="unbind"
-            >
-              {t('devices.unbind')}
-            </Button>
+            <Group gap="xs" wrap="nowrap">
+              <Button
+                variant="default"
+                loading={move.isPending && move.variables?.id === d.id}
+                onClick={() => move.mutate(d)}
+                data-testid="move"
+              >
+                {t('devices.move')}
+              </Button>
+              <Button
+                color="red"
+                variant="light"
+                onClick={() => setConfirm({ id: d.id, name: d.name })}
+                data-testid="unbind"
+              >
+                {t('devices.unbind')}
+              </Button>
+            </Group>
           </Group>
         </Card>
       ))}
