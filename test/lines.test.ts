@@ -200,6 +200,15 @@ describeEachDialect('lines, eSIMs and devices', (dialect) => {
     expect(after.esims.find((e: { id: string }) => e.id === first.esim.id).state).toBe('unusable');
     expect(after.msisdn).toBe(bought.msisdn);
     expect(after.status).toBe('active');
+    // Half-way through the validity the line is still active (and using it keeps the session alive).
+    clock.advance(4 * 24 * HOUR);
+    expect((await line(bought.id)).status).toBe('active');
+    clock.advance((jpPlan.validityDays - 4) * 24 * HOUR);
+    expect((await line(bought.id)).status).toBe('expired');
+    const late = await api(t, 'POST', `/api/v1/me/devices/${(await devices())[0].id}/move`, {
+      headers: { ...sub.headers, 'idempotency-key': newKey() },
+    });
+    expect(late.body).toMatchObject({ code: 'LINE_NOT_ACTIVE', details: { status: 'expired' } });
   });
 
   it('refunds exactly and frees the number when the SM-DP+ has no profile left', async () => {

@@ -11,6 +11,7 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
 import type { WalletService } from '../wallet/wallet.service.js';
+import { effectiveStatus } from './lines.service.js';
 
 const DEMO_ADDONS = [
   {
@@ -174,7 +175,8 @@ export function createLineExtras(deps: {
         .where('account_id', '=', accountId)
         .executeTakeFirst();
       if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'id' });
-      if (line.status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status: line.status });
+      const status = effectiveStatus(line, clock.now());
+      if (status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status });
       const addon = await tx
         .selectFrom('addons')
         .selectAll()

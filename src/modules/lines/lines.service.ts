@@ -21,6 +21,16 @@ import type { WalletService } from '../wallet/wallet.service.js';
 import type { NumberPool } from './numbers.js';
 
 const DAY = 24 * 60 * 60 * 1000;
+
+/** An active line past its validity is expired, whether or not a job has recorded it yet. */
+export function effectiveStatus(
+  line: Pick<LinesTable, 'status' | 'expires_at'>,
+  now: Date,
+): LinesTable['status'] {
+  return line.status === 'active' && line.expires_at !== null && line.expires_at <= now.toISOString()
+    ? 'expired'
+    : line.status;
+}
 const SYSTEM: Actor = { type: 'system', id: 'lines' };
 /** Profiles that still count towards the per-line limit. */
 const LIVE_STATES = ['ordering', 'allocated', 'released', 'downloaded', 'installed'] as const;
@@ -104,7 +114,7 @@ export function createLinesService(deps: {
       .executeTakeFirstOrThrow();
     return {
       id: line.id,
-      status: line.status,
+      status: effectiveStatus(line, clock.now()),
       msisdn: line.msisdn,
       planId: line.plan_id,
       planName: plan.name,
@@ -529,7 +539,8 @@ export function createLinesService(deps: {
         .executeTakeFirst();
       if (!device) throw new AppError('DEVICE_NOT_FOUND', { field: 'id' });
       const line = await ownLine(tx, accountId, device.line_id);
-      if (line.status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status: line.status });
+      const status = effectiveStatus(line, clock.now());
+      if (status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status });
       // Asking twice gives the same new profile rather than a second one.
       const pending = await tx
         .selectFrom('esims')
