@@ -110,4 +110,74 @@ describeEachDialect('network choice and add-ons', (dialect) => {
     ).toBe('ADDON_NOT_FOUND');
     expect(await t.ctx.ledger.verify(t.ctx.database.db)).toEqual([]);
   });
+
+  it('quotes a plan change with a pro-rata credit, then changes the plan now', async () => {
+    const plans = (await api(t, 'GET', '/api/v1/plans?country=JP')).body.items as Array<{
+      id: string;
+      code: string;
+      price: { amount: number };
+    }>;
+    const current = plans.find((p) => p.code === 'jp-5gb-7d')!;
+    const bigger = plans.find((p) => p.code === 'jp-20gb-30d')!;
+    const quote = await api(t, 'GET', `/api/v1/me/lines/${lineId}/plan-change?planId=${bigger.id}`, {
+      headers: sub.headers,
+    });
+    expect(quote.status).toBe(200);
+    expect(quote.body.credit.amount).toBeGreaterThan(0);
+    expect(quote.body.credit.amount).toBeLessThanOrEqual(current.price.amount);
+    expect(quote.body.toPay.amount).toBe(bigger.price.amount - quote.body.credit.amount);
+
+    const before = await balanceOf(t, sub);
+    const changed = await api(t, 'POST', `/api/v1/me/lines/${lineId}/plan-change`, {
+      body: { planId: bigger.id },
+      headers: { ...sub.headers, 'idempotency-key': newKey() },
+    });
+    expect(changed.status).toBe(201);
+    expect(await balanceOf(t, sub)).toBe(before - changed.body.toPay.amount);
+    const line = (await api(t, 'GET', `/api/v1/me/lines/${lineId}`, { headers: sub.headers })).body;
+    expect(line).toMatchObject({ planId: bigger.id, status: 'active' });
+    expect(line.allowances.dataBytes).toBe(20 * 1024 ** 3);
+    expect(line.allowances.total.dataBytes).toBe(20 * 1024 ** 3);
+
+    expect(
+      (
+        await api(t, 'GET', `/api/v1/me/lines/${lineId}/plan-change?planId=${bigger.id}`, {
+          headers: sub.headers,
+        })
+      ).status,
+    ).toBe(409);
+    const pending = await api(t, 'GET', `/api/v1/me/lines/${europeLineId}/plan-change?planId=${bigger.id}`, {
+      headers: sub.headers,
+    });
+    expect(pending.body).toMatchObject({ code: 'LINE_NOT_ACTIVE' });
+    expect(await t.ctx.ledger.verify(t.ctx.database.db)).toEqual([]);
+  });
+
+  it('lets admins create, edit and retire add-ons', async () => {
+    const admin = await (await import('./helpers/session.js')).signInStaff(
+      t,
+      'addons@operator.example.com',
+      'admin',
+    );
+    const body = {
+      code: 'data-10gb',
+      names: { en: 'Extra 10 GB', 'zh-CN': '加量 10GB' },
+      dataMb: 10240,
+      voiceMinutes: 0,
+      sms: 0,
+      price: { amount: 8000, currency: 'CNY' },
+    };
+    const created = await api(t, 'POST', '/api/v1/staff/addons', { body, headers: admin.headers });
+    expect(created).toMatchObject({ status: 201, body: { code: 'data-10gb', price: { amount: 8000 } } });
+    expect((await api(t, 'POST', '/api/v1/staff/addons', { body, headers: admin.headers })).status).toBe(409);
+    const edited = await api(t, 'PUT', `/api/v1/staff/addons/${created.body.id}`, {
+      body: { ...body, price: { amount: 7000, currency: 'CNY' } },
+      headers: admin.headers,
+    });
+    expect(edited.body.price.amount).toBe(7000);
+    expect((await api(t, 'POST', '/api/v1/staff/addons', { body, headers: sub.headers })).status).toBe(403);
+    await api(t, 'POST', `/api/v1/staff/addons/${created.body.id}/retire`, { headers: admin.headers });
+    const offered = (await api(t, 'GET', '/api/v1/addons')).body.items.map((a: { code: string }) => a.code);
+    expect(offered).not.toContain('data-10gb');
+  });
 });

@@ -22,12 +22,26 @@ describeBrowser('lines and devices in Chromium', () => {
     {
       locale: 'en',
       viewport: VIEWPORTS.desktop,
-      texts: { ready: 'Ready to install', installed: 'Installed', active: 'Active', search: 'Japan' },
+      texts: {
+        ready: 'Ready to install',
+        installed: 'Installed',
+        active: 'Active',
+        search: 'Japan',
+        bigger: 'Japan 20 GB',
+        phoneName: 'Travel phone',
+      },
     },
     {
       locale: 'zh-CN',
       viewport: VIEWPORTS.phone,
-      texts: { ready: '可安装', installed: '已安装', active: '使用中', search: '日本' },
+      texts: {
+        ready: '可安装',
+        installed: '已安装',
+        active: '使用中',
+        search: '日本',
+        bigger: '日本 20GB',
+        phoneName: '旅行手机',
+      },
     },
   ]) {
     it(`buys a plan, shows the QR code, installs on a simulated device and unbinds it (${locale})`, async () => {
@@ -35,7 +49,7 @@ describeBrowser('lines and devices in Chromium', () => {
       await signInContext(context, t, `lines-${locale}@example.com`, locale);
       const page = await context.newPage();
       const { topUp, signIn } = await import('../helpers/session.js');
-      await topUp(t, await signIn(t, `lines-${locale}@example.com`), 10_000);
+      await topUp(t, await signIn(t, `lines-${locale}@example.com`), 30_000);
 
       await page.goto(`${t.url}/plans`);
       await page.getByTestId('plan-search').fill(texts.search);
@@ -59,10 +73,19 @@ describeBrowser('lines and devices in Chromium', () => {
       await page.getByTestId('network-saved').waitFor();
       await page.getByTestId('addon-data-1gb').click();
       await page.getByTestId('addon-done').waitFor();
+      await page.getByTestId('plan-change-select').click();
+      await page.getByRole('option', { name: new RegExp(texts.bigger) }).click();
+      await page.getByTestId('plan-change-quote').waitFor();
+      await page.getByTestId('plan-change-confirm').click();
+      await expect.poll(() => page.getByTestId('line-title').textContent()).toContain(texts.bigger);
       await shot(page, `line-active-${locale}`);
 
       await page.getByTestId('nav-devices').click();
       await expect.poll(() => page.getByTestId('device-card').count()).toBe(1);
+      await page.getByTestId('rename').click();
+      await page.getByTestId('rename-input').fill(texts.phoneName);
+      await page.getByTestId('rename-save').click();
+      await expect.poll(() => page.getByTestId('device-name').textContent()).toBe(texts.phoneName);
       await shot(page, `devices-${locale}`);
       await page.getByTestId('unbind').click();
       await page.getByTestId('unbind-confirm').click();

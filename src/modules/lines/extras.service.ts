@@ -1,8 +1,9 @@
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
+import type { Locale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import { minorDigits } from '../../core/money.js';
-import type { Db } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import type { AddonsTable } from '../../db/schema.js';
 import type { Complete } from '../../http/idempotency.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
@@ -244,7 +245,185 @@ export function createLineExtras(deps: {
     return DEMO_ADDONS.length;
   }
 
-  return { networks, preferNetwork, addons, buyAddon, seedDemoAddons };
+  /**
+   * The price rule of a plan change, shown before confirming: the new plan starts now with its full
+   * allowances and validity; the unused share of the current plan (by remaining validity) is credited.
+   */
+  async function planChangeQuote(
+    executor: Executor,
+    accountId: string,
+    lineId: string,
+    planId: string,
+    locale: Locale,
+  ) {
+    const line = await executor
+      .selectFrom('lines')
+      .selectAll()
+      .where('id', '=', lineId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'id' });
+    const status = effectiveStatus(line, clock.now());
+    if (status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status });
+    const target = await deps.catalog.get(executor, planId, locale);
+    if (target.status !== 'active') throw new AppError('PLAN_RETIRED', { field: 'planId' });
+    if (planId === line.plan_id)
+      throw new AppError('CONFLICT', { field: 'planId', reason: 'the line is already on this plan' });
+    const total = Date.parse(line.expires_at!) - Date.parse(line.activated_at!);
+    const left = Math.max(0, Date.parse(line.expires_at!) - clock.now().getTime());
+    const credit = total > 0 ? Math.floor((Number(line.price) * left) / total) : 0;
+    return {
+      lineId,
+      planId,
+      planName: target.name,
+      price: target.price,
+      credit: { amount: credit, currency: target.price.currency },
+      toPay: { amount: Math.max(0, target.price.amount - credit), currency: target.price.currency },
+      validityDays: target.validityDays,
+    };
+  }
+
+  async function changePlan(
+    accountId: string,
+    lineId: string,
+    planId: string,
+    locale: Locale,
+    complete: Complete,
+    actor: Actor,
+    requestId: string,
+  ) {
+    return db.transaction().execute(async (tx) => {
+      const quote = await planChangeQuote(tx, accountId, lineId, planId, locale);
+      const target = await deps.catalog.get(tx, planId, 'en');
+      if (quote.toPay.amount > 0)
+        await deps.wallet.charge(tx, accountId, quote.toPay.amount, { type: 'plan_change', id: lineId });
+      const now = clock.now();
+      const before = await tx
+        .selectFrom('lines')
+        .select(['plan_id', 'expires_at'])
+        .where('id', '=', lineId)
+        .executeTakeFirstOrThrow();
+      await tx
+        .updateTable('lines')
+        .set({
+          plan_id: planId,
+          price: target.price.amount,
+          activated_at: now.toISOString(),
+          expires_at: new Date(now.getTime() + target.validityDays * 86_400_000).toISOString(),
+          data_bytes_left: target.dataMb * 1024 * 1024,
+          voice_seconds_left: target.voiceMinutes * 60,
+          sms_left: target.sms,
+          updated_at: now.toISOString(),
+        })
+        .where('id', '=', lineId)
+        .execute();
+      await audit.record(tx, {
+        actor,
+        action: 'line.plan_changed',
+        subject: { type: 'line', id: lineId },
+        accountId,
+        before: { planId: before.plan_id, expiresAt: before.expires_at },
+        after: { planId, paid: quote.toPay.amount, credit: quote.credit.amount },
+        requestId,
+      });
+      await complete(tx, quote);
+      return quote;
+    });
+  }
+
+  interface AddonInput {
+    code: string;
+    names: { en: string; 'zh-CN': string };
+    dataMb: number;
+    voiceMinutes: number;
+    sms: number;
+    price: { amount: number; currency: string };
+  }
+
+  /** Admins add, edit and retire add-ons; sold ones are never deleted. */
+  async function saveAddon(addonId: string | null, input: AddonInput, actor: Actor, requestId: string) {
+    if (input.price.currency !== deps.currency) {
+      throw new AppError('CURRENCY_MISMATCH', { field: 'price.currency' }, { currency: deps.currency });
+    }
+    return db.transaction().execute(async (tx) => {
+      const clash = await tx
+        .selectFrom('addons')
+        .select('id')
+        .where('code', '=', input.code)
+        .executeTakeFirst();
+      if (clash && clash.id !== addonId)
+        throw new AppError('CONFLICT', { field: 'code', reason: 'an add-on with this code exists' });
+      const columns = {
+        code: input.code,
+        names: JSON.stringify(input.names),
+        data_mb: input.dataMb,
+        voice_minutes: input.voiceMinutes,
+        sms: input.sms,
+        price: input.price.amount,
+      };
+      let id = addonId;
+      if (id) {
+        const before = await tx.selectFrom('addons').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!before) throw new AppError('ADDON_NOT_FOUND', { field: 'id' });
+        if (before.status === 'retired') throw new AppError('PLAN_RETIRED', { field: 'id' });
+        await tx.updateTable('addons').set(columns).where('id', '=', id).execute();
+      } else {
+        id = newId('add', clock.now().getTime());
+        await tx
+          .insertInto('addons')
+          .values({
+            id,
+            ...columns,
+            currency: deps.currency,
+            status: 'active',
+            created_at: clock.now().toISOString(),
+          })
+          .execute();
+      }
+      await audit.record(tx, {
+        actor,
+        action: addonId ? 'addon.updated' : 'addon.created',
+        subject: { type: 'addon', id },
+        after: input,
+        requestId,
+      });
+      return presentAddon(
+        await tx.selectFrom('addons').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+        'en',
+      );
+    });
+  }
+
+  async function retireAddon(addonId: string, actor: Actor, requestId: string) {
+    return db.transaction().execute(async (tx) => {
+      const addon = await tx.selectFrom('addons').selectAll().where('id', '=', addonId).executeTakeFirst();
+      if (!addon) throw new AppError('ADDON_NOT_FOUND', { field: 'id' });
+      await tx.updateTable('addons').set({ status: 'retired' }).where('id', '=', addonId).execute();
+      if (addon.status !== 'retired') {
+        await audit.record(tx, {
+          actor,
+          action: 'addon.retired',
+          subject: { type: 'addon', id: addonId },
+          before: { status: addon.status },
+          after: { status: 'retired' },
+          requestId,
+        });
+      }
+      return presentAddon({ ...addon, status: 'retired' }, 'en');
+    });
+  }
+
+  return {
+    networks,
+    preferNetwork,
+    addons,
+    buyAddon,
+    seedDemoAddons,
+    planChangeQuote,
+    changePlan,
+    saveAddon,
+    retireAddon,
+  };
 }
 
 export type LineExtras = ReturnType<typeof createLineExtras>;

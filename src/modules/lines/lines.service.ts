@@ -101,7 +101,7 @@ export function createLinesService(deps: {
       .execute();
     const plan = await deps.catalog.get(executor, line.plan_id, locale === 'zh-CN' ? 'zh-CN' : 'en');
     const current = esims.filter((e) => e.state !== 'failed').at(0) ?? esims.at(0)!;
-    // What was bought for the line: the plan plus every add-on.
+    // What the current allowances were made of: the plan plus the add-ons bought for it.
     const extra = await executor
       .selectFrom('line_addons')
       .innerJoin('addons', 'addons.id', 'line_addons.addon_id')
@@ -111,6 +111,8 @@ export function createLinesService(deps: {
         eb.fn.coalesce(eb.fn.sum<number>('addons.sms'), eb.lit(0)).as('sms'),
       ])
       .where('line_addons.line_id', '=', line.id)
+      // A plan change restarts the allowances, so only add-ons bought since the (re)activation count.
+      .where('line_addons.created_at', '>=', line.activated_at ?? line.created_at)
       .executeTakeFirstOrThrow();
     return {
       id: line.id,

@@ -1,10 +1,60 @@
-import { Alert, Button, Card, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Modal, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { formatDateTime } from '../format.js';
+
+/** The device's name, editable in place. */
+function DeviceName({ id, name }: { id: string; name: string }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [draft, setDraft] = useState<string | null>(null);
+  const rename = useMutation({
+    mutationFn: (value: string) =>
+      unwrap(api.PATCH('/api/v1/me/devices/{id}', { params: { path: { id } }, body: { name: value } })),
+    onSuccess: () => {
+      setDraft(null);
+      void queryClient.invalidateQueries({ queryKey: ['devices'] });
+    },
+  });
+  if (draft === null) {
+    return (
+      <Group gap="xs">
+        <Text fw={600} data-testid="device-name">
+          {name}
+        </Text>
+        <Button size="compact-xs" variant="subtle" onClick={() => setDraft(name)} data-testid="rename">
+          {t('devices.rename')}
+        </Button>
+      </Group>
+    );
+  }
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (draft.trim()) rename.mutate(draft.trim());
+      }}
+    >
+      <Group gap="xs">
+        <TextInput
+          size="xs"
+          value={draft}
+          onChange={(e) => setDraft(e.currentTarget.value)}
+          maxLength={60}
+          aria-label={t('devices.rename')}
+          data-testid="rename-input"
+          autoFocus
+        />
+        <Button size="compact-sm" type="submit" loading={rename.isPending} data-testid="rename-save">
+          {t('devices.save')}
+        </Button>
+      </Group>
+    </form>
+  );
+}
 
 /** 设备管理 / Devices (R7): every device an eSIM is installed on, each with 解除绑定 / Unbind. */
 export function Devices() {
@@ -40,7 +90,7 @@ export function Devices() {
         <Card key={d.id} withBorder radius="md" padding="lg" data-testid="device-card">
           <Group justify="space-between" wrap="wrap" gap="sm">
             <div>
-              <Text fw={600}>{d.name}</Text>
+              <DeviceName id={d.id} name={d.name} />
               <Text size="xs" c="dimmed">
                 EID {d.eid}
               </Text>

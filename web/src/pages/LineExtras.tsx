@@ -134,3 +134,86 @@ export function AddonShop({ lineId, active }: { lineId: string; active: boolean 
     </Card>
   );
 }
+
+/** Change the line's plan (R12): the price rule is quoted before confirming. */
+export function PlanChange({ lineId, planId, active }: { lineId: string; planId: string; active: boolean }) {
+  const { t, i18n } = useTranslation();
+  const queryClient = useQueryClient();
+  const plans = useQuery({
+    queryKey: ['plans', i18n.language],
+    queryFn: () => unwrap(api.GET('/api/v1/plans')),
+  });
+  const [target, setTarget] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const quote = useQuery({
+    queryKey: ['plan-change', lineId, target],
+    enabled: target !== null && active,
+    retry: false,
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/me/lines/{id}/plan-change', {
+          params: { path: { id: lineId }, query: { planId: target ?? '' } },
+        }),
+      ),
+  });
+  const change = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/v1/me/lines/{id}/plan-change', {
+          params: { path: { id: lineId }, header: { 'idempotency-key': `${lineId}-${target}-${planId}` } },
+          body: { planId: target ?? '' },
+        }),
+      ),
+    onSuccess: () => {
+      setTarget(null);
+      void queryClient.invalidateQueries();
+    },
+    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
+  });
+  const fmt = (m: Money) => formatMoney(m, i18n.language);
+  return (
+    <Card withBorder radius="md" padding="lg">
+      <Text fw={600}>{t('extras.planChange')}</Text>
+      {!active ? (
+        <Text size="sm" c="dimmed">
+          {t('extras.addonsWhenActive')}
+        </Text>
+      ) : (
+        <Stack gap="sm" mt="sm">
+          <Select
+            placeholder={t('extras.choosePlan')}
+            value={target}
+            onChange={setTarget}
+            searchable
+            data={(plans.data?.items ?? [])
+              .filter((p) => p.id !== planId)
+              .map((p) => ({ value: p.id, label: `${p.name} · ${fmt(p.price as Money)}` }))}
+            data-testid="plan-change-select"
+          />
+          {quote.data && (
+            <Text size="sm" data-testid="plan-change-quote">
+              {t('extras.quote', {
+                price: fmt(quote.data.price as Money),
+                credit: fmt(quote.data.credit as Money),
+                toPay: fmt(quote.data.toPay as Money),
+                days: quote.data.validityDays,
+              })}
+            </Text>
+          )}
+          {quote.error && (
+            <Alert color="red">{isApiError(quote.error) ? quote.error.message : t('app.loadError')}</Alert>
+          )}
+          <Button
+            disabled={!quote.data}
+            loading={change.isPending}
+            onClick={() => change.mutate()}
+            data-testid="plan-change-confirm"
+          >
+            {t('extras.changeNow')}
+          </Button>
+          {error && <Alert color="red">{error}</Alert>}
+        </Stack>
+      )}
+    </Card>
+  );
+}

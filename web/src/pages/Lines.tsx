@@ -21,7 +21,7 @@ import { Link, useParams } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { useMeta } from '../api/meta.js';
 import { formatDateTime } from '../format.js';
-import { AddonShop, NetworkPicker } from './LineExtras.js';
+import { AddonShop, NetworkPicker, PlanChange } from './LineExtras.js';
 
 type Line = Awaited<ReturnType<typeof fetchLine>>;
 type Esim = Line['esims'][number];
@@ -244,6 +244,7 @@ export function LineDetail() {
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <NetworkPicker lineId={l.id} planId={l.planId} />
         <AddonShop lineId={l.id} active={l.status === 'active'} />
+        <PlanChange lineId={l.id} planId={l.planId} active={l.status === 'active'} />
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         {l.esims.map((e) => (
