@@ -45,6 +45,8 @@ export interface Config {
     emulatorInventory: number;
     /** The SM-DP+ profile type ordered for new eSIMs. */
     profileType: string;
+    /** Mutual TLS to a real SM-DP+: PEM files of our client certificate and key, and the SM-DP+'s CA. */
+    tls: { certFile: string; keyFile: string; caFile: string | null } | null;
   };
   /** The operator's ICCID range: prefix and total length (the Luhn digit is computed). */
   iccid: { prefix: string; length: 19 | 20 };
@@ -96,6 +98,9 @@ const ENV_KEYS = [
   'SMDP_EMULATOR_ADDRESS',
   'SMDP_EMULATOR_INVENTORY',
   'SMDP_PROFILE_TYPE',
+  'SMDP_TLS_CERT',
+  'SMDP_TLS_KEY',
+  'SMDP_TLS_CA',
   'ICCID_PREFIX',
   'ICCID_LENGTH',
   'MAX_PROFILES_PER_LINE',
@@ -300,6 +305,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
       emulatorAddress: env.SMDP_EMULATOR_ADDRESS || 'smdp.example.com',
       emulatorInventory: integer(env, 'SMDP_EMULATOR_INVENTORY', 1000, 0, 1_000_000),
       profileType: env.SMDP_PROFILE_TYPE || 'esimdesk-default',
+      tls: smdpTls(env),
     },
     iccid: iccidRange(env),
     lines: {
@@ -317,6 +323,18 @@ function iccidRange(env: Env): Config['iccid'] {
     throw new ConfigError('ICCID_PREFIX', `must be 89 followed by up to 12 digits, got "${prefix}"`);
   const length = integer(env, 'ICCID_LENGTH', 20, 19, 20) as 19 | 20;
   return { prefix, length };
+}
+
+function smdpTls(env: Env): Config['smdp']['tls'] {
+  const certFile = env.SMDP_TLS_CERT;
+  const keyFile = env.SMDP_TLS_KEY;
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile)
+    throw new ConfigError(
+      certFile ? 'SMDP_TLS_KEY' : 'SMDP_TLS_CERT',
+      'mutual TLS needs both SMDP_TLS_CERT and SMDP_TLS_KEY',
+    );
+  return { certFile, keyFile, caFile: env.SMDP_TLS_CA || null };
 }
 
 function numberPrefix(env: Env): string {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './core/logger.js';
@@ -10,7 +11,7 @@ import {
   createTestPaymentProvider,
   type TestPaymentProvider,
 } from './integrations/payments/test-provider.js';
-import { createEs2Client } from './integrations/smdp/client.js';
+import { createEs2Client, type Es2Client } from './integrations/smdp/client.js';
 import { createSmdpEmulator, EMULATOR_PREFIX, type SmdpEmulator } from './integrations/smdp/emulator.js';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
 import { type CatalogService, createCatalogService } from './modules/catalog/catalog.service.js';
@@ -48,6 +49,7 @@ export interface AppContext {
   catalog: CatalogService;
   lines: LinesService;
   lineExtras: LineExtras;
+  es2: Es2Client;
   /** The built-in SM-DP+ emulator when no real SM-DP+ is configured (demo mode and tests). */
   smdpEmulator: SmdpEmulator | null;
   /** Where this server can be reached by itself (set once listening; the emulator and ES2+ client use it). */
@@ -144,6 +146,11 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     baseUrl: () => config.smdp.url ?? `${self.url}${EMULATOR_PREFIX}`,
     requesterId: config.smdp.requesterId,
     timeoutMs: config.smdp.timeoutMs,
+    tls: config.smdp.tls && {
+      cert: readFileSync(config.smdp.tls.certFile, 'utf8'),
+      key: readFileSync(config.smdp.tls.keyFile, 'utf8'),
+      ca: config.smdp.tls.caFile ? readFileSync(config.smdp.tls.caFile, 'utf8') : undefined,
+    },
   });
   const network = createRecordingNetwork({ db, clock });
   const lines = createLinesService({
@@ -189,6 +196,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     catalog,
     lines,
     lineExtras,
+    es2,
     smdpEmulator,
     self,
   };
@@ -197,5 +205,6 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
 export async function closeAppContext(ctx: AppContext): Promise<void> {
   await ctx.runner.stop();
   ctx.notifications.close();
+  await ctx.es2.close();
   await ctx.database.close();
 }

@@ -18,7 +18,10 @@ describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialec
       timeoutMs: 2000,
     });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await client.close();
+    await t.close();
+  });
 
   const failure = (p: Promise<unknown>) =>
     p.then(
@@ -70,6 +73,7 @@ describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialec
     t.ctx.smdpEmulator!.faults.delayMs = 0;
     // Let the emulator finish the answer nobody waits for, so the connection is idle at shutdown.
     await new Promise((r) => setTimeout(r, 600));
+    await impatient.close();
     expect(error).not.toBeInstanceOf(Es2Error);
     expect(String(error)).toMatch(/timeout|abort/i);
   });

@@ -49,6 +49,7 @@ export async function startTestApp(dialect: Dialect, options: TestAppOptions = {
     url: `http://127.0.0.1:${port}`,
     close: async () => {
       await ctx.runner.stop();
+      await ctx.es2.close();
       await app.close();
       await db.drop();
     },

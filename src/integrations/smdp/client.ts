@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Agent, fetch } from 'undici';
 import { iccidForEs2, normalizeIccid } from '../../telecom/iccid.js';
 import { ES2_PATH, ES2_PROTOCOL, Es2Error, type FunctionExecutionStatus } from './es2plus.js';
 
@@ -7,6 +8,8 @@ export interface Es2ClientOptions {
   baseUrl: () => string;
   requesterId: string;
   timeoutMs: number;
+  /** PEM client certificate, key and CA for mutual TLS with the SM-DP+ (SGP.22 requires it in production). */
+  tls?: { cert: string; key: string; ca?: string } | null;
 }
 
 interface Es2Response {
@@ -20,8 +23,14 @@ interface Es2Response {
  * Network errors, timeouts and non-2xx answers throw plain errors (retry); `Failed` throws a final Es2Error.
  */
 export function createEs2Client(options: Es2ClientOptions) {
+  const dispatcher = new Agent({
+    connect: options.tls ? { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca } : {},
+    keepAliveTimeout: 30_000,
+  });
+
   async function call(fn: string, body: Record<string, unknown>): Promise<Es2Response> {
     const response = await fetch(`${options.baseUrl()}${ES2_PATH}/${fn}`, {
+      dispatcher,
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-admin-protocol': ES2_PROTOCOL },
       body: JSON.stringify({
@@ -81,6 +90,7 @@ export function createEs2Client(options: Es2ClientOptions) {
     async releaseProfile(input: { iccid: string }) {
       await call('releaseProfile', { iccid: iccidForEs2(input.iccid) });
     },
+    close: () => dispatcher.close(),
   };
 }
 
