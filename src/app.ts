@@ -27,6 +27,7 @@ import { lineExtrasRoutes } from './modules/lines/extras.routes.js';
 import { linesRoutes } from './modules/lines/lines.routes.js';
 import { devMailboxRoutes } from './modules/notifications/dev-mailbox.routes.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
+import { usageRoutes } from './modules/usage/usage.routes.js';
 import { walletRoutes } from './modules/wallet/wallet.routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -132,7 +133,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  registerGuard(app, { identity: ctx.identity });
+  registerGuard(app, {
+    identity: ctx.identity,
+    service: async (request) => {
+      const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+      return match ? ctx.usage.verifyServiceKey(match[1]!) : false;
+    },
+  });
   await app.register(opsRoutes(ctx));
   await app.register(identityRoutes(ctx));
   await app.register(auditRoutes(ctx));
@@ -140,6 +147,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(catalogRoutes(ctx));
   await app.register(linesRoutes(ctx));
   await app.register(lineExtrasRoutes(ctx));
+  await app.register(usageRoutes(ctx));
   if (ctx.smdpEmulator) await app.register(ctx.smdpEmulator.routes);
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);

@@ -23,6 +23,7 @@ import {
   createNotificationService,
   type NotificationService,
 } from './modules/notifications/notifications.service.js';
+import { createUsageService, type UsageService } from './modules/usage/usage.service.js';
 import { createLedger, type Ledger } from './modules/wallet/ledger.js';
 import { createPaymentWebhooks, type PaymentWebhooks } from './modules/wallet/payment-webhooks.js';
 import { createWalletService, type WalletService } from './modules/wallet/wallet.service.js';
@@ -50,6 +51,7 @@ export interface AppContext {
   lines: LinesService;
   lineExtras: LineExtras;
   es2: Es2Client;
+  usage: UsageService;
   /** The built-in SM-DP+ emulator when no real SM-DP+ is configured (demo mode and tests). */
   smdpEmulator: SmdpEmulator | null;
   /** Where this server can be reached by itself (set once listening; the emulator and ES2+ client use it). */
@@ -167,6 +169,15 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     es2,
     network,
   });
+  const usage = createUsageService({
+    db,
+    dialect: database.dialect,
+    clock,
+    currency: config.currency,
+    ledger,
+    catalog,
+    audit,
+  });
   const lineExtras = createLineExtras({
     db,
     clock,
@@ -197,6 +208,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     lines,
     lineExtras,
     es2,
+    usage,
     smdpEmulator,
     self,
   };

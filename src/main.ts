@@ -91,6 +91,35 @@ export function cli(): Command {
       }
     });
 
+  const keys = program.command('keys').description('service keys (mediation and other operator systems)');
+  keys
+    .command('add')
+    .description('create a service key; it is shown once and stored hashed')
+    .requiredOption('--name <name>', 'what uses the key, e.g. mediation')
+    .action(async (opts: { name: string }) => {
+      const ctx = createAppContext(config());
+      try {
+        await migrateToLatest(ctx.database.db);
+        const created = await ctx.usage.addServiceKey(opts.name);
+        console.log(`service key ${created.id} for ${created.name} (shown once):`);
+        console.log(created.key);
+      } finally {
+        await closeAppContext(ctx);
+      }
+    });
+  keys
+    .command('revoke')
+    .description('revoke every key with this name')
+    .requiredOption('--name <name>', 'the name given at creation')
+    .action(async (opts: { name: string }) => {
+      const ctx = createAppContext(config());
+      try {
+        console.log(`revoked ${await ctx.usage.revokeServiceKeys(opts.name)} key(s)`);
+      } finally {
+        await closeAppContext(ctx);
+      }
+    });
+
   const staff = program.command('staff').description('staff accounts');
   staff
     .command('add')

@@ -21,7 +21,9 @@ export type IdPrefix =
   | 'dev'
   | 'nwa'
   | 'add'
-  | 'lad';
+  | 'lad'
+  | 'key'
+  | 'usg';
 
 const next = monotonicFactory();
 

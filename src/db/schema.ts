@@ -347,7 +347,38 @@ export interface LineAddonsTable {
   created_at: string;
 }
 
+export interface ServiceKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export type UsageType = 'voice' | 'sms' | 'data';
+
+export interface UsageRecordsTable {
+  id: string;
+  /** The mediation system's id: a record is counted once, however often it is sent. */
+  record_id: string;
+  account_id: string;
+  line_id: string;
+  iccid: string;
+  type: UsageType;
+  started_at: string;
+  duration_seconds: number | null;
+  bytes: number | null;
+  counterpart: string | null;
+  direction: 'in' | 'out' | null;
+  country: string;
+  /** What the record cost beyond the allowances, in minor units (0 when covered). */
+  charge: number;
+  created_at: string;
+}
+
 export interface DB {
+  service_keys: ServiceKeysTable;
+  usage_records: UsageRecordsTable;
   network_preferences: NetworkPreferencesTable;
   addons: AddonsTable;
   line_addons: LineAddonsTable;

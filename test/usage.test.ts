@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { describeEachDialect } from './helpers/db.js';
+import { deviceEid } from './helpers/devices.js';
+import { api, balanceOf, newKey, type Session, signIn, topUp } from './helpers/session.js';
+
+const GB = 1024 ** 3;
+const MB = 1024 ** 2;
+
+describeEachDialect('usage records: ingest, rating, arrears, subscriber view', (dialect) => {
+  let t: TestApp;
+  let sub: Session;
+  let key: string;
+  let iccid: string;
+  let lineId: string;
+  let seq = 0;
+  const record = (fields: Record<string, unknown>) => ({
+    id: `cdr-${++seq}`,
+    iccid,
+    country: 'JP',
+    startedAt: new Date().toISOString(),
+    ...fields,
+  });
+  const send = (records: unknown[], bearer = key) =>
+    api(t, 'POST', '/api/v1/usage/records', {
+      body: { records },
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { CURRENCY: 'CNY' } });
+    await t.ctx.catalog.seedDemo();
+    sub = await signIn(t, 'caller@example.com');
+    await topUp(t, sub, 10_000);
+    const plan = (await api(t, 'GET', '/api/v1/plans?country=JP')).body.items.find(
+      (p: { code: string }) => p.code === 'jp-5gb-7d',
+    );
+    lineId = (
+      await api(t, 'POST', '/api/v1/me/lines', {
+        body: { planId: plan.id },
+        headers: { ...sub.headers, 'idempotency-key': newKey() },
+      })
+    ).body.id;
+    await t.ctx.runner.drain();
+    const line = (await api(t, 'GET', `/api/v1/me/lines/${lineId}`, { headers: sub.headers })).body;
+    iccid = line.esim.iccid;
+    await api(t, 'POST', `/emulator/smdp/devices/${deviceEid(90)}/download`, {
+      body: { activationCode: line.esim.activationCode },
+    });
+    key = (await t.ctx.usage.addServiceKey('mediation')).key;
+  });
+  afterAll(() => t.close());
+
+  it('refuses calls without a valid, unrevoked service key', async () => {
+    expect((await send([], 'esk_wrong')).status).toBe(401);
+    expect(
+      (await api(t, 'POST', '/api/v1/usage/records', { body: { records: [] }, headers: sub.headers })).status,
+    ).toBe(401);
+    const spare = await t.ctx.usage.addServiceKey('old-mediation');
+    expect((await send([], spare.key)).status).toBe(202);
+    await t.ctx.usage.revokeServiceKeys('old-mediation');
+    expect((await send([], spare.key)).status).toBe(401);
+  });
+
+  it('accepts good records once, reports duplicates and rejects bad ones by index without sinking the batch', async () => {
+    const first = record({ type: 'data', bytes: GB });
+    const res = await send([
+      first,
+      { ...first },
+      record({ type: 'data' }),
+      record({ type: 'fax', bytes: 1 }),
+      record({ type: 'sms', country: 'XX' }),
+      record({ type: 'voice', durationSeconds: 30, iccid: '89852342022019785558' }),
+      record({ type: 'sms', startedAt: 'yesterday' }),
+      'not a record',
+      record({ type: 'sms', direction: 'in', counterpart: '+8613812345678' }),
+    ]);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({
+      accepted: 2,
+      duplicates: 1,
+      rejected: [
+        { index: 2, code: 'INVALID_RECORD', field: 'bytes' },
+        { index: 3, code: 'INVALID_RECORD', field: 'type' },
+        { index: 4, code: 'INVALID_COUNTRY', field: 'country' },
+        { index: 5, code: 'UNKNOWN_ICCID', field: 'iccid' },
+        { index: 6, code: 'INVALID_RECORD', field: 'startedAt' },
+        { index: 7, code: 'INVALID_RECORD' },
+      ],
+    });
+    expect((await send([first])).body).toMatchObject({ accepted: 0, duplicates: 1 });
+    const line = (await api(t, 'GET', `/api/v1/me/lines/${lineId}`, { headers: sub.headers })).body;
+    expect(line.allowances.dataBytes).toBe(4 * GB);
+  });
+
+  it('rates across the allowance boundary at the plan’s out-of-bundle rates and charges the wallet', async () => {
+    const before = await balanceOf(t, sub);
+    const res = await send([
+      record({ type: 'data', bytes: 4 * GB + 512 * MB }),
+      record({ type: 'voice', durationSeconds: 61, direction: 'out', counterpart: '+81312345678' }),
+      record({ type: 'sms', direction: 'out', counterpart: '+81312345678' }),
+    ]);
+    expect(res.body).toMatchObject({ accepted: 3, rejected: [] });
+    // 512 MB beyond the 4 GB left at 0.10/MB, 2 started minutes at 0.50, one SMS at 0.20.
+    const expected = 512 * 10 + 2 * 50 + 20;
+    expect(await balanceOf(t, sub)).toBe(before - expected);
+    const usage = await api(t, 'GET', '/api/v1/me/usage?type=voice', { headers: sub.headers });
+    expect(usage.body.items).toEqual([
+      expect.objectContaining({
+        type: 'voice',
+        durationSeconds: 61,
+        counterpart: '+81312****5678',
+        charge: { amount: 100, currency: 'CNY' },
+      }),
+    ]);
+    const statement = (await api(t, 'GET', '/api/v1/me/ledger?kind=usage', { headers: sub.headers })).body
+      .items;
+    expect(statement[0].amount).toEqual({ amount: -expected, currency: 'CNY' });
+  });
+
+  it('puts what the wallet cannot cover into arrears, never below zero', async () => {
+    const balance = await balanceOf(t, sub);
+    await send([record({ type: 'data', bytes: 10 * GB })]);
+    expect(await balanceOf(t, sub)).toBe(0);
+    expect(await t.ctx.usage.arrears(sub.account.id)).toBe(10 * 1024 * 10 - balance);
+    expect(await t.ctx.ledger.verify(t.ctx.database.db)).toEqual([]);
+  });
+
+  it('pages the subscriber’s records and refuses an oversized batch with 413', async () => {
+    const page1 = await api(t, 'GET', '/api/v1/me/usage?limit=2', { headers: sub.headers });
+    expect(page1.body.items).toHaveLength(2);
+    const page2 = await api(t, 'GET', `/api/v1/me/usage?limit=50&cursor=${page1.body.nextCursor}`, {
+      headers: sub.headers,
+    });
+    const total = page1.body.items.length + page2.body.items.length;
+    expect(total).toBe(6);
+    const big = await send(Array.from({ length: 10_001 }, (_, i) => ({ id: `x${i}` })));
+    expect(big).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
+  });
+});
