@@ -21,6 +21,7 @@ import { ErrorResponse } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { catalogRoutes, Plan } from './modules/catalog/catalog.routes.js';
+import { exportsRoutes } from './modules/exports/exports.routes.js';
 import { registerGuard } from './modules/identity/identity.guard.js';
 import { Account, identityRoutes } from './modules/identity/identity.routes.js';
 import { lineExtrasRoutes } from './modules/lines/extras.routes.js';
@@ -148,6 +149,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(linesRoutes(ctx));
   await app.register(lineExtrasRoutes(ctx));
   await app.register(usageRoutes(ctx));
+  await app.register(exportsRoutes(ctx));
   if (ctx.smdpEmulator) await app.register(ctx.smdpEmulator.routes);
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);

@@ -50,6 +50,8 @@ export interface Config {
   };
   /** The operator's ICCID range: prefix and total length (the Luhn digit is computed). */
   iccid: { prefix: string; length: 19 | 20 };
+  /** Where data-export archives are written (streamed to disk, never held in memory). */
+  exportDir: string;
   lines: { maxProfilesPerLine: number; numberPrefix: string; numberDigits: number; quarantineDays: number };
 }
 
@@ -101,6 +103,7 @@ const ENV_KEYS = [
   'SMDP_TLS_CERT',
   'SMDP_TLS_KEY',
   'SMDP_TLS_CA',
+  'EXPORT_DIR',
   'ICCID_PREFIX',
   'ICCID_LENGTH',
   'MAX_PROFILES_PER_LINE',
@@ -308,6 +311,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
       tls: smdpTls(env),
     },
     iccid: iccidRange(env),
+    exportDir: path.resolve(env.EXPORT_DIR || './data/exports'),
     lines: {
       maxProfilesPerLine: integer(env, 'MAX_PROFILES_PER_LINE', 3, 1, 20),
       numberPrefix: numberPrefix(env),

@@ -15,6 +15,7 @@ import { createEs2Client, type Es2Client } from './integrations/smdp/client.js';
 import { createSmdpEmulator, EMULATOR_PREFIX, type SmdpEmulator } from './integrations/smdp/emulator.js';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
 import { type CatalogService, createCatalogService } from './modules/catalog/catalog.service.js';
+import { createExportService, type ExportService } from './modules/exports/exports.service.js';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
 import { createLineExtras, type LineExtras } from './modules/lines/extras.service.js';
 import { createLinesService, type LinesService } from './modules/lines/lines.service.js';
@@ -52,6 +53,7 @@ export interface AppContext {
   lineExtras: LineExtras;
   es2: Es2Client;
   usage: UsageService;
+  exports: ExportService;
   /** The built-in SM-DP+ emulator when no real SM-DP+ is configured (demo mode and tests). */
   smdpEmulator: SmdpEmulator | null;
   /** Where this server can be reached by itself (set once listening; the emulator and ES2+ client use it). */
@@ -178,6 +180,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     catalog,
     audit,
   });
+  const exports = createExportService({ db, clock, config, jobs, audit, notifications, wallet });
   const lineExtras = createLineExtras({
     db,
     clock,
@@ -209,6 +212,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     lineExtras,
     es2,
     usage,
+    exports,
     smdpEmulator,
     self,
   };

@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 import { deviceEid } from './helpers/devices.js';
 import { api, balanceOf, newKey, type Session, signIn, topUp } from './helpers/session.js';
+import { unzip } from './helpers/zip.js';
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
@@ -136,5 +137,57 @@ describeEachDialect('usage records: ingest, rating, arrears, subscriber view', (
     expect(total).toBe(6);
     const big = await send(Array.from({ length: 10_001 }, (_, i) => ({ id: `x${i}` })));
     expect(big).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
+  });
+
+  it('exports the subscriber’s data as a ZIP behind a signed, expiring link', async () => {
+    const requested = await api(t, 'POST', '/api/v1/me/exports', { headers: sub.headers });
+    expect(requested).toMatchObject({ status: 202, body: { status: 'pending' } });
+    expect(
+      (await api(t, 'GET', `/api/v1/me/exports/${requested.body.id}`, { headers: sub.headers })).body.status,
+    ).toBe('pending');
+    await t.ctx.runner.drain();
+    const ready = (await api(t, 'GET', `/api/v1/me/exports/${requested.body.id}`, { headers: sub.headers }))
+      .body;
+    expect(ready).toMatchObject({
+      status: 'ready',
+      downloadUrl: expect.stringMatching(/^\/api\/v1\/exports\//),
+    });
+
+    const download = await fetch(`${t.url}${ready.downloadUrl}`);
+    expect(download.headers.get('content-type')).toBe('application/zip');
+    const files = await unzip(Buffer.from(await download.arrayBuffer()));
+    expect([...files.keys()].sort()).toEqual([
+      'README.txt',
+      'calls.csv',
+      'data.csv',
+      'devices.csv',
+      'ledger.csv',
+      'profile.json',
+      'sms.csv',
+      'tickets.json',
+    ]);
+    expect(JSON.parse(files.get('profile.json')!)).toMatchObject({
+      id: sub.account.id,
+      email: 'caller@example.com',
+    });
+    const calls = files.get('calls.csv')!;
+    expect(calls.startsWith('\uFEFFid,time,duration_seconds,number,direction,country,charge_minor\r\n')).toBe(
+      true,
+    );
+    expect(calls).toContain(',61,+81312345678,out,JP,100\r\n');
+    expect(files.get('data.csv')!.split('\r\n').filter(Boolean)).toHaveLength(1 + 3);
+    expect(files.get('ledger.csv')).toContain('topup');
+    expect(files.get('devices.csv')).toContain(deviceEid(90));
+    expect(files.get('tickets.json')).toBe('[]\n');
+
+    const tampered = ready.downloadUrl.replace(/signature=./, 'signature=0');
+    expect((await fetch(`${t.url}${tampered}`)).status).toBe(403);
+    const other = await signIn(t, 'nosy@example.com');
+    expect(
+      (await api(t, 'GET', `/api/v1/me/exports/${requested.body.id}`, { headers: other.headers })).status,
+    ).toBe(404);
+    await t.ctx.runner.drain();
+    const mail = await api(t, 'GET', '/api/v1/dev/messages?to=caller@example.com');
+    expect(mail.body.items[0].subject).toBe('Your data export is ready');
   });
 });

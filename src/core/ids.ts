@@ -23,7 +23,8 @@ export type IdPrefix =
   | 'add'
   | 'lad'
   | 'key'
-  | 'usg';
+  | 'usg'
+  | 'exp';
 
 const next = monotonicFactory();
 

@@ -376,7 +376,19 @@ export interface UsageRecordsTable {
   created_at: string;
 }
 
+export interface ExportsTable {
+  id: string;
+  account_id: string;
+  status: 'pending' | 'ready' | 'failed';
+  file: string | null;
+  size: number | null;
+  error: string | null;
+  created_at: string;
+  ready_at: string | null;
+}
+
 export interface DB {
+  exports: ExportsTable;
   service_keys: ServiceKeysTable;
   usage_records: UsageRecordsTable;
   network_preferences: NetworkPreferencesTable;

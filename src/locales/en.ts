@@ -54,6 +54,10 @@ export const en = {
     INVALID_NETWORK: 'This network is not available for that country.',
     ADDON_NOT_FOUND: 'No such add-on.',
   },
+  exports: {
+    readme:
+      'Your {{brand}} data, exported on {{date}}.\n\nprofile.json  your account: id, email, phone, language, status, dates\nledger.csv    every change to your balance, with the balance after it (amounts in minor units, e.g. cents)\ncalls.csv     calls: time, duration in seconds, number (other party), direction, country, charge\nsms.csv       text messages: time, number, direction, country, charge\ndata.csv      data sessions: time, bytes, country, charge\ndevices.csv   devices your eSIMs were installed on, with EID and dates\ntickets.json  your support conversations\n\nThe CSV files are UTF-8 with a byte-order mark and open in spreadsheet programs.',
+  },
   notifications: {
     footer: '{{brand}} · This message was sent automatically; replies are not read.',
     topup_succeeded: {
@@ -90,6 +94,11 @@ export const en = {
       subject: 'We could not prepare your eSIM',
       text: 'We could not prepare the eSIM for {{plan}}. {{amount}} is back in your balance. Please try again later or contact support.',
       sms: '{{brand}}: your eSIM order for {{plan}} failed; {{amount}} is back in your balance.',
+    },
+    export_ready: {
+      subject: 'Your data export is ready',
+      text: 'The archive with your profile, statement, call, SMS and data records and devices is ready. Download it from the app within {{hours}} hours.',
+      sms: '{{brand}}: your data export is ready to download in the app.',
     },
     sign_in_code: {
       subject: 'Your {{brand}} sign-in code: {{code}}',

@@ -53,6 +53,10 @@ export const zhCN: ServerMessages = {
     INVALID_NETWORK: '该国家或地区不提供此网络。',
     ADDON_NOT_FOUND: '附加包不存在。',
   },
+  exports: {
+    readme:
+      '您在{{brand}}的数据，导出于 {{date}}。\n\nprofile.json  账户资料：编号、邮箱、手机、语言、状态、日期\nledger.csv    余额的每一笔变动及变动后余额（金额以最小货币单位计，如分）\ncalls.csv     通话记录：时间、时长（秒）、对方号码、方向、国家或地区、费用\nsms.csv       短信记录：时间、号码、方向、国家或地区、费用\ndata.csv      流量记录：时间、字节数、国家或地区、费用\ndevices.csv   安装过您 eSIM 的设备，含 EID 和日期\ntickets.json  您的客服工单\n\nCSV 文件为带 BOM 的 UTF-8 编码，可直接用电子表格软件打开。',
+  },
   notifications: {
     footer: '{{brand}} · 此邮件由系统自动发送，请勿回复。',
     topup_succeeded: {
@@ -89,6 +93,11 @@ export const zhCN: ServerMessages = {
       subject: '您的 eSIM 未能开通',
       text: '我们未能为 {{plan}} 开通 eSIM，{{amount}} 已退回您的余额。请稍后重试或联系客服。',
       sms: '【{{brand}}】{{plan}} 的 eSIM 开通失败，{{amount}} 已退回余额。',
+    },
+    export_ready: {
+      subject: '您的数据导出已完成',
+      text: '包含您的资料、账单、通话、短信、流量记录和设备的压缩包已准备好，请在 {{hours}} 小时内从应用中下载。',
+      sms: '【{{brand}}】您的数据导出已完成，请在应用中下载。',
     },
     sign_in_code: {
       subject: '您的{{brand}}登录验证码：{{code}}',

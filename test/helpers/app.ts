@@ -29,6 +29,7 @@ export async function startTestApp(dialect: Dialect, options: TestAppOptions = {
     ESIMDESK_MODE: 'demo',
     LOG_LEVEL: 'silent',
     RUNNER_ENABLED: 'false',
+    EXPORT_DIR: `${db.config.dialect === 'sqlite' ? `${db.config.path}.exports` : `/tmp/esimdesk-exports-${process.pid}`}`,
     PORT: '0',
     HOST: '127.0.0.1',
     ...options.env,

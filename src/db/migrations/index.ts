@@ -6,6 +6,7 @@ import * as m0004 from './0004-catalog.js';
 import * as m0005 from './0005-lines.js';
 import * as m0006 from './0006-networks-addons.js';
 import * as m0007 from './0007-usage.js';
+import * as m0008 from './0008-exports.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005-lines': m0005,
   '0006-networks-addons': m0006,
   '0007-usage': m0007,
+  '0008-exports': m0008,
 };

@@ -11,6 +11,7 @@ export const TEMPLATES = {
   refund_failed: { sensitive: false },
   esim_ready: { sensitive: false },
   order_failed: { sensitive: false },
+  export_ready: { sensitive: false },
 } as const satisfies Record<string, { sensitive: boolean }>;
 
 export type TemplateName = keyof typeof TEMPLATES;
