@@ -116,8 +116,7 @@ export function createExportService(deps: {
       throw new AppError('FORBIDDEN', { reason: 'bad signature' });
     if (expires * 1000 < clock.now().getTime()) throw new AppError('FORBIDDEN', { reason: 'link expired' });
     const row = await db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirst();
-    if (row?.status !== 'ready' || !row.file || !fs.existsSync(row.file))
-      throw new AppError('NOT_FOUND');
+    if (row?.status !== 'ready' || !row.file || !fs.existsSync(row.file)) throw new AppError('NOT_FOUND');
     return { path: row.file, name: `export-${row.created_at.slice(0, 10)}-${row.id}.zip` };
   }
 
