@@ -8,6 +8,7 @@ import { Layout } from './components/Layout.js';
 import './i18n.js';
 import { RequireAccount } from './components/RequireAccount.js';
 import { Account } from './pages/Account.js';
+import { Backup } from './pages/Backup.js';
 import { Devices } from './pages/Devices.js';
 import { DevMailbox } from './pages/DevMailbox.js';
 import { Home } from './pages/Home.js';
@@ -16,6 +17,7 @@ import { NotFound } from './pages/NotFound.js';
 import { Plans } from './pages/Plans.js';
 import { SignIn } from './pages/SignIn.js';
 import { Staff } from './pages/Staff.js';
+import { Usage } from './pages/Usage.js';
 import { Wallet } from './pages/Wallet.js';
 
 const theme = createTheme({
@@ -42,6 +44,8 @@ const router = createBrowserRouter([
       { path: 'lines', element: <RequireAccount staff={false} render={() => <LinesList />} /> },
       { path: 'lines/:id', element: <RequireAccount staff={false} render={() => <LineDetail />} /> },
       { path: 'devices', element: <RequireAccount staff={false} render={() => <Devices />} /> },
+      { path: 'usage', element: <RequireAccount staff={false} render={() => <Usage />} /> },
+      { path: 'backup', element: <RequireAccount staff={false} render={() => <Backup />} /> },
       { path: 'staff', element: <RequireAccount staff render={(me) => <Staff me={me} />} /> },
       { path: 'dev/mailbox', element: <DevMailbox /> },
       { path: '*', element: <NotFound /> },

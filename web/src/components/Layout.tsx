@@ -12,6 +12,8 @@ const SUBSCRIBER_NAV = [
   { key: 'lines', to: '/lines' },
   { key: 'devices', to: '/devices' },
   { key: 'wallet', to: '/wallet' },
+  { key: 'usage', to: '/usage' },
+  { key: 'backup', to: '/backup' },
 ] as const;
 
 export function Layout() {
@@ -115,6 +117,7 @@ export function Layout() {
                     to={item.to}
                     variant={pathname.startsWith(item.to) ? 'light' : 'subtle'}
                     size="compact-sm"
+                    style={{ flexShrink: 0 }}
                     data-testid={`nav-${item.key}`}
                   >
                     {t(`nav.${item.key}`)}

@@ -1,0 +1,146 @@
+import { Card, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../api/client.js';
+import { formatDateTime, formatMoney, type Money } from '../format.js';
+
+type Kind = 'data' | 'voice' | 'sms';
+
+/** Bars per day, drawn as plain SVG so the page needs no chart library. */
+function DayBars({
+  days,
+  label,
+}: {
+  days: Array<{ day: string; value: number }>;
+  label: (n: number) => string;
+}) {
+  const max = Math.max(1, ...days.map((d) => d.value));
+  const width = 28;
+  return (
+    <svg
+      viewBox={`0 0 ${Math.max(7, days.length) * width} 140`}
+      width="100%"
+      height={160}
+      role="img"
+      aria-label={days.map((d) => `${d.day}: ${label(d.value)}`).join(', ')}
+      data-testid="usage-chart"
+    >
+      {days.map((d, i) => {
+        const h = Math.round((d.value / max) * 110);
+        return (
+          <g key={d.day}>
+            <rect
+              x={i * width + 4}
+              y={120 - h}
+              width={width - 8}
+              height={h}
+              rx={3}
+              fill="var(--mantine-color-blue-6)"
+            />
+            <text
+              x={i * width + width / 2}
+              y={134}
+              fontSize={9}
+              textAnchor="middle"
+              fill="var(--mantine-color-dimmed)"
+            >
+              {d.day.slice(5)}
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
+
+export function Usage() {
+  const { t, i18n } = useTranslation();
+  const [kind, setKind] = useState<Kind>('data');
+  const usage = useQuery({
+    queryKey: ['usage', kind],
+    queryFn: () => unwrap(api.GET('/api/v1/me/usage', { params: { query: { type: kind, limit: 200 } } })),
+  });
+  const items = usage.data?.items ?? [];
+  const days = useMemo(() => {
+    const totals = new Map<string, number>();
+    for (const r of items) {
+      const day = r.startedAt.slice(0, 10);
+      const value =
+        kind === 'data'
+          ? (r.bytes ?? 0) / 1024 ** 2
+          : kind === 'voice'
+            ? Math.ceil((r.durationSeconds ?? 0) / 60)
+            : 1;
+      totals.set(day, (totals.get(day) ?? 0) + value);
+    }
+    return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([day, value]) => ({ day, value }));
+  }, [items, kind]);
+  const unit = (n: number) =>
+    kind === 'data'
+      ? `${n.toFixed(1)} MB`
+      : kind === 'voice'
+        ? t('plans.minutes', { n })
+        : t('plans.sms', { n });
+  const amount = (r: (typeof items)[number]) =>
+    kind === 'data'
+      ? `${((r.bytes ?? 0) / 1024 ** 2).toFixed(1)} MB`
+      : kind === 'voice'
+        ? `${r.durationSeconds} s`
+        : '1';
+
+  return (
+    <Stack gap="lg" py="md">
+      <Title order={2}>{t('usage.title')}</Title>
+      <SegmentedControl
+        value={kind}
+        onChange={(v) => setKind(v as Kind)}
+        data={[
+          { value: 'data', label: t('lines.data') },
+          { value: 'voice', label: t('lines.voice') },
+          { value: 'sms', label: t('lines.sms') },
+        ]}
+        data-testid="usage-kind"
+      />
+      <Card withBorder radius="md" padding="lg">
+        <Text fw={600} mb="sm">
+          {t('usage.perDay')}
+        </Text>
+        {days.length === 0 ? <Text c="dimmed">{t('usage.none')}</Text> : <DayBars days={days} label={unit} />}
+      </Card>
+      {items.length > 0 && (
+        <Card withBorder radius="md" padding="lg">
+          <Table.ScrollContainer minWidth={520}>
+            <Table striped data-testid="usage-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('wallet.when')}</Table.Th>
+                  {kind !== 'data' && <Table.Th>{t('usage.number')}</Table.Th>}
+                  <Table.Th>{t('usage.amount')}</Table.Th>
+                  <Table.Th>{t('usage.country')}</Table.Th>
+                  <Table.Th ta="right">{t('usage.charge')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((r) => (
+                  <Table.Tr key={r.id}>
+                    <Table.Td>{formatDateTime(r.startedAt, i18n.language)}</Table.Td>
+                    {kind !== 'data' && (
+                      <Table.Td>
+                        {r.direction === 'in' ? '← ' : '→ '}
+                        {r.counterpart ?? '—'}
+                      </Table.Td>
+                    )}
+                    <Table.Td>{amount(r)}</Table.Td>
+                    <Table.Td>{r.country}</Table.Td>
+                    <Table.Td ta="right">{formatMoney(r.charge as Money, i18n.language)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Card>
+      )}
+    </Stack>
+  );
+}
