@@ -3,6 +3,7 @@ import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { closeAppContext, createAppContext } from './context.js';
 import { AppError } from './core/errors.js';
 import { migrateToLatest, schemaVersion } from './db/migrate.js';
+import { importUsageCsv } from './modules/usage/csv-import.js';
 import { runStandaloneRunner, startServer } from './server.js';
 
 function config(defaults: { mode?: 'demo' | 'production' } = {}): Config {
@@ -115,6 +116,45 @@ export function cli(): Command {
       const ctx = createAppContext(config());
       try {
         console.log(`revoked ${await ctx.usage.revokeServiceKeys(opts.name)} key(s)`);
+      } finally {
+        await closeAppContext(ctx);
+      }
+    });
+
+  program
+    .command('usage')
+    .description('usage records')
+    .command('import <file>')
+    .description('stream a mediation CSV into rating; resumable, each record counted once')
+    .option('--batch <n>', 'records per transaction', '5000')
+    .action(async (file: string, opts: { batch: string }) => {
+      const ctx = createAppContext(config());
+      const started = Date.now();
+      try {
+        await migrateToLatest(ctx.database.db);
+        const summary = await importUsageCsv(ctx.usage, file, {
+          batchSize: Number(opts.batch) || 5000,
+          onProgress: (s) => {
+            const rate = Math.round((s.read - s.skipped) / Math.max(0.001, (Date.now() - started) / 1000));
+            process.stderr.write(
+              `\r${s.read} records read, ${s.accepted} accepted, ${s.duplicates} duplicates, ${s.rejected.length} rejected (${rate}/s)   `,
+            );
+          },
+        });
+        process.stderr.write('\n');
+        console.log(
+          JSON.stringify(
+            { ...summary, rejected: summary.rejected.slice(0, 20), rejectedCount: summary.rejected.length },
+            null,
+            2,
+          ),
+        );
+        if (summary.brokenAt) {
+          process.stderr.write(
+            `esimdesk: the CSV is broken at line ${summary.brokenAt.line}: ${summary.brokenAt.message}; fix it and run again to resume\n`,
+          );
+          process.exitCode = 1;
+        }
       } finally {
         await closeAppContext(ctx);
       }

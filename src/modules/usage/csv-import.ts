@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { parse } from 'csv-parse/sync';
+import type { IngestResult, UsageService } from './usage.service.js';
+
+export interface ImportSummary {
+  read: number;
+  skipped: number;
+  accepted: number;
+  duplicates: number;
+  rejected: Array<{ line: number; code: string; field?: string }>;
+  /** A line the CSV parser could not read (broken quoting): the import stops there; what came before is kept. */
+  brokenAt: { line: number; message: string } | null;
+}
+
+const NUMERIC = new Set(['durationSeconds', 'bytes']);
+
+/**
+ * Streams a mediation CSV (header: id,iccid,type,startedAt,durationSeconds,bytes,counterpart,direction,country)
+ * into the ingest in batches. Resumable: after each committed batch the number of records done is written to
+ * `<file>.progress`, and a rerun starts after them; records are counted once by id in any case.
+ */
+export async function importUsageCsv(
+  usage: Pick<UsageService, 'ingest'>,
+  file: string,
+  options: { batchSize?: number; onProgress?: (summary: ImportSummary) => void } = {},
+): Promise<ImportSummary> {
+  const batchSize = options.batchSize ?? 5000;
+  const checkpoint = `${file}.progress`;
+  const done = fs.existsSync(checkpoint) ? Number(fs.readFileSync(checkpoint, 'utf8')) || 0 : 0;
+  const summary: ImportSummary = {
+    read: 0,
+    skipped: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: [],
+    brokenAt: null,
+  };
+  let batch: Array<{ line: number; record: Record<string, unknown> }> = [];
+
+  async function flush() {
+    if (batch.length === 0) return;
+    const result: IngestResult = await usage.ingest(batch.map((b) => b.record));
+    summary.accepted += result.accepted;
+    summary.duplicates += result.duplicates;
+    for (const r of result.rejected)
+      summary.rejected.push({ line: batch[r.index]!.line, code: r.code, field: r.field });
+    fs.writeFileSync(checkpoint, String(summary.read));
+    batch = [];
+    options.onProgress?.(summary);
+  }
+
+  // Mediation CDR files hold one record per line, so the file is streamed line by line and each line parsed
+  // on its own: a line with broken quoting is reported by its number and stops the import there.
+  const lines = readline.createInterface({
+    input: fs.createReadStream(file, { encoding: 'utf8' }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let columns: string[] | null = null;
+  let lineNumber = 0;
+  for await (const raw of lines) {
+    lineNumber++;
+    const text = lineNumber === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (text.trim() === '') continue;
+    let fields: string[];
+    try {
+      fields = (parse(text, { trim: true }) as string[][])[0] ?? [];
+    } catch (error) {
+      summary.brokenAt = { line: lineNumber, message: (error as Error).message };
+      break;
+    }
+    if (!columns) {
+      columns = fields;
+      continue;
+    }
+    summary.read++;
+    if (summary.read <= done) {
+      summary.skipped++;
+      continue;
+    }
+    if (text.includes('\uFFFD')) {
+      summary.rejected.push({ line: lineNumber, code: 'INVALID_ENCODING' });
+      continue;
+    }
+    const record: Record<string, unknown> = {};
+    columns.forEach((key, i) => {
+      const value = fields[i] ?? '';
+      if (value !== '') record[key] = NUMERIC.has(key) && /^\d+$/.test(value) ? Number(value) : value;
+    });
+    batch.push({ line: lineNumber, record });
+    if (batch.length >= batchSize) await flush();
+  }
+  lines.close();
+  await flush();
+  if (!summary.brokenAt) fs.rmSync(checkpoint, { force: true });
+  return summary;
+}

@@ -1,0 +1,29 @@
+import type { TestApp } from './app.js';
+import { deviceEid } from './devices.js';
+import { api, newKey, type Session, signIn, topUp } from './session.js';
+
+let device = 1000;
+
+/** A subscriber with money and an active line on `planCode` (bought, ordered, installed on a simulated device). */
+export async function activeLine(
+  t: TestApp,
+  email: string,
+  options: { planCode?: string; topUp?: number; locale?: string } = {},
+) {
+  const session: Session = await signIn(t, email, options.locale ? { locale: options.locale } : {});
+  await topUp(t, session, options.topUp ?? 10_000);
+  const plans = (await api(t, 'GET', '/api/v1/plans')).body.items as Array<{ id: string; code: string }>;
+  const plan = plans.find((p) => p.code === (options.planCode ?? 'jp-5gb-7d'))!;
+  const lineId = (
+    await api(t, 'POST', '/api/v1/me/lines', {
+      body: { planId: plan.id },
+      headers: { ...session.headers, 'idempotency-key': newKey() },
+    })
+  ).body.id;
+  await t.ctx.runner.drain();
+  const line = (await api(t, 'GET', `/api/v1/me/lines/${lineId}`, { headers: session.headers })).body;
+  await api(t, 'POST', `/emulator/smdp/devices/${deviceEid(++device)}/download`, {
+    body: { activationCode: line.esim.activationCode },
+  });
+  return { session, lineId, iccid: line.esim.iccid as string };
+}
