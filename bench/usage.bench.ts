@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { closeAppContext, createAppContext } from '../src/context.js';
+import { createLogger } from '../src/core/logger.js';
+import { openDatabase } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { importUsageCsv } from '../src/modules/usage/csv-import.js';
+import { insertSubscriber } from '../test/helpers/accounts.js';
+import type { BenchRow } from './harness.js';
+
+const RECORDS = Number(process.env.BENCH_USAGE_RECORDS ?? 100_000);
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Ingest + rating through the HTTP API and the CSV import, and the export of all records, on one database. */
+async function measure(label: string, databaseUrl: string, dir: string): Promise<BenchRow[]> {
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    RUNNER_ENABLED: 'false',
+    DATABASE_URL: databaseUrl,
+    EXPORT_DIR: path.join(dir, 'exports'),
+    TOPUP_MAX_MINOR: '100000000',
+    TOPUP_DAILY_MAX_MINOR: '1000000000',
+  });
+  const ctx = createAppContext(config, {
+    logger: createLogger('silent'),
+    database: openDatabase(config.database),
+  });
+  await migrateToLatest(ctx.database.db);
+  await ctx.catalog.seedDemo();
+  const sub = await insertSubscriber(ctx);
+  const system = { type: 'system' as const, id: 'bench' };
+  await ctx.wallet.topup(
+    sub.id,
+    { amount: 50_000_000, currency: config.currency },
+    `bench-${sub.id}`,
+    async () => {},
+    system,
+    'bench',
+  );
+  const plan = (await ctx.catalog.list({ country: 'JP' }, 'en'))[0]!;
+  const line = await ctx.lines.buy(sub.id, plan.id, 'en', async () => {}, system, 'bench');
+  const app = await buildApp(ctx);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  ctx.self.url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  await ctx.runner.drain();
+  const esim = await ctx.database.db
+    .selectFrom('esims')
+    .selectAll()
+    .where('line_id', '=', line.id)
+    .executeTakeFirstOrThrow();
+  await ctx.lines.handleProgress({
+    iccid: esim.iccid!,
+    eid: '89049032000000000000000000001031',
+    notificationPointId: 4,
+    notificationPointStatus: { status: 'Executed-Success' },
+  });
+  const { key } = await ctx.usage.addServiceKey('bench');
+  const now = Date.now();
+  const record = (prefix: string, i: number) => ({
+    id: `${prefix}${i}`,
+    iccid: esim.iccid,
+    type: i % 3 === 0 ? 'voice' : i % 3 === 1 ? 'sms' : 'data',
+    durationSeconds: 61,
+    bytes: 4096,
+    counterpart: '+81312345678',
+    direction: 'out',
+    country: 'JP',
+    startedAt: new Date(now + i).toISOString(),
+  });
+
+  const half = Math.floor(RECORDS / 2);
+  const httpStart = performance.now();
+  for (let i = 0; i < half; i += 10_000) {
+    const batch = Array.from({ length: Math.min(10_000, half - i) }, (_, j) => record('h', i + j));
+    const res = await fetch(`${ctx.self.url}/api/v1/usage/records`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ records: batch }),
+    });
+    if (res.status !== 202) throw new Error(`ingest answered ${res.status}`);
+  }
+  const httpRate = half / ((performance.now() - httpStart) / 1000);
+
+  const csvFile = path.join(dir, `${label}.csv`);
+  const out = fs.createWriteStream(csvFile);
+  out.write('id,iccid,type,startedAt,durationSeconds,bytes,counterpart,direction,country\n');
+  for (let i = 0; i < RECORDS - half; i++) {
+    const r = record('c', i);
+    out.write(`${r.id},${r.iccid},${r.type},${r.startedAt},61,4096,+81312345678,out,JP\n`);
+  }
+  await new Promise((r) => out.end(r));
+  const csvStart = performance.now();
+  const summary = await importUsageCsv(ctx.usage, csvFile, { batchSize: 10_000 });
+  const csvRate = summary.accepted / ((performance.now() - csvStart) / 1000);
+
+  const exportStart = performance.now();
+  const rssBefore = process.memoryUsage().rss;
+  let peak = rssBefore;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const requested = await ctx.exports.request(sub.id, system, 'bench');
+  await ctx.runner.drain();
+  clearInterval(sampler);
+  const exportSeconds = (performance.now() - exportStart) / 1000;
+  const status = await ctx.exports.status(sub.id, requested.id);
+  if (status.status !== 'ready') throw new Error('export failed');
+
+  await app.close();
+  await closeAppContext(ctx);
+  return [
+    {
+      name: `${label}: usage ingest + rating via HTTP`,
+      value: httpRate,
+      unit: 'records/s',
+      goal: '≥ 100,000',
+    },
+    { name: `${label}: usage CSV import + rating`, value: csvRate, unit: 'records/s', goal: '≥ 100,000' },
+    {
+      name: `${label}: export of ${RECORDS.toLocaleString('en')} usage records`,
+      value: exportSeconds,
+      unit: 's',
+      goal: '≤ 10 s for 1,000,000',
+    },
+    {
+      name: `${label}: process peak RSS during the export`,
+      value: peak / 1024 / 1024,
+      unit: 'MB',
+      goal: '≤ 256 MB',
+    },
+  ];
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esimdesk-usage-bench-'));
+  const rows: BenchRow[] = [];
+  try {
+    rows.push(...(await measure('SQLite', path.join(dir, 'bench.db'), dir)));
+    const pg = await import('pg');
+    const admin = new pg.default.Client({ connectionString: PG_URL });
+    const name = `esimdesk_usage_bench_${process.pid}`;
+    try {
+      await admin.connect();
+      await admin.query(`create database ${name}`);
+      const url = new URL(PG_URL);
+      url.pathname = `/${name}`;
+      rows.push(...(await measure('PostgreSQL', url.toString(), dir)));
+    } catch (error) {
+      console.warn(`PostgreSQL usage benchmark skipped: ${(error as Error).message}`);
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
+      await admin.end().catch(() => {});
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
