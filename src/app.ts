@@ -20,6 +20,7 @@ import { sendError } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
+import { cancellationRoutes } from './modules/cancellation/cancellation.routes.js';
 import { catalogRoutes, Plan } from './modules/catalog/catalog.routes.js';
 import { exportsRoutes } from './modules/exports/exports.routes.js';
 import { registerGuard } from './modules/identity/identity.guard.js';
@@ -150,6 +151,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(lineExtrasRoutes(ctx));
   await app.register(usageRoutes(ctx));
   await app.register(exportsRoutes(ctx));
+  await app.register(cancellationRoutes(ctx));
   if (ctx.smdpEmulator) await app.register(ctx.smdpEmulator.routes);
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);

@@ -14,6 +14,7 @@ import {
 import { createEs2Client, type Es2Client } from './integrations/smdp/client.js';
 import { createSmdpEmulator, EMULATOR_PREFIX, type SmdpEmulator } from './integrations/smdp/emulator.js';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
+import { createEligibility, type Eligibility } from './modules/cancellation/eligibility.js';
 import { type CatalogService, createCatalogService } from './modules/catalog/catalog.service.js';
 import { createExportService, type ExportService } from './modules/exports/exports.service.js';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
@@ -54,6 +55,7 @@ export interface AppContext {
   es2: Es2Client;
   usage: UsageService;
   exports: ExportService;
+  eligibility: Eligibility;
   /** The built-in SM-DP+ emulator when no real SM-DP+ is configured (demo mode and tests). */
   smdpEmulator: SmdpEmulator | null;
   /** Where this server can be reached by itself (set once listening; the emulator and ES2+ client use it). */
@@ -181,6 +183,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     audit,
   });
   const exports = createExportService({ db, clock, config, jobs, audit, notifications, wallet });
+  const eligibility = createEligibility({ db, wallet, usage, lines });
   const lineExtras = createLineExtras({
     db,
     clock,
@@ -213,6 +216,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     es2,
     usage,
     exports,
+    eligibility,
     smdpEmulator,
     self,
   };

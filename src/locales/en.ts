@@ -58,6 +58,14 @@ export const en = {
     readme:
       'Your {{brand}} data, exported on {{date}}.\n\nprofile.json  your account: id, email, phone, language, status, dates\nledger.csv    every change to your balance, with the balance after it (amounts in minor units, e.g. cents)\ncalls.csv     calls: time, duration in seconds, number (other party), direction, country, charge\nsms.csv       text messages: time, number, direction, country, charge\ndata.csv      data sessions: time, bytes, country, charge\ndevices.csv   devices your eSIMs were installed on, with EID and dates\ntickets.json  your support conversations\n\nThe CSV files are UTF-8 with a byte-order mark and open in spreadsheet programs.',
   },
+  cancellation: {
+    blockers: {
+      BALANCE_NOT_ZERO:
+        'Your balance must be exactly zero: {{wallet}} left in the wallet, {{arrears}} owed. Transfer it to another subscriber or ask for a refund; settle what you owe.',
+      DEVICES_BOUND: '{{count}} device(s) still have your eSIM bound. Unbind each one under Devices.',
+      PAYMENT_IN_FLIGHT: 'A payment or refund is still being processed. Wait until it completes.',
+    },
+  },
   notifications: {
     footer: '{{brand}} · This message was sent automatically; replies are not read.',
     topup_succeeded: {

@@ -1,0 +1,71 @@
+import { type Locale, translate } from '../../core/i18n.js';
+import { formatMoney } from '../../core/money.js';
+import type { Db } from '../../db/database.js';
+import type { LinesService } from '../lines/lines.service.js';
+import type { UsageService } from '../usage/usage.service.js';
+import type { WalletService } from '../wallet/wallet.service.js';
+
+export type BlockerCode = 'BALANCE_NOT_ZERO' | 'DEVICES_BOUND' | 'PAYMENT_IN_FLIGHT';
+
+export interface Blocker {
+  code: BlockerCode;
+  message: string;
+  /** Where in the app the subscriber fixes it. */
+  fixAt: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * The cancellation preflight (R6, R7, R11): every condition that stops an account from being closed,
+ * each with a stable code, a message in the subscriber's language and where to fix it. The same check
+ * runs at submission and again at approval.
+ */
+export function createEligibility(deps: {
+  db: Db;
+  wallet: WalletService;
+  usage: UsageService;
+  lines: LinesService;
+}) {
+  async function check(
+    accountId: string,
+    locale: Locale,
+  ): Promise<{ eligible: boolean; blockers: Blocker[] }> {
+    const blockers: Blocker[] = [];
+    const wallet = await deps.wallet.balance(accountId);
+    const arrears = deps.wallet.money(await deps.usage.arrears(accountId));
+    if (wallet.amount !== 0 || arrears.amount !== 0) {
+      blockers.push({
+        code: 'BALANCE_NOT_ZERO',
+        message: translate(locale, 'cancellation.blockers.BALANCE_NOT_ZERO', {
+          wallet: formatMoney(wallet, locale),
+          arrears: formatMoney(arrears, locale),
+        }),
+        fixAt: '/wallet',
+        details: { wallet, arrears },
+      });
+    }
+    const devices = await deps.lines.devices(deps.db, accountId);
+    if (devices.length > 0) {
+      blockers.push({
+        code: 'DEVICES_BOUND',
+        message: translate(locale, 'cancellation.blockers.DEVICES_BOUND', { count: devices.length }),
+        fixAt: '/devices',
+        details: { devices: devices.map((d) => ({ id: d.id, name: d.name, eid: d.eid })) },
+      });
+    }
+    const inFlight = await deps.wallet.moneyInFlight(deps.db, accountId);
+    if (inFlight.payments.length + inFlight.refunds.length > 0) {
+      blockers.push({
+        code: 'PAYMENT_IN_FLIGHT',
+        message: translate(locale, 'cancellation.blockers.PAYMENT_IN_FLIGHT'),
+        fixAt: '/wallet',
+        details: { payments: inFlight.payments.map((p) => p.id), refunds: inFlight.refunds.map((r) => r.id) },
+      });
+    }
+    return { eligible: blockers.length === 0, blockers };
+  }
+
+  return { check };
+}
+
+export type Eligibility = ReturnType<typeof createEligibility>;
