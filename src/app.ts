@@ -20,7 +20,7 @@ import { sendError } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
-import { cancellationRoutes } from './modules/cancellation/cancellation.routes.js';
+import { cancellationRequestRoutes, cancellationRoutes } from './modules/cancellation/cancellation.routes.js';
 import { catalogRoutes, Plan } from './modules/catalog/catalog.routes.js';
 import { exportsRoutes } from './modules/exports/exports.routes.js';
 import { registerGuard } from './modules/identity/identity.guard.js';
@@ -152,6 +152,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(usageRoutes(ctx));
   await app.register(exportsRoutes(ctx));
   await app.register(cancellationRoutes(ctx));
+  await app.register(cancellationRequestRoutes(ctx));
   if (ctx.smdpEmulator) await app.register(ctx.smdpEmulator.routes);
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);

@@ -52,6 +52,8 @@ export interface Config {
   iccid: { prefix: string; length: 19 | 20 };
   /** Where data-export archives are written (streamed to disk, never held in memory). */
   exportDir: string;
+  /** Review deadline in business days (1–3) and whether a request whose checks all pass is approved by the system. */
+  cancellation: { reviewDays: number; autoApprove: boolean };
   lines: { maxProfilesPerLine: number; numberPrefix: string; numberDigits: number; quarantineDays: number };
 }
 
@@ -104,6 +106,8 @@ const ENV_KEYS = [
   'SMDP_TLS_KEY',
   'SMDP_TLS_CA',
   'EXPORT_DIR',
+  'CANCELLATION_REVIEW_DAYS',
+  'CANCELLATION_AUTO_APPROVE',
   'ICCID_PREFIX',
   'ICCID_LENGTH',
   'MAX_PROFILES_PER_LINE',
@@ -312,6 +316,10 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     },
     iccid: iccidRange(env),
     exportDir: path.resolve(env.EXPORT_DIR || './data/exports'),
+    cancellation: {
+      reviewDays: integer(env, 'CANCELLATION_REVIEW_DAYS', 3, 1, 3),
+      autoApprove: bool(env, 'CANCELLATION_AUTO_APPROVE', false),
+    },
     lines: {
       maxProfilesPerLine: integer(env, 'MAX_PROFILES_PER_LINE', 3, 1, 20),
       numberPrefix: numberPrefix(env),

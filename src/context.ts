@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
+import { createCalendar } from './core/business-days.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createMetrics, type Metrics, scrapedGauge } from './core/metrics.js';
@@ -14,6 +15,10 @@ import {
 import { createEs2Client, type Es2Client } from './integrations/smdp/client.js';
 import { createSmdpEmulator, EMULATOR_PREFIX, type SmdpEmulator } from './integrations/smdp/emulator.js';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
+import {
+  type CancellationService,
+  createCancellationService,
+} from './modules/cancellation/cancellation.service.js';
 import { createEligibility, type Eligibility } from './modules/cancellation/eligibility.js';
 import { type CatalogService, createCatalogService } from './modules/catalog/catalog.service.js';
 import { createExportService, type ExportService } from './modules/exports/exports.service.js';
@@ -56,6 +61,7 @@ export interface AppContext {
   usage: UsageService;
   exports: ExportService;
   eligibility: Eligibility;
+  cancellation: CancellationService;
   /** The built-in SM-DP+ emulator when no real SM-DP+ is configured (demo mode and tests). */
   smdpEmulator: SmdpEmulator | null;
   /** Where this server can be reached by itself (set once listening; the emulator and ES2+ client use it). */
@@ -184,6 +190,18 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   });
   const exports = createExportService({ db, clock, config, jobs, audit, notifications, wallet });
   const eligibility = createEligibility({ db, wallet, usage, lines });
+  const cancellation = createCancellationService({
+    db,
+    clock,
+    config,
+    calendar: createCalendar(config.operatorCountry, config.operatorTimeZone),
+    jobs,
+    audit,
+    notifications,
+    eligibility,
+    identity,
+    lines,
+  });
   const lineExtras = createLineExtras({
     db,
     clock,
@@ -217,6 +235,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     usage,
     exports,
     eligibility,
+    cancellation,
     smdpEmulator,
     self,
   };

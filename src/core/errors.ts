@@ -80,6 +80,15 @@ export const ERROR_STATUS = {
   /** Not one of the partner networks for that country. */
   INVALID_NETWORK: 400,
   ADDON_NOT_FOUND: 404,
+  /** The account cannot be closed yet; details.blockers lists why, each with where to fix it. */
+  NOT_ELIGIBLE: 409,
+  /** Someone else changed the request first (another reviewer, or the subscriber): reload it. */
+  REQUEST_CHANGED: 409,
+  REQUEST_NOT_FOUND: 404,
+  /** The request is not in a state that allows this. */
+  INVALID_TRANSITION: 409,
+  /** A deregistered account may only see its status, its request history and its data export. */
+  ACCOUNT_DEREGISTERED: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -24,7 +24,8 @@ export type IdPrefix =
   | 'lad'
   | 'key'
   | 'usg'
-  | 'exp';
+  | 'exp'
+  | 'cev';
 
 const next = monotonicFactory();
 

@@ -10,6 +10,8 @@ export type Access = 'public' | 'service' | readonly Role[];
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** A deregistered account may call this route (its status, request history, data export, sign-out). */
+    allowDeregistered?: boolean;
   }
   interface FastifyRequest {
     /** The language answers are written in: the account's, else Accept-Language. */

@@ -53,6 +53,11 @@ export const en = {
     COUNTRY_NOT_COVERED: 'Your plan does not cover this country.',
     INVALID_NETWORK: 'This network is not available for that country.',
     ADDON_NOT_FOUND: 'No such add-on.',
+    NOT_ELIGIBLE: 'The account cannot be closed yet.',
+    REQUEST_CHANGED: 'This request was changed by someone else; reload it.',
+    REQUEST_NOT_FOUND: 'No such cancellation request.',
+    INVALID_TRANSITION: 'The request cannot do that in its current state.',
+    ACCOUNT_DEREGISTERED: 'This account is deregistered.',
   },
   exports: {
     readme:
@@ -64,6 +69,7 @@ export const en = {
         'Your balance must be exactly zero: {{wallet}} left in the wallet, {{arrears}} owed. Transfer it to another subscriber or ask for a refund; settle what you owe.',
       DEVICES_BOUND: '{{count}} device(s) still have your eSIM bound. Unbind each one under Devices.',
       PAYMENT_IN_FLIGHT: 'A payment or refund is still being processed. Wait until it completes.',
+      REQUEST_OPEN: 'A request to close this account is already open. Follow it or withdraw it first.',
     },
   },
   notifications: {
@@ -107,6 +113,26 @@ export const en = {
       subject: 'Your data export is ready',
       text: 'The archive with your profile, statement, call, SMS and data records and devices is ready. Download it from the app within {{hours}} hours.',
       sms: '{{brand}}: your data export is ready to download in the app.',
+    },
+    cancellation_submitted: {
+      subject: 'We received your request to close your account',
+      text: 'We received your request to close your account. We will review it by {{dueBy}}. You can follow it or withdraw it in the app.',
+      sms: '{{brand}}: your request to close your account is received; review by {{dueBy}}.',
+    },
+    cancellation_info_requested: {
+      subject: 'We need more information to close your account',
+      text: 'To continue with closing your account we need: {{note}}. Reply from the cancellation page in the app.',
+      sms: '{{brand}}: we need more information to close your account. Open the app to reply.',
+    },
+    cancellation_rejected: {
+      subject: 'Your request to close your account was not approved',
+      text: 'Your request to close your account was not approved: {{note}}. Your account stays open; you can apply again at any time.',
+      sms: '{{brand}}: your account closure was not approved. See the app for the reason.',
+    },
+    cancellation_completed: {
+      subject: 'Your account is closed',
+      text: 'Your account has been closed (deregistered). Your eSIM profiles no longer work and your number has been released. You can still sign in to see this status and download your data export.',
+      sms: '{{brand}}: your account is closed (deregistered). Thank you for using our service.',
     },
     sign_in_code: {
       subject: 'Your {{brand}} sign-in code: {{code}}',

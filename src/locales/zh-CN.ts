@@ -52,6 +52,11 @@ export const zhCN: ServerMessages = {
     COUNTRY_NOT_COVERED: '您的套餐不覆盖该国家或地区。',
     INVALID_NETWORK: '该国家或地区不提供此网络。',
     ADDON_NOT_FOUND: '附加包不存在。',
+    NOT_ELIGIBLE: '账户暂时无法注销。',
+    REQUEST_CHANGED: '该申请已被他人更改，请刷新。',
+    REQUEST_NOT_FOUND: '注销申请不存在。',
+    INVALID_TRANSITION: '该申请当前状态下无法进行此操作。',
+    ACCOUNT_DEREGISTERED: '该账户已注销。',
   },
   exports: {
     readme:
@@ -63,6 +68,7 @@ export const zhCN: ServerMessages = {
         '余额必须为零：钱包中还有 {{wallet}}，欠费 {{arrears}}。请转给其他用户或申请退款，并结清欠费。',
       DEVICES_BOUND: '还有 {{count}} 台设备绑定了您的 eSIM，请在“设备管理”中逐一解除绑定。',
       PAYMENT_IN_FLIGHT: '有一笔支付或退款仍在处理中，请等待完成。',
+      REQUEST_OPEN: '已有一个注销申请正在处理中，请查看进度或先撤回。',
     },
   },
   notifications: {
@@ -106,6 +112,26 @@ export const zhCN: ServerMessages = {
       subject: '您的数据导出已完成',
       text: '包含您的资料、账单、通话、短信、流量记录和设备的压缩包已准备好，请在 {{hours}} 小时内从应用中下载。',
       sms: '【{{brand}}】您的数据导出已完成，请在应用中下载。',
+    },
+    cancellation_submitted: {
+      subject: '我们已收到您的注销申请',
+      text: '我们已收到您的账户注销申请，将在 {{dueBy}} 前完成审核。您可以在应用中查看进度或撤回申请。',
+      sms: '【{{brand}}】已收到您的注销申请，将在 {{dueBy}} 前完成审核。',
+    },
+    cancellation_info_requested: {
+      subject: '注销账户需要您补充信息',
+      text: '为继续办理账户注销，我们需要：{{note}}。请在应用的注销页面中回复。',
+      sms: '【{{brand}}】注销账户需要您补充信息，请打开应用回复。',
+    },
+    cancellation_rejected: {
+      subject: '您的注销申请未通过',
+      text: '您的账户注销申请未通过：{{note}}。您的账户保持正常，可随时重新申请。',
+      sms: '【{{brand}}】您的注销申请未通过，原因请查看应用。',
+    },
+    cancellation_completed: {
+      subject: '您的账户已注销',
+      text: '您的账户已注销。您的 eSIM 已失效，号码已释放。您仍可登录查看此状态并下载数据导出。',
+      sms: '【{{brand}}】您的账户已注销，感谢您的使用。',
     },
     sign_in_code: {
       subject: '您的{{brand}}登录验证码：{{code}}',

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
-import { SUBSCRIBER } from '../../http/roles.js';
+import { REVIEWERS, SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
+import { actorOf } from '../identity/identity.service.js';
+import { REASON_CODES } from './cancellation.service.js';
 
 export function cancellationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -32,6 +34,175 @@ export function cancellationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => ctx.eligibility.check(principalOf(request).accountId, request.locale),
+    );
+  };
+}
+
+const RequestView = Type.Object({
+  id: Type.String(),
+  status: Type.Enum([
+    'submitted',
+    'in_review',
+    'info_requested',
+    'approved',
+    'completed',
+    'rejected',
+    'withdrawn',
+  ]),
+  reasonCode: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  submittedAt: Type.String({ format: 'date-time' }),
+  dueBy: Type.String({ format: 'date-time' }),
+  events: Type.Array(
+    Type.Object({
+      status: Type.String(),
+      at: Type.String({ format: 'date-time' }),
+      note: Type.Union([Type.String(), Type.Null()]),
+      actor: Type.String(),
+    }),
+  ),
+});
+
+const StaffView = Type.Object({
+  id: Type.String(),
+  accountId: Type.String(),
+  status: Type.String(),
+  reasonCode: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  submittedAt: Type.String({ format: 'date-time' }),
+  dueBy: Type.String({ format: 'date-time' }),
+  overdue: Type.Boolean(),
+  checks: Type.Unknown(),
+  version: Type.Integer({
+    description: 'Send it back with the decision: a stale version is refused with REQUEST_CHANGED',
+  }),
+});
+
+export function cancellationRequestRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  const { cancellation } = ctx;
+  const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
+  return async (app) => {
+    app.post(
+      '/api/v1/me/cancellation',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['cancellation'],
+          summary: 'Apply to close the account (注销账户), with an optional reason',
+          body: Type.Object({
+            reasonCode: Type.Optional(Type.Enum([...REASON_CODES])),
+            reason: Type.Optional(Type.String({ maxLength: 2000 })),
+          }),
+          response: { 201: RequestView, ...errorResponses(400, 401, 403, 409) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        return reply
+          .status(201)
+          .send(await cancellation.submit(principal.accountId, request.body, actorOf(principal), request.id));
+      },
+    );
+
+    app.get(
+      '/api/v1/me/cancellation',
+      {
+        config: { access: SUBSCRIBER, allowDeregistered: true },
+        schema: {
+          tags: ['cancellation'],
+          summary: 'The latest request with its timeline',
+          response: { 200: RequestView, ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (request) => cancellation.latest(principalOf(request).accountId),
+    );
+
+    app.post(
+      '/api/v1/me/cancellation/:id/resubmit',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['cancellation'],
+          summary: 'Answer a request for information (info_requested → in_review)',
+          params: Id,
+          body: Type.Object({ info: Type.String({ minLength: 1, maxLength: 2000 }) }),
+          response: { 200: RequestView, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        return cancellation.resubmit(
+          principal.accountId,
+          request.params.id,
+          request.body.info,
+          actorOf(principal),
+        );
+      },
+    );
+
+    app.post(
+      '/api/v1/me/cancellation/:id/withdraw',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['cancellation'],
+          summary: 'Withdraw the request; the account is active again',
+          params: Id,
+          response: { 200: RequestView, ...errorResponses(401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        return cancellation.withdraw(principal.accountId, request.params.id, actorOf(principal));
+      },
+    );
+
+    app.get(
+      '/api/v1/staff/cancellations',
+      {
+        config: { access: REVIEWERS },
+        schema: {
+          tags: ['staff'],
+          summary: 'The review queue, by due date, with checks and overdue flags',
+          querystring: Type.Object({
+            status: Type.Optional(
+              Type.Enum([
+                'submitted',
+                'in_review',
+                'info_requested',
+                'approved',
+                'completed',
+                'rejected',
+                'withdrawn',
+              ]),
+            ),
+          }),
+          response: {
+            200: Type.Object({ items: Type.Array(StaffView), nextCursor: Type.Null() }),
+            ...errorResponses(400, 401, 403),
+          },
+        },
+      },
+      async (request) => ({ items: await cancellation.queue(request.query.status), nextCursor: null }),
+    );
+
+    app.post(
+      '/api/v1/staff/cancellations/:id/decision',
+      {
+        config: { access: REVIEWERS },
+        schema: {
+          tags: ['staff'],
+          summary: 'Approve (re-runs the checks), ask for information, or reject (note required)',
+          params: Id,
+          body: Type.Object({
+            decision: Type.Enum(['approve', 'request_info', 'reject']),
+            note: Type.Optional(Type.String({ maxLength: 2000 })),
+            version: Type.Optional(Type.Integer()),
+          }),
+          response: { 200: StaffView, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => cancellation.decide(request.params.id, request.body, actorOf(request.principal)),
     );
   };
 }

@@ -5,7 +5,7 @@ import type { LinesService } from '../lines/lines.service.js';
 import type { UsageService } from '../usage/usage.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 
-export type BlockerCode = 'BALANCE_NOT_ZERO' | 'DEVICES_BOUND' | 'PAYMENT_IN_FLIGHT';
+export type BlockerCode = 'BALANCE_NOT_ZERO' | 'DEVICES_BOUND' | 'PAYMENT_IN_FLIGHT' | 'REQUEST_OPEN';
 
 export interface Blocker {
   code: BlockerCode;
@@ -26,11 +26,28 @@ export function createEligibility(deps: {
   usage: UsageService;
   lines: LinesService;
 }) {
+  /** `ignoreRequest`: the request under review does not count as another open one. */
   async function check(
     accountId: string,
     locale: Locale,
+    ignoreRequest?: string,
   ): Promise<{ eligible: boolean; blockers: Blocker[] }> {
     const blockers: Blocker[] = [];
+    let open = deps.db
+      .selectFrom('cancellation_requests')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('status', 'in', ['submitted', 'in_review', 'info_requested', 'approved']);
+    if (ignoreRequest) open = open.where('id', '!=', ignoreRequest);
+    const openRequest = await open.executeTakeFirst();
+    if (openRequest) {
+      blockers.push({
+        code: 'REQUEST_OPEN',
+        message: translate(locale, 'cancellation.blockers.REQUEST_OPEN'),
+        fixAt: '/account/close',
+        details: { requestId: openRequest.id },
+      });
+    }
     const wallet = await deps.wallet.balance(accountId);
     const arrears = deps.wallet.money(await deps.usage.arrears(accountId));
     if (wallet.amount !== 0 || arrears.amount !== 0) {

@@ -21,7 +21,7 @@ export function exportsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.post(
       '/api/v1/me/exports',
       {
-        config: { access: SUBSCRIBER },
+        config: { access: SUBSCRIBER, allowDeregistered: true },
         schema: {
           tags: ['export'],
           summary:
@@ -43,7 +43,7 @@ export function exportsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/me/exports/:id',
       {
-        config: { access: SUBSCRIBER },
+        config: { access: SUBSCRIBER, allowDeregistered: true },
         schema: {
           tags: ['export'],
           summary: 'An export and, when ready, its signed download link',

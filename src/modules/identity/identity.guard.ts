@@ -49,6 +49,9 @@ export function registerGuard(
     if (access === 'public') return;
     if (!principal) throw new AppError('UNAUTHENTICATED');
     if (!access.includes(principal.role)) throw new AppError('FORBIDDEN', { role: principal.role });
+    if (principal.status === 'deregistered' && !request.routeOptions.config.allowDeregistered) {
+      throw new AppError('ACCOUNT_DEREGISTERED');
+    }
     if (cookie !== undefined && UNSAFE.has(request.method)) {
       const sent = request.headers[CSRF_HEADER];
       if (typeof sent !== 'string' || sent !== deps.identity.csrfToken(principal.sessionId)) {

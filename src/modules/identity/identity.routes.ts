@@ -104,7 +104,7 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.delete(
       '/api/v1/auth/session',
       {
-        config: { access: ANY_ACCOUNT },
+        config: { access: ANY_ACCOUNT, allowDeregistered: true },
         schema: {
           tags: ['sign-in'],
           summary: 'Sign out (revoke this session)',
@@ -121,7 +121,7 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/me',
       {
-        config: { access: ANY_ACCOUNT },
+        config: { access: ANY_ACCOUNT, allowDeregistered: true },
         schema: {
           tags: ['account'],
           summary: 'The signed-in account',
@@ -136,7 +136,7 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.patch(
       '/api/v1/me',
       {
-        config: { access: ANY_ACCOUNT },
+        config: { access: ANY_ACCOUNT, allowDeregistered: true },
         schema: {
           tags: ['account'],
           summary: 'Change the account language',

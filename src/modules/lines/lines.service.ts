@@ -567,6 +567,57 @@ export function createLinesService(deps: {
     });
   }
 
+  /** Ends every line of an account (deregistration): profiles made unusable, devices unbound, numbers quarantined. */
+  async function terminateAccountLines(tx: Executor, accountId: string, reason: string) {
+    const lines = await tx
+      .selectFrom('lines')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('status', 'not in', ['terminated', 'failed'])
+      .execute();
+    await tx
+      .updateTable('devices')
+      .set({ unbound_at: now() })
+      .where('account_id', '=', accountId)
+      .where('unbound_at', 'is', null)
+      .execute();
+    for (const line of lines) {
+      await tx
+        .updateTable('lines')
+        .set({ status: 'terminated', updated_at: now() })
+        .where('id', '=', line.id)
+        .execute();
+      await deps.numbers.release(tx, line.msisdn, true);
+      const esims = await tx
+        .selectFrom('esims')
+        .select(['id', 'state'])
+        .where('line_id', '=', line.id)
+        .where('state', 'not in', ['unusable', 'failed'])
+        .execute();
+      for (const e of esims) {
+        await tx
+          .updateTable('esims')
+          .set({ state: 'disabling', updated_at: now() })
+          .where('id', '=', e.id)
+          .execute();
+        await deps.jobs.enqueue(
+          tx,
+          disableJob,
+          { esimId: e.id, reason },
+          { idempotencyKey: `disable:${e.id}` },
+        );
+      }
+      await audit.record(tx, {
+        actor: SYSTEM,
+        action: 'line.terminated',
+        subject: { type: 'line', id: line.id },
+        accountId,
+        after: { reason, msisdn: line.msisdn },
+      });
+    }
+    return lines.length;
+  }
+
   async function devices(executor: Executor, accountId: string) {
     const rows = await executor
       .selectFrom('devices')
@@ -697,6 +748,7 @@ export function createLinesService(deps: {
   }
 
   return {
+    terminateAccountLines,
     buy,
     addEsim,
     moveToNewPhone,

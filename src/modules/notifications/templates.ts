@@ -12,6 +12,10 @@ export const TEMPLATES = {
   esim_ready: { sensitive: false },
   order_failed: { sensitive: false },
   export_ready: { sensitive: false },
+  cancellation_submitted: { sensitive: false },
+  cancellation_info_requested: { sensitive: false },
+  cancellation_rejected: { sensitive: false },
+  cancellation_completed: { sensitive: false },
 } as const satisfies Record<string, { sensitive: boolean }>;
 
 export type TemplateName = keyof typeof TEMPLATES;

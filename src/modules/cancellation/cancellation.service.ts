@@ -1,0 +1,382 @@
+import type { Selectable } from 'kysely';
+import { Type } from 'typebox';
+import type { Config } from '../../config.js';
+import type { Calendar } from '../../core/business-days.js';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import { isLocale, type Locale } from '../../core/i18n.js';
+import { newId } from '../../core/ids.js';
+import type { Db, Executor } from '../../db/database.js';
+import type { CancellationStatus, CancellationRequestsTable as Table } from '../../db/schema.js';
+
+type CancellationRequestsTable = Selectable<Table>;
+
+import { defineJob, type Jobs } from '../../runner/jobs.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { IdentityService } from '../identity/identity.service.js';
+import type { LinesService } from '../lines/lines.service.js';
+import type { NotificationService } from '../notifications/notifications.service.js';
+import type { Eligibility } from './eligibility.js';
+
+export const REASON_CODES = [
+  'no_longer_needed',
+  'cost',
+  'lost_or_stolen',
+  'switching_operator',
+  'other',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+export const OPEN: CancellationStatus[] = ['submitted', 'in_review', 'info_requested', 'approved'];
+const SYSTEM: Actor = { type: 'system', id: 'cancellation' };
+
+/**
+ * Closing an account (R8–R10): submit with a reason → automatic checks → staff review within the
+ * policy's business days (approve, ask for information, reject) → deregistration effects by the runner.
+ * Every transition bumps the request's version, so two reviewers deciding at once cannot both win.
+ */
+export function createCancellationService(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  calendar: Calendar;
+  jobs: Jobs;
+  audit: AuditService;
+  notifications: NotificationService;
+  eligibility: Eligibility;
+  identity: IdentityService;
+  lines: LinesService;
+}) {
+  const { db, clock, config, audit } = deps;
+  const now = () => clock.now().toISOString();
+
+  const checksJob = defineJob({
+    kind: 'cancellation.checks',
+    payload: Type.Object({ requestId: Type.String() }),
+    handle: ({ requestId }) => runChecks(requestId),
+  });
+  const deregisterJob = defineJob({
+    kind: 'cancellation.deregister',
+    payload: Type.Object({ requestId: Type.String() }),
+    maxAttempts: 30,
+    handle: ({ requestId }) => deregister(requestId),
+  });
+  deps.jobs.register(checksJob, deregisterJob);
+
+  async function account(executor: Executor, accountId: string) {
+    return executor.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+  }
+  const localeOf = (l: string): Locale => (isLocale(l) ? l : 'en');
+
+  /** Moves a request from one of `from` to `to`, if nobody changed it since `version`; records the event. */
+  async function transition(
+    tx: Executor,
+    request: CancellationRequestsTable,
+    from: CancellationStatus[],
+    to: CancellationStatus,
+    actor: Actor,
+    note: string | null,
+    extra: { checks?: string } = {},
+  ) {
+    if (!from.includes(request.status))
+      throw new AppError('INVALID_TRANSITION', { status: request.status, to });
+    const moved = await tx
+      .updateTable('cancellation_requests')
+      .set({ ...extra, status: to, version: request.version + 1, updated_at: now() })
+      .where('id', '=', request.id)
+      .where('version', '=', request.version)
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) !== 1) throw new AppError('REQUEST_CHANGED', { id: request.id });
+    await tx
+      .insertInto('cancellation_events')
+      .values({
+        id: newId('cev', clock.now().getTime()),
+        request_id: request.id,
+        status: to,
+        note,
+        actor_type: actor.type,
+        actor_id: actor.id,
+        at: now(),
+      })
+      .execute();
+    await audit.record(tx, {
+      actor,
+      action: `cancellation.${to}`,
+      subject: { type: 'cancellation', id: request.id },
+      accountId: request.account_id,
+      before: { status: request.status },
+      after: { status: to },
+    });
+  }
+
+  async function submit(
+    accountId: string,
+    input: { reasonCode?: ReasonCode; reason?: string },
+    actor: Actor,
+    requestId: string,
+  ) {
+    const owner = await account(db, accountId);
+    if (owner.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: owner.status });
+    const check = await deps.eligibility.check(accountId, localeOf(owner.locale));
+    if (!check.eligible) throw new AppError('NOT_ELIGIBLE', { blockers: check.blockers });
+    const submittedAt = clock.now();
+    const dueBy = deps.calendar.addBusinessDays(submittedAt, config.cancellation.reviewDays).toISOString();
+    const id = newId('req', submittedAt.getTime());
+    try {
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('cancellation_requests')
+          .values({
+            id,
+            account_id: accountId,
+            status: 'submitted',
+            reason_code: input.reasonCode ?? null,
+            reason: input.reason ?? null,
+            submitted_at: submittedAt.toISOString(),
+            due_by: dueBy,
+            checks: null,
+            updated_at: now(),
+          })
+          .execute();
+        await tx
+          .insertInto('cancellation_events')
+          .values({
+            id: newId('cev', submittedAt.getTime()),
+            request_id: id,
+            status: 'submitted',
+            note: null,
+            actor_type: actor.type,
+            actor_id: actor.id,
+            at: now(),
+          })
+          .execute();
+        await tx
+          .updateTable('accounts')
+          .set({ status: 'cancellation_pending', updated_at: now() })
+          .where('id', '=', accountId)
+          .execute();
+        await deps.jobs.enqueue(tx, checksJob, { requestId: id }, { idempotencyKey: `checks:${id}` });
+        await audit.record(tx, {
+          actor,
+          action: 'cancellation.submitted',
+          subject: { type: 'cancellation', id },
+          accountId,
+          after: { reasonCode: input.reasonCode ?? null, dueBy },
+          requestId,
+        });
+        const due = new Intl.DateTimeFormat(owner.locale, {
+          dateStyle: 'long',
+          timeZone: config.operatorTimeZone,
+        }).format(new Date(dueBy));
+        await deps.notifications.notify(tx, owner, 'cancellation_submitted', { dueBy: due });
+      });
+    } catch (error) {
+      if (String(error).match(/unique|UNIQUE|cancellation_one_open/))
+        throw new AppError('NOT_ELIGIBLE', { blockers: [{ code: 'REQUEST_OPEN' }] });
+      throw error;
+    }
+    return latest(accountId);
+  }
+
+  async function ownRequest(executor: Executor, accountId: string, requestId: string) {
+    const r = await executor
+      .selectFrom('cancellation_requests')
+      .selectAll()
+      .where('id', '=', requestId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!r) throw new AppError('REQUEST_NOT_FOUND', { field: 'id' });
+    return r;
+  }
+
+  async function withdraw(accountId: string, requestId: string, actor: Actor) {
+    await db.transaction().execute(async (tx) => {
+      const r = await ownRequest(tx, accountId, requestId);
+      await transition(tx, r, ['submitted', 'in_review', 'info_requested'], 'withdrawn', actor, null);
+      await tx
+        .updateTable('accounts')
+        .set({ status: 'active', updated_at: now() })
+        .where('id', '=', accountId)
+        .execute();
+    });
+    return latest(accountId);
+  }
+
+  async function resubmit(accountId: string, requestId: string, info: string, actor: Actor) {
+    await db.transaction().execute(async (tx) => {
+      const r = await ownRequest(tx, accountId, requestId);
+      await transition(tx, r, ['info_requested'], 'in_review', actor, info);
+    });
+    return latest(accountId);
+  }
+
+  /** Runner: the automatic checks, recorded on the request; with auto-approval a clean request is approved by the system. */
+  async function runChecks(requestId: string) {
+    const r = await db
+      .selectFrom('cancellation_requests')
+      .selectAll()
+      .where('id', '=', requestId)
+      .executeTakeFirstOrThrow();
+    if (r.status !== 'submitted') return;
+    const owner = await account(db, r.account_id);
+    const check = await deps.eligibility.check(r.account_id, localeOf(owner.locale), r.id);
+    const checks = JSON.stringify({
+      at: now(),
+      passed: check.eligible,
+      blockers: check.blockers.map((b) => ({ code: b.code, details: b.details })),
+    });
+    await db.transaction().execute(async (tx) => {
+      await transition(tx, r, ['submitted'], 'in_review', SYSTEM, null, { checks });
+      if (config.cancellation.autoApprove && check.eligible) {
+        const fresh = await tx
+          .selectFrom('cancellation_requests')
+          .selectAll()
+          .where('id', '=', requestId)
+          .executeTakeFirstOrThrow();
+        await approveIn(tx, fresh, SYSTEM, 'approved automatically: every check passed');
+      }
+    });
+  }
+
+  async function approveIn(tx: Executor, r: CancellationRequestsTable, actor: Actor, note: string | null) {
+    await transition(tx, r, ['in_review'], 'approved', actor, note);
+    await deps.jobs.enqueue(tx, deregisterJob, { requestId: r.id }, { idempotencyKey: `deregister:${r.id}` });
+  }
+
+  async function decide(
+    requestId: string,
+    input: { decision: 'approve' | 'request_info' | 'reject'; note?: string; version?: number },
+    actor: Actor,
+  ) {
+    const r = await db
+      .selectFrom('cancellation_requests')
+      .selectAll()
+      .where('id', '=', requestId)
+      .executeTakeFirst();
+    if (!r) throw new AppError('REQUEST_NOT_FOUND', { field: 'id' });
+    if (input.version !== undefined && input.version !== r.version)
+      throw new AppError('REQUEST_CHANGED', { id: r.id });
+    const note = input.note?.trim() || null;
+    if (input.decision !== 'approve' && !note)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        { field: 'note', in: 'body' },
+        { reason: 'a note is required' },
+      );
+    const owner = await account(db, r.account_id);
+    if (input.decision === 'approve') {
+      const check = await deps.eligibility.check(r.account_id, localeOf(owner.locale), r.id);
+      if (!check.eligible) throw new AppError('NOT_ELIGIBLE', { blockers: check.blockers });
+    }
+    await db.transaction().execute(async (tx) => {
+      if (input.decision === 'approve') await approveIn(tx, r, actor, note);
+      else if (input.decision === 'request_info') {
+        await transition(tx, r, ['in_review'], 'info_requested', actor, note);
+        await deps.notifications.notify(tx, owner, 'cancellation_info_requested', { note: note ?? '' });
+      } else {
+        await transition(tx, r, ['in_review', 'info_requested'], 'rejected', actor, note);
+        await tx
+          .updateTable('accounts')
+          .set({ status: 'active', updated_at: now() })
+          .where('id', '=', r.account_id)
+          .execute();
+        await deps.notifications.notify(tx, owner, 'cancellation_rejected', { note: note ?? '' });
+      }
+    });
+    return staffView(
+      await db
+        .selectFrom('cancellation_requests')
+        .selectAll()
+        .where('id', '=', requestId)
+        .executeTakeFirstOrThrow(),
+    );
+  }
+
+  /** Runner: the effects of an approval, re-runnable until done; then the account is deregistered. */
+  async function deregister(requestId: string) {
+    await db.transaction().execute(async (tx) => {
+      const r = await tx
+        .selectFrom('cancellation_requests')
+        .selectAll()
+        .where('id', '=', requestId)
+        .executeTakeFirstOrThrow();
+      if (r.status !== 'approved') return;
+      await deps.lines.terminateAccountLines(tx, r.account_id, 'account deregistered');
+      await deps.identity.revokeAllSessions(tx, r.account_id);
+      await tx
+        .updateTable('accounts')
+        .set({ status: 'deregistered', updated_at: now() })
+        .where('id', '=', r.account_id)
+        .execute();
+      await transition(tx, r, ['approved'], 'completed', SYSTEM, null);
+      await deps.notifications.notify(tx, await account(tx, r.account_id), 'cancellation_completed');
+    });
+  }
+
+  async function events(requestId: string) {
+    const rows = await db
+      .selectFrom('cancellation_events')
+      .selectAll()
+      .where('request_id', '=', requestId)
+      .orderBy('id')
+      .execute();
+    return rows.map((e) => ({ status: e.status, at: e.at, note: e.note, actor: e.actor_type }));
+  }
+
+  async function latest(accountId: string) {
+    const r = await db
+      .selectFrom('cancellation_requests')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!r) throw new AppError('REQUEST_NOT_FOUND');
+    return {
+      id: r.id,
+      status: r.status,
+      reasonCode: r.reason_code,
+      reason: r.reason,
+      submittedAt: r.submitted_at,
+      dueBy: r.due_by,
+      events: await events(r.id),
+    };
+  }
+
+  function staffView(r: CancellationRequestsTable) {
+    return {
+      id: r.id,
+      accountId: r.account_id,
+      status: r.status,
+      reasonCode: r.reason_code,
+      reason: r.reason,
+      submittedAt: r.submitted_at,
+      dueBy: r.due_by,
+      overdue: OPEN.slice(0, 3).includes(r.status) && r.due_by < now(),
+      checks: r.checks ? JSON.parse(r.checks) : null,
+      version: r.version,
+    };
+  }
+
+  async function queue(status: CancellationStatus | undefined) {
+    let q = db.selectFrom('cancellation_requests').selectAll().orderBy('due_by').limit(500);
+    q = status
+      ? q.where('status', '=', status)
+      : q.where('status', 'in', ['submitted', 'in_review', 'info_requested']);
+    return (await q.execute()).map(staffView);
+  }
+
+  async function hasOpen(executor: Executor, accountId: string) {
+    return (
+      (await executor
+        .selectFrom('cancellation_requests')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .where('status', 'in', OPEN)
+        .executeTakeFirst()) !== undefined
+    );
+  }
+
+  return { submit, withdraw, resubmit, decide, latest, queue, hasOpen, runChecks };
+}
+
+export type CancellationService = ReturnType<typeof createCancellationService>;
