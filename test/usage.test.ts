@@ -180,7 +180,11 @@ describeEachDialect('usage records: ingest, rating, arrears, subscriber view', (
     expect(files.get('devices.csv')).toContain(deviceEid(90));
     expect(files.get('tickets.json')).toBe('[]\n');
 
-    const tampered = ready.downloadUrl.replace(/signature=./, 'signature=0');
+    // Change the first hex digit of the signature to a different one.
+    const tampered = ready.downloadUrl.replace(
+      /signature=(.)/,
+      (_: string, c: string) => `signature=${c === '0' ? '1' : '0'}`,
+    );
     expect((await fetch(`${t.url}${tampered}`)).status).toBe(403);
     const other = await signIn(t, 'nosy@example.com');
     expect(

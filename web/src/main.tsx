@@ -9,6 +9,7 @@ import './i18n.js';
 import { RequireAccount } from './components/RequireAccount.js';
 import { Account } from './pages/Account.js';
 import { Backup } from './pages/Backup.js';
+import { CloseAccount } from './pages/CloseAccount.js';
 import { Devices } from './pages/Devices.js';
 import { DevMailbox } from './pages/DevMailbox.js';
 import { Home } from './pages/Home.js';
@@ -46,6 +47,7 @@ const router = createBrowserRouter([
       { path: 'devices', element: <RequireAccount staff={false} render={() => <Devices />} /> },
       { path: 'usage', element: <RequireAccount staff={false} render={() => <Usage />} /> },
       { path: 'backup', element: <RequireAccount staff={false} render={() => <Backup />} /> },
+      { path: 'account/close', element: <RequireAccount staff={false} render={() => <CloseAccount />} /> },
       { path: 'staff', element: <RequireAccount staff render={(me) => <Staff me={me} />} /> },
       { path: 'dev/mailbox', element: <DevMailbox /> },
       { path: '*', element: <NotFound /> },

@@ -308,7 +308,8 @@ export function createUsageService(deps: {
 
   /** What a subscriber owes beyond the wallet (arrears), in minor units. */
   async function arrears(accountId: string): Promise<number> {
-    return -(await ledger.balance(db, ledgerAccountId('arrears', deps.currency, accountId)));
+    const balance = await ledger.balance(db, ledgerAccountId('arrears', deps.currency, accountId));
+    return balance === 0 ? 0 : -balance;
   }
 
   async function list(

@@ -106,7 +106,7 @@ export function Layout() {
             </Group>
           </Group>
         </Container>
-        {me.data && !isStaff(me.data.role) && (
+        {me.data && !isStaff(me.data.role) && me.data.status !== 'deregistered' && (
           <Container size="lg" px="md" pb={6}>
             <ScrollArea type="never">
               <Group gap={4} wrap="nowrap" component="nav" aria-label={t('nav.main')}>

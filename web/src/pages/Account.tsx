@@ -1,4 +1,4 @@
-import { Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { Me } from '../api/session.js';
@@ -69,12 +69,30 @@ export function Account({ me }: { me: Me }) {
         {t('account.welcome')}
       </Title>
       <AccountSummary me={me} />
+      {me.status === 'deregistered' && (
+        <Alert color="gray" data-testid="deregistered-notice">
+          {t('account.deregisteredNotice')}
+        </Alert>
+      )}
       <Group>
-        <Button component={Link} to="/wallet" data-testid="go-wallet">
-          {t('nav.wallet')}
-        </Button>
+        {me.status !== 'deregistered' && (
+          <Button component={Link} to="/wallet" data-testid="go-wallet">
+            {t('nav.wallet')}
+          </Button>
+        )}
         <SignOutButton />
       </Group>
+      <Card withBorder radius="md" padding="lg">
+        <Text fw={600}>{t('account.manage')}</Text>
+        <Group mt="sm">
+          <Button component={Link} to="/backup" variant="default">
+            {t('nav.backup')}
+          </Button>
+          <Button component={Link} to="/account/close" color="red" variant="light" data-testid="go-close">
+            {t('nav.close')}
+          </Button>
+        </Group>
+      </Card>
     </Stack>
   );
 }

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.js';
 import type { Me } from '../api/session.js';
 import { AccountSummary, SignOutButton } from './Account.js';
+import { ReviewQueue } from './ReviewQueue.js';
 
 function AuditTrail() {
   const { t, i18n } = useTranslation();
@@ -68,6 +69,7 @@ export function Staff({ me }: { me: Me }) {
         </Badge>
       </Group>
       <AccountSummary me={me} />
+      {(me.role === 'reviewer' || me.role === 'admin') && <ReviewQueue />}
       {me.role === 'admin' ? <AuditTrail /> : <Text c="dimmed">{t('staff.moreSoon')}</Text>}
       <Group>
         <SignOutButton />
