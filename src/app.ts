@@ -27,6 +27,7 @@ import { registerGuard } from './modules/identity/identity.guard.js';
 import { Account, identityRoutes } from './modules/identity/identity.routes.js';
 import { lineExtrasRoutes } from './modules/lines/extras.routes.js';
 import { linesRoutes } from './modules/lines/lines.routes.js';
+import { suspensionRoutes } from './modules/lines/suspension.routes.js';
 import { devMailboxRoutes } from './modules/notifications/dev-mailbox.routes.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
@@ -153,6 +154,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(exportsRoutes(ctx));
   await app.register(cancellationRoutes(ctx));
   await app.register(cancellationRequestRoutes(ctx));
+  await app.register(suspensionRoutes(ctx));
   if (ctx.smdpEmulator) await app.register(ctx.smdpEmulator.routes);
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);

@@ -26,6 +26,7 @@ import { createIdentityService, type IdentityService } from './modules/identity/
 import { createLineExtras, type LineExtras } from './modules/lines/extras.service.js';
 import { createLinesService, type LinesService } from './modules/lines/lines.service.js';
 import { createNumberPool } from './modules/lines/numbers.js';
+import { createSuspension, type Suspension } from './modules/lines/suspension.service.js';
 import {
   createNotificationService,
   type NotificationService,
@@ -62,6 +63,7 @@ export interface AppContext {
   exports: ExportService;
   eligibility: Eligibility;
   cancellation: CancellationService;
+  suspension: Suspension;
   /** The built-in SM-DP+ emulator when no real SM-DP+ is configured (demo mode and tests). */
   smdpEmulator: SmdpEmulator | null;
   /** Where this server can be reached by itself (set once listening; the emulator and ES2+ client use it). */
@@ -202,6 +204,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     identity,
     lines,
   });
+  const suspension = createSuspension({ db, clock, audit, identity, network });
   const lineExtras = createLineExtras({
     db,
     clock,
@@ -236,6 +239,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     exports,
     eligibility,
     cancellation,
+    suspension,
     smdpEmulator,
     self,
   };

@@ -207,4 +207,53 @@ describeEachDialect('account cancellation', (dialect) => {
     expect(refused).toMatchObject({ status: 409, body: { code: 'NOT_ELIGIBLE' } });
     expect(refused.body.details.blockers[0].code).toBe('BALANCE_NOT_ZERO');
   });
+
+  it('suspends a lost or stolen account at once and resumes only after a fresh sign-in', async () => {
+    const first = await activeLine(t, 'lost.phone@example.com');
+    const thief = await signIn(t, 'lost.phone@example.com');
+    const suspended = await api(t, 'POST', '/api/v1/me/suspend', { headers: first.session.headers });
+    expect(suspended.body.status).toBe('suspended');
+    expect((await api(t, 'GET', '/api/v1/me', { headers: thief.headers })).status).toBe(401);
+    const bars = await t.ctx.database.db
+      .selectFrom('network_actions')
+      .selectAll()
+      .where('action', '=', 'bar')
+      .execute();
+    expect(bars.length).toBeGreaterThanOrEqual(1);
+    expect(
+      (
+        await api(t, 'POST', '/api/v1/me/topups', {
+          body: { amount: 100 },
+          headers: { ...first.session.headers, 'idempotency-key': newKey() },
+        })
+      ).body.code,
+    ).toBe('ACCOUNT_NOT_ACTIVE');
+    const fresh = await signIn(t, 'lost.phone@example.com');
+    expect((await api(t, 'POST', '/api/v1/me/resume', { headers: fresh.headers })).body.status).toBe(
+      'active',
+    );
+    const unbars = await t.ctx.database.db
+      .selectFrom('network_actions')
+      .selectAll()
+      .where('action', '=', 'unbar')
+      .execute();
+    expect(unbars.length).toBe(bars.length);
+
+    // An agent can suspend on the subscriber's behalf; a reviewer cannot.
+    expect(
+      (
+        await api(t, 'POST', `/api/v1/staff/accounts/${first.session.account.id}/suspend`, {
+          headers: reviewer.headers,
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await api(t, 'POST', `/api/v1/staff/accounts/${first.session.account.id}/suspend`, {
+          headers: agent.headers,
+        })
+      ).body.status,
+    ).toBe('suspended');
+    expect((await api(t, 'GET', '/api/v1/me', { headers: fresh.headers })).status).toBe(401);
+  });
 });

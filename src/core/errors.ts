@@ -89,6 +89,8 @@ export const ERROR_STATUS = {
   INVALID_TRANSITION: 409,
   /** A deregistered account may only see its status, its request history and its data export. */
   ACCOUNT_DEREGISTERED: 403,
+  /** Resuming a suspended account needs a sign-in from the last 10 minutes. */
+  FRESH_SIGN_IN_REQUIRED: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -58,6 +58,7 @@ export const en = {
     REQUEST_NOT_FOUND: 'No such cancellation request.',
     INVALID_TRANSITION: 'The request cannot do that in its current state.',
     ACCOUNT_DEREGISTERED: 'This account is deregistered.',
+    FRESH_SIGN_IN_REQUIRED: 'For your security, sign in again before resuming the service.',
   },
   exports: {
     readme:

@@ -57,6 +57,7 @@ export const zhCN: ServerMessages = {
     REQUEST_NOT_FOUND: '注销申请不存在。',
     INVALID_TRANSITION: '该申请当前状态下无法进行此操作。',
     ACCOUNT_DEREGISTERED: '该账户已注销。',
+    FRESH_SIGN_IN_REQUIRED: '为了您的安全，请重新登录后再恢复服务。',
   },
   exports: {
     readme:

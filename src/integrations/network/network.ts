@@ -8,6 +8,8 @@ export interface NetworkAdapter {
   deactivate(iccid: string, reason: string): Promise<void>;
   /** Steers roaming in `country` to the partner network `plmn` for this subscriber (MSISDN). */
   preferNetwork(msisdn: string, country: string, plmn: string): Promise<void>;
+  /** Bars (suspends) or unbars a subscriber's number on the network: lost or stolen phones. */
+  setBarred(msisdn: string, barred: boolean, reason: string): Promise<void>;
 }
 
 /**
@@ -30,6 +32,18 @@ export function createRecordingNetwork(deps: { db: Db; clock: Clock }): NetworkA
           id: newId('nwa', deps.clock.now().getTime()),
           subject: iccid,
           action: 'deactivate',
+          detail: reason,
+          created_at: deps.clock.now().toISOString(),
+        })
+        .execute();
+    },
+    async setBarred(msisdn, barred, reason) {
+      await deps.db
+        .insertInto('network_actions')
+        .values({
+          id: newId('nwa', deps.clock.now().getTime()),
+          subject: msisdn,
+          action: barred ? 'bar' : 'unbar',
           detail: reason,
           created_at: deps.clock.now().toISOString(),
         })

@@ -1,0 +1,69 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.js';
+import { SUBSCRIBER } from '../../http/roles.js';
+import { errorResponses } from '../../http/schemas.js';
+import { principalOf } from '../identity/identity.guard.js';
+import { actorOf, presentAccount } from '../identity/identity.service.js';
+
+export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  const me = async (accountId: string) => presentAccount(await ctx.identity.getAccount(accountId));
+  return async (app) => {
+    app.post(
+      '/api/v1/me/suspend',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['account'],
+          summary: 'Lost or stolen: suspend the account at once (lines barred, other sessions signed out)',
+          response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 409) },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        await ctx.suspension.suspend(
+          principal.accountId,
+          actorOf(principal),
+          principal.sessionId,
+          request.id,
+        );
+        return me(principal.accountId);
+      },
+    );
+
+    app.post(
+      '/api/v1/me/resume',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['account'],
+          summary: 'Resume a suspended account (needs a sign-in from the last 10 minutes)',
+          response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 409) },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        await ctx.suspension.resume(principal, request.id);
+        return me(principal.accountId);
+      },
+    );
+
+    app.post(
+      '/api/v1/staff/accounts/:id/suspend',
+      {
+        config: { access: ['agent', 'admin'] },
+        schema: {
+          tags: ['staff'],
+          summary: 'Suspend a subscriber reported lost or stolen (every session signed out)',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        await ctx.identity.getAccount(request.params.id);
+        await ctx.suspension.suspend(request.params.id, actorOf(request.principal), null, request.id);
+        return me(request.params.id);
+      },
+    );
+  };
+}
