@@ -12,7 +12,7 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
 import type { WalletService } from '../wallet/wallet.service.js';
-import { effectiveStatus } from './lines.service.js';
+import { ownActiveLine, ownLine } from './lines.store.js';
 
 const DEMO_ADDONS = [
   {
@@ -64,17 +64,6 @@ export function createLineExtras(deps: {
 }) {
   const { db, clock, audit } = deps;
 
-  async function ownLine(accountId: string, lineId: string) {
-    const line = await db
-      .selectFrom('lines')
-      .selectAll()
-      .where('id', '=', lineId)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
-    if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'id' });
-    return line;
-  }
-
   async function coveredCountry(planId: string, raw: string) {
     const country = countryCode(raw);
     const plan = await deps.catalog.get(db, planId, 'en');
@@ -84,7 +73,7 @@ export function createLineExtras(deps: {
   }
 
   async function networks(accountId: string, lineId: string, rawCountry: string) {
-    const line = await ownLine(accountId, lineId);
+    const line = await ownLine(db, accountId, lineId);
     const country = await coveredCountry(line.plan_id, rawCountry);
     const preference = await db
       .selectFrom('network_preferences')
@@ -104,7 +93,7 @@ export function createLineExtras(deps: {
     actor: Actor,
     requestId: string,
   ) {
-    const line = await ownLine(accountId, lineId);
+    const line = await ownLine(db, accountId, lineId);
     const country = await coveredCountry(line.plan_id, rawCountry);
     const network = networksOf(country).find((n) => n.plmn === plmn);
     if (!network) throw new AppError('INVALID_NETWORK', { field: 'plmn' });
@@ -169,15 +158,7 @@ export function createLineExtras(deps: {
     requestId: string,
   ) {
     return db.transaction().execute(async (tx) => {
-      const line = await tx
-        .selectFrom('lines')
-        .selectAll()
-        .where('id', '=', lineId)
-        .where('account_id', '=', accountId)
-        .executeTakeFirst();
-      if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'id' });
-      const status = effectiveStatus(line, clock.now());
-      if (status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status });
+      const line = await ownActiveLine(tx, accountId, lineId, clock.now());
       const addon = await tx
         .selectFrom('addons')
         .selectAll()
@@ -256,15 +237,7 @@ export function createLineExtras(deps: {
     planId: string,
     locale: Locale,
   ) {
-    const line = await executor
-      .selectFrom('lines')
-      .selectAll()
-      .where('id', '=', lineId)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
-    if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'id' });
-    const status = effectiveStatus(line, clock.now());
-    if (status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status });
+    const line = await ownActiveLine(executor, accountId, lineId, clock.now());
     const target = await deps.catalog.get(executor, planId, locale);
     if (target.status !== 'active') throw new AppError('PLAN_RETIRED', { field: 'planId' });
     if (planId === line.plan_id)

@@ -18,19 +18,11 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
+import { boundDevice, effectiveStatus, ownActiveLine, ownLine } from './lines.store.js';
 import type { NumberPool } from './numbers.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-/** An active line past its validity is expired, whether or not a job has recorded it yet. */
-export function effectiveStatus(
-  line: Pick<LinesTable, 'status' | 'expires_at'>,
-  now: Date,
-): LinesTable['status'] {
-  return line.status === 'active' && line.expires_at !== null && line.expires_at <= now.toISOString()
-    ? 'expired'
-    : line.status;
-}
 const SYSTEM: Actor = { type: 'system', id: 'lines' };
 /** Profiles that still count towards the per-line limit. */
 const LIVE_STATES = ['ordering', 'allocated', 'released', 'downloaded', 'installed'] as const;
@@ -137,17 +129,6 @@ export function createLinesService(deps: {
       expiresAt: line.expires_at,
       createdAt: line.created_at,
     };
-  }
-
-  async function ownLine(executor: Executor, accountId: string, lineId: string) {
-    const line = await executor
-      .selectFrom('lines')
-      .selectAll()
-      .where('id', '=', lineId)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
-    if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'id' });
-    return line;
   }
 
   async function newEsim(
@@ -532,17 +513,8 @@ export function createLinesService(deps: {
     requestId: string,
   ) {
     return db.transaction().execute(async (tx) => {
-      const device = await tx
-        .selectFrom('devices')
-        .selectAll()
-        .where('id', '=', deviceId)
-        .where('account_id', '=', accountId)
-        .where('unbound_at', 'is', null)
-        .executeTakeFirst();
-      if (!device) throw new AppError('DEVICE_NOT_FOUND', { field: 'id' });
-      const line = await ownLine(tx, accountId, device.line_id);
-      const status = effectiveStatus(line, clock.now());
-      if (status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status });
+      const device = await boundDevice(tx, accountId, deviceId);
+      const line = await ownActiveLine(tx, accountId, device.line_id, clock.now());
       // Asking twice gives the same new profile rather than a second one.
       const pending = await tx
         .selectFrom('esims')
@@ -634,14 +606,7 @@ export function createLinesService(deps: {
   /** Unbinds a device: it leaves the list at once; the runner makes its profile unusable on the network. */
   async function unbind(accountId: string, deviceId: string, actor: Actor, requestId: string) {
     await db.transaction().execute(async (tx) => {
-      const device = await tx
-        .selectFrom('devices')
-        .selectAll()
-        .where('id', '=', deviceId)
-        .where('account_id', '=', accountId)
-        .where('unbound_at', 'is', null)
-        .executeTakeFirst();
-      if (!device) throw new AppError('DEVICE_NOT_FOUND', { field: 'id' });
+      const device = await boundDevice(tx, accountId, deviceId);
       await tx.updateTable('devices').set({ unbound_at: now() }).where('id', '=', deviceId).execute();
       await tx
         .updateTable('esims')
@@ -673,14 +638,7 @@ export function createLinesService(deps: {
     requestId: string,
   ) {
     return db.transaction().execute(async (tx) => {
-      const device = await tx
-        .selectFrom('devices')
-        .selectAll()
-        .where('id', '=', deviceId)
-        .where('account_id', '=', accountId)
-        .where('unbound_at', 'is', null)
-        .executeTakeFirst();
-      if (!device) throw new AppError('DEVICE_NOT_FOUND', { field: 'id' });
+      const device = await boundDevice(tx, accountId, deviceId);
       await tx.updateTable('devices').set({ name }).where('id', '=', deviceId).execute();
       await audit.record(tx, {
         actor,

@@ -9,7 +9,7 @@ import { normalizeIccid } from '../../telecom/iccid.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
-import { effectiveStatus } from '../lines/lines.service.js';
+import { effectiveStatus } from '../lines/lines.store.js';
 import { type Ledger, ledgerAccountId } from '../wallet/ledger.js';
 
 export const MAX_BATCH = 10_000;
