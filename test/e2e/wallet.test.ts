@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
-import { balanceOf, signIn } from '../helpers/session.js';
+import { balanceOf, signIn, topUp } from '../helpers/session.js';
 
 describeBrowser('wallet in Chromium', () => {
   let t: TestApp;
@@ -52,6 +52,20 @@ describeBrowser('wallet in Chromium', () => {
     expect(kinds[2]).toContain('Top-up');
     await shot(page, 'wallet-en-desktop');
     expect(await balanceOf(t, friend)).toBe(4550);
+    await context.close();
+  });
+
+  it('loads older statement lines as the subscriber scrolls down', async () => {
+    const scroller = await signIn(t, 'scroller@example.com');
+    for (let i = 1; i <= 25; i++) expect((await topUp(t, scroller, i * 100)).status).toBe(201);
+    const context = await browser.newContext({ locale: 'en-US', viewport: VIEWPORTS.phone });
+    await signInContext(context, t, 'scroller@example.com');
+    const page = await context.newPage();
+    await page.goto(`${t.url}/wallet`);
+    await expect.poll(() => page.getByTestId('statement-line').count()).toBe(20);
+    await page.mouse.wheel(0, 20_000);
+    await expect.poll(() => page.getByTestId('statement-line').count()).toBe(25);
+    expect(await page.getByTestId('statement-line').last().textContent()).toContain('CN¥1.00');
     await context.close();
   });
 

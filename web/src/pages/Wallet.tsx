@@ -15,8 +15,9 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { useIntersection } from '@mantine/hooks';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { useMeta } from '../api/meta.js';
@@ -289,6 +290,13 @@ function Statement() {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const lines = statement.data?.pages.flatMap((p) => p.items) ?? [];
+  // Infinite scroll: the next page loads when the "show more" button scrolls into view; the button
+  // stays for keyboards and for screens tall enough to show it at once.
+  const { ref: sentinel, entry } = useIntersection({ rootMargin: '200px' });
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = statement;
+  useEffect(() => {
+    if (entry?.isIntersecting && hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [entry?.isIntersecting, hasNextPage, isFetchingNextPage, fetchNextPage]);
   return (
     <Card withBorder radius="md" padding="lg">
       <Title order={3} size="h4" mb="sm">
@@ -328,6 +336,7 @@ function Statement() {
       )}
       {statement.hasNextPage && (
         <Button
+          ref={sentinel}
           variant="subtle"
           mt="sm"
           loading={statement.isFetchingNextPage}
