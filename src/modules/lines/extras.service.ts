@@ -158,7 +158,7 @@ export function createLineExtras(deps: {
     requestId: string,
   ) {
     return db.transaction().execute(async (tx) => {
-      const line = await ownActiveLine(tx, accountId, lineId, clock.now());
+      await ownActiveLine(tx, accountId, lineId, clock.now());
       const addon = await tx
         .selectFrom('addons')
         .selectAll()
