@@ -20,6 +20,7 @@ import { sendError } from './http/errors.js';
 import { ErrorResponse } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
+import { backofficeRoutes } from './modules/backoffice/backoffice.routes.js';
 import { cancellationRequestRoutes, cancellationRoutes } from './modules/cancellation/cancellation.routes.js';
 import { catalogRoutes, Plan } from './modules/catalog/catalog.routes.js';
 import { exportsRoutes } from './modules/exports/exports.routes.js';
@@ -30,6 +31,7 @@ import { linesRoutes } from './modules/lines/lines.routes.js';
 import { suspensionRoutes } from './modules/lines/suspension.routes.js';
 import { devMailboxRoutes } from './modules/notifications/dev-mailbox.routes.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
+import { supportRoutes } from './modules/support/support.routes.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { walletRoutes } from './modules/wallet/wallet.routes.js';
 
@@ -155,6 +157,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(cancellationRoutes(ctx));
   await app.register(cancellationRequestRoutes(ctx));
   await app.register(suspensionRoutes(ctx));
+  await app.register(supportRoutes(ctx));
+  await app.register(backofficeRoutes(ctx));
   if (ctx.smdpEmulator) await app.register(ctx.smdpEmulator.routes);
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);

@@ -54,6 +54,10 @@ export interface Config {
   exportDir: string;
   /** Review deadline in business days (1–3) and whether a request whose checks all pass is approved by the system. */
   cancellation: { reviewDays: number; autoApprove: boolean };
+  /** Days after deregistration before personal data is erased. */
+  retentionDays: number;
+  /** Goodwill adjustments above this (minor units) wait for an admin's approval. */
+  adjustmentApprovalMinor: number;
   lines: { maxProfilesPerLine: number; numberPrefix: string; numberDigits: number; quarantineDays: number };
 }
 
@@ -114,6 +118,8 @@ const ENV_KEYS = [
   'NUMBER_PREFIX',
   'NUMBER_DIGITS',
   'NUMBER_QUARANTINE_DAYS',
+  'RETENTION_DAYS',
+  'ADJUSTMENT_APPROVAL_MINOR',
 ] as const;
 
 /** Copies the variables esimdesk knows from the process environment. */
@@ -320,6 +326,8 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
       reviewDays: integer(env, 'CANCELLATION_REVIEW_DAYS', 3, 1, 3),
       autoApprove: bool(env, 'CANCELLATION_AUTO_APPROVE', false),
     },
+    retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 3650),
+    adjustmentApprovalMinor: integer(env, 'ADJUSTMENT_APPROVAL_MINOR', 5_000, 0, 1_000_000_000),
     lines: {
       maxProfilesPerLine: integer(env, 'MAX_PROFILES_PER_LINE', 3, 1, 20),
       numberPrefix: numberPrefix(env),

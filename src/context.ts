@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
-import { createCalendar } from './core/business-days.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createMetrics, type Metrics, scrapedGauge } from './core/metrics.js';
@@ -15,11 +14,14 @@ import {
 import { createEs2Client, type Es2Client } from './integrations/smdp/client.js';
 import { createSmdpEmulator, EMULATOR_PREFIX, type SmdpEmulator } from './integrations/smdp/emulator.js';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
+import { type Customers, createCustomers } from './modules/backoffice/customers.service.js';
+import { createOperations, type Operations } from './modules/backoffice/operations.service.js';
 import {
   type CancellationService,
   createCancellationService,
 } from './modules/cancellation/cancellation.service.js';
 import { createEligibility, type Eligibility } from './modules/cancellation/eligibility.js';
+import { createRetention, type Retention } from './modules/cancellation/retention.js';
 import { type CatalogService, createCatalogService } from './modules/catalog/catalog.service.js';
 import { createExportService, type ExportService } from './modules/exports/exports.service.js';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
@@ -31,6 +33,8 @@ import {
   createNotificationService,
   type NotificationService,
 } from './modules/notifications/notifications.service.js';
+import { createPolicies, type PolicyService } from './modules/policies/policies.service.js';
+import { createSupportService, type SupportService } from './modules/support/support.service.js';
 import { createUsageService, type UsageService } from './modules/usage/usage.service.js';
 import { createLedger, type Ledger } from './modules/wallet/ledger.js';
 import { createPaymentWebhooks, type PaymentWebhooks } from './modules/wallet/payment-webhooks.js';
@@ -64,6 +68,11 @@ export interface AppContext {
   eligibility: Eligibility;
   cancellation: CancellationService;
   suspension: Suspension;
+  policies: PolicyService;
+  support: SupportService;
+  retention: Retention;
+  customers: Customers;
+  operations: Operations;
   /** The built-in SM-DP+ emulator when no real SM-DP+ is configured (demo mode and tests). */
   smdpEmulator: SmdpEmulator | null;
   /** Where this server can be reached by itself (set once listening; the emulator and ES2+ client use it). */
@@ -115,6 +124,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const notifications = createNotificationService({ db, clock, config, jobs, logger });
   const identity = createIdentityService({ db, clock, config, audit, notifications });
 
+  const policies = createPolicies({ db, clock, config, audit });
   const idempotency = createIdempotency({ db, clock });
   const ledger = createLedger({ clock, dialect: database.dialect });
   const payments = { provider: null as unknown as PaymentProvider, test: null as TestPaymentProvider | null };
@@ -127,6 +137,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     audit,
     notifications,
     payments: () => payments.provider,
+    policies,
   });
   const paymentWebhooks = createPaymentWebhooks({
     db,
@@ -177,7 +188,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     notifications,
     wallet,
     catalog,
-    numbers: createNumberPool({ clock, config, dialect: database.dialect }),
+    numbers: createNumberPool({ clock, config, dialect: database.dialect, policies }),
+    policies,
     es2,
     network,
   });
@@ -196,7 +208,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     db,
     clock,
     config,
-    calendar: createCalendar(config.operatorCountry, config.operatorTimeZone),
+    policies,
     jobs,
     audit,
     notifications,
@@ -204,6 +216,23 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     identity,
     lines,
   });
+  const support = createSupportService({ db, clock, audit, notifications });
+  const retention = createRetention({ db, clock, logger, jobs, audit, policies });
+  const customers = createCustomers({
+    db,
+    clock,
+    config,
+    audit,
+    ledger,
+    wallet,
+    lines,
+    usage,
+    cancellation,
+    support,
+    notifications,
+    policies,
+  });
+  const operations = createOperations({ db, clock, config, audit, identity, notifications, metrics });
   const suspension = createSuspension({ db, clock, audit, identity, network });
   const lineExtras = createLineExtras({
     db,
@@ -239,6 +268,11 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     exports,
     eligibility,
     cancellation,
+    policies,
+    support,
+    retention,
+    customers,
+    operations,
     suspension,
     smdpEmulator,
     self,

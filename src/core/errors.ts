@@ -91,6 +91,19 @@ export const ERROR_STATUS = {
   ACCOUNT_DEREGISTERED: 403,
   /** Resuming a suspended account needs a sign-in from the last 10 minutes. */
   FRESH_SIGN_IN_REQUIRED: 403,
+  TICKET_NOT_FOUND: 404,
+  /** The link given with a ticket (line, payment, cancellation request) is not one of the subscriber's. */
+  RELATED_NOT_FOUND: 404,
+  ACCOUNT_NOT_FOUND: 404,
+  /** Only staff can be assigned tickets. */
+  ASSIGNEE_NOT_STAFF: 400,
+  ADJUSTMENT_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  /** Only dead or queued jobs can be retried, only queued ones cancelled. */
+  JOB_NOT_RETRYABLE: 409,
+  STAFF_EXISTS: 409,
+  /** An admin cannot demote or disable their own account (someone must stay admin). */
+  SELF_CHANGE: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

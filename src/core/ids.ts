@@ -25,7 +25,10 @@ export type IdPrefix =
   | 'key'
   | 'usg'
   | 'exp'
-  | 'cev';
+  | 'cev'
+  | 'tkt'
+  | 'tkm'
+  | 'adj';
 
 const next = monotonicFactory();
 

@@ -35,6 +35,8 @@ export interface AccountsTable {
   status: AccountStatus;
   locale: string;
   disabled_at: string | null;
+  /** Retention: personal data erased at this time (email, phone and free text blanked). */
+  erased_at: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -421,7 +423,66 @@ export interface CancellationEventsTable {
   at: string;
 }
 
+export type TicketStatus = 'open' | 'waiting_on_customer' | 'closed';
+export type TicketCategory = 'general' | 'cancellation' | 'billing' | 'esim' | 'usage' | 'lost_or_stolen';
+
+export interface TicketsTable {
+  id: string;
+  account_id: string;
+  subject: string;
+  category: TicketCategory;
+  /** What the ticket is about, when opened from somewhere specific (a line, payment, cancellation request). */
+  related_type: string | null;
+  related_id: string | null;
+  status: TicketStatus;
+  assignee_id: string | null;
+  first_response_at: string | null;
+  last_message_at: string;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+}
+
+export interface TicketMessagesTable {
+  id: string;
+  ticket_id: string;
+  author_type: 'subscriber' | 'staff' | 'system';
+  author_id: string | null;
+  body: string;
+  /** 1: a note between staff, never shown to the subscriber. */
+  internal: ColumnType<number, number | undefined, number>;
+  created_at: string;
+}
+
+export interface PoliciesTable {
+  key: string;
+  /** JSON */
+  value: string;
+  updated_by: string | null;
+  updated_at: string;
+}
+
+export type AdjustmentStatus = 'pending_approval' | 'posted' | 'rejected';
+
+export interface AdjustmentsTable {
+  id: string;
+  account_id: string;
+  /** Minor units, always positive; `direction` of the money is in the posting (credit to the wallet). */
+  amount: number;
+  currency: string;
+  reason: string;
+  status: AdjustmentStatus;
+  requested_by: string;
+  decided_by: string | null;
+  created_at: string;
+  decided_at: string | null;
+}
+
 export interface DB {
+  tickets: TicketsTable;
+  ticket_messages: TicketMessagesTable;
+  policies: PoliciesTable;
+  adjustments: AdjustmentsTable;
   cancellation_requests: CancellationRequestsTable;
   cancellation_events: CancellationEventsTable;
   exports: ExportsTable;

@@ -58,6 +58,15 @@ export const en = {
     REQUEST_NOT_FOUND: 'No such cancellation request.',
     INVALID_TRANSITION: 'The request cannot do that in its current state.',
     ACCOUNT_DEREGISTERED: 'This account is deregistered.',
+    TICKET_NOT_FOUND: 'No such support ticket.',
+    RELATED_NOT_FOUND: 'What the ticket refers to was not found on your account.',
+    ACCOUNT_NOT_FOUND: 'No such account.',
+    ASSIGNEE_NOT_STAFF: 'Tickets can only be assigned to staff.',
+    ADJUSTMENT_NOT_FOUND: 'No such adjustment.',
+    JOB_NOT_FOUND: 'No such job.',
+    JOB_NOT_RETRYABLE: 'This job cannot be changed in its current state.',
+    STAFF_EXISTS: 'An account with this email already exists.',
+    SELF_CHANGE: 'You cannot change your own role or disable yourself.',
     FRESH_SIGN_IN_REQUIRED: 'For your security, sign in again before resuming the service.',
   },
   exports: {
@@ -134,6 +143,36 @@ export const en = {
       subject: 'Your account is closed',
       text: 'Your account has been closed (deregistered). Your eSIM profiles no longer work and your number has been released. You can still sign in to see this status and download your data export.',
       sms: '{{brand}}: your account is closed (deregistered). Thank you for using our service.',
+    },
+    cancellation_approved: {
+      subject: 'Your request to close your account was approved',
+      text: 'Your request to close your account was approved. We are now deactivating your eSIM profiles and releasing your number; you will get a last message when it is done.',
+      sms: '{{brand}}: your account closure was approved; deregistration is under way.',
+    },
+    cancellation_overdue: {
+      subject: '{{count}} cancellation requests are past their due date',
+      text: '{{count}} requests to close an account are past their review deadline. The oldest was due {{oldest}}. Open the review queue in the staff console.',
+      sms: '{{brand}}: {{count}} cancellation reviews are overdue.',
+    },
+    ticket_reply: {
+      subject: 'Reply to your support request: {{subject}}',
+      text: 'Support replied to "{{subject}}":\n{{excerpt}}\nOpen Help in the app to read the whole conversation and answer.',
+      sms: '{{brand}}: support replied to "{{subject}}". Open Help in the app.',
+    },
+    ticket_customer_reply: {
+      subject: 'Customer replied: {{subject}}',
+      text: 'The customer replied on ticket {{ticket}} ("{{subject}}"):\n{{excerpt}}',
+      sms: '{{brand}}: customer replied on ticket {{ticket}}.',
+    },
+    staff_invited: {
+      subject: 'You have been invited to the {{brand}} staff console',
+      text: 'An administrator gave you the role "{{role}}" in the {{brand}} staff console. Sign in at {{url}} with this email address; we will send you a one-time code.',
+      sms: '{{brand}}: you were invited to the staff console as {{role}}.',
+    },
+    adjustment_posted: {
+      subject: 'A credit of {{amount}} was added to your balance',
+      text: 'We added {{amount}} to your balance: {{reason}}. Your balance is now {{balance}}.',
+      sms: '{{brand}}: {{amount}} was added to your balance ({{reason}}).',
     },
     sign_in_code: {
       subject: 'Your {{brand}} sign-in code: {{code}}',

@@ -57,6 +57,15 @@ export const zhCN: ServerMessages = {
     REQUEST_NOT_FOUND: '注销申请不存在。',
     INVALID_TRANSITION: '该申请当前状态下无法进行此操作。',
     ACCOUNT_DEREGISTERED: '该账户已注销。',
+    TICKET_NOT_FOUND: '找不到该工单。',
+    RELATED_NOT_FOUND: '工单关联的内容不在您的账户中。',
+    ACCOUNT_NOT_FOUND: '找不到该账户。',
+    ASSIGNEE_NOT_STAFF: '工单只能分配给工作人员。',
+    ADJUSTMENT_NOT_FOUND: '找不到该调账。',
+    JOB_NOT_FOUND: '找不到该任务。',
+    JOB_NOT_RETRYABLE: '该任务当前状态下无法更改。',
+    STAFF_EXISTS: '该邮箱已有账户。',
+    SELF_CHANGE: '不能更改自己的角色或停用自己。',
     FRESH_SIGN_IN_REQUIRED: '为了您的安全，请重新登录后再恢复服务。',
   },
   exports: {
@@ -133,6 +142,36 @@ export const zhCN: ServerMessages = {
       subject: '您的账户已注销',
       text: '您的账户已注销。您的 eSIM 已失效，号码已释放。您仍可登录查看此状态并下载数据导出。',
       sms: '【{{brand}}】您的账户已注销，感谢您的使用。',
+    },
+    cancellation_approved: {
+      subject: '您的注销申请已通过审核',
+      text: '您的账户注销申请已通过审核。我们正在停用您的 eSIM 并释放号码，完成后会再通知您。',
+      sms: '【{{brand}}】您的注销申请已通过审核，正在办理注销。',
+    },
+    cancellation_overdue: {
+      subject: '{{count}} 个注销申请已超过审核期限',
+      text: '有 {{count}} 个注销申请已超过审核期限，最早一个应于 {{oldest}} 前处理。请打开后台的审核队列。',
+      sms: '【{{brand}}】{{count}} 个注销申请审核已逾期。',
+    },
+    ticket_reply: {
+      subject: '您的工单有新回复：{{subject}}',
+      text: '客服回复了“{{subject}}”：\n{{excerpt}}\n请在应用的“帮助”中查看完整对话并回复。',
+      sms: '【{{brand}}】客服已回复您的工单“{{subject}}”，请在应用“帮助”中查看。',
+    },
+    ticket_customer_reply: {
+      subject: '客户回复：{{subject}}',
+      text: '客户在工单 {{ticket}}（“{{subject}}”）中回复：\n{{excerpt}}',
+      sms: '【{{brand}}】客户回复了工单 {{ticket}}。',
+    },
+    staff_invited: {
+      subject: '您已受邀加入{{brand}}后台',
+      text: '管理员在{{brand}}后台为您分配了角色“{{role}}”。请用此邮箱在 {{url}} 登录，我们会发送一次性验证码。',
+      sms: '【{{brand}}】您已受邀以{{role}}身份加入后台。',
+    },
+    adjustment_posted: {
+      subject: '已向您的余额补偿 {{amount}}',
+      text: '我们向您的余额添加了 {{amount}}：{{reason}}。当前余额为 {{balance}}。',
+      sms: '【{{brand}}】已向您的余额添加 {{amount}}（{{reason}}）。',
     },
     sign_in_code: {
       subject: '您的{{brand}}登录验证码：{{code}}',

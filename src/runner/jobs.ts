@@ -1,4 +1,4 @@
-import type { Static, TSchema } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
@@ -22,6 +22,19 @@ export interface JobDefinition<S extends TSchema = TSchema> {
 
 export function defineJob<S extends TSchema>(definition: JobDefinition<S>): JobDefinition<S> {
   return definition;
+}
+
+/** Work that runs once per period (a UTC day, an hour): the runner keeps one job queued per slot. */
+export interface RecurringJob {
+  kind: string;
+  everyMs: number;
+  /** Runs once per slot (the slot's start is given); like any job it is retried until it succeeds. */
+  handle(slotStart: Date, context: JobContext): Promise<void>;
+}
+
+/** The start of the period `at` falls in (periods are aligned to the Unix epoch, so days are UTC days). */
+export function slotOf(at: Date, everyMs: number): Date {
+  return new Date(Math.floor(at.getTime() / everyMs) * everyMs);
 }
 
 export interface EnqueueOptions {
@@ -93,8 +106,47 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
     return written.map((r) => r.id);
   }
 
+  const recurring: RecurringJob[] = [];
+  const SlotPayload = Type.Object({ slot: Type.String() });
+
+  /**
+   * Registers periodic work. Each slot's job has the deterministic key `every:<kind>:<slot start>`, so
+   * any number of runners schedule it once; when it finishes it queues the next slot's job.
+   */
+  function registerRecurring(job: RecurringJob): void {
+    recurring.push(job);
+    const definition = defineJob({
+      kind: job.kind,
+      payload: SlotPayload,
+      handle: async ({ slot }, context) => {
+        await job.handle(new Date(slot), context);
+      },
+    });
+    register(definition);
+  }
+
+  /** The current slot's job of every recurring kind (a no-op for slots already queued or done). */
+  async function scheduleRecurring(executor: Executor, at: Date = deps.clock.now()): Promise<void> {
+    for (const job of recurring) {
+      const definition = definitions.get(job.kind) as JobDefinition<typeof SlotPayload>;
+      const current = slotOf(at, job.everyMs);
+      const next = new Date(current.getTime() + job.everyMs);
+      for (const slot of [current, next]) {
+        await enqueue(
+          executor,
+          definition,
+          { slot: slot.toISOString() },
+          { runAt: slot < at ? at : slot, idempotencyKey: `every:${job.kind}:${slot.toISOString()}` },
+        );
+      }
+    }
+  }
+
   return {
     register,
+    registerRecurring,
+    scheduleRecurring,
+    recurring: () => [...recurring],
     enqueue,
     enqueueMany,
     definition: (kind: string) => definitions.get(kind),

@@ -25,6 +25,9 @@ export interface RunnerDeps {
   metrics: Metrics;
 }
 
+/** How often a runner makes sure the recurring jobs' next slots are queued. */
+const SCHEDULE_EVERY_MS = 60_000;
+
 export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   const { db, dialect, clock, jobs, metrics } = deps;
   const logger = deps.logger.child({ component: 'runner' });
@@ -34,6 +37,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   let stopping = false;
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
+  let lastScheduled = Number.NEGATIVE_INFINITY;
 
   /** Claims up to `limit` due jobs. PostgreSQL skips rows other runners hold; SQLite has one writer. */
   async function claim(limit: number): Promise<JobRow[]> {
@@ -135,6 +139,11 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     );
   }
 
+  /** Keeps each recurring job's current and next slot queued (cheap: two keyed inserts per kind). */
+  async function scheduleRecurring(): Promise<void> {
+    await db.transaction().execute((tx) => jobs.scheduleRecurring(tx));
+  }
+
   async function execute(job: JobRow): Promise<void> {
     const definition = jobs.definition(job.kind);
     if (!definition) {
@@ -174,6 +183,11 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     while (!stopping) {
       let ran = 0;
       try {
+        const now = clock.now().getTime();
+        if (jobs.recurring().length > 0 && Math.abs(now - lastScheduled) >= SCHEDULE_EVERY_MS) {
+          lastScheduled = now;
+          await scheduleRecurring();
+        }
         ran = await runDue();
       } catch (error) {
         logger.error({ err: error }, 'runner could not claim jobs');
@@ -195,6 +209,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     id: runnerId,
     runDue,
     drain,
+    scheduleRecurring,
     start(): void {
       if (!loop) loop = run();
     },

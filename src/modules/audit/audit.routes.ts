@@ -29,7 +29,12 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           querystring: Type.Object({
             subject: Type.Optional(Type.String({ maxLength: 64 })),
             account: Type.Optional(Type.String({ maxLength: 64 })),
-            action: Type.Optional(Type.String({ maxLength: 64 })),
+            action: Type.Optional(
+              Type.String({ maxLength: 64, description: 'An action, or a prefix ending in a dot (ticket.)' }),
+            ),
+            actor: Type.Optional(Type.String({ maxLength: 64, description: 'Who did it (account id)' })),
+            from: Type.Optional(Type.String({ format: 'date-time' })),
+            to: Type.Optional(Type.String({ format: 'date-time' })),
             ...PageQuery,
           }),
           response: { 200: ListOf(AuditItem), ...errorResponses(400, 401, 403) },
@@ -40,6 +45,9 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           subject: request.query.subject,
           accountId: request.query.account,
           action: request.query.action,
+          actorId: request.query.actor,
+          from: request.query.from && new Date(request.query.from).toISOString(),
+          to: request.query.to && new Date(request.query.to).toISOString(),
           cursor: request.query.cursor,
           limit: request.query.limit ?? 50,
         }),

@@ -25,7 +25,11 @@ export interface AuditEntry {
 export interface AuditFilter {
   subject?: string;
   accountId?: string;
+  /** An exact action (cancellation.approved) or a prefix ending in a dot (cancellation.). */
   action?: string;
+  actorId?: string;
+  from?: string;
+  to?: string;
   cursor?: string;
   limit: number;
 }
@@ -60,7 +64,11 @@ export function createAuditService(deps: { clock: Clock }) {
       .limit(filter.limit + 1);
     if (filter.subject) query = query.where('subject_id', '=', filter.subject);
     if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
-    if (filter.action) query = query.where('action', '=', filter.action);
+    if (filter.action?.endsWith('.')) query = query.where('action', 'like', `${filter.action}%`);
+    else if (filter.action) query = query.where('action', '=', filter.action);
+    if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+    if (filter.from) query = query.where('created_at', '>=', filter.from);
+    if (filter.to) query = query.where('created_at', '<', filter.to);
     const after = decodeCursor(filter.cursor);
     if (after) query = query.where('id', '<', after);
     const result = page(await query.execute(), filter.limit);

@@ -1,7 +1,6 @@
 import type { Selectable } from 'kysely';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
-import type { Calendar } from '../../core/business-days.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { isLocale, type Locale } from '../../core/i18n.js';
@@ -16,6 +15,7 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { IdentityService } from '../identity/identity.service.js';
 import type { LinesService } from '../lines/lines.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
+import type { PolicyService } from '../policies/policies.service.js';
 import type { Eligibility } from './eligibility.js';
 
 export const REASON_CODES = [
@@ -28,6 +28,7 @@ export const REASON_CODES = [
 export type ReasonCode = (typeof REASON_CODES)[number];
 export const OPEN: CancellationStatus[] = ['submitted', 'in_review', 'info_requested', 'approved'];
 const SYSTEM: Actor = { type: 'system', id: 'cancellation' };
+const DAY_MS = 86_400_000;
 
 /**
  * Closing an account (R8–R10): submit with a reason → automatic checks → staff review within the
@@ -38,7 +39,7 @@ export function createCancellationService(deps: {
   db: Db;
   clock: Clock;
   config: Config;
-  calendar: Calendar;
+  policies: PolicyService;
   jobs: Jobs;
   audit: AuditService;
   notifications: NotificationService;
@@ -46,7 +47,7 @@ export function createCancellationService(deps: {
   identity: IdentityService;
   lines: LinesService;
 }) {
-  const { db, clock, config, audit } = deps;
+  const { db, clock, audit } = deps;
   const now = () => clock.now().toISOString();
 
   const checksJob = defineJob({
@@ -61,6 +62,47 @@ export function createCancellationService(deps: {
     handle: ({ requestId }) => deregister(requestId),
   });
   deps.jobs.register(checksJob, deregisterJob);
+  deps.jobs.registerRecurring({
+    kind: 'cancellation.overdue_reminder',
+    everyMs: DAY_MS,
+    handle: remindOverdue,
+  });
+
+  /** Once a day: if requests are past their due date, every active reviewer and admin gets one email. */
+  async function remindOverdue(): Promise<void> {
+    const overdue = await db
+      .selectFrom('cancellation_requests')
+      .select(['due_by'])
+      .where('status', 'in', ['submitted', 'in_review', 'info_requested'])
+      .where('due_by', '<', now())
+      .orderBy('due_by')
+      .execute();
+    if (overdue.length === 0) return;
+    const { operatorTimeZone } = await deps.policies.get();
+    await db.transaction().execute(async (tx) => {
+      const reviewers = await tx
+        .selectFrom('accounts')
+        .selectAll()
+        .where('role', 'in', ['reviewer', 'admin'])
+        .where('disabled_at', 'is', null)
+        .execute();
+      await deps.notifications.notifyAll(
+        tx,
+        reviewers.map((reviewer) => ({
+          recipient: reviewer,
+          template: 'cancellation_overdue' as const,
+          channels: ['email' as const],
+          params: {
+            count: overdue.length,
+            oldest: new Intl.DateTimeFormat(reviewer.locale, {
+              dateStyle: 'long',
+              timeZone: operatorTimeZone,
+            }).format(new Date(overdue[0]!.due_by)),
+          },
+        })),
+      );
+    });
+  }
 
   async function account(executor: Executor, accountId: string) {
     return executor.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
@@ -119,7 +161,9 @@ export function createCancellationService(deps: {
     const check = await deps.eligibility.check(accountId, localeOf(owner.locale));
     if (!check.eligible) throw new AppError('NOT_ELIGIBLE', { blockers: check.blockers });
     const submittedAt = clock.now();
-    const dueBy = deps.calendar.addBusinessDays(submittedAt, config.cancellation.reviewDays).toISOString();
+    const policy = await deps.policies.get();
+    const calendar = await deps.policies.calendar();
+    const dueBy = calendar.addBusinessDays(submittedAt, policy.reviewDays).toISOString();
     const id = newId('req', submittedAt.getTime());
     try {
       await db.transaction().execute(async (tx) => {
@@ -165,7 +209,7 @@ export function createCancellationService(deps: {
         });
         const due = new Intl.DateTimeFormat(owner.locale, {
           dateStyle: 'long',
-          timeZone: config.operatorTimeZone,
+          timeZone: policy.operatorTimeZone,
         }).format(new Date(dueBy));
         await deps.notifications.notify(tx, owner, 'cancellation_submitted', { dueBy: due });
       });
@@ -224,9 +268,10 @@ export function createCancellationService(deps: {
       passed: check.eligible,
       blockers: check.blockers.map((b) => ({ code: b.code, details: b.details })),
     });
+    const { autoApprove } = await deps.policies.get();
     await db.transaction().execute(async (tx) => {
       await transition(tx, r, ['submitted'], 'in_review', SYSTEM, null, { checks });
-      if (config.cancellation.autoApprove && check.eligible) {
+      if (autoApprove && check.eligible) {
         const fresh = await tx
           .selectFrom('cancellation_requests')
           .selectAll()
@@ -240,6 +285,7 @@ export function createCancellationService(deps: {
   async function approveIn(tx: Executor, r: CancellationRequestsTable, actor: Actor, note: string | null) {
     await transition(tx, r, ['in_review'], 'approved', actor, note);
     await deps.jobs.enqueue(tx, deregisterJob, { requestId: r.id }, { idempotencyKey: `deregister:${r.id}` });
+    await deps.notifications.notify(tx, await account(tx, r.account_id), 'cancellation_approved');
   }
 
   async function decide(
@@ -342,6 +388,17 @@ export function createCancellationService(deps: {
     };
   }
 
+  /** Every request of an account, newest first, each with its checks and timeline (customer 360). */
+  async function history(accountId: string) {
+    const rows = await db
+      .selectFrom('cancellation_requests')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('id', 'desc')
+      .execute();
+    return Promise.all(rows.map(async (r) => ({ ...staffView(r), events: await events(r.id) })));
+  }
+
   function staffView(r: CancellationRequestsTable) {
     return {
       id: r.id,
@@ -376,7 +433,7 @@ export function createCancellationService(deps: {
     );
   }
 
-  return { submit, withdraw, resubmit, decide, latest, queue, hasOpen, runChecks };
+  return { submit, withdraw, resubmit, decide, latest, history, queue, hasOpen, runChecks };
 }
 
 export type CancellationService = ReturnType<typeof createCancellationService>;

@@ -185,6 +185,7 @@ export function createIdentityService(deps: {
             status: 'active',
             locale: input.locale,
             disabled_at: null,
+            erased_at: null,
             created_at: now.toISOString(),
             updated_at: now.toISOString(),
           };

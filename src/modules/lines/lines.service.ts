@@ -17,6 +17,7 @@ import { normalizeIccid } from '../../telecom/iccid.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
+import type { PolicyService } from '../policies/policies.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { boundDevice, effectiveStatus, ownActiveLine, ownLine } from './lines.store.js';
 import type { NumberPool } from './numbers.js';
@@ -49,6 +50,7 @@ export function createLinesService(deps: {
   numbers: NumberPool;
   es2: Es2Client;
   network: NetworkAdapter;
+  policies: PolicyService;
 }) {
   const { db, clock, config, audit } = deps;
   const logger = deps.logger.child({ component: 'lines' });
@@ -226,7 +228,7 @@ export function createLinesService(deps: {
         .where('line_id', '=', lineId)
         .where('state', 'in', [...LIVE_STATES])
         .executeTakeFirstOrThrow();
-      const max = config.lines.maxProfilesPerLine;
+      const max = (await deps.policies.get(tx)).maxProfilesPerLine;
       if (Number(live.n) >= max) throw new AppError('DEVICE_LIMIT_REACHED', { max }, { max });
       const esim = await newEsim(tx, line);
       await audit.record(tx, {

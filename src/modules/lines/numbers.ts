@@ -2,6 +2,7 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Dialect, Executor } from '../../db/database.js';
+import type { PolicyService } from '../policies/policies.service.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -10,7 +11,12 @@ const DAY = 24 * 60 * 60 * 1000;
  * policy's days before they can be issued again. Demo mode mints new numbers from the configured prefix
  * when the pool runs dry; production answers NUMBERS_EXHAUSTED until numbers are loaded.
  */
-export function createNumberPool(deps: { clock: Clock; config: Config; dialect: Dialect }) {
+export function createNumberPool(deps: {
+  clock: Clock;
+  config: Config;
+  dialect: Dialect;
+  policies: PolicyService;
+}) {
   const { clock, config } = deps;
   const mint = config.demoParts.has('smdp-emulator');
 
@@ -58,7 +64,8 @@ export function createNumberPool(deps: { clock: Clock; config: Config; dialect: 
   /** Takes a number back: straight to the pool if it was never in service, else into quarantine. */
   async function release(tx: Executor, msisdn: string, used: boolean): Promise<void> {
     const now = clock.now();
-    const from = used ? new Date(now.getTime() + config.lines.quarantineDays * DAY) : now;
+    const { quarantineDays } = await deps.policies.get(tx);
+    const from = used ? new Date(now.getTime() + quarantineDays * DAY) : now;
     await tx
       .updateTable('numbers')
       .set({

@@ -43,7 +43,56 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const principal = principalOf(request);
-        await ctx.suspension.resume(principal, request.id);
+        await ctx.suspension.resume(principal.accountId, principal, actorOf(principal), request.id);
+        return me(principal.accountId);
+      },
+    );
+
+    const LineParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+    app.post(
+      '/api/v1/me/lines/:id/suspend',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['lines'],
+          summary:
+            'Lost or stolen, one line only: barred on the network at once; the other lines keep working',
+          params: LineParams,
+          response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        await ctx.suspension.suspendLine(
+          principal.accountId,
+          request.params.id,
+          actorOf(principal),
+          request.id,
+        );
+        return me(principal.accountId);
+      },
+    );
+
+    app.post(
+      '/api/v1/me/lines/:id/resume',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['lines'],
+          summary: 'Resume a suspended line (needs a sign-in from the last 10 minutes)',
+          params: LineParams,
+          response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        await ctx.suspension.resumeLine(
+          principal.accountId,
+          request.params.id,
+          principal,
+          actorOf(principal),
+          request.id,
+        );
         return me(principal.accountId);
       },
     );
@@ -65,5 +114,55 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         return me(request.params.id);
       },
     );
+
+    app.post(
+      '/api/v1/staff/accounts/:id/resume',
+      {
+        config: { access: ['agent', 'admin'] },
+        schema: {
+          tags: ['staff'],
+          summary: 'Lift a lost-or-stolen suspension once the caller has been identified',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        await ctx.identity.getAccount(request.params.id);
+        await ctx.suspension.resume(
+          request.params.id,
+          principalOf(request),
+          actorOf(request.principal),
+          request.id,
+        );
+        return me(request.params.id);
+      },
+    );
+
+    const StaffLine = Type.Object({
+      id: Type.String({ maxLength: 64 }),
+      lineId: Type.String({ maxLength: 64 }),
+    });
+    for (const action of ['suspend', 'resume'] as const) {
+      app.post(
+        `/api/v1/staff/accounts/:id/lines/:lineId/${action}`,
+        {
+          config: { access: ['agent', 'admin'] },
+          schema: {
+            tags: ['staff'],
+            summary: action === 'suspend' ? 'Suspend one line (lost or stolen)' : 'Resume one suspended line',
+            params: StaffLine,
+            response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
+          },
+        },
+        async (request) => {
+          const { id, lineId } = request.params;
+          await ctx.identity.getAccount(id);
+          const actor = actorOf(request.principal);
+          if (action === 'suspend') await ctx.suspension.suspendLine(id, lineId, actor, request.id);
+          else await ctx.suspension.resumeLine(id, lineId, principalOf(request), actor, request.id);
+          return me(id);
+        },
+      );
+    }
   };
 }

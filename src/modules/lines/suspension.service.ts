@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { IdentityService, Principal } from '../identity/identity.service.js';
+import { ownLine } from './lines.store.js';
 
 const FRESH_MS = 10 * 60 * 1000;
 
@@ -54,7 +55,9 @@ export function createSuspension(deps: {
     for (const line of lines) await deps.network.setBarred(line.msisdn, true, 'lost or stolen');
   }
 
-  async function resume(principal: Principal, requestId: string) {
+  /** Refuses a subscriber's resume from a session older than ten minutes (a thief's old session). */
+  async function requireFreshSignIn(principal: Principal): Promise<void> {
+    if (principal.role !== 'subscriber') return;
     const session = await db
       .selectFrom('sessions')
       .select('created_at')
@@ -62,39 +65,105 @@ export function createSuspension(deps: {
       .executeTakeFirstOrThrow();
     if (clock.now().getTime() - Date.parse(session.created_at) > FRESH_MS)
       throw new AppError('FRESH_SIGN_IN_REQUIRED');
+  }
+
+  /** Lifts an account suspension: by the subscriber after a fresh sign-in, or by an agent who checked who is calling. */
+  async function resume(accountId: string, principal: Principal, actor: Actor, requestId: string) {
+    await requireFreshSignIn(principal);
     const lines = await db.transaction().execute(async (tx) => {
       const account = await tx
         .selectFrom('accounts')
         .selectAll()
-        .where('id', '=', principal.accountId)
+        .where('id', '=', accountId)
         .executeTakeFirstOrThrow();
       if (account.status !== 'suspended')
         throw new AppError('INVALID_TRANSITION', { status: account.status });
       await tx
         .updateTable('accounts')
         .set({ status: 'active', updated_at: clock.now().toISOString() })
-        .where('id', '=', principal.accountId)
+        .where('id', '=', accountId)
         .execute();
       await deps.audit.record(tx, {
-        actor: { type: 'account', id: principal.accountId },
+        actor,
         action: 'account.resumed',
-        subject: { type: 'account', id: principal.accountId },
-        accountId: principal.accountId,
+        subject: { type: 'account', id: accountId },
+        accountId,
         before: { status: 'suspended' },
         after: { status: 'active' },
         requestId,
       });
+      // Lines suspended one by one stay barred until they are resumed themselves.
       return tx
         .selectFrom('lines')
         .select('msisdn')
-        .where('account_id', '=', principal.accountId)
+        .where('account_id', '=', accountId)
         .where('status', 'in', ['active', 'pending'])
         .execute();
     });
-    for (const line of lines) await deps.network.setBarred(line.msisdn, false, 'resumed by the subscriber');
+    for (const line of lines) await deps.network.setBarred(line.msisdn, false, 'account resumed');
   }
 
-  return { suspend, resume };
+  /** Lost or stolen for one line only (one phone of several): barred at once, the rest keeps working. */
+  async function suspendLine(accountId: string, lineId: string, actor: Actor, requestId: string) {
+    const line = await db.transaction().execute(async (tx) => {
+      const line = await ownLine(tx, accountId, lineId);
+      if (line.status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status: line.status });
+      await tx
+        .updateTable('lines')
+        .set({ status: 'suspended', updated_at: clock.now().toISOString() })
+        .where('id', '=', lineId)
+        .execute();
+      await deps.audit.record(tx, {
+        actor,
+        action: 'line.suspended',
+        subject: { type: 'line', id: lineId },
+        accountId,
+        before: { status: 'active' },
+        after: { status: 'suspended', reason: 'lost_or_stolen' },
+        requestId,
+      });
+      return line;
+    });
+    await deps.network.setBarred(line.msisdn, true, 'lost or stolen');
+  }
+
+  async function resumeLine(
+    accountId: string,
+    lineId: string,
+    principal: Principal,
+    actor: Actor,
+    requestId: string,
+  ) {
+    await requireFreshSignIn(principal);
+    const line = await db.transaction().execute(async (tx) => {
+      const line = await ownLine(tx, accountId, lineId);
+      if (line.status !== 'suspended') throw new AppError('INVALID_TRANSITION', { status: line.status });
+      await tx
+        .updateTable('lines')
+        .set({ status: 'active', updated_at: clock.now().toISOString() })
+        .where('id', '=', lineId)
+        .execute();
+      await deps.audit.record(tx, {
+        actor,
+        action: 'line.resumed',
+        subject: { type: 'line', id: lineId },
+        accountId,
+        before: { status: 'suspended' },
+        after: { status: 'active' },
+        requestId,
+      });
+      const account = await tx
+        .selectFrom('accounts')
+        .select('status')
+        .where('id', '=', accountId)
+        .executeTakeFirstOrThrow();
+      return { ...line, accountSuspended: account.status === 'suspended' };
+    });
+    // While the whole account is suspended the line stays barred.
+    if (!line.accountSuspended) await deps.network.setBarred(line.msisdn, false, 'line resumed');
+  }
+
+  return { suspend, resume, suspendLine, resumeLine };
 }
 
 export type Suspension = ReturnType<typeof createSuspension>;

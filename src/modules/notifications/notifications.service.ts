@@ -85,6 +85,28 @@ export function createNotificationService(deps: {
     return rows.map((r) => r.id);
   }
 
+  /** A new copy of an earlier message, same address and text, delivered again by the runner. */
+  async function resend(tx: Executor, message: MessageRow): Promise<string[]> {
+    const now = clock.now();
+    const copy = {
+      id: newId('msg', now.getTime()),
+      account_id: message.account_id,
+      channel: message.channel,
+      to: message.to,
+      locale: message.locale,
+      template: message.template,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      sensitive: message.sensitive,
+      status: 'queued' as const,
+      created_at: now.toISOString(),
+    };
+    await tx.insertInto('messages').values(copy).execute();
+    await deps.jobs.enqueue(tx, deliverJob, { messageId: copy.id }, { idempotencyKey: `deliver:${copy.id}` });
+    return [copy.id];
+  }
+
   /** One message to one address (sign-in codes go to an address that may have no account yet). */
   async function send(tx: Executor, message: Outgoing): Promise<string> {
     const [id] = await write(tx, [message]);
@@ -220,7 +242,7 @@ export function createNotificationService(deps: {
     }));
   }
 
-  return { send, notify, notifyAll, devMessages, deliverJob, close: () => smtp?.close() };
+  return { send, notify, notifyAll, resend, devMessages, deliverJob, close: () => smtp?.close() };
 }
 
 export type NotificationService = ReturnType<typeof createNotificationService>;

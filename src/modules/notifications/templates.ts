@@ -16,6 +16,12 @@ export const TEMPLATES = {
   cancellation_info_requested: { sensitive: false },
   cancellation_rejected: { sensitive: false },
   cancellation_completed: { sensitive: false },
+  cancellation_approved: { sensitive: false },
+  cancellation_overdue: { sensitive: false },
+  ticket_reply: { sensitive: false },
+  ticket_customer_reply: { sensitive: false },
+  staff_invited: { sensitive: false },
+  adjustment_posted: { sensitive: false },
 } as const satisfies Record<string, { sensitive: boolean }>;
 
 export type TemplateName = keyof typeof TEMPLATES;

@@ -13,6 +13,7 @@ import { defineJob, type Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import { maskTarget, normalizeTarget } from '../identity/normalize.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
+import type { PolicyService } from '../policies/policies.service.js';
 import { type Ledger, ledgerAccountId } from './ledger.js';
 
 export const STATEMENT_KINDS = [
@@ -45,6 +46,7 @@ export function createWalletService(deps: {
   audit: AuditService;
   notifications: NotificationService;
   payments: () => PaymentProvider;
+  policies: PolicyService;
 }) {
   const { db, clock, config, ledger, audit, notifications } = deps;
   const currency = config.currency;
@@ -161,11 +163,12 @@ export function createWalletService(deps: {
     requestId: string,
   ) {
     checkCurrency(amount);
-    if (amount.amount > config.wallet.topupMaxMinor) {
+    const limits = await deps.policies.get();
+    if (amount.amount > limits.topupMaxMinor) {
       throw new AppError('TOPUP_LIMIT_EXCEEDED', {
         field: 'amount.amount',
         limit: 'per_topup',
-        max: money(config.wallet.topupMaxMinor),
+        max: money(limits.topupMaxMinor),
       });
     }
     const provider = deps.payments();
@@ -185,11 +188,11 @@ export function createWalletService(deps: {
         .where('status', '!=', 'failed')
         .where('created_at', '>', since)
         .executeTakeFirstOrThrow();
-      if (Number(today.total) + amount.amount > config.wallet.topupDailyMaxMinor) {
+      if (Number(today.total) + amount.amount > limits.topupDailyMaxMinor) {
         throw new AppError('TOPUP_LIMIT_EXCEEDED', {
           field: 'amount.amount',
           limit: 'per_day',
-          max: money(config.wallet.topupDailyMaxMinor),
+          max: money(limits.topupDailyMaxMinor),
           used: money(Number(today.total)),
         });
       }

@@ -1,0 +1,385 @@
+import type { Config } from '../../config.js';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import { isLocale } from '../../core/i18n.js';
+import { newId } from '../../core/ids.js';
+import { formatMoney } from '../../core/money.js';
+import type { Db, Executor } from '../../db/database.js';
+import type { AdjustmentsTable } from '../../db/schema.js';
+import type { Complete } from '../../http/idempotency.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { CancellationService } from '../cancellation/cancellation.service.js';
+import { normalizeEmail, normalizePhone } from '../identity/normalize.js';
+import type { LinesService } from '../lines/lines.service.js';
+import type { NotificationService } from '../notifications/notifications.service.js';
+import type { PolicyService } from '../policies/policies.service.js';
+import type { SupportService } from '../support/support.service.js';
+import type { UsageService } from '../usage/usage.service.js';
+import type { Ledger } from '../wallet/ledger.js';
+import type { WalletService } from '../wallet/wallet.service.js';
+
+type AdjustmentRow = import('kysely').Selectable<AdjustmentsTable>;
+
+/** What a search term looks like, so one box finds a customer by anything an agent is told. */
+export function classifyTerm(raw: string): {
+  kind: 'id' | 'email' | 'eid' | 'iccid' | 'phone';
+  value: string;
+} {
+  const term = raw.trim();
+  if (/^acc_[0-9A-Z]{26}$/i.test(term)) return { kind: 'id', value: term };
+  if (term.includes('@')) return { kind: 'email', value: term };
+  const digits = term.replace(/[\s-]/g, '');
+  if (/^89\d{30}$/.test(digits)) return { kind: 'eid', value: digits };
+  if (/^89\d{16,18}F?$/i.test(digits)) return { kind: 'iccid', value: digits.toUpperCase() };
+  return { kind: 'phone', value: term };
+}
+
+/**
+ * The staff's view of one customer (customer 360) and the few things an agent may do to an account:
+ * find it by email, phone, MSISDN, ICCID, EID or id; resend a notification; post a goodwill credit
+ * (above the policy's limit it waits for an admin; always audited).
+ */
+export function createCustomers(deps: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  audit: AuditService;
+  ledger: Ledger;
+  wallet: WalletService;
+  lines: LinesService;
+  usage: UsageService;
+  cancellation: CancellationService;
+  support: SupportService;
+  notifications: NotificationService;
+  policies: PolicyService;
+}) {
+  const { db, clock, config, audit } = deps;
+  const currency = config.currency;
+
+  async function search(raw: string) {
+    const { kind, value } = classifyTerm(raw);
+    let ids: string[] = [];
+    if (kind === 'id') ids = [value];
+    if (kind === 'email') {
+      let email: string;
+      try {
+        email = normalizeEmail(value);
+      } catch {
+        email = value.toLowerCase();
+      }
+      ids = (await db.selectFrom('accounts').select('id').where('email', '=', email).execute()).map(
+        (r) => r.id,
+      );
+    }
+    if (kind === 'eid') {
+      ids = (await db.selectFrom('devices').select('account_id').where('eid', '=', value).execute()).map(
+        (r) => r.account_id,
+      );
+    }
+    if (kind === 'iccid') {
+      ids = (await db.selectFrom('esims').select('account_id').where('iccid', '=', value).execute()).map(
+        (r) => r.account_id,
+      );
+    }
+    if (kind === 'phone') {
+      let phone: string | null = null;
+      try {
+        phone = normalizePhone(value, (await deps.policies.get()).operatorCountry);
+      } catch {
+        phone = null;
+      }
+      if (phone) {
+        // The sign-in phone or a line's number (MSISDN): both are "the customer's phone" to an agent.
+        const byPhone = await db.selectFrom('accounts').select('id').where('phone', '=', phone).execute();
+        const byNumber = await db
+          .selectFrom('lines')
+          .select('account_id')
+          .where('msisdn', '=', phone)
+          .execute();
+        ids = [...byPhone.map((r) => r.id), ...byNumber.map((r) => r.account_id)];
+      }
+    }
+    const unique = [...new Set(ids)].slice(0, 50);
+    if (unique.length === 0) return { items: [], nextCursor: null };
+    const rows = await db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', 'in', unique)
+      .where('role', '=', 'subscriber')
+      .orderBy('id', 'desc')
+      .execute();
+    return {
+      items: rows.map((a) => ({
+        id: a.id,
+        email: a.email,
+        phone: a.phone,
+        status: a.status,
+        locale: a.locale,
+        createdAt: a.created_at,
+        matchedBy: kind,
+      })),
+      nextCursor: null,
+    };
+  }
+
+  async function subscriber(executor: Executor, accountId: string) {
+    const account = await executor
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', '=', accountId)
+      .where('role', '=', 'subscriber')
+      .executeTakeFirst();
+    if (!account) throw new AppError('ACCOUNT_NOT_FOUND', { id: accountId });
+    return account;
+  }
+
+  async function usageSummary(accountId: string) {
+    const since = new Date(clock.now().getTime() - 30 * 86_400_000).toISOString();
+    const rows = await db
+      .selectFrom('usage_records')
+      .select([
+        'type',
+        (eb) => eb.fn.countAll<number>().as('records'),
+        (eb) => eb.fn.coalesce(eb.fn.sum<number>('bytes'), eb.lit(0)).as('bytes'),
+        (eb) => eb.fn.coalesce(eb.fn.sum<number>('duration_seconds'), eb.lit(0)).as('seconds'),
+        (eb) => eb.fn.coalesce(eb.fn.sum<number>('charge'), eb.lit(0)).as('charged'),
+      ])
+      .where('account_id', '=', accountId)
+      .where('started_at', '>=', since)
+      .groupBy('type')
+      .execute();
+    const of = (type: string) => rows.find((r) => r.type === type);
+    return {
+      since,
+      dataBytes: Number(of('data')?.bytes ?? 0),
+      voiceSeconds: Number(of('voice')?.seconds ?? 0),
+      smsCount: Number(of('sms')?.records ?? 0),
+      charged: { amount: rows.reduce((s, r) => s + Number(r.charged), 0), currency },
+    };
+  }
+
+  /** Everything about one subscriber an agent needs on one screen. */
+  async function view(accountId: string) {
+    const account = await subscriber(db, accountId);
+    const locale = isLocale(account.locale) ? account.locale : 'en';
+    const [balance, arrears, statement, lines, devices, usage, requests, tickets, auditTrail, messages] =
+      await Promise.all([
+        deps.wallet.balance(accountId),
+        deps.usage.arrears(accountId),
+        deps.wallet.statement(accountId, { limit: 20 }),
+        deps.lines.list(accountId, locale),
+        deps.lines.devices(db, accountId),
+        usageSummary(accountId),
+        deps.cancellation.history(accountId),
+        deps.support.ofAccount(db, accountId, true),
+        audit.list(db, { accountId, limit: 50 }),
+        db
+          .selectFrom('messages')
+          .select(['id', 'channel', 'to', 'template', 'subject', 'status', 'created_at'])
+          .where('account_id', '=', accountId)
+          .orderBy('id', 'desc')
+          .limit(20)
+          .execute(),
+      ]);
+    const adjustments = await db
+      .selectFrom('adjustments')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('id', 'desc')
+      .execute();
+    return {
+      id: account.id,
+      email: account.email,
+      phone: account.phone,
+      status: account.status,
+      locale: account.locale,
+      role: account.role,
+      createdAt: account.created_at,
+      erasedAt: account.erased_at,
+      balance,
+      arrears: { amount: arrears, currency },
+      statement: statement.items,
+      lines,
+      devices,
+      usage,
+      requests,
+      tickets,
+      audit: auditTrail.items,
+      messages: messages.map((m) => ({
+        id: m.id,
+        channel: m.channel,
+        to: m.to,
+        template: m.template,
+        subject: m.subject,
+        status: m.status,
+        createdAt: m.created_at,
+      })),
+      adjustments: adjustments.map(presentAdjustment),
+    };
+  }
+
+  function presentAdjustment(a: AdjustmentRow) {
+    return {
+      id: a.id,
+      accountId: a.account_id,
+      amount: { amount: Number(a.amount), currency: a.currency },
+      reason: a.reason,
+      status: a.status,
+      requestedBy: a.requested_by,
+      decidedBy: a.decided_by,
+      createdAt: a.created_at,
+      decidedAt: a.decided_at,
+    };
+  }
+
+  /** Credits the wallet from the operator's adjustments account and tells the customer. */
+  async function post(tx: Executor, adjustment: AdjustmentRow, approver: Actor) {
+    const account = await subscriber(tx, adjustment.account_id);
+    if (account.status !== 'active' && account.status !== 'suspended')
+      throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
+    await deps.wallet.ensureWallet(tx, account.id);
+    const source = await deps.ledger.ensureAccount(tx, 'adjustments', currency);
+    const posting = await deps.ledger.post(tx, {
+      debit: source,
+      credit: deps.wallet.walletId(account.id),
+      amount: Number(adjustment.amount),
+      currency,
+      kind: 'adjustment',
+      reference: { type: 'adjustment', id: adjustment.id },
+      memo: adjustment.reason,
+    });
+    const now = clock.now().toISOString();
+    await tx
+      .updateTable('adjustments')
+      .set({ status: 'posted', decided_by: approver.id, decided_at: now })
+      .where('id', '=', adjustment.id)
+      .execute();
+    const locale = isLocale(account.locale) ? account.locale : 'en';
+    await deps.notifications.notify(tx, account, 'adjustment_posted', {
+      amount: formatMoney({ amount: Number(adjustment.amount), currency }, locale),
+      balance: formatMoney({ amount: posting.credit_balance_after, currency }, locale),
+      reason: adjustment.reason,
+    });
+  }
+
+  /**
+   * A goodwill credit. Up to the policy's limit an agent's request is posted at once; above it (or when
+   * the requester is not an admin and the limit is 0) it waits for an admin. Always audited.
+   */
+  async function requestAdjustment(
+    accountId: string,
+    input: { amount: { amount: number; currency: string }; reason: string },
+    staff: Actor & { id: string; role: string },
+    complete: Complete,
+    requestId: string,
+  ) {
+    if (input.amount.currency !== currency)
+      throw new AppError('CURRENCY_MISMATCH', { field: 'amount.currency' }, { currency });
+    const { adjustmentApprovalMinor } = await deps.policies.get();
+    return db.transaction().execute(async (tx) => {
+      await subscriber(tx, accountId);
+      const row: AdjustmentRow = {
+        id: newId('adj', clock.now().getTime()),
+        account_id: accountId,
+        amount: input.amount.amount,
+        currency,
+        reason: input.reason.trim(),
+        status: 'pending_approval',
+        requested_by: staff.id,
+        decided_by: null,
+        created_at: clock.now().toISOString(),
+        decided_at: null,
+      };
+      await tx.insertInto('adjustments').values(row).execute();
+      await audit.record(tx, {
+        actor: staff,
+        action: 'adjustment.requested',
+        subject: { type: 'adjustment', id: row.id },
+        accountId,
+        after: { amount: row.amount, currency, reason: row.reason },
+        requestId,
+      });
+      if (staff.role === 'admin' || row.amount <= adjustmentApprovalMinor) {
+        await post(tx, row, staff);
+        await audit.record(tx, {
+          actor: staff,
+          action: 'adjustment.posted',
+          subject: { type: 'adjustment', id: row.id },
+          accountId,
+          after: { amount: row.amount, currency },
+          requestId,
+        });
+      }
+      const body = presentAdjustment(
+        await tx.selectFrom('adjustments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow(),
+      );
+      await complete(tx, body);
+      return body;
+    });
+  }
+
+  /** An admin approves or rejects an adjustment waiting above the limit. */
+  async function decideAdjustment(id: string, decision: 'approve' | 'reject', admin: Actor) {
+    return db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('adjustments').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new AppError('ADJUSTMENT_NOT_FOUND', { id });
+      if (row.status !== 'pending_approval')
+        throw new AppError('INVALID_TRANSITION', { status: row.status, to: decision });
+      if (decision === 'approve') await post(tx, row, admin);
+      else {
+        await tx
+          .updateTable('adjustments')
+          .set({ status: 'rejected', decided_by: admin.id, decided_at: clock.now().toISOString() })
+          .where('id', '=', id)
+          .execute();
+      }
+      await audit.record(tx, {
+        actor: admin,
+        action: decision === 'approve' ? 'adjustment.posted' : 'adjustment.rejected',
+        subject: { type: 'adjustment', id },
+        accountId: row.account_id,
+        after: { amount: Number(row.amount), currency: row.currency },
+      });
+      return presentAdjustment(
+        await tx.selectFrom('adjustments').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+      );
+    });
+  }
+
+  async function pendingAdjustments() {
+    const rows = await db
+      .selectFrom('adjustments')
+      .selectAll()
+      .where('status', '=', 'pending_approval')
+      .orderBy('id')
+      .execute();
+    return { items: rows.map(presentAdjustment), nextCursor: null };
+  }
+
+  /** Sends a copy of an earlier notification again (the customer says it never arrived). */
+  async function resend(accountId: string, messageId: string, staff: Actor) {
+    return db.transaction().execute(async (tx) => {
+      const message = await tx
+        .selectFrom('messages')
+        .selectAll()
+        .where('id', '=', messageId)
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
+      // Sign-in codes are blanked once delivered and never resent: the customer asks for a new one.
+      if (!message || message.sensitive === 1) throw new AppError('NOT_FOUND', { field: 'messageId' });
+      const [id] = await deps.notifications.resend(tx, message);
+      await audit.record(tx, {
+        actor: staff,
+        action: 'notification.resent',
+        subject: { type: 'message', id: messageId },
+        accountId,
+        after: { copy: id },
+      });
+      return { id: id ?? '' };
+    });
+  }
+
+  return { search, view, requestAdjustment, decideAdjustment, pendingAdjustments, resend, classifyTerm };
+}
+
+export type Customers = ReturnType<typeof createCustomers>;

@@ -1,0 +1,182 @@
+import Holidays from 'date-holidays';
+import { type Static, Type } from 'typebox';
+import { Value } from 'typebox/value';
+import type { Config } from '../../config.js';
+import { type Calendar, createCalendar } from '../../core/business-days.js';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import type { Db, Executor } from '../../db/database.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
+
+const COUNTRIES = new Set(Object.keys(new Holidays().getCountries() ?? {}));
+
+/** Every policy the product reads at run time, with the range an admin may set. */
+export const PolicySchema = Type.Object({
+  reviewDays: Type.Integer({
+    minimum: 1,
+    maximum: 3,
+    description: 'Cancellation review deadline in business days',
+  }),
+  autoApprove: Type.Boolean({ description: 'Approve a cancellation whose automatic checks all pass' }),
+  quarantineDays: Type.Integer({
+    minimum: 0,
+    maximum: 3650,
+    description: 'Days a released number rests before reuse',
+  }),
+  retentionDays: Type.Integer({
+    minimum: 1,
+    maximum: 3650,
+    description: 'Days after deregistration before personal data is erased',
+  }),
+  maxProfilesPerLine: Type.Integer({ minimum: 1, maximum: 20, description: 'Devices per line' }),
+  topupMaxMinor: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Largest single top-up' }),
+  topupDailyMaxMinor: Type.Integer({
+    minimum: 1,
+    maximum: 10_000_000_000,
+    description: 'Top-ups per account per 24 hours',
+  }),
+  adjustmentApprovalMinor: Type.Integer({
+    minimum: 0,
+    maximum: 1_000_000_000,
+    description: 'Goodwill adjustments above this wait for an admin',
+  }),
+  operatorCountry: Type.String({
+    pattern: '^[A-Z]{2}$',
+    description: 'ISO 3166 country whose public holidays are not business days',
+  }),
+  operatorTimeZone: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'IANA time zone of the operator',
+  }),
+});
+export type Policies = Static<typeof PolicySchema>;
+export const PolicyPatch = Type.Partial(PolicySchema, { additionalProperties: false, minProperties: 1 });
+export type PolicyPatch = Static<typeof PolicyPatch>;
+
+/** How long a process trusts what it read before reading the table again (other processes may have changed it). */
+const TTL_MS = 2_000;
+
+export function defaultPolicies(config: Config): Policies {
+  return {
+    reviewDays: config.cancellation.reviewDays,
+    autoApprove: config.cancellation.autoApprove,
+    quarantineDays: config.lines.quarantineDays,
+    retentionDays: config.retentionDays,
+    maxProfilesPerLine: config.lines.maxProfilesPerLine,
+    topupMaxMinor: config.wallet.topupMaxMinor,
+    topupDailyMaxMinor: config.wallet.topupDailyMaxMinor,
+    adjustmentApprovalMinor: config.adjustmentApprovalMinor,
+    operatorCountry: config.operatorCountry,
+    operatorTimeZone: config.operatorTimeZone,
+  };
+}
+
+/**
+ * Policies an admin changes without a restart: the configuration gives the defaults, the `policies`
+ * table what admins set. Reads are cached for two seconds per process and dropped on every change made
+ * here, so a change is seen at once by this process and within two seconds by the others.
+ */
+export function createPolicies(deps: { db: Db; clock: Clock; config: Config; audit: AuditService }) {
+  const { db, clock, audit } = deps;
+  const defaults = defaultPolicies(deps.config);
+  let cached: { at: number; value: Policies } | null = null;
+  const calendars = new Map<string, Calendar>();
+
+  async function read(executor: Executor): Promise<Policies> {
+    const rows = await executor.selectFrom('policies').select(['key', 'value']).execute();
+    const value: Record<string, unknown> = { ...defaults };
+    for (const row of rows) if (row.key in defaults) value[row.key] = JSON.parse(row.value);
+    return value as Policies;
+  }
+
+  /** The policies now. Inside a transaction pass it: on SQLite the transaction holds the only connection. */
+  async function get(executor: Executor = db): Promise<Policies> {
+    const now = clock.now().getTime();
+    if (cached && now - cached.at < TTL_MS && now >= cached.at) return cached.value;
+    const value = await read(executor);
+    cached = { at: now, value };
+    return value;
+  }
+
+  /** The business-day calendar of the operator's country and time zone as the policies say now. */
+  async function calendar(executor: Executor = db): Promise<Calendar> {
+    const { operatorCountry, operatorTimeZone } = await get(executor);
+    const key = `${operatorCountry}/${operatorTimeZone}`;
+    let found = calendars.get(key);
+    if (!found) {
+      found = createCalendar(operatorCountry, operatorTimeZone);
+      calendars.set(key, found);
+    }
+    return found;
+  }
+
+  function validate(patch: PolicyPatch): void {
+    if (!Value.Check(PolicyPatch, patch)) {
+      const first = [...Value.Errors(PolicyPatch, patch)][0];
+      throw new AppError(
+        'VALIDATION_FAILED',
+        { field: first?.instancePath.replace(/^\//, '') || 'body' },
+        { reason: first?.message ?? 'invalid' },
+      );
+    }
+    if (patch.operatorCountry !== undefined && !COUNTRIES.has(patch.operatorCountry))
+      throw new AppError(
+        'VALIDATION_FAILED',
+        { field: 'operatorCountry' },
+        { reason: 'no holiday calendar for it' },
+      );
+    if (patch.operatorTimeZone !== undefined) {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: patch.operatorTimeZone });
+      } catch {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          { field: 'operatorTimeZone' },
+          { reason: 'not an IANA time zone' },
+        );
+      }
+    }
+  }
+
+  /** Changes some policies; audited with the values before and after. */
+  async function update(patch: PolicyPatch, actor: Actor, requestId?: string): Promise<Policies> {
+    validate(patch);
+    const result = await db.transaction().execute(async (tx) => {
+      const before = await read(tx);
+      const now = clock.now().toISOString();
+      for (const [key, value] of Object.entries(patch)) {
+        await tx
+          .insertInto('policies')
+          .values({ key, value: JSON.stringify(value), updated_by: actor.id, updated_at: now })
+          .onConflict((oc) =>
+            oc
+              .column('key')
+              .doUpdateSet({ value: JSON.stringify(value), updated_by: actor.id, updated_at: now }),
+          )
+          .execute();
+      }
+      const after = { ...before, ...patch };
+      const changed = Object.keys(patch).filter(
+        (k) => before[k as keyof Policies] !== after[k as keyof Policies],
+      ) as (keyof Policies)[];
+      if (changed.length) {
+        await audit.record(tx, {
+          actor,
+          action: 'policies.updated',
+          subject: { type: 'policies', id: 'policies' },
+          before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+          after: Object.fromEntries(changed.map((k) => [k, after[k]])),
+          requestId,
+        });
+      }
+      return after;
+    });
+    cached = null;
+    return result;
+  }
+
+  return { get, calendar, update, defaults };
+}
+
+export type PolicyService = ReturnType<typeof createPolicies>;
