@@ -119,26 +119,25 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
       kind: job.kind,
       payload: SlotPayload,
       handle: async ({ slot }, context) => {
+        // A slot that is already over (the runners were down) is left to the current slot's job.
+        if (slotOf(deps.clock.now(), job.everyMs).getTime() > Date.parse(slot)) return;
         await job.handle(new Date(slot), context);
       },
     });
     register(definition);
   }
 
-  /** The current slot's job of every recurring kind (a no-op for slots already queued or done). */
+  /** The current slot's job of every recurring kind (a no-op for a slot already queued or done). */
   async function scheduleRecurring(executor: Executor, at: Date = deps.clock.now()): Promise<void> {
     for (const job of recurring) {
       const definition = definitions.get(job.kind) as JobDefinition<typeof SlotPayload>;
-      const current = slotOf(at, job.everyMs);
-      const next = new Date(current.getTime() + job.everyMs);
-      for (const slot of [current, next]) {
-        await enqueue(
-          executor,
-          definition,
-          { slot: slot.toISOString() },
-          { runAt: slot < at ? at : slot, idempotencyKey: `every:${job.kind}:${slot.toISOString()}` },
-        );
-      }
+      const slot = slotOf(at, job.everyMs).toISOString();
+      await enqueue(
+        executor,
+        definition,
+        { slot },
+        { runAt: at, idempotencyKey: `every:${job.kind}:${slot}` },
+      );
     }
   }
 

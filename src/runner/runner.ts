@@ -139,7 +139,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     );
   }
 
-  /** Keeps each recurring job's current and next slot queued (cheap: two keyed inserts per kind). */
+  /** Queues each recurring job's current slot (cheap: one keyed insert per kind, a no-op once queued). */
   async function scheduleRecurring(): Promise<void> {
     await db.transaction().execute((tx) => jobs.scheduleRecurring(tx));
   }

@@ -36,8 +36,9 @@ export async function api(
 export async function latestCode(t: TestApp, to: string): Promise<string> {
   await t.ctx.runner.drain();
   const { body } = await api(t, 'GET', `/api/v1/dev/messages?to=${encodeURIComponent(to)}`);
-  const text: string = body.items[0]?.text ?? '';
-  const code = /\b(\d{6})\b/.exec(text)?.[1];
+  // The newest message holding a code: other messages to the address may be delivered in the same batch.
+  const texts: string[] = body.items.map((m: { text: string }) => m.text);
+  const code = texts.map((text) => /\b(\d{6})\b/.exec(text)?.[1]).find(Boolean);
   if (!code) throw new Error(`no code in the dev mailbox for ${to}`);
   return code;
 }

@@ -52,17 +52,20 @@ export function createRetention(deps: {
 
   async function erase(accountId: string): Promise<void> {
     const files = await db.transaction().execute(async (tx) => {
-      const account = await tx
-        .selectFrom('accounts')
-        .select(['email', 'phone', 'erased_at'])
-        .where('id', '=', accountId)
-        .executeTakeFirstOrThrow();
-      if (account.erased_at) return [];
       const now = clock.now().toISOString();
+      // Claiming the row with the update itself: two runners erasing at once cannot both go on.
+      const account = await tx
+        .updateTable('accounts')
+        .set({ erased_at: now, updated_at: now })
+        .where('id', '=', accountId)
+        .where('erased_at', 'is', null)
+        .returning(['email', 'phone'])
+        .executeTakeFirst();
+      if (!account) return [];
       const addresses = [account.email, account.phone].filter((a): a is string => a !== null);
       await tx
         .updateTable('accounts')
-        .set({ email: null, phone: null, erased_at: now, updated_at: now })
+        .set({ email: null, phone: null })
         .where('id', '=', accountId)
         .execute();
       const tickets = tx.selectFrom('tickets').select('id').where('account_id', '=', accountId);
