@@ -14,3 +14,10 @@ export const ErrorResponse = Type.Object(
 export function errorResponses(...statuses: number[]) {
   return Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')]));
 }
+
+/** The Idempotency-Key header of writes that move money or create orders (checked by http/idempotency.ts). */
+export const IdempotencyHeader = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ description: 'Required: a unique key per intended write (8–128 chars)' }),
+  ),
+});

@@ -70,7 +70,7 @@ describeBrowser('closing an account in Chromium (zh-CN)', () => {
     const staff = await browser.newContext({ locale: 'zh-CN', viewport: VIEWPORTS.desktop });
     await signInContext(staff, t, 'reviewer@operator.example.com', 'zh-CN');
     const console = await staff.newPage();
-    await console.goto(`${t.url}/staff`);
+    await console.goto(`${t.url}/staff/cancellations`);
     await console.getByTestId('review-approve').click();
     await expect
       .poll(

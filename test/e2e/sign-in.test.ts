@@ -91,6 +91,8 @@ describeBrowser('sign-in in Chromium', () => {
     await page.locator('[data-testid="code-input"] input').first().click();
     await page.keyboard.type(code);
     await page.getByTestId('staff-title').waitFor();
+    await shot(page, 'staff-dashboard-en');
+    await page.getByTestId('staff-nav-audit').click();
     await page.getByTestId('audit-table').getByText('session.created').first().waitFor();
     await shot(page, 'staff-en');
     await context.close();

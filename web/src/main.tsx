@@ -12,12 +12,17 @@ import { Backup } from './pages/Backup.js';
 import { CloseAccount } from './pages/CloseAccount.js';
 import { Devices } from './pages/Devices.js';
 import { DevMailbox } from './pages/DevMailbox.js';
+import { Help, HelpThread } from './pages/Help.js';
 import { Home } from './pages/Home.js';
 import { LineDetail, LinesList } from './pages/Lines.js';
-import { NotFound } from './pages/NotFound.js';
+import { NotFound, PageError } from './pages/NotFound.js';
 import { Plans } from './pages/Plans.js';
+import { ReviewQueue } from './pages/ReviewQueue.js';
 import { SignIn } from './pages/SignIn.js';
-import { Staff } from './pages/Staff.js';
+import { AuditPage, JobsPage, MembersPage, PoliciesPage } from './pages/staff/Admin.js';
+import { Dashboard, StaffConsole } from './pages/staff/Console.js';
+import { Customer360, CustomerSearch } from './pages/staff/Customers.js';
+import { TicketDetail, TicketQueue } from './pages/staff/Tickets.js';
 import { Usage } from './pages/Usage.js';
 import { Wallet } from './pages/Wallet.js';
 
@@ -37,20 +42,57 @@ const router = createBrowserRouter([
     path: '/',
     element: <Layout />,
     children: [
-      { index: true, element: <Home /> },
-      { path: 'sign-in', element: <SignIn /> },
-      { path: 'plans', element: <Plans /> },
-      { path: 'account', element: <RequireAccount staff={false} render={(me) => <Account me={me} />} /> },
-      { path: 'wallet', element: <RequireAccount staff={false} render={() => <Wallet />} /> },
-      { path: 'lines', element: <RequireAccount staff={false} render={() => <LinesList />} /> },
-      { path: 'lines/:id', element: <RequireAccount staff={false} render={() => <LineDetail />} /> },
-      { path: 'devices', element: <RequireAccount staff={false} render={() => <Devices />} /> },
-      { path: 'usage', element: <RequireAccount staff={false} render={() => <Usage />} /> },
-      { path: 'backup', element: <RequireAccount staff={false} render={() => <Backup />} /> },
-      { path: 'account/close', element: <RequireAccount staff={false} render={() => <CloseAccount />} /> },
-      { path: 'staff', element: <RequireAccount staff render={(me) => <Staff me={me} />} /> },
-      { path: 'dev/mailbox', element: <DevMailbox /> },
-      { path: '*', element: <NotFound /> },
+      {
+        errorElement: <PageError />,
+        children: [
+          { index: true, element: <Home /> },
+          { path: 'sign-in', element: <SignIn /> },
+          { path: 'plans', element: <Plans /> },
+          { path: 'account', element: <RequireAccount staff={false} render={(me) => <Account me={me} />} /> },
+          { path: 'wallet', element: <RequireAccount staff={false} render={() => <Wallet />} /> },
+          { path: 'lines', element: <RequireAccount staff={false} render={() => <LinesList />} /> },
+          { path: 'lines/:id', element: <RequireAccount staff={false} render={() => <LineDetail />} /> },
+          { path: 'devices', element: <RequireAccount staff={false} render={() => <Devices />} /> },
+          { path: 'usage', element: <RequireAccount staff={false} render={() => <Usage />} /> },
+          { path: 'backup', element: <RequireAccount staff={false} render={() => <Backup />} /> },
+          {
+            path: 'account/close',
+            element: <RequireAccount staff={false} render={() => <CloseAccount />} />,
+          },
+          { path: 'help', element: <RequireAccount staff={false} render={() => <Help />} /> },
+          { path: 'help/:id', element: <RequireAccount staff={false} render={() => <HelpThread />} /> },
+          {
+            path: 'staff',
+            element: <RequireAccount staff render={(me) => <StaffConsole me={me} />} />,
+            children: [
+              { index: true, element: <Dashboard /> },
+              { path: 'tickets', element: <TicketQueue /> },
+              {
+                path: 'tickets/:id',
+                element: <RequireAccount staff render={(me) => <TicketDetail myId={me.id} />} />,
+              },
+              { path: 'customers', element: <CustomerSearch /> },
+              {
+                path: 'customers/:id',
+                element: <RequireAccount staff render={(me) => <Customer360 role={me.role} />} />,
+              },
+              { path: 'cancellations', element: <ReviewQueue /> },
+              {
+                path: 'policies',
+                element: <RequireAccount staff render={(me) => <PoliciesPage role={me.role} />} />,
+              },
+              {
+                path: 'members',
+                element: <RequireAccount staff render={(me) => <MembersPage myId={me.id} />} />,
+              },
+              { path: 'jobs', element: <JobsPage /> },
+              { path: 'audit', element: <AuditPage /> },
+            ],
+          },
+          { path: 'dev/mailbox', element: <DevMailbox /> },
+          { path: '*', element: <NotFound /> },
+        ],
+      },
     ],
   },
 ]);

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { ListOf, PageQuery } from '../../core/pagination.js';
 import { ADMIN, STAFF } from '../../http/roles.js';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
 import { actorOf } from '../identity/identity.service.js';
 import { PolicyPatch, PolicySchema } from '../policies/policies.service.js';
@@ -178,6 +178,7 @@ export function backofficeRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           summary:
             'Goodwill credit to the wallet (Idempotency-Key required); above the policy limit it waits for an admin',
           params: Id,
+          headers: IdempotencyHeader,
           body: Type.Object({
             amount: Type.Object({
               amount: Type.Integer({ minimum: 1, maximum: 100_000_000 }),

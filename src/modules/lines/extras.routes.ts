@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { ADMIN, SUBSCRIBER } from '../../http/roles.js';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
 import { actorOf } from '../identity/identity.service.js';
 
@@ -113,7 +113,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['lines'],
           summary:
             'Change the line to another plan now, paying the quoted amount from the balance (idempotent)',
-          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+          headers: IdempotencyHeader,
           params: LineParams,
           body: PlanBody,
           response: { 201: Quote, ...errorResponses(400, 401, 403, 404, 409) },
@@ -214,7 +214,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['lines'],
           summary: 'Buy an add-on for an active line, paid from the balance (idempotent)',
-          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+          headers: IdempotencyHeader,
           params: LineParams,
           body: Type.Object({ addonId: Type.String({ minLength: 1, maxLength: 64 }) }),
           response: {

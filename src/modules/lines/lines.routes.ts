@@ -3,7 +3,7 @@ import QRCode from 'qrcode';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { SUBSCRIBER } from '../../http/roles.js';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { ES2_PATH, ES2_PROTOCOL } from '../../integrations/smdp/es2plus.js';
 import { principalOf } from '../identity/identity.guard.js';
 import { actorOf } from '../identity/identity.service.js';
@@ -58,7 +58,6 @@ const Device = Type.Object({
 });
 
 const IdParam = Type.Object({ id: Type.String({ maxLength: 64 }) });
-const IdempotencyHeader = Type.Object({ 'idempotency-key': Type.Optional(Type.String()) });
 
 export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   const { lines, idempotency } = ctx;

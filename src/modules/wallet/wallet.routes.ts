@@ -5,7 +5,7 @@ import { AppError } from '../../core/errors.js';
 import { type MoneyValue, PositiveMoney } from '../../core/money.js';
 import { ListOf, PageQuery } from '../../core/pagination.js';
 import { SUBSCRIBER } from '../../http/roles.js';
-import { errorResponses } from '../../http/schemas.js';
+import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { SIGNATURE_HEADER } from '../../integrations/payments/signature.js';
 import { principalOf } from '../identity/identity.guard.js';
 import { actorOf } from '../identity/identity.service.js';
@@ -15,11 +15,6 @@ const MoneyRef = Type.Ref('Money');
 /** An amount to move: a money object, or a bare integer of minor units in the operator's currency. */
 const AmountInput = Type.Union([PositiveMoney, Type.Integer({ minimum: 1, maximum: 1_000_000_000_000 })], {
   description: '{ amount, currency } in minor units (a bare integer means the operator currency)',
-});
-const IdempotencyHeader = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({ description: 'Required: a unique key per intended write (8–128 chars)' }),
-  ),
 });
 
 const Payment = Type.Object({

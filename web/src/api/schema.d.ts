@@ -1781,6 +1781,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description Required: a unique key per intended write (8–128 chars) */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -2028,6 +2029,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description Required: a unique key per intended write (8–128 chars) */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -2365,6 +2367,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description Required: a unique key per intended write (8–128 chars) */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -2780,6 +2783,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description Required: a unique key per intended write (8–128 chars) */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -3205,6 +3209,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description Required: a unique key per intended write (8–128 chars) */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -5990,7 +5995,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Required: a unique key per intended write (8–128 chars) */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     id: string;
                 };

@@ -14,6 +14,7 @@ const SUBSCRIBER_NAV = [
   { key: 'wallet', to: '/wallet' },
   { key: 'usage', to: '/usage' },
   { key: 'backup', to: '/backup' },
+  { key: 'help', to: '/help' },
 ] as const;
 
 export function Layout() {

@@ -19,6 +19,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { formatDateTime } from '../format.js';
+import { supportLink } from './Help.js';
 
 const REASONS = ['no_longer_needed', 'cost', 'lost_or_stolen', 'switching_operator', 'other'] as const;
 const OPEN = ['submitted', 'in_review', 'info_requested', 'approved'];
@@ -171,16 +172,30 @@ export function CloseAccount() {
               {blockers.map((b) => (
                 <Alert key={b.code} color="red" variant="light" data-testid={`blocker-${b.code}`}>
                   <Text size="sm">{b.message}</Text>
-                  <Button
-                    component={Link}
-                    to={b.fixAt}
-                    size="compact-sm"
-                    variant="white"
-                    mt="xs"
-                    data-testid={`fix-${b.code}`}
-                  >
-                    {t('close.fix')}
-                  </Button>
+                  <Group gap="xs" mt="xs">
+                    <Button
+                      component={Link}
+                      to={b.fixAt}
+                      size="compact-sm"
+                      variant="white"
+                      data-testid={`fix-${b.code}`}
+                    >
+                      {t('close.fix')}
+                    </Button>
+                    <Button
+                      component={Link}
+                      to={supportLink({
+                        category: 'cancellation',
+                        subject: t('close.supportSubject'),
+                        message: t('close.supportMessage', { blocker: b.message }),
+                      })}
+                      size="compact-sm"
+                      variant="subtle"
+                      data-testid={`support-${b.code}`}
+                    >
+                      {t('close.contactSupport')}
+                    </Button>
+                  </Group>
                 </Alert>
               ))}
             </Stack>

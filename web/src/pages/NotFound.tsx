@@ -16,3 +16,19 @@ export function NotFound() {
     </Stack>
   );
 }
+
+/** A page that crashed: the header and navigation stay, the error is named, the page can be reloaded. */
+export function PageError() {
+  const { t } = useTranslation();
+  return (
+    <Stack align="flex-start" py="xl" gap="md" role="alert">
+      <Title order={2} data-testid="page-error">
+        {t('app.pageError')}
+      </Title>
+      <Text c="dimmed">{t('app.pageErrorBody')}</Text>
+      <Button variant="light" onClick={() => window.location.reload()}>
+        {t('app.reload')}
+      </Button>
+    </Stack>
+  );
+}

@@ -1,0 +1,225 @@
+import { Badge, Button, Card, Group, ScrollArea, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { Link, NavLink, Outlet, useLocation } from 'react-router';
+import { api, unwrap } from '../../api/client.js';
+import { useMeta } from '../../api/meta.js';
+import type { Me } from '../../api/session.js';
+import { SignOutButton } from '../Account.js';
+
+type Role = 'agent' | 'reviewer' | 'admin';
+const SECTIONS: { key: string; to: string; roles: Role[]; demoOnly?: boolean }[] = [
+  { key: 'dashboard', to: '/staff', roles: ['agent', 'reviewer', 'admin'] },
+  { key: 'tickets', to: '/staff/tickets', roles: ['agent', 'reviewer', 'admin'] },
+  { key: 'customers', to: '/staff/customers', roles: ['agent', 'reviewer', 'admin'] },
+  { key: 'cancellations', to: '/staff/cancellations', roles: ['reviewer', 'admin'] },
+  { key: 'policies', to: '/staff/policies', roles: ['agent', 'reviewer', 'admin'] },
+  { key: 'members', to: '/staff/members', roles: ['admin'] },
+  { key: 'jobs', to: '/staff/jobs', roles: ['admin'] },
+  { key: 'audit', to: '/staff/audit', roles: ['admin'] },
+  { key: 'mailbox', to: '/dev/mailbox', roles: ['agent', 'reviewer', 'admin'], demoOnly: true },
+];
+
+/** The staff console's frame: a section bar for what the role may use, then the section. */
+export function StaffConsole({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  const { pathname } = useLocation();
+  const meta = useMeta();
+  const role = me.role as Role;
+  const sections = SECTIONS.filter(
+    (s) => s.roles.includes(role) && (!s.demoOnly || meta.data?.mode === 'demo'),
+  );
+  return (
+    <Stack gap="md" py="md">
+      <Group justify="space-between" wrap="nowrap">
+        <Title order={2} data-testid="staff-title">
+          {t('staff.title')}
+        </Title>
+        <Group gap="xs" wrap="nowrap">
+          <Badge size="lg" variant="light" data-testid="staff-role">
+            {t(`staff.role.${me.role}`)}
+          </Badge>
+          <SignOutButton />
+        </Group>
+      </Group>
+      <ScrollArea type="never">
+        <Group gap={4} wrap="nowrap" component="nav" aria-label={t('staff.sections')}>
+          {sections.map((s) => {
+            const active = s.to === '/staff' ? pathname === '/staff' : pathname.startsWith(s.to);
+            return (
+              <Button
+                key={s.key}
+                component={NavLink}
+                to={s.to}
+                end={s.to === '/staff'}
+                variant={active ? 'light' : 'subtle'}
+                size="compact-sm"
+                style={{ flexShrink: 0 }}
+                data-testid={`staff-nav-${s.key}`}
+              >
+                {t(`staff.nav.${s.key}`)}
+              </Button>
+            );
+          })}
+        </Group>
+      </ScrollArea>
+      <Outlet />
+    </Stack>
+  );
+}
+
+function Figure({
+  label,
+  value,
+  color,
+  to,
+}: {
+  label: string;
+  value: number | string;
+  color?: string;
+  to?: string;
+}) {
+  const body = (
+    <>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+        {label}
+      </Text>
+      <Text size="xl" fw={700} c={color} data-testid={`figure-${label}`}>
+        {value}
+      </Text>
+    </>
+  );
+  return to ? (
+    <Card withBorder radius="md" padding="md" component={Link} to={to} style={{ textDecoration: 'none' }}>
+      {body}
+    </Card>
+  ) : (
+    <Card withBorder radius="md" padding="md">
+      {body}
+    </Card>
+  );
+}
+
+const hours = (h: number | null | undefined) => (h === null || h === undefined ? '—' : `${h} h`);
+
+/** What needs attention now, and how the service has been doing per week. */
+export function Dashboard() {
+  const { t } = useTranslation();
+  const levels = useQuery({
+    queryKey: ['service-levels'],
+    queryFn: () => unwrap(api.GET('/api/v1/staff/reports/service-levels')),
+    refetchInterval: 30_000,
+  });
+  const data = levels.data;
+  return (
+    <Stack gap="md">
+      <SimpleGrid cols={{ base: 2, sm: 3, md: 5 }}>
+        <Figure
+          label={t('dashboard.openRequests')}
+          value={data?.cancellations.openNow ?? '…'}
+          to="/staff/cancellations"
+        />
+        <Figure
+          label={t('dashboard.overdue')}
+          value={data?.cancellations.overdueNow ?? '…'}
+          color={data?.cancellations.overdueNow ? 'red' : undefined}
+          to="/staff/cancellations"
+        />
+        <Figure label={t('dashboard.openTickets')} value={data?.tickets.openNow ?? '…'} to="/staff/tickets" />
+        <Figure
+          label={t('dashboard.unanswered')}
+          value={data?.tickets.unansweredNow ?? '…'}
+          color={data?.tickets.unansweredNow ? 'orange' : undefined}
+          to="/staff/tickets?view=unassigned"
+        />
+        <Figure
+          label={t('dashboard.deadJobs')}
+          value={data?.deadJobs ?? '…'}
+          color={data?.deadJobs ? 'red' : undefined}
+        />
+      </SimpleGrid>
+      <Card withBorder radius="md" padding="lg">
+        <Group justify="space-between" mb="sm">
+          <Title order={3} size="h4">
+            {t('dashboard.reviewLevels')}
+          </Title>
+          <Button
+            component="a"
+            href="/api/v1/staff/reports/cancellations.csv"
+            variant="default"
+            size="compact-sm"
+            data-testid="sla-csv"
+          >
+            {t('dashboard.csv')}
+          </Button>
+        </Group>
+        <Table.ScrollContainer minWidth={640}>
+          <Table striped data-testid="sla-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('dashboard.week')}</Table.Th>
+                <Table.Th ta="right">{t('dashboard.submitted')}</Table.Th>
+                <Table.Th ta="right">{t('dashboard.median')}</Table.Th>
+                <Table.Th ta="right">p90</Table.Th>
+                <Table.Th ta="right">{t('dashboard.max')}</Table.Th>
+                <Table.Th>{t('dashboard.outcomes')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {data?.cancellations.weeks.map((w) => (
+                <Table.Tr key={w.week}>
+                  <Table.Td>{w.week}</Table.Td>
+                  <Table.Td ta="right">{w.submitted}</Table.Td>
+                  <Table.Td ta="right">{hours(w.hoursToDecision.median)}</Table.Td>
+                  <Table.Td ta="right">{hours(w.hoursToDecision.p90)}</Table.Td>
+                  <Table.Td ta="right">{hours(w.hoursToDecision.max)}</Table.Td>
+                  <Table.Td>
+                    <Text size="xs">
+                      {t('dashboard.outcomeLine', {
+                        approved: w.outcomes.approved,
+                        info: w.outcomes.infoRequested,
+                        rejected: w.outcomes.rejected,
+                        withdrawn: w.outcomes.withdrawn,
+                      })}
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+        {data?.cancellations.weeks.length === 0 && <Text c="dimmed">{t('dashboard.noData')}</Text>}
+      </Card>
+      <Card withBorder radius="md" padding="lg">
+        <Title order={3} size="h4" mb="sm">
+          {t('dashboard.ticketLevels')}
+        </Title>
+        <Table.ScrollContainer minWidth={480}>
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('dashboard.week')}</Table.Th>
+                <Table.Th ta="right">{t('dashboard.opened')}</Table.Th>
+                <Table.Th ta="right">{t('dashboard.median')}</Table.Th>
+                <Table.Th ta="right">p90</Table.Th>
+                <Table.Th ta="right">{t('dashboard.max')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {data?.tickets.weeks.map((w) => (
+                <Table.Tr key={w.week}>
+                  <Table.Td>{w.week}</Table.Td>
+                  <Table.Td ta="right">{w.opened}</Table.Td>
+                  <Table.Td ta="right">{hours(w.hoursToFirstResponse.median)}</Table.Td>
+                  <Table.Td ta="right">{hours(w.hoursToFirstResponse.p90)}</Table.Td>
+                  <Table.Td ta="right">{hours(w.hoursToFirstResponse.max)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+        {data?.tickets.weeks.length === 0 && <Text c="dimmed">{t('dashboard.noData')}</Text>}
+      </Card>
+    </Stack>
+  );
+}
