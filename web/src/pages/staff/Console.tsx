@@ -69,11 +69,13 @@ export function StaffConsole({ me }: { me: Me }) {
 }
 
 function Figure({
+  id,
   label,
   value,
   color,
   to,
 }: {
+  id: string;
   label: string;
   value: number | string;
   color?: string;
@@ -84,7 +86,7 @@ function Figure({
       <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
         {label}
       </Text>
-      <Text size="xl" fw={700} c={color} data-testid={`figure-${label}`}>
+      <Text size="xl" fw={700} c={color} data-testid={`figure-${id}`}>
         {value}
       </Text>
     </>
@@ -115,24 +117,33 @@ export function Dashboard() {
     <Stack gap="md">
       <SimpleGrid cols={{ base: 2, sm: 3, md: 5 }}>
         <Figure
+          id="openRequests"
           label={t('dashboard.openRequests')}
           value={data?.cancellations.openNow ?? '…'}
           to="/staff/cancellations"
         />
         <Figure
+          id="overdue"
           label={t('dashboard.overdue')}
           value={data?.cancellations.overdueNow ?? '…'}
           color={data?.cancellations.overdueNow ? 'red' : undefined}
           to="/staff/cancellations"
         />
-        <Figure label={t('dashboard.openTickets')} value={data?.tickets.openNow ?? '…'} to="/staff/tickets" />
         <Figure
+          id="openTickets"
+          label={t('dashboard.openTickets')}
+          value={data?.tickets.openNow ?? '…'}
+          to="/staff/tickets"
+        />
+        <Figure
+          id="unanswered"
           label={t('dashboard.unanswered')}
           value={data?.tickets.unansweredNow ?? '…'}
           color={data?.tickets.unansweredNow ? 'orange' : undefined}
           to="/staff/tickets?view=unassigned"
         />
         <Figure
+          id="deadJobs"
           label={t('dashboard.deadJobs')}
           value={data?.deadJobs ?? '…'}
           color={data?.deadJobs ? 'red' : undefined}
