@@ -202,7 +202,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     catalog,
     audit,
   });
-  const exports = createExportService({ db, clock, config, jobs, audit, notifications, wallet });
+
   const eligibility = createEligibility({ db, wallet, usage, lines });
   const cancellation = createCancellationService({
     db,
@@ -217,6 +217,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     lines,
   });
   const support = createSupportService({ db, clock, audit, notifications });
+  const exports = createExportService({ db, clock, config, jobs, audit, notifications, wallet, support });
   const retention = createRetention({ db, clock, logger, jobs, audit, policies });
   const customers = createCustomers({
     db,

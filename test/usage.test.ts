@@ -140,6 +140,18 @@ describeEachDialect('usage records: ingest, rating, arrears, subscriber view', (
   });
 
   it('exports the subscriber’s data as a ZIP behind a signed, expiring link', async () => {
+    const ticket = await api(t, 'POST', '/api/v1/me/tickets', {
+      body: { subject: 'Call charges', message: 'Why was the Tokyo call charged?' },
+      headers: sub.headers,
+    });
+    await t.ctx.support.replyAsStaff(
+      ticket.body.id,
+      { message: 'customer verified by phone', internal: true },
+      {
+        type: 'staff',
+        id: 'acc_staff',
+      },
+    );
     const requested = await api(t, 'POST', '/api/v1/me/exports', { headers: sub.headers });
     expect(requested).toMatchObject({ status: 202, body: { status: 'pending' } });
     expect(
@@ -178,7 +190,15 @@ describeEachDialect('usage records: ingest, rating, arrears, subscriber view', (
     expect(files.get('data.csv')!.split('\r\n').filter(Boolean)).toHaveLength(1 + 3);
     expect(files.get('ledger.csv')).toContain('topup');
     expect(files.get('devices.csv')).toContain(deviceEid(90));
-    expect(files.get('tickets.json')).toBe('[]\n');
+    const tickets = JSON.parse(files.get('tickets.json')!);
+    expect(tickets).toMatchObject([
+      {
+        subject: 'Call charges',
+        messages: [{ author: 'subscriber', body: 'Why was the Tokyo call charged?' }],
+      },
+    ]);
+    expect(tickets[0].messages).toHaveLength(1);
+    expect(files.get('tickets.json')).not.toContain('customer verified by phone');
 
     // Change the first hex digit of the signature to a different one.
     const tampered = ready.downloadUrl.replace(

@@ -15,6 +15,7 @@ import type { Db } from '../../db/database.js';
 import { defineJob, type Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
+import type { SupportService } from '../support/support.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 
 const LINK_HOURS = 24;
@@ -55,6 +56,7 @@ export function createExportService(deps: {
   audit: AuditService;
   notifications: NotificationService;
   wallet: WalletService;
+  support: SupportService;
 }) {
   const { db, clock, config } = deps;
 
@@ -174,7 +176,9 @@ export function createExportService(deps: {
       zip.addReadStream(usageCsv(a.id, 'sms'), 'sms.csv');
       zip.addReadStream(usageCsv(a.id, 'data'), 'data.csv');
       zip.addReadStream(devicesCsv(a.id), 'devices.csv');
-      zip.addBuffer(Buffer.from('[]\n'), 'tickets.json');
+      // The subscriber's own conversations, without staff's internal notes.
+      const tickets = await deps.support.ofAccount(db, a.id, false);
+      zip.addBuffer(Buffer.from(`${JSON.stringify(tickets, null, 2)}\n`), 'tickets.json');
       zip.end();
       await written;
       fs.renameSync(partial, target);
