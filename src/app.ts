@@ -106,7 +106,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     global: true,
-    max: 1200,
+    max: ctx.config.rateLimitPerMinute,
     timeWindow: '1 minute',
     errorResponseBuilder: (_request, context) => {
       const error = new AppError(

@@ -56,6 +56,8 @@ export interface Config {
   cancellation: { reviewDays: number; autoApprove: boolean };
   /** Days after deregistration before personal data is erased. */
   retentionDays: number;
+  /** Requests per minute from one address before 429 (carrier NAT puts many subscribers behind one). */
+  rateLimitPerMinute: number;
   /** Goodwill adjustments above this (minor units) wait for an admin's approval. */
   adjustmentApprovalMinor: number;
   lines: { maxProfilesPerLine: number; numberPrefix: string; numberDigits: number; quarantineDays: number };
@@ -120,6 +122,7 @@ const ENV_KEYS = [
   'NUMBER_QUARANTINE_DAYS',
   'RETENTION_DAYS',
   'ADJUSTMENT_APPROVAL_MINOR',
+  'RATE_LIMIT_PER_MINUTE',
 ] as const;
 
 /** Copies the variables esimdesk knows from the process environment. */
@@ -327,6 +330,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
       autoApprove: bool(env, 'CANCELLATION_AUTO_APPROVE', false),
     },
     retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 3650),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 10, 10_000_000),
     adjustmentApprovalMinor: integer(env, 'ADJUSTMENT_APPROVAL_MINOR', 5_000, 0, 1_000_000_000),
     lines: {
       maxProfilesPerLine: integer(env, 'MAX_PROFILES_PER_LINE', 3, 1, 20),
