@@ -103,6 +103,20 @@ describeEachDialect('HTTP foundation', (dialect) => {
     expect((await res.json()).code).toMatch(/^(MALFORMED_JSON|VALIDATION_FAILED)$/);
   });
 
+  it('refuses the NUL character in any field with 400 naming the field (PostgreSQL cannot store it)', async () => {
+    const res = await post('/api/v1/test/echo', JSON.stringify({ amount: 5, currency: 'E\u0000UR' }));
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expectErrorShape(body, 'VALIDATION_FAILED');
+    expect(body.details.field).toBe('currency');
+  });
+
+  it('answers a request whose headers are too large in the error shape (431)', async () => {
+    const res = await fetch(`${t.url}/healthz?${'q'.repeat(40_000)}`);
+    expect(res.status).toBe(431);
+    expectErrorShape(await res.json(), 'HEADERS_TOO_LARGE');
+  });
+
   it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await post(
       '/api/v1/test/echo',

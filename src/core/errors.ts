@@ -12,6 +12,10 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** Answered by the HTTP layer itself (app.ts answerClientError): headers or URL too large, unreadable request, too slow. */
+  HEADERS_TOO_LARGE: 431,
+  MALFORMED_REQUEST: 400,
+  REQUEST_TIMEOUT: 408,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   /** A dependency (database, SM-DP+, …) is not answering; the caller may retry. */

@@ -23,9 +23,31 @@ const strict = makeAjv(false);
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const validate = (httpPart === 'body' ? strict : coercing).compile(schema as object);
-  return (data: unknown) =>
-    validate(data) ? { value: data } : { error: validationErrors(validate.errors ?? []) };
+  return (data: unknown) => {
+    const nul = nulAt(data);
+    if (nul !== null) {
+      const issue = { field: nul, message: 'must not contain the NUL character' };
+      return { error: Object.assign(new SchemaValidationError([issue]), { validation: [] }) };
+    }
+    return validate(data) ? { value: data } : { error: validationErrors(validate.errors ?? []) };
+  };
 };
+
+/**
+ * The dotted path of the first string holding U+0000, or null. No field has a use for it, and
+ * PostgreSQL cannot store it in text, so it is refused up front as a 400 naming the field.
+ */
+export function nulAt(data: unknown, path: string[] = []): string | null {
+  if (typeof data === 'string') return data.includes('\u0000') ? path.join('.') || 'value' : null;
+  if (data && typeof data === 'object') {
+    for (const [key, value] of Object.entries(data)) {
+      if (key.includes('\u0000')) return [...path, key.replaceAll('\u0000', '')].join('.');
+      const found = nulAt(value, [...path, key]);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
 
 export interface FieldIssue {
   field: string;
