@@ -20,6 +20,8 @@ export interface TestAppOptions {
   env?: Env;
   clock?: Clock;
   register?: (app: FastifyInstance) => Promise<void> | void;
+  /** Where the app's (real, redacting) logger writes; tests read it to check what is logged. */
+  logDestination?: import('pino').DestinationStream;
 }
 
 /** The real app on a fresh database of `dialect`, listening on a random port. The runner is not started. */
@@ -36,7 +38,11 @@ export async function startTestApp(dialect: Dialect, options: TestAppOptions = {
   });
   const ctx = createAppContext(
     { ...config, database: db.config },
-    { database: db.database, clock: options.clock, logger: createLogger(config.logLevel) },
+    {
+      database: db.database,
+      clock: options.clock,
+      logger: createLogger(config.logLevel, options.logDestination),
+    },
   );
   const app = await buildApp(ctx, { register: options.register });
   await app.listen({ port: 0, host: '127.0.0.1' });
