@@ -53,12 +53,15 @@ export function Layout() {
         {demo && (
           <Alert
             variant="filled"
-            color="orange"
+            color="yellow"
             radius={0}
             py={6}
             role="status"
             data-testid="demo-banner"
-            styles={{ message: { fontSize: 'var(--mantine-font-size-xs)' } }}
+            styles={{
+              root: { background: 'var(--mantine-color-yellow-3)' },
+              message: { fontSize: 'var(--mantine-font-size-xs)', color: 'var(--mantine-color-dark-9)' },
+            }}
           >
             {t('app.demoBanner')}
           </Alert>

@@ -220,6 +220,7 @@ export function CloseAccount() {
                 value={reason}
                 onChange={(e) => setReason(e.currentTarget.value)}
                 maxLength={2000}
+                data-testid="reason-text"
               />
               <Button
                 color="red"

@@ -74,7 +74,7 @@ function Allowance({
           {format(value)} / {format(total)}
         </Text>
       </Group>
-      <Progress value={(value / total) * 100} mt={4} />
+      <Progress value={(value / total) * 100} mt={4} aria-label={label} />
     </div>
   );
 }

@@ -39,7 +39,7 @@ function Decision({ item }: { item: Item }) {
       <Group gap="xs">
         <Button
           size="compact-sm"
-          color="green"
+          color="teal"
           disabled={item.status !== 'in_review'}
           onClick={() => decide.mutate('approve')}
           data-testid="review-approve"

@@ -324,7 +324,12 @@ function Statement() {
                       {formatDateTime(l.createdAt, i18n.language)}
                     </Text>
                   </Table.Td>
-                  <Table.Td ta="right" c={(l.amount as Money).amount < 0 ? 'red.8' : 'green.8'}>
+                  <Table.Td
+                    ta="right"
+                    style={{
+                      color: `var(--mantine-color-${(l.amount as Money).amount < 0 ? 'red' : 'green'}-light-color)`,
+                    }}
+                  >
                     {formatMoney(l.amount as Money, i18n.language)}
                   </Table.Td>
                   <Table.Td ta="right">{formatMoney(l.balanceAfter as Money, i18n.language)}</Table.Td>

@@ -142,7 +142,7 @@ export function TicketDetail({ myId }: { myId: string }) {
           <Text size="sm" c="dimmed">
             {t(`help.categories.${data.category}`)}
             {data.related && ` · ${t(`help.related.${data.related.type}`)} ${data.related.id}`} ·{' '}
-            <Anchor component={Link} to={`/staff/customers/${data.accountId}`}>
+            <Anchor component={Link} to={`/staff/customers/${data.accountId}`} underline="always">
               {t('tickets.openCustomer')}
             </Anchor>
           </Text>
