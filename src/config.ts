@@ -20,7 +20,13 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Demo-only parts in use: always all of them in demo mode, only the allowed ones in production. */
   demoParts: ReadonlySet<DemoPart>;
-  runner: { enabled: boolean; pollIntervalMs: number; concurrency: number; maxAttempts: number };
+  runner: {
+    enabled: boolean;
+    pollIntervalMs: number;
+    concurrency: number;
+    maxAttempts: number;
+    leaseMs: number;
+  };
   sqlite: { synchronous: 'FULL' | 'NORMAL' };
   webDir: string | null;
   /** Keys HMACs of one-time codes and CSRF tokens. Required in production. */
@@ -56,6 +62,8 @@ export interface Config {
   cancellation: { reviewDays: number; autoApprove: boolean };
   /** Days after deregistration before personal data is erased. */
   retentionDays: number;
+  /** How long a request holding an Idempotency-Key is presumed running; after that a retry takes over. */
+  idempotencyClaimSeconds: number;
   /** Requests per minute from one address before 429 (carrier NAT puts many subscribers behind one). */
   rateLimitPerMinute: number;
   /** Goodwill adjustments above this (minor units) wait for an admin's approval. */
@@ -90,6 +98,7 @@ const ENV_KEYS = [
   'RUNNER_POLL_MS',
   'RUNNER_CONCURRENCY',
   'RUNNER_MAX_ATTEMPTS',
+  'RUNNER_LEASE_MS',
   'SQLITE_SYNCHRONOUS',
   'SMDP_URL',
   'PAYMENT_PROVIDER',
@@ -123,6 +132,7 @@ const ENV_KEYS = [
   'RETENTION_DAYS',
   'ADJUSTMENT_APPROVAL_MINOR',
   'RATE_LIMIT_PER_MINUTE',
+  'IDEMPOTENCY_CLAIM_SECONDS',
 ] as const;
 
 /** Copies the variables esimdesk knows from the process environment. */
@@ -301,6 +311,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
       pollIntervalMs: integer(env, 'RUNNER_POLL_MS', 250, 10, 60_000),
       concurrency: integer(env, 'RUNNER_CONCURRENCY', 4, 1, 64),
       maxAttempts: integer(env, 'RUNNER_MAX_ATTEMPTS', 8, 1, 100),
+      leaseMs: integer(env, 'RUNNER_LEASE_MS', 30_000, 1_000, 3_600_000),
     },
     sqlite: { synchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'], 'FULL') },
     webDir: env.WEB_DIR || null,
@@ -331,6 +342,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     },
     retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 3650),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 10, 10_000_000),
+    idempotencyClaimSeconds: integer(env, 'IDEMPOTENCY_CLAIM_SECONDS', 60, 1, 3600),
     adjustmentApprovalMinor: integer(env, 'ADJUSTMENT_APPROVAL_MINOR', 5_000, 0, 1_000_000_000),
     lines: {
       maxProfilesPerLine: integer(env, 'MAX_PROFILES_PER_LINE', 3, 1, 20),

@@ -95,7 +95,11 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const jobs = createJobs({ clock, defaultMaxAttempts: config.runner.maxAttempts });
   const runner = createRunner(
     { db: database.db, dialect: database.dialect, clock, logger, jobs, metrics },
-    { pollIntervalMs: config.runner.pollIntervalMs, concurrency: config.runner.concurrency },
+    {
+      pollIntervalMs: config.runner.pollIntervalMs,
+      concurrency: config.runner.concurrency,
+      leaseMs: config.runner.leaseMs,
+    },
   );
 
   scrapedGauge(
@@ -125,7 +129,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const identity = createIdentityService({ db, clock, config, audit, notifications });
 
   const policies = createPolicies({ db, clock, config, audit });
-  const idempotency = createIdempotency({ db, clock });
+  const idempotency = createIdempotency({ db, clock, claimMs: config.idempotencyClaimSeconds * 1000 });
   const ledger = createLedger({ clock, dialect: database.dialect });
   const payments = { provider: null as unknown as PaymentProvider, test: null as TestPaymentProvider | null };
   const wallet = createWalletService({

@@ -29,6 +29,16 @@ describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialec
       (e: unknown) => e as Es2Error,
     );
 
+  it('answers a repeated ConfirmOrder with the same matching ID the same way (a retry after a lost answer)', async () => {
+    const { iccid } = await client.downloadOrder({ profileType: 'travel' });
+    const first = await client.confirmOrder({ iccid, releaseFlag: true, matchingId: 'ABCDE-12345' });
+    const repeat = await client.confirmOrder({ iccid, releaseFlag: true, matchingId: 'ABCDE-12345' });
+    expect(repeat).toEqual(first);
+    const other = await failure(client.confirmOrder({ iccid, releaseFlag: true, matchingId: 'OTHER-00000' }));
+    expect(other.is(ES2_CODES.invalidTransition)).toBe(true);
+    await client.cancelOrder({ iccid, finalProfileStatusIndicator: 'Available' });
+  });
+
   it('walks a profile through DownloadOrder, ConfirmOrder without release, ReleaseProfile and CancelOrder', async () => {
     const { iccid } = await client.downloadOrder({ profileType: 'travel' });
     expect(iccid).toHaveLength(19);

@@ -7,6 +7,7 @@ import { ManualClock } from '../src/core/clock.js';
 import { createLogger } from '../src/core/logger.js';
 import { openDatabase } from '../src/db/database.js';
 import { defineJob } from '../src/runner/jobs.js';
+import { createRunner } from '../src/runner/runner.js';
 import { createTestContext, type TestContext } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 
@@ -147,6 +148,46 @@ describeEachDialect('background runner', (dialect) => {
     clock.advance(5 * 60 * 1000 + 1);
     expect(await t.ctx.runner.runDue()).toBe(1);
     expect(await jobRow(id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(runs).toBe(1);
+  });
+
+  it('renews the lease of a long job while it runs, so no other runner takes it over', async () => {
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let runs = 0;
+    const long = defineJob({
+      kind: 'test.long',
+      payload: Type.Object({}),
+      handle: async () => {
+        runs++;
+        await blocked;
+      },
+    });
+    t.ctx.jobs.register(long);
+    const id = (await t.ctx.jobs.enqueue(t.ctx.database.db, long, {}))!;
+    const deps = {
+      db: t.ctx.database.db,
+      dialect,
+      clock,
+      logger: createLogger('silent'),
+      jobs: t.ctx.jobs,
+      metrics: t.ctx.metrics,
+    };
+    const first = createRunner(deps, { pollIntervalMs: 10, concurrency: 1, leaseMs: 300, id: 'first' });
+    const second = createRunner(deps, { pollIntervalMs: 10, concurrency: 1, leaseMs: 300, id: 'second' });
+    const running = first.runDue();
+    await expect.poll(() => runs).toBe(1);
+    for (let i = 0; i < 4; i++) {
+      clock.advance(200);
+      await sleep(150); // a renewal tick (every 100 ms of real time) moves the lease past the clock
+      expect(await second.runDue()).toBe(0);
+    }
+    expect((await jobRow(id)).locked_by).toBe('first');
+    release();
+    expect(await running).toBe(1);
+    expect(await jobRow(id)).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(runs).toBe(1);
   });
 

@@ -5,8 +5,6 @@ import { AppError } from '../core/errors.js';
 import type { Db, Executor } from '../db/database.js';
 
 const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
-/** A claim not completed within this time is taken as abandoned (its process died) and may be retried. */
-const CLAIM_MS = 60_000;
 
 /** Stores the answer under the key; call it inside the transaction that does the work, so both commit together. */
 export type Complete = (executor: Executor, body: unknown) => Promise<void>;
@@ -29,8 +27,10 @@ function canonical(value: unknown): unknown {
  * IDEMPOTENCY_KEY_REUSED; while the first is running, 409 IDEMPOTENCY_IN_PROGRESS. Only successful
  * answers are kept: a failed request changed nothing (its transaction rolled back), so it may be retried.
  */
-export function createIdempotency(deps: { db: Db; clock: Clock }) {
+export function createIdempotency(deps: { db: Db; clock: Clock; claimMs: number }) {
   const { db, clock } = deps;
+  // A claim not completed within claimMs is taken as abandoned (its process died) and may be retried;
+  // the work commits together with the stored answer, so an abandoned claim never hides a done write.
 
   async function respond(
     request: FastifyRequest,
@@ -55,7 +55,7 @@ export function createIdempotency(deps: { db: Db; clock: Clock }) {
       )
       .digest('hex');
     const now = clock.now();
-    const lockedUntil = new Date(now.getTime() + CLAIM_MS).toISOString();
+    const lockedUntil = new Date(now.getTime() + deps.claimMs).toISOString();
 
     const claimed = await db.transaction().execute(async (tx) => {
       const inserted = await tx

@@ -10,8 +10,13 @@ import type { Jobs } from './jobs.js';
 export interface RunnerOptions {
   pollIntervalMs: number;
   concurrency: number;
-  /** How long a claimed job is ours; past it another runner may take the job over. */
+  /**
+   * How long a claimed job is ours unless renewed; a live runner renews its leases every third of
+   * it, so after a crash another runner takes the job over within one lease.
+   */
   leaseMs?: number;
+  /** The longest a job may run before its signal is aborted. */
+  maxRunMs?: number;
   backoff?: { baseMs?: number; capMs?: number; random?: () => number };
   id?: string;
 }
@@ -32,7 +37,27 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   const { db, dialect, clock, jobs, metrics } = deps;
   const logger = deps.logger.child({ component: 'runner' });
   const runnerId = options.id ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  const leaseMs = options.leaseMs ?? 5 * 60 * 1000;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const maxRunMs = options.maxRunMs ?? 5 * 60 * 1000;
+  const running = new Set<string>();
+  let renewal: ReturnType<typeof setInterval> | null = null;
+
+  /** Extends the lease of every job this runner is running (one statement, every leaseMs / 3). */
+  async function renewLeases(): Promise<void> {
+    if (running.size === 0) return;
+    const until = new Date(clock.now().getTime() + leaseMs).toISOString();
+    try {
+      await db
+        .updateTable('jobs')
+        .set({ locked_until: until })
+        .where('id', 'in', [...running])
+        .where('locked_by', '=', runnerId)
+        .where('status', '=', 'running')
+        .execute();
+    } catch (error) {
+      logger.warn({ err: error }, 'could not renew job leases');
+    }
+  }
   const shutdown = new AbortController();
   let stopping = false;
   let loop: Promise<void> | null = null;
@@ -150,13 +175,20 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       await finish(job, new Error(`no handler registered for job kind ${job.kind}`));
       return;
     }
-    const lease = AbortSignal.timeout(leaseMs);
-    const signal = AbortSignal.any([shutdown.signal, lease]);
+    const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(maxRunMs)]);
     let failure: unknown;
+    running.add(job.id);
+    renewal ??= setInterval(() => void renewLeases(), Math.max(100, Math.floor(leaseMs / 3)));
     try {
       await definition.handle(JSON.parse(job.payload), { job, signal });
     } catch (error) {
       failure = error ?? new Error('job failed');
+    } finally {
+      running.delete(job.id);
+      if (running.size === 0 && renewal) {
+        clearInterval(renewal);
+        renewal = null;
+      }
     }
     await finish(job, failure);
   }

@@ -239,6 +239,19 @@ export function createSmdpEmulator(deps: {
         const iccid = normalizeIccid(String(body.iccid));
         const p = iccid ? await profile(iccid) : undefined;
         if (!p || !iccid) return failed(ES2_CODES.iccidUnknown, 'ICCID unknown');
+        // The same ConfirmOrder again (the operator retried after losing the answer): the same answer.
+        const repeat =
+          (p.state === 'released' || p.state === 'confirmed') &&
+          body.matchingId !== undefined &&
+          p.matching_id === body.matchingId &&
+          (p.state === 'released') === body.releaseFlag;
+        if (repeat)
+          return {
+            ...success,
+            ...(p.eid ? { eid: p.eid } : {}),
+            matchingId: p.matching_id,
+            smdpAddress: config.smdp.emulatorAddress,
+          };
         if (p.state !== 'allocated' && p.state !== 'linked')
           return failed(ES2_CODES.invalidTransition, `profile is ${p.state}`);
         const eid = (body.eid as string | undefined) ?? p.eid ?? undefined;

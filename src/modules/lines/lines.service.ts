@@ -37,6 +37,15 @@ export interface ProgressNotification {
   notificationPointStatus: { status: string };
 }
 
+/** The matching ID we ask the SM-DP+ to use for an eSIM: unique, stable across retries (SGP.22 allows A–Z, 0–9, -). */
+export function matchingIdFor(esimId: string): string {
+  return esimId
+    .replace(/^esm_/, '')
+    .toUpperCase()
+    .match(/.{1,5}/g)!
+    .join('-');
+}
+
 export function createLinesService(deps: {
   db: Db;
   clock: Clock;
@@ -259,7 +268,13 @@ export function createLinesService(deps: {
           .execute();
         esim = { ...esim, iccid, state: 'allocated' };
       }
-      const confirmed = await deps.es2.confirmOrder({ iccid: esim.iccid!, releaseFlag: true });
+      // Our own matching ID, derived from the eSIM: a ConfirmOrder repeated after a crash asks for the
+      // very same thing, so an SM-DP+ that already did it can answer it again instead of refusing.
+      const confirmed = await deps.es2.confirmOrder({
+        iccid: esim.iccid!,
+        releaseFlag: true,
+        matchingId: matchingIdFor(esimId),
+      });
       const activationCode = formatActivationCode({
         smdpAddress: confirmed.smdpAddress,
         matchingId: confirmed.matchingId,
