@@ -74,3 +74,19 @@ export function runCli(
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
+
+/** A long-running esimdesk command (e.g. `runner`) as a child process; stop() sends SIGTERM and waits. */
+export function startCliProcess(args: string[], env: Record<string, string>): { stop(): Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
