@@ -92,6 +92,25 @@ export function cli(): Command {
       }
     });
 
+  program
+    .command('backup <file>')
+    .description('SQLite: a consistent copy of the live database (safe while serving); PostgreSQL: use pg_dump')
+    .action(async (file: string) => {
+      const cfg = config();
+      if (cfg.database.dialect !== 'sqlite') {
+        process.stderr.write('esimdesk: on PostgreSQL back up with pg_dump (see docs/operations.md)\n');
+        process.exit(64);
+      }
+      const Sqlite = (await import('better-sqlite3')).default;
+      const source = new Sqlite(cfg.database.path, { readonly: true, fileMustExist: true });
+      try {
+        await source.backup(file);
+        console.log(`backed up ${cfg.database.path} to ${file}`);
+      } finally {
+        source.close();
+      }
+    });
+
   const keys = program.command('keys').description('service keys (mediation and other operator systems)');
   keys
     .command('add')

@@ -3,6 +3,12 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+/** The CLI from the sources, runnable from any directory. */
+const CLI = [
+  '--import',
+  new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href,
+  new URL('./cli-entry.ts', import.meta.url).pathname,
+];
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -22,16 +28,17 @@ export interface ServerProcess {
 }
 
 /** `esimdesk start` as a real child process (the CLI through tsx), answering /healthz. */
-export async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/helpers/cli-entry.ts', 'start', '--migrate'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+export async function startServerProcess(
+  env: Record<string, string>,
+  port: number,
+  args?: string[],
+  cwd: string = ROOT,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...CLI, ...(args ?? ['start', '--migrate'])], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr += String(chunk);
@@ -66,9 +73,10 @@ export async function startServerProcess(env: Record<string, string>, port: numb
 export function runCli(
   args: string[],
   env: Record<string, string>,
+  cwd: string = ROOT,
 ): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', ...args], {
-    cwd: ROOT,
+  const result = spawnSync(process.execPath, [...CLI, ...args], {
+    cwd,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     encoding: 'utf8',
   });
@@ -76,14 +84,19 @@ export function runCli(
 }
 
 /** A long-running esimdesk command (e.g. `runner`) as a child process; stop() sends SIGTERM and waits. */
-export function startCliProcess(args: string[], env: Record<string, string>): { stop(): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', ...args], {
-    cwd: ROOT,
+export function startCliProcess(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string = ROOT,
+): { stop(): Promise<void>; running(): boolean } {
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    cwd,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
+    running: () => child.exitCode === null,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
