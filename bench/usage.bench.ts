@@ -120,13 +120,15 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
     },
     { name: `${label}: usage CSV import + rating`, value: csvRate, unit: 'records/s', goal: '≥ 100,000' },
     {
-      name: `${label}: export of ${RECORDS.toLocaleString('en')} usage records`,
-      value: exportSeconds,
+      // Measured on RECORDS records (BENCH_USAGE_RECORDS=1000000 measures the full million) and
+      // scaled linearly to a million: the export streams, so its time grows with the rows.
+      name: `${label}: export time per 1,000,000 usage records (measured on ${RECORDS.toLocaleString('en')})`,
+      value: (exportSeconds * 1_000_000) / RECORDS,
       unit: 's',
-      goal: '≤ 10 s for 1,000,000',
+      goal: '≤ 10 s',
     },
     {
-      name: `${label}: process peak RSS during the export`,
+      name: `${label}: peak RSS of the bench process during the export (also holds the earlier benches)`,
       value: peak / 1024 / 1024,
       unit: 'MB',
       goal: '≤ 256 MB',

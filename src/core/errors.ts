@@ -96,6 +96,10 @@ export const ERROR_STATUS = {
   /** Resuming a suspended account needs a sign-in from the last 10 minutes. */
   FRESH_SIGN_IN_REQUIRED: 403,
   TICKET_NOT_FOUND: 404,
+  /** The address already belongs to another account. */
+  CONTACT_IN_USE: 409,
+  /** The account already has an address of this kind. */
+  CONTACT_ALREADY_SET: 409,
   /** The link given with a ticket (line, payment, cancellation request) is not one of the subscriber's. */
   RELATED_NOT_FOUND: 404,
   ACCOUNT_NOT_FOUND: 404,

@@ -62,6 +62,8 @@ export const en = {
     MALFORMED_REQUEST: 'The request could not be read.',
     REQUEST_TIMEOUT: 'The request took too long to arrive.',
     TICKET_NOT_FOUND: 'No such support ticket.',
+    CONTACT_IN_USE: 'This address already belongs to another account.',
+    CONTACT_ALREADY_SET: 'Your account already has an address of this kind.',
     RELATED_NOT_FOUND: 'What the ticket refers to was not found on your account.',
     ACCOUNT_NOT_FOUND: 'No such account.',
     ASSIGNEE_NOT_STAFF: 'Tickets can only be assigned to staff.',
@@ -176,6 +178,11 @@ export const en = {
       subject: 'A credit of {{amount}} was added to your balance',
       text: 'We added {{amount}} to your balance: {{reason}}. Your balance is now {{balance}}.',
       sms: '{{brand}}: {{amount}} was added to your balance ({{reason}}).',
+    },
+    contact_code: {
+      subject: 'Your {{brand}} confirmation code: {{code}}',
+      text: 'Enter {{code}} in the app to add this address to your account. It is valid for {{minutes}} minutes. If you did not ask for it, ignore this message.',
+      sms: '{{brand}}: your code to add this number to your account is {{code}} (valid {{minutes}} min). Never share it.',
     },
     sign_in_code: {
       subject: 'Your {{brand}} sign-in code: {{code}}',

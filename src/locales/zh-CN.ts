@@ -61,6 +61,8 @@ export const zhCN: ServerMessages = {
     MALFORMED_REQUEST: '无法读取该请求。',
     REQUEST_TIMEOUT: '请求传输超时。',
     TICKET_NOT_FOUND: '找不到该工单。',
+    CONTACT_IN_USE: '该地址已属于其他账户。',
+    CONTACT_ALREADY_SET: '您的账户已有此类地址。',
     RELATED_NOT_FOUND: '工单关联的内容不在您的账户中。',
     ACCOUNT_NOT_FOUND: '找不到该账户。',
     ASSIGNEE_NOT_STAFF: '工单只能分配给工作人员。',
@@ -175,6 +177,11 @@ export const zhCN: ServerMessages = {
       subject: '已向您的余额补偿 {{amount}}',
       text: '我们向您的余额添加了 {{amount}}：{{reason}}。当前余额为 {{balance}}。',
       sms: '【{{brand}}】已向您的余额添加 {{amount}}（{{reason}}）。',
+    },
+    contact_code: {
+      subject: '您的{{brand}}确认码：{{code}}',
+      text: '在应用中输入 {{code}}，即可将此地址添加到您的账户。{{minutes}} 分钟内有效。如非本人操作，请忽略本消息。',
+      sms: '【{{brand}}】您添加此号码到账户的确认码为 {{code}}（{{minutes}} 分钟内有效），请勿告诉他人。',
     },
     sign_in_code: {
       subject: '您的{{brand}}登录验证码：{{code}}',

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
 import { isLocale, LOCALES } from '../../core/i18n.js';
-import { ANY_ACCOUNT } from '../../http/roles.js';
+import { ANY_ACCOUNT, SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
 import { CSRF_COOKIE, principalOf, SESSION_COOKIE } from './identity.guard.js';
 import { presentAccount, SESSION_MAX_DAYS } from './identity.service.js';
@@ -148,6 +148,44 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const locale = checkLocale(request.body.locale, 'locale');
         return identity.updateLocale(principalOf(request), locale as never, request.id);
       },
+    );
+
+    app.post(
+      '/api/v1/me/contact/codes',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['account'],
+          summary: 'Add a phone to an email account (or an email to a phone account): send a code to it',
+          body: Type.Object({ channel: Channel, to: Type.String({ minLength: 1, maxLength: 320 }) }),
+          response: {
+            202: Type.Object({ challengeId: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }),
+            ...errorResponses(400, 401, 403, 409, 429),
+          },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .status(202)
+          .send(await identity.requestContactCode(principalOf(request), { ...request.body, ip: request.ip })),
+    );
+
+    app.post(
+      '/api/v1/me/contact',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['account'],
+          summary: 'Confirm the code sent to the new address; notices then go to both',
+          body: Type.Object({
+            challengeId: Type.String({ minLength: 1, maxLength: 64 }),
+            code: Type.String({ pattern: '^[0-9]{6}$' }),
+          }),
+          response: { 200: Type.Ref('Account'), ...errorResponses(400, 401, 403, 404, 409, 429) },
+        },
+      },
+      async (request) =>
+        identity.confirmContact(principalOf(request), { ...request.body, requestId: request.id }),
     );
   };
 }

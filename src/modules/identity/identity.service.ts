@@ -93,7 +93,13 @@ export function createIdentityService(deps: {
    * Sends a 6-digit code to an email address or phone. The answer is the same whether or not an
    * account exists, so it tells nobody who is registered.
    */
-  async function requestCode(input: { channel: Channel; to: string; ip: string; locale: Locale }) {
+  async function requestCode(input: {
+    channel: Channel;
+    to: string;
+    ip: string;
+    locale: Locale;
+    template?: 'sign_in_code' | 'contact_code';
+  }) {
     const target = normalizeTarget(input.channel, input.to, config.operatorCountry);
     await enforceCodeLimits(target, input.ip);
     const now = clock.now();
@@ -119,11 +125,96 @@ export function createIdentityService(deps: {
         channel: input.channel,
         to: target,
         locale: (account?.locale as Locale | undefined) ?? input.locale,
-        template: 'sign_in_code',
+        template: input.template ?? 'sign_in_code',
         params: { code, minutes: CODE_TTL_MINUTES },
       });
     });
     return { challengeId, expiresAt };
+  }
+
+  /**
+   * Checks a one-time code and consumes its challenge. A wrong code is counted and answered as a
+   * failure value (the caller commits the count, then throws), so five wrong codes kill the challenge.
+   */
+  async function consumeCode(tx: Executor, challengeId: string, code: string, now: Date) {
+    const challenge = await tx
+      .selectFrom('otp_challenges')
+      .selectAll()
+      .where('id', '=', challengeId)
+      .executeTakeFirst();
+    if (!challenge) throw new AppError('CHALLENGE_NOT_FOUND', { field: 'challengeId' });
+    if (challenge.consumed_at || challenge.expires_at <= now.toISOString()) throw new AppError('CODE_EXPIRED');
+    if (challenge.attempts >= MAX_CODE_ATTEMPTS) throw new AppError('TOO_MANY_ATTEMPTS');
+    const expected = Buffer.from(challenge.code_hash, 'hex');
+    const given = Buffer.from(codeHash(challenge.id, code), 'hex');
+    if (!timingSafeEqual(expected, given)) {
+      const counted = await tx
+        .updateTable('otp_challenges')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', challenge.id)
+        .returning('attempts')
+        .executeTakeFirstOrThrow();
+      const attempts = counted.attempts;
+      return {
+        ok: false,
+        failure: new AppError(
+          attempts >= MAX_CODE_ATTEMPTS ? 'TOO_MANY_ATTEMPTS' : 'INVALID_CODE',
+          { attemptsLeft: MAX_CODE_ATTEMPTS - attempts },
+          { attemptsLeft: MAX_CODE_ATTEMPTS - attempts },
+        ),
+      } as const;
+    }
+    const consumed = await tx
+      .updateTable('otp_challenges')
+      .set({ consumed_at: now.toISOString() })
+      .where('id', '=', challenge.id)
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(consumed.numUpdatedRows) !== 1) throw new AppError('CODE_EXPIRED');
+    return { ok: true, challenge } as const;
+  }
+
+  /**
+   * Adds the second way to reach a subscriber (a phone to an email account, or the reverse): a code
+   * goes to the new address, and only its owner can confirm it. Notices then go to both.
+   */
+  async function requestContactCode(principal: Principal, input: { channel: Channel; to: string; ip: string }) {
+    const target = normalizeTarget(input.channel, input.to, config.operatorCountry);
+    const account = await getAccount(principal.accountId);
+    if ((input.channel === 'email' ? account.email : account.phone) !== null)
+      throw new AppError('CONTACT_ALREADY_SET', { field: 'channel' });
+    if (await findByTarget(db, input.channel, target)) throw new AppError('CONTACT_IN_USE', { field: 'to' });
+    return requestCode({ channel: input.channel, to: input.to, ip: input.ip, locale: account.locale as Locale, template: 'contact_code' });
+  }
+
+  async function confirmContact(principal: Principal, input: { challengeId: string; code: string; requestId: string }) {
+    const now = clock.now();
+    const result = await db.transaction().execute(async (tx) => {
+      const checked = await consumeCode(tx, input.challengeId, input.code, now);
+      if (!checked.ok) return { failure: checked.failure } as const;
+      const { challenge } = checked;
+      if (await findByTarget(tx, challenge.channel, challenge.target))
+        throw new AppError('CONTACT_IN_USE', { field: 'challengeId' });
+      const column = challenge.channel === 'email' ? 'email' : 'phone';
+      const updated = await tx
+        .updateTable('accounts')
+        .set({ [column]: challenge.target, updated_at: now.toISOString() })
+        .where('id', '=', principal.accountId)
+        .where(column, 'is', null)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONTACT_ALREADY_SET', { field: 'challengeId' });
+      await audit.record(tx, {
+        actor: { type: 'account', id: principal.accountId },
+        action: 'account.contact_added',
+        subject: { type: 'account', id: principal.accountId },
+        accountId: principal.accountId,
+        after: { channel: challenge.channel },
+        requestId: input.requestId,
+      });
+      return { done: true } as const;
+    });
+    if ('failure' in result) throw result.failure;
+    return presentAccount(await getAccount(principal.accountId));
   }
 
   /** Checks a code; on success creates the subscriber on first sign-in and opens a session. */
@@ -138,41 +229,10 @@ export function createIdentityService(deps: {
     return db
       .transaction()
       .execute(async (tx) => {
-        const challenge = await tx
-          .selectFrom('otp_challenges')
-          .selectAll()
-          .where('id', '=', input.challengeId)
-          .executeTakeFirst();
-        if (!challenge) throw new AppError('CHALLENGE_NOT_FOUND', { field: 'challengeId' });
-        if (challenge.consumed_at || challenge.expires_at <= now.toISOString())
-          throw new AppError('CODE_EXPIRED');
-        if (challenge.attempts >= MAX_CODE_ATTEMPTS) throw new AppError('TOO_MANY_ATTEMPTS');
-        const expected = Buffer.from(challenge.code_hash, 'hex');
-        const given = Buffer.from(codeHash(challenge.id, input.code), 'hex');
-        if (!timingSafeEqual(expected, given)) {
-          const counted = await tx
-            .updateTable('otp_challenges')
-            .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-            .where('id', '=', challenge.id)
-            .returning('attempts')
-            .executeTakeFirstOrThrow();
-          const attempts = counted.attempts;
-          // The failed attempt must count even though the request fails: commit, then answer.
-          return {
-            failure: new AppError(
-              attempts >= MAX_CODE_ATTEMPTS ? 'TOO_MANY_ATTEMPTS' : 'INVALID_CODE',
-              { attemptsLeft: MAX_CODE_ATTEMPTS - attempts },
-              { attemptsLeft: MAX_CODE_ATTEMPTS - attempts },
-            ),
-          } as const;
-        }
-        const consumed = await tx
-          .updateTable('otp_challenges')
-          .set({ consumed_at: now.toISOString() })
-          .where('id', '=', challenge.id)
-          .where('consumed_at', 'is', null)
-          .executeTakeFirst();
-        if (Number(consumed.numUpdatedRows) !== 1) throw new AppError('CODE_EXPIRED');
+        const checked = await consumeCode(tx, input.challengeId, input.code, now);
+        // The failed attempt must count even though the request fails: commit, then answer.
+        if (!checked.ok) return { failure: checked.failure } as const;
+        const { challenge } = checked;
 
         let account = await findByTarget(tx, challenge.channel, challenge.target);
         if (account?.disabled_at) throw new AppError('ACCOUNT_DISABLED');
@@ -405,6 +465,8 @@ export function createIdentityService(deps: {
     updateLocale,
     addStaff,
     csrfToken,
+    requestContactCode,
+    confirmContact,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Channel } from '../../db/schema.js';
 /** Everything the product tells people, by name; texts live in src/locales under notifications.<name>. */
 export const TEMPLATES = {
   sign_in_code: { sensitive: true },
+  contact_code: { sensitive: true },
   topup_succeeded: { sensitive: false },
   transfer_sent: { sensitive: false },
   transfer_received: { sensitive: false },

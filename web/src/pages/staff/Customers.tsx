@@ -429,7 +429,7 @@ export function Customer360({ role }: { role: string }) {
                   {m.channel} · {m.status} · {when(m.createdAt)}
                 </Text>
               </div>
-              {agentish && m.template !== 'sign_in_code' && (
+              {agentish && !['sign_in_code', 'contact_code'].includes(m.template) && (
                 <Button size="compact-xs" variant="subtle" onClick={() => resend.mutate(m.id)}>
                   {t('customers.resend')}
                 </Button>
