@@ -94,7 +94,9 @@ export function cli(): Command {
 
   program
     .command('backup <file>')
-    .description('SQLite: a consistent copy of the live database (safe while serving); PostgreSQL: use pg_dump')
+    .description(
+      'SQLite: a consistent copy of the live database (safe while serving); PostgreSQL: use pg_dump',
+    )
     .action(async (file: string) => {
       const cfg = config();
       if (cfg.database.dialect !== 'sqlite') {

@@ -293,6 +293,52 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
     ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
+  it('adds a phone to an email account once its code is confirmed, and then tells both', async () => {
+    const me = await signIn(t, 'two.ways@example.com', { locale: 'zh-CN' });
+    await signIn(t, '+8613900001111');
+    const taken = await api(t, 'POST', '/api/v1/me/contact/codes', {
+      body: { channel: 'sms', to: '+8613900001111' },
+      headers: me.headers,
+    });
+    expect(taken).toMatchObject({ status: 409, body: { code: 'CONTACT_IN_USE', details: { field: 'to' } } });
+    const sent = await api(t, 'POST', '/api/v1/me/contact/codes', {
+      body: { channel: 'sms', to: '139 0000 2222' },
+      headers: me.headers,
+    });
+    expect(sent.status).toBe(202);
+    const code = await latestCode(t, '+8613900002222');
+    const sms = (await api(t, 'GET', '/api/v1/dev/messages?to=%2B8613900002222')).body.items[0];
+    expect(sms.locale).toBe('zh-CN');
+    expect(sms.text).toContain('添加此号码');
+    const wrong = await api(t, 'POST', '/api/v1/me/contact', {
+      body: { challengeId: sent.body.challengeId, code: code === '000000' ? '111111' : '000000' },
+      headers: me.headers,
+    });
+    expect(wrong).toMatchObject({ status: 401, body: { code: 'INVALID_CODE' } });
+    const added = await api(t, 'POST', '/api/v1/me/contact', {
+      body: { challengeId: sent.body.challengeId, code },
+      headers: me.headers,
+    });
+    expect(added).toMatchObject({
+      status: 200,
+      body: { email: 'two.ways@example.com', phone: '+8613900002222' },
+    });
+    const again = await api(t, 'POST', '/api/v1/me/contact/codes', {
+      body: { channel: 'sms', to: '+8613900003333' },
+      headers: me.headers,
+    });
+    expect(again.body.code).toBe('CONTACT_ALREADY_SET');
+    // The number now signs in to the same account.
+    expect((await signIn(t, '+8613900002222')).account.id).toBe(me.account.id);
+    const audit = await t.ctx.audit.list(t.ctx.database.db, {
+      accountId: me.account.id,
+      action: 'account.contact_added',
+      limit: 5,
+    });
+    expect(audit.items).toHaveLength(1);
+    expect(JSON.stringify(audit.items[0])).not.toContain('13900002222');
+  });
+
   it('keeps the audit trail append-only in the database itself', async () => {
     await signIn(t, 'audited@example.com');
     await expect(

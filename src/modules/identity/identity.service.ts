@@ -143,7 +143,8 @@ export function createIdentityService(deps: {
       .where('id', '=', challengeId)
       .executeTakeFirst();
     if (!challenge) throw new AppError('CHALLENGE_NOT_FOUND', { field: 'challengeId' });
-    if (challenge.consumed_at || challenge.expires_at <= now.toISOString()) throw new AppError('CODE_EXPIRED');
+    if (challenge.consumed_at || challenge.expires_at <= now.toISOString())
+      throw new AppError('CODE_EXPIRED');
     if (challenge.attempts >= MAX_CODE_ATTEMPTS) throw new AppError('TOO_MANY_ATTEMPTS');
     const expected = Buffer.from(challenge.code_hash, 'hex');
     const given = Buffer.from(codeHash(challenge.id, code), 'hex');
@@ -178,16 +179,28 @@ export function createIdentityService(deps: {
    * Adds the second way to reach a subscriber (a phone to an email account, or the reverse): a code
    * goes to the new address, and only its owner can confirm it. Notices then go to both.
    */
-  async function requestContactCode(principal: Principal, input: { channel: Channel; to: string; ip: string }) {
+  async function requestContactCode(
+    principal: Principal,
+    input: { channel: Channel; to: string; ip: string },
+  ) {
     const target = normalizeTarget(input.channel, input.to, config.operatorCountry);
     const account = await getAccount(principal.accountId);
     if ((input.channel === 'email' ? account.email : account.phone) !== null)
       throw new AppError('CONTACT_ALREADY_SET', { field: 'channel' });
     if (await findByTarget(db, input.channel, target)) throw new AppError('CONTACT_IN_USE', { field: 'to' });
-    return requestCode({ channel: input.channel, to: input.to, ip: input.ip, locale: account.locale as Locale, template: 'contact_code' });
+    return requestCode({
+      channel: input.channel,
+      to: input.to,
+      ip: input.ip,
+      locale: account.locale as Locale,
+      template: 'contact_code',
+    });
   }
 
-  async function confirmContact(principal: Principal, input: { challengeId: string; code: string; requestId: string }) {
+  async function confirmContact(
+    principal: Principal,
+    input: { challengeId: string; code: string; requestId: string },
+  ) {
     const now = clock.now();
     const result = await db.transaction().execute(async (tx) => {
       const checked = await consumeCode(tx, input.challengeId, input.code, now);
@@ -202,7 +215,8 @@ export function createIdentityService(deps: {
         .where('id', '=', principal.accountId)
         .where(column, 'is', null)
         .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONTACT_ALREADY_SET', { field: 'challengeId' });
+      if (Number(updated.numUpdatedRows) !== 1)
+        throw new AppError('CONTACT_ALREADY_SET', { field: 'challengeId' });
       await audit.record(tx, {
         actor: { type: 'account', id: principal.accountId },
         action: 'account.contact_added',

@@ -1,6 +1,21 @@
-import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Group,
+  PinInput,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { api, isApiError, unwrap } from '../api/client.js';
 import type { Me } from '../api/session.js';
 import { useSignOut } from '../api/session.js';
 
@@ -46,6 +61,75 @@ export function AccountSummary({ me }: { me: Me }) {
   );
 }
 
+/** Adds the account's second address (a phone to an email sign-in, or the reverse), confirmed by a code. */
+function AddContact({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const channel: 'email' | 'sms' = me.phone ? 'email' : 'sms';
+  const [to, setTo] = useState('');
+  const [challengeId, setChallengeId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const fail = (e: unknown) => setError(isApiError(e) ? e.message : t('app.loadError'));
+  const send = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/me/contact/codes', { body: { channel, to: to.trim() } })),
+    onSuccess: (r) => {
+      setError(null);
+      setChallengeId(r.challengeId);
+    },
+    onError: fail,
+  });
+  const confirm = useMutation({
+    mutationFn: (code: string) =>
+      unwrap(api.POST('/api/v1/me/contact', { body: { challengeId: challengeId ?? '', code } })),
+    onSuccess: (account) => queryClient.setQueryData(['me'], account),
+    onError: fail,
+  });
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    send.mutate();
+  }
+  return (
+    <Card withBorder radius="md" padding="lg" data-testid="add-contact">
+      <Text fw={600}>{t(`account.addContact.${channel}`)}</Text>
+      <Text size="sm" c="dimmed" mb="sm">
+        {t('account.addContact.why')}
+      </Text>
+      {!challengeId ? (
+        <Group component="form" onSubmit={submit} align="flex-end">
+          <TextInput
+            label={channel === 'sms' ? t('account.phone') : t('account.email')}
+            type={channel === 'sms' ? 'tel' : 'email'}
+            value={to}
+            onChange={(e) => setTo(e.currentTarget.value)}
+            style={{ flex: 1 }}
+            data-testid="contact-to"
+          />
+          <Button type="submit" loading={send.isPending} disabled={!to.trim()} data-testid="contact-send">
+            {t('account.addContact.send')}
+          </Button>
+        </Group>
+      ) : (
+        <Stack gap="xs">
+          <Text size="sm">{t('account.addContact.enterCode', { to })}</Text>
+          <PinInput
+            length={6}
+            type="number"
+            oneTimeCode
+            aria-label={t('account.addContact.code')}
+            onComplete={(code) => confirm.mutate(code)}
+            data-testid="contact-code"
+          />
+        </Stack>
+      )}
+      {error && (
+        <Alert color="red" mt="sm" role="alert">
+          {error}
+        </Alert>
+      )}
+    </Card>
+  );
+}
+
 export function SignOutButton() {
   const { t } = useTranslation();
   const signOut = useSignOut();
@@ -69,6 +153,7 @@ export function Account({ me }: { me: Me }) {
         {t('account.welcome')}
       </Title>
       <AccountSummary me={me} />
+      {me.status !== 'deregistered' && (!me.email || !me.phone) && <AddContact me={me} />}
       {me.status === 'deregistered' && (
         <Alert color="gray" data-testid="deregistered-notice">
           {t('account.deregisteredNotice')}
