@@ -41,6 +41,22 @@ export function exportsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     );
 
     app.get(
+      '/api/v1/me/exports',
+      {
+        config: { access: SUBSCRIBER, allowDeregistered: true },
+        schema: {
+          tags: ['export'],
+          summary: 'My exports, newest first, each with a fresh signed link when ready',
+          response: {
+            200: Type.Object({ items: Type.Array(ExportStatus), nextCursor: Type.Null() }),
+            ...errorResponses(401, 403),
+          },
+        },
+      },
+      async (request) => ctx.exports.list(principalOf(request).accountId),
+    );
+
+    app.get(
       '/api/v1/me/exports/:id',
       {
         config: { access: SUBSCRIBER, allowDeregistered: true },

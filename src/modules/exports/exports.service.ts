@@ -110,6 +110,18 @@ export function createExportService(deps: {
     };
   }
 
+  /** The subscriber's exports, newest first (the last 20), each with its fresh link when ready. */
+  async function list(accountId: string) {
+    const rows = await db
+      .selectFrom('exports')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .orderBy('id', 'desc')
+      .limit(20)
+      .execute();
+    return { items: await Promise.all(rows.map((r) => status(accountId, r.id))), nextCursor: null };
+  }
+
   /** The archive file for a signed, unexpired link (no session needed: the signature is the permission). */
   async function file(exportId: string, expires: number, signature: string) {
     const expected = Buffer.from(sign(exportId, expires), 'hex');
@@ -290,7 +302,7 @@ export function createExportService(deps: {
     return csv(['id', 'name', 'eid', 'iccid', 'line', 'bound_at', 'unbound_at'], rows());
   }
 
-  return { request, status, file };
+  return { request, status, list, file };
 }
 
 export type ExportService = ReturnType<typeof createExportService>;

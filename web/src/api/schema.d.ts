@@ -3660,7 +3660,60 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** My exports, newest first, each with a fresh signed link when ready */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                /** @enum {unknown} */
+                                status: "pending" | "ready" | "failed";
+                                /** Format: date-time */
+                                createdAt: string;
+                                size?: number;
+                                /** @description Signed link, valid until expiresAt */
+                                downloadUrl?: string;
+                                /** Format: date-time */
+                                expiresAt?: string;
+                            }[];
+                            /** @enum {object|null} */
+                            nextCursor: never | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         put?: never;
         /** Back up my data: a ZIP of profile, statement, calls, SMS, data records, devices and tickets */
         post: {

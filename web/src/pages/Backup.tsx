@@ -7,7 +7,10 @@ import { api, unwrap } from '../api/client.js';
 /** "Back up my data" (R11): request an export, watch it being built, download it. */
 export function Backup() {
   const { t } = useTranslation();
-  const [exportId, setExportId] = useState<string | null>(null);
+  const [requested, setExportId] = useState<string | null>(null);
+  // The latest export survives a reload or a later visit (also after deregistration).
+  const previous = useQuery({ queryKey: ['exports'], queryFn: () => unwrap(api.GET('/api/v1/me/exports')) });
+  const exportId = requested ?? previous.data?.items[0]?.id ?? null;
   const start = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/me/exports')),
     onSuccess: (r) => setExportId(r.id),
