@@ -1,7 +1,8 @@
-import { Alert, Badge, Button, Card, Group, Stack, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Group, Stack, Text, Textarea, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { formatDateTime } from '../format.js';
 
@@ -95,9 +96,15 @@ export function ReviewQueue() {
               style={item.overdue ? { borderColor: 'var(--mantine-color-red-6)' } : undefined}
             >
               <Group justify="space-between">
-                <Text size="sm" fw={600}>
+                <Anchor
+                  component={Link}
+                  to={`/staff/customers/${item.accountId}`}
+                  size="sm"
+                  fw={600}
+                  underline="always"
+                >
                   {item.accountId}
-                </Text>
+                </Anchor>
                 <Group gap="xs">
                   {item.overdue && <Badge color="red">{t('review.overdue')}</Badge>}
                   <Badge variant="light">{t(`close.status.${item.status}`)}</Badge>
