@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
-import { api, signIn, signInStaff } from '../helpers/session.js';
+import { api, signIn } from '../helpers/session.js';
 import { unzip } from '../helpers/zip.js';
 
 const TEXTS = {

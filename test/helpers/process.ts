@@ -35,7 +35,7 @@ export async function startServerProcess(
   cwd: string = ROOT,
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...CLI, ...(args ?? ['start', '--migrate'])], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
