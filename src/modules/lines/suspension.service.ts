@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
-import type { Db } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { IdentityService, Principal } from '../identity/identity.service.js';
@@ -103,27 +103,42 @@ export function createSuspension(deps: {
     for (const line of lines) await deps.network.setBarred(line.msisdn, false, 'account resumed');
   }
 
+  /** Moves one of the account's lines between active and suspended, audited; returns the line as it was. */
+  async function moveLine(
+    tx: Executor,
+    move: { accountId: string; lineId: string; from: 'active' | 'suspended'; to: 'active' | 'suspended' },
+    actor: Actor,
+    requestId: string,
+  ) {
+    const line = await ownLine(tx, move.accountId, move.lineId);
+    if (line.status !== move.from)
+      throw new AppError(move.from === 'active' ? 'LINE_NOT_ACTIVE' : 'INVALID_TRANSITION', {
+        status: line.status,
+      });
+    await tx
+      .updateTable('lines')
+      .set({ status: move.to, updated_at: clock.now().toISOString() })
+      .where('id', '=', move.lineId)
+      .execute();
+    await deps.audit.record(tx, {
+      actor,
+      action: move.to === 'suspended' ? 'line.suspended' : 'line.resumed',
+      subject: { type: 'line', id: move.lineId },
+      accountId: move.accountId,
+      before: { status: move.from },
+      after: move.to === 'suspended' ? { status: move.to, reason: 'lost_or_stolen' } : { status: move.to },
+      requestId,
+    });
+    return line;
+  }
+
   /** Lost or stolen for one line only (one phone of several): barred at once, the rest keeps working. */
   async function suspendLine(accountId: string, lineId: string, actor: Actor, requestId: string) {
-    const line = await db.transaction().execute(async (tx) => {
-      const line = await ownLine(tx, accountId, lineId);
-      if (line.status !== 'active') throw new AppError('LINE_NOT_ACTIVE', { status: line.status });
-      await tx
-        .updateTable('lines')
-        .set({ status: 'suspended', updated_at: clock.now().toISOString() })
-        .where('id', '=', lineId)
-        .execute();
-      await deps.audit.record(tx, {
-        actor,
-        action: 'line.suspended',
-        subject: { type: 'line', id: lineId },
-        accountId,
-        before: { status: 'active' },
-        after: { status: 'suspended', reason: 'lost_or_stolen' },
-        requestId,
-      });
-      return line;
-    });
+    const line = await db
+      .transaction()
+      .execute((tx) =>
+        moveLine(tx, { accountId, lineId, from: 'active', to: 'suspended' }, actor, requestId),
+      );
     await deps.network.setBarred(line.msisdn, true, 'lost or stolen');
   }
 
@@ -136,22 +151,12 @@ export function createSuspension(deps: {
   ) {
     await requireFreshSignIn(principal);
     const line = await db.transaction().execute(async (tx) => {
-      const line = await ownLine(tx, accountId, lineId);
-      if (line.status !== 'suspended') throw new AppError('INVALID_TRANSITION', { status: line.status });
-      await tx
-        .updateTable('lines')
-        .set({ status: 'active', updated_at: clock.now().toISOString() })
-        .where('id', '=', lineId)
-        .execute();
-      await deps.audit.record(tx, {
+      const line = await moveLine(
+        tx,
+        { accountId, lineId, from: 'suspended', to: 'active' },
         actor,
-        action: 'line.resumed',
-        subject: { type: 'line', id: lineId },
-        accountId,
-        before: { status: 'suspended' },
-        after: { status: 'active' },
         requestId,
-      });
+      );
       const account = await tx
         .selectFrom('accounts')
         .select('status')

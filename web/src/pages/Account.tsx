@@ -18,6 +18,7 @@ import { Link } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import type { Me } from '../api/session.js';
 import { useSignOut } from '../api/session.js';
+import { SuspendCard } from '../components/SuspendCard.js';
 
 const STATUS_COLOR: Record<string, string> = {
   active: 'green',
@@ -132,58 +133,16 @@ function AddContact({ me }: { me: Me }) {
 
 /** Lost or stolen (R5): suspend the whole account at once; resuming needs a sign-in from the last ten minutes. */
 function SuspendAccount({ me }: { me: Me }) {
-  const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const act = useMutation({
-    mutationFn: (action: 'suspend' | 'resume') =>
-      action === 'suspend' ? unwrap(api.POST('/api/v1/me/suspend')) : unwrap(api.POST('/api/v1/me/resume')),
-    onSuccess: (account) => {
-      setConfirming(false);
-      setError(null);
-      queryClient.setQueryData(['me'], account);
-    },
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-  });
-  if (me.status !== 'active' && me.status !== 'suspended') return null;
   return (
-    <Card withBorder radius="md" padding="lg" data-testid="suspend-account">
-      <Text fw={600}>{t('account.lost.title')}</Text>
-      <Text size="sm" c="dimmed" mb="sm">
-        {me.status === 'active' ? t('account.lost.explain') : t('account.lost.suspended')}
-      </Text>
-      {me.status === 'active' && !confirming && (
-        <Button color="red" variant="light" onClick={() => setConfirming(true)} data-testid="account-suspend">
-          {t('account.lost.suspend')}
-        </Button>
-      )}
-      {confirming && (
-        <Group>
-          <Button
-            color="red"
-            onClick={() => act.mutate('suspend')}
-            loading={act.isPending}
-            data-testid="account-suspend-confirm"
-          >
-            {t('account.lost.confirm')}
-          </Button>
-          <Button variant="default" onClick={() => setConfirming(false)}>
-            {t('account.lost.cancel')}
-          </Button>
-        </Group>
-      )}
-      {me.status === 'suspended' && (
-        <Button onClick={() => act.mutate('resume')} loading={act.isPending} data-testid="account-resume">
-          {t('account.lost.resume')}
-        </Button>
-      )}
-      {error && (
-        <Alert color="red" mt="sm" role="alert">
-          {error}
-        </Alert>
-      )}
-    </Card>
+    <SuspendCard
+      texts="account.lost"
+      testId="account"
+      status={me.status}
+      suspend={() => unwrap(api.POST('/api/v1/me/suspend'))}
+      resume={() => unwrap(api.POST('/api/v1/me/resume'))}
+      onDone={(account) => queryClient.setQueryData(['me'], account)}
+    />
   );
 }
 

@@ -20,6 +20,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { useMeta } from '../api/meta.js';
+import { SuspendCard } from '../components/SuspendCard.js';
 import { formatDateTime } from '../format.js';
 import { AddonShop, NetworkPicker, PlanChange } from './LineExtras.js';
 
@@ -308,59 +309,16 @@ export function LinesList() {
 
 /** Lost or stolen, for this line only: barred at once; resuming needs a sign-in from the last ten minutes. */
 function LostOrStolen({ lineId, status }: { lineId: string; status: string }) {
-  const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const act = useMutation({
-    mutationFn: (action: 'suspend' | 'resume') =>
-      action === 'suspend'
-        ? unwrap(api.POST('/api/v1/me/lines/{id}/suspend', { params: { path: { id: lineId } } }))
-        : unwrap(api.POST('/api/v1/me/lines/{id}/resume', { params: { path: { id: lineId } } })),
-    onSuccess: () => {
-      setConfirming(false);
-      setError(null);
-      void queryClient.invalidateQueries({ queryKey: ['line', lineId] });
-    },
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-  });
-  if (status !== 'active' && status !== 'suspended') return null;
+  const path = { params: { path: { id: lineId } } };
   return (
-    <Card withBorder radius="md" padding="lg" data-testid="lost-or-stolen">
-      <Text fw={600}>{t('lines.lost.title')}</Text>
-      <Text size="sm" c="dimmed" mb="sm">
-        {status === 'active' ? t('lines.lost.explain') : t('lines.lost.suspended')}
-      </Text>
-      {status === 'active' && !confirming && (
-        <Button color="red" variant="light" onClick={() => setConfirming(true)} data-testid="line-suspend">
-          {t('lines.lost.suspend')}
-        </Button>
-      )}
-      {confirming && (
-        <Group>
-          <Button
-            color="red"
-            onClick={() => act.mutate('suspend')}
-            loading={act.isPending}
-            data-testid="line-suspend-confirm"
-          >
-            {t('lines.lost.confirm')}
-          </Button>
-          <Button variant="default" onClick={() => setConfirming(false)}>
-            {t('lines.lost.cancel')}
-          </Button>
-        </Group>
-      )}
-      {status === 'suspended' && (
-        <Button onClick={() => act.mutate('resume')} loading={act.isPending} data-testid="line-resume">
-          {t('lines.lost.resume')}
-        </Button>
-      )}
-      {error && (
-        <Alert color="red" mt="sm" role="alert">
-          {error}
-        </Alert>
-      )}
-    </Card>
+    <SuspendCard
+      texts="lines.lost"
+      testId="line"
+      status={status}
+      suspend={() => unwrap(api.POST('/api/v1/me/lines/{id}/suspend', path))}
+      resume={() => unwrap(api.POST('/api/v1/me/lines/{id}/resume', path))}
+      onDone={() => void queryClient.invalidateQueries({ queryKey: ['line', lineId] })}
+    />
   );
 }
