@@ -236,4 +236,73 @@ describeEachDialect('account lifecycle: suspension, reminders, retention', (dial
     expect(again.account.id).not.toBe(accountId);
     expect(again.account.status).toBe('active');
   });
+
+  it('completes the deregistration while the SMS gateway is down, and sends the SMS once it is back', async () => {
+    const { createServer } = await import('node:http');
+    const { freePort } = await import('./helpers/process.js');
+    const port = await freePort();
+    const gw = await startTestApp(dialect, {
+      clock,
+      env: { CURRENCY: 'CNY', OPERATOR_COUNTRY: 'CN', SMS_GATEWAY_URL: `http://127.0.0.1:${port}/send` },
+    });
+    try {
+      await gw.ctx.catalog.seedDemo();
+      const reviewer = await signInStaff(gw, 'reviewer.down@operator.example.com', 'reviewer');
+      const leaver = await signIn(gw, 'down@example.com', { locale: 'zh-CN' });
+      await gw.ctx.database.db
+        .updateTable('accounts')
+        .set({ phone: '+8613811112222' })
+        .where('id', '=', leaver.account.id)
+        .execute();
+      const submitted = await api(gw, 'POST', '/api/v1/me/cancellation', {
+        body: {},
+        headers: leaver.headers,
+      });
+      await gw.ctx.runner.drain();
+      await api(gw, 'POST', `/api/v1/staff/cancellations/${submitted.body.id}/decision`, {
+        body: { decision: 'approve' },
+        headers: reviewer.headers,
+      });
+      await gw.ctx.runner.drain();
+      // The account is deregistered although no SMS could go out; the SMS waits in the outbox.
+      const account = await gw.ctx.database.db
+        .selectFrom('accounts')
+        .select('status')
+        .where('id', '=', leaver.account.id)
+        .executeTakeFirstOrThrow();
+      expect(account.status).toBe('deregistered');
+      const waiting = await gw.ctx.database.db
+        .selectFrom('messages')
+        .selectAll()
+        .where('channel', '=', 'sms')
+        .where('status', '!=', 'sent')
+        .execute();
+      expect(waiting.length).toBeGreaterThanOrEqual(1);
+
+      const received: string[] = [];
+      const gateway = createServer((req, res) => {
+        let raw = '';
+        req.on('data', (c) => {
+          raw += c;
+        });
+        req.on('end', () => {
+          received.push(JSON.parse(raw).text);
+          res.end('{}');
+        });
+      });
+      await new Promise<void>((resolve) => gateway.listen(port, '127.0.0.1', resolve));
+      try {
+        for (let i = 0; i < 4; i++) {
+          clock.advance(60 * MINUTE);
+          await gw.ctx.runner.drain();
+        }
+        expect(received.filter((text) => text.includes('您的账户已注销'))).toHaveLength(1);
+        expect(received.filter((text) => text.includes('注销申请已通过审核'))).toHaveLength(1);
+      } finally {
+        await new Promise((resolve) => gateway.close(resolve));
+      }
+    } finally {
+      await gw.close();
+    }
+  });
 });
