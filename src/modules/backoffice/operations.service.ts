@@ -443,54 +443,48 @@ function registerGauges(
     }>;
   },
 ) {
-  scrapedGauge(
-    metrics,
-    {
-      name: 'cancellation_requests_now',
-      help: 'Cancellation requests waiting for a decision, and how many of them are past their due date',
-      labelNames: ['state'] as const,
-    },
-    async () => {
+  const levels = {
+    cancellations: async () => {
       const c = await figures.cancellationServiceLevels(4);
-      return [
-        { labels: { state: 'open' }, value: c.openNow },
-        { labels: { state: 'overdue' }, value: c.overdueNow },
-      ];
+      return {
+        now: { open: c.openNow, overdue: c.overdueNow },
+        spreads: c.weeks.map((w) => w.hoursToDecision),
+      };
     },
-  );
-  scrapedGauge(
-    metrics,
-    {
-      name: 'cancellation_decision_hours',
-      help: 'Hours from submission to the first decision, worst week of the last four (median, p90, max)',
-      labelNames: ['quantile'] as const,
-    },
-    async () => quantiles((await figures.cancellationServiceLevels(4)).weeks.map((w) => w.hoursToDecision)),
-  );
-  scrapedGauge(
-    metrics,
-    {
-      name: 'tickets_now',
-      help: 'Support tickets not closed, and how many have no answer yet',
-      labelNames: ['state'] as const,
-    },
-    async () => {
+    tickets: async () => {
       const t = await figures.ticketServiceLevels(4);
-      return [
-        { labels: { state: 'open' }, value: t.openNow },
-        { labels: { state: 'unanswered' }, value: t.unansweredNow },
-      ];
+      return {
+        now: { open: t.openNow, unanswered: t.unansweredNow },
+        spreads: t.weeks.map((w) => w.hoursToFirstResponse),
+      };
     },
-  );
-  scrapedGauge(
-    metrics,
+  };
+  const gauges = [
     {
-      name: 'ticket_first_response_hours',
-      help: 'Hours from a ticket being opened to the first answer, worst week of the last four (median, p90, max)',
-      labelNames: ['quantile'] as const,
+      now: 'cancellation_requests_now',
+      nowHelp: 'Cancellation requests waiting for a decision, and how many of them are past their due date',
+      hours: 'cancellation_decision_hours',
+      hoursHelp:
+        'Hours from submission to the first decision, worst week of the last four (median, p90, max)',
+      read: levels.cancellations,
     },
-    async () => quantiles((await figures.ticketServiceLevels(4)).weeks.map((w) => w.hoursToFirstResponse)),
-  );
+    {
+      now: 'tickets_now',
+      nowHelp: 'Support tickets not closed, and how many have no answer yet',
+      hours: 'ticket_first_response_hours',
+      hoursHelp:
+        'Hours from a ticket being opened to the first answer, worst week of the last four (median, p90, max)',
+      read: levels.tickets,
+    },
+  ];
+  for (const g of gauges) {
+    scrapedGauge(metrics, { name: g.now, help: g.nowHelp, labelNames: ['state'] as const }, async () =>
+      Object.entries((await g.read()).now).map(([state, value]) => ({ labels: { state }, value })),
+    );
+    scrapedGauge(metrics, { name: g.hours, help: g.hoursHelp, labelNames: ['quantile'] as const }, async () =>
+      quantiles((await g.read()).spreads),
+    );
+  }
 }
 
 function quantiles(weeks: ReturnType<typeof spread>[]) {
