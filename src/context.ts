@@ -126,9 +126,9 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const db = database.db;
   const audit = createAuditService({ clock });
   const notifications = createNotificationService({ db, clock, config, jobs, logger });
-  const identity = createIdentityService({ db, clock, config, audit, notifications });
-
   const policies = createPolicies({ db, clock, config, audit });
+  const identity = createIdentityService({ db, clock, config, audit, notifications, policies });
+
   const idempotency = createIdempotency({ db, clock, claimMs: config.idempotencyClaimSeconds * 1000 });
   const ledger = createLedger({ clock, dialect: database.dialect });
   const payments = { provider: null as unknown as PaymentProvider, test: null as TestPaymentProvider | null };

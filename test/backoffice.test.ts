@@ -225,6 +225,27 @@ describeEachDialect('staff back office', (dialect) => {
     await api(t, 'PATCH', '/api/v1/staff/policies', { body: { reviewDays: 3 }, headers: admin.headers });
   });
 
+  it("reads national phone numbers as the policy's country once an admin changes it", async () => {
+    const setCountry = (operatorCountry: string, operatorTimeZone: string) =>
+      api(t, 'PATCH', '/api/v1/staff/policies', {
+        body: { operatorCountry, operatorTimeZone },
+        headers: admin.headers,
+      });
+    expect((await setCountry('GB', 'Europe/London')).status).toBe(200);
+    try {
+      const sent = await api(t, 'POST', '/api/v1/auth/codes', {
+        body: { channel: 'sms', to: '07911 123456' },
+      });
+      expect(sent.status).toBe(202);
+      await t.ctx.runner.drain();
+      const inbox = (await api(t, 'GET', '/api/v1/dev/messages?to=%2B447911123456')).body.items;
+      expect(inbox).toHaveLength(1);
+      expect((await api(t, 'GET', '/api/v1/meta')).body.operatorCountry).toBe('GB');
+    } finally {
+      await setCountry('CN', 'Asia/Shanghai');
+    }
+  });
+
   it('invites staff, changes roles and disables them (signed out at once); an admin cannot change themself', async () => {
     const invited = await api(t, 'POST', '/api/v1/staff/members', {
       body: { email: 'New.Agent@Operator.example.com', role: 'agent', locale: 'zh-CN' },

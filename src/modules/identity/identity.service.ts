@@ -8,6 +8,7 @@ import type { Db, Executor } from '../../db/database.js';
 import type { AccountRole, AccountRow, Channel } from '../../db/schema.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
+import type { PolicyService } from '../policies/policies.service.js';
 import { normalizeEmail, normalizeTarget } from './normalize.js';
 
 export const CODE_TTL_MINUTES = 10;
@@ -47,8 +48,11 @@ export function createIdentityService(deps: {
   config: Config;
   audit: AuditService;
   notifications: NotificationService;
+  policies: PolicyService;
 }) {
   const { db, clock, config, audit } = deps;
+  /** Phone numbers without a country code are read as the operator's country (a run-time policy). */
+  const country = async () => (await deps.policies.get()).operatorCountry;
   const hmac = (text: string) => createHmac('sha256', config.secret).update(text).digest('hex');
   const codeHash = (challengeId: string, code: string) => hmac(`otp:${challengeId}:${code}`);
 
@@ -100,7 +104,7 @@ export function createIdentityService(deps: {
     locale: Locale;
     template?: 'sign_in_code' | 'contact_code';
   }) {
-    const target = normalizeTarget(input.channel, input.to, config.operatorCountry);
+    const target = normalizeTarget(input.channel, input.to, await country());
     await enforceCodeLimits(target, input.ip);
     const now = clock.now();
     const challengeId = newId('chl', now.getTime());
@@ -183,7 +187,7 @@ export function createIdentityService(deps: {
     principal: Principal,
     input: { channel: Channel; to: string; ip: string },
   ) {
-    const target = normalizeTarget(input.channel, input.to, config.operatorCountry);
+    const target = normalizeTarget(input.channel, input.to, await country());
     const account = await getAccount(principal.accountId);
     if ((input.channel === 'email' ? account.email : account.phone) !== null)
       throw new AppError('CONTACT_ALREADY_SET', { field: 'channel' });

@@ -31,7 +31,9 @@ export function devMailboxRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const raw = request.query.to;
-        const to = raw.includes('@') ? normalizeEmail(raw) : normalizePhone(raw, ctx.config.operatorCountry);
+        const to = raw.includes('@')
+          ? normalizeEmail(raw)
+          : normalizePhone(raw, (await ctx.policies.get()).operatorCountry);
         return { items: await ctx.notifications.devMessages(to) };
       },
     );

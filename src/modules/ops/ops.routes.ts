@@ -102,7 +102,7 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         mode: ctx.config.mode,
         locales: LOCALES,
         demoParts: [...ctx.config.demoParts],
-        operatorCountry: ctx.config.operatorCountry,
+        operatorCountry: (await ctx.policies.get()).operatorCountry,
       }),
     );
   };

@@ -248,9 +248,10 @@ export function createWalletService(deps: {
 
   async function findRecipient(tx: Executor, to: string): Promise<AccountRow> {
     const channel = to.includes('@') ? 'email' : 'sms';
+    const { operatorCountry } = await deps.policies.get(tx);
     let target: string;
     try {
-      target = normalizeTarget(channel, to, config.operatorCountry);
+      target = normalizeTarget(channel, to, operatorCountry);
     } catch {
       throw new AppError('RECIPIENT_NOT_FOUND', { field: 'to' });
     }
