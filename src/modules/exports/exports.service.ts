@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import { Type } from 'typebox';
 import yazl from 'yazl';
 import type { Config } from '../../config.js';
@@ -19,7 +19,9 @@ import type { SupportService } from '../support/support.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 
 const LINK_HOURS = 24;
-const PAGE = 2000;
+const PAGE = 5000;
+/** Fast deflate: CSV still shrinks to about a fifth, at several times the speed of the default level. */
+const CSV_ZIP = { compressionLevel: 1 };
 const BOM = '\uFEFF';
 
 /** Keyset pages of any table, one page in memory at a time. */
@@ -35,12 +37,25 @@ async function* pages<T extends { id: string }>(
   }
 }
 
-/** An RFC 4180 CSV stream (UTF-8 with BOM, so spreadsheet programs read Chinese correctly). */
+/**
+ * An RFC 4180 CSV stream (UTF-8 with BOM, so spreadsheet programs read Chinese correctly). Rows are
+ * written a thousand at a time: one string per batch instead of a stream event per row.
+ */
 function csv(columns: string[], rows: AsyncIterable<unknown[]>): Readable {
-  const out = stringify({ header: true, columns, bom: true, record_delimiter: 'windows' });
-  const source = Readable.from(rows);
-  source.on('error', (error) => out.destroy(error));
-  return source.pipe(out);
+  const options = { record_delimiter: 'windows' } as const;
+  async function* chunks() {
+    yield Buffer.from(BOM + stringify([columns], options));
+    let batch: unknown[][] = [];
+    for await (const row of rows) {
+      batch.push(row);
+      if (batch.length === 1000) {
+        yield Buffer.from(stringify(batch, options));
+        batch = [];
+      }
+    }
+    if (batch.length) yield Buffer.from(stringify(batch, options));
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }
 
 /**
@@ -183,11 +198,11 @@ export function createExportService(deps: {
         ),
         locale === 'zh-CN' ? 'README-说明.txt' : 'README.txt',
       );
-      zip.addReadStream(ledgerCsv(a.id), 'ledger.csv');
-      zip.addReadStream(usageCsv(a.id, 'voice'), 'calls.csv');
-      zip.addReadStream(usageCsv(a.id, 'sms'), 'sms.csv');
-      zip.addReadStream(usageCsv(a.id, 'data'), 'data.csv');
-      zip.addReadStream(devicesCsv(a.id), 'devices.csv');
+      zip.addReadStream(ledgerCsv(a.id), 'ledger.csv', CSV_ZIP);
+      zip.addReadStream(usageCsv(a.id, 'voice'), 'calls.csv', CSV_ZIP);
+      zip.addReadStream(usageCsv(a.id, 'sms'), 'sms.csv', CSV_ZIP);
+      zip.addReadStream(usageCsv(a.id, 'data'), 'data.csv', CSV_ZIP);
+      zip.addReadStream(devicesCsv(a.id), 'devices.csv', CSV_ZIP);
       // The subscriber's own conversations, without staff's internal notes.
       const tickets = await deps.support.ofAccount(db, a.id, false);
       zip.addBuffer(Buffer.from(`${JSON.stringify(tickets, null, 2)}\n`), 'tickets.json');
