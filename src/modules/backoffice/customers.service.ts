@@ -379,7 +379,7 @@ export function createCustomers(deps: {
     });
   }
 
-  return { search, view, requestAdjustment, decideAdjustment, pendingAdjustments, resend, classifyTerm };
+  return { search, view, requestAdjustment, decideAdjustment, pendingAdjustments, resend };
 }
 
 export type Customers = ReturnType<typeof createCustomers>;

@@ -4,7 +4,7 @@ import { AppError } from '../../core/errors.js';
 import { type Metrics, scrapedGauge } from '../../core/metrics.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
-import type { AccountRole, JobStatus } from '../../db/schema.js';
+import type { AccountRole, JobRow, JobStatus } from '../../db/schema.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { IdentityService } from '../identity/identity.service.js';
 import { normalizeEmail } from '../identity/normalize.js';
@@ -12,6 +12,21 @@ import type { NotificationService } from '../notifications/notifications.service
 
 type StaffRole = Exclude<AccountRole, 'subscriber'>;
 const WEEK_MS = 7 * 86_400_000;
+
+/** A runner job as staff see it. */
+function presentJob(j: JobRow) {
+  return {
+    id: j.id,
+    kind: j.kind,
+    status: j.status,
+    attempts: j.attempts,
+    maxAttempts: j.max_attempts,
+    runAt: j.run_at,
+    lastError: j.last_error,
+    createdAt: j.created_at,
+    finishedAt: j.finished_at,
+  };
+}
 
 /** Median, 90th percentile and maximum of durations in hours (nearest-rank), or nulls when empty. */
 export function spread(hours: number[]): { median: number | null; p90: number | null; max: number | null } {
@@ -145,17 +160,7 @@ export function createOperations(deps: {
     if (after) q = q.where('id', '<', after);
     const result = page(await q.execute(), query.limit);
     return {
-      items: result.items.map((j) => ({
-        id: j.id,
-        kind: j.kind,
-        status: j.status,
-        attempts: j.attempts,
-        maxAttempts: j.max_attempts,
-        runAt: j.run_at,
-        lastError: j.last_error,
-        createdAt: j.created_at,
-        finishedAt: j.finished_at,
-      })),
+      items: result.items.map(presentJob),
       nextCursor: result.nextCursor,
     };
   }
@@ -232,18 +237,7 @@ export function createOperations(deps: {
   }
 
   async function jobById(id: string) {
-    const j = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    return {
-      id: j.id,
-      kind: j.kind,
-      status: j.status,
-      attempts: j.attempts,
-      maxAttempts: j.max_attempts,
-      runAt: j.run_at,
-      lastError: j.last_error,
-      createdAt: j.created_at,
-      finishedAt: j.finished_at,
-    };
+    return presentJob(await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
   }
 
   // Service levels -------------------------------------------------------------------------------
@@ -283,6 +277,12 @@ export function createOperations(deps: {
         submitted: number;
       }
     >();
+    const eventsOf = new Map<string, typeof events>();
+    for (const e of events) {
+      const own = eventsOf.get(e.request_id);
+      if (own) own.push(e);
+      else eventsOf.set(e.request_id, [e]);
+    }
     for (const r of requests) {
       const week = weekOf(new Date(r.submitted_at));
       const bucket = byWeek.get(week) ?? {
@@ -294,7 +294,7 @@ export function createOperations(deps: {
         submitted: 0,
       };
       bucket.submitted++;
-      const own = events.filter((e) => e.request_id === r.id);
+      const own = eventsOf.get(r.id) ?? [];
       const first = own.find((e) => e.status !== 'withdrawn');
       if (first) bucket.hours.push(hoursBetween(r.submitted_at, first.at));
       for (const e of own) bucket[e.status as 'approved' | 'info_requested' | 'rejected' | 'withdrawn']++;
@@ -443,21 +443,29 @@ function registerGauges(
     }>;
   },
 ) {
+  // One scrape reads each figure once for its two gauges: the read is shared for a second.
+  const once = <T>(read: () => Promise<T>) => {
+    let last: { at: number; value: Promise<T> } | null = null;
+    return () => {
+      if (!last || Date.now() - last.at > 1000) last = { at: Date.now(), value: read() };
+      return last.value;
+    };
+  };
   const levels = {
-    cancellations: async () => {
+    cancellations: once(async () => {
       const c = await figures.cancellationServiceLevels(4);
       return {
         now: { open: c.openNow, overdue: c.overdueNow },
         spreads: c.weeks.map((w) => w.hoursToDecision),
       };
-    },
-    tickets: async () => {
+    }),
+    tickets: once(async () => {
       const t = await figures.ticketServiceLevels(4);
       return {
         now: { open: t.openNow, unanswered: t.unansweredNow },
         spreads: t.weeks.map((w) => w.hoursToFirstResponse),
       };
-    },
+    }),
   };
   const gauges = [
     {
