@@ -3,8 +3,6 @@ import fs from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -18,7 +16,9 @@ import './http/access.js';
 import { Money } from './core/money.js';
 import type { Access } from './http/access.js';
 import { sendError } from './http/errors.js';
+import { registerRateLimit } from './http/rate-limit.js';
 import { ErrorResponse } from './http/schemas.js';
+import { securityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { backofficeRoutes } from './modules/backoffice/backoffice.routes.js';
@@ -97,7 +97,21 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   app.addSchema(Plan);
   app.decorateRequest('locale', DEFAULT_LOCALE);
 
+  const security = securityHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        // Mantine writes its CSS variables into style tags at run time; QR codes arrive as data: images.
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+        'script-src': ["'self'"],
+        // Demo mode serves plain http on localhost; asking browsers to upgrade would break it.
+        'upgrade-insecure-requests': ctx.config.mode === 'production' ? [] : null,
+      },
+    },
+    hsts: ctx.config.mode === 'production',
+  });
   app.addHook('onRequest', async (request, reply) => {
+    reply.headers(security);
     reply.header('X-Request-Id', request.id);
     request.locale = localeFromAcceptLanguage(request.headers['accept-language']);
   });
@@ -113,35 +127,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        // Mantine writes its CSS variables into style tags at run time; QR codes arrive as data: images.
-        'style-src': ["'self'", "'unsafe-inline'"],
-        'img-src': ["'self'", 'data:'],
-        'script-src': ["'self'"],
-        // Demo mode serves plain http on localhost; asking browsers to upgrade would break it.
-        'upgrade-insecure-requests': ctx.config.mode === 'production' ? [] : null,
-      },
-    },
-    hsts: ctx.config.mode === 'production',
-  });
   await app.register(fastifyCookie);
-  await app.register(fastifyRateLimit, {
-    global: true,
-    max: ctx.config.rateLimitPerMinute,
-    timeWindow: '1 minute',
-    errorResponseBuilder: (_request, context) => {
-      const error = new AppError(
-        'RATE_LIMITED',
-        { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
-        {
-          retryAfter: Math.ceil(context.ttl / 1000),
-        },
-      );
-      return Object.assign(error, { statusCode: 429 });
-    },
-  });
+  registerRateLimit(app, { max: ctx.config.rateLimitPerMinute, windowMs: 60_000 });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',

@@ -64,18 +64,59 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 /**
+ * better-sqlite3 builds each row object by looking up and internalising every column name for
+ * every row, which costs more than the query itself for a short lookup. Statements that return rows
+ * run in raw mode (arrays) and a function compiled once per statement turns each array into an
+ * object literal of a fixed shape.
+ */
+class RowStatement {
+  readonly reader: boolean;
+  readonly #statement: Sqlite.Statement;
+  readonly #toRow: ((values: unknown[]) => Record<string, unknown>) | null = null;
+
+  constructor(statement: Sqlite.Statement) {
+    this.#statement = statement;
+    this.reader = statement.reader;
+    if (!this.reader) return;
+    const names = statement.columns().map((column) => column.name);
+    // An object literal with "__proto__" would set the prototype; such a column keeps the slow path.
+    if (names.includes('__proto__')) return;
+    statement.raw(true);
+    const fields = names.map((name, i) => `${JSON.stringify(name)}: values[${i}]`).join(', ');
+    this.#toRow = new Function('values', `return { ${fields} };`) as (
+      values: unknown[],
+    ) => Record<string, unknown>;
+  }
+
+  all(parameters: unknown[]) {
+    const rows = this.#statement.all(parameters) as unknown[][];
+    return this.#toRow ? rows.map(this.#toRow) : rows;
+  }
+
+  *iterate(parameters: unknown[]) {
+    for (const row of this.#statement.iterate(parameters) as IterableIterator<unknown[]>) {
+      yield this.#toRow ? this.#toRow(row) : row;
+    }
+  }
+
+  run(parameters: unknown[]) {
+    return this.#statement.run(parameters);
+  }
+}
+
+/**
  * Kysely prepares every query anew; compiling SQL is most of the cost of a small statement. Queries
  * repeat, so keep the prepared statements (one connection, used serially, so reuse is safe).
  */
 function withStatementCache(raw: Sqlite.Database, size = 500) {
-  const cache = new Map<string, Sqlite.Statement>();
+  const cache = new Map<string, RowStatement>();
   return {
     prepare(sql: string) {
       let statement = cache.get(sql);
       if (statement) {
         cache.delete(sql);
       } else {
-        statement = raw.prepare(sql);
+        statement = new RowStatement(raw.prepare(sql));
         if (cache.size >= size) cache.delete(cache.keys().next().value as string);
       }
       cache.set(sql, statement);

@@ -5,6 +5,7 @@ import { AppError } from '../../core/errors.js';
 import type { Locale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Executor } from '../../db/database.js';
+import { prepared } from '../../db/prepared.js';
 import type { AccountRole, AccountRow, Channel } from '../../db/schema.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
@@ -18,6 +19,26 @@ export const CODE_LIMITS = { windowMinutes: 15, perTarget: 5, perIp: 20 };
 export const SESSION_IDLE_DAYS = 7;
 export const SESSION_MAX_DAYS = 30;
 const RENEW_AFTER_MS = 5 * 60 * 1000;
+
+/** The session behind a token hash with its account: on every authenticated request, so prepared. */
+const sessionByTokenHash = prepared((db: Executor, tokenHash: string) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
+    .select([
+      'sessions.id as sessionId',
+      'sessions.created_at as createdAt',
+      'sessions.last_seen_at as lastSeenAt',
+      'sessions.expires_at as expiresAt',
+      'sessions.revoked_at as revokedAt',
+      'accounts.id as accountId',
+      'accounts.role as role',
+      'accounts.status as status',
+      'accounts.locale as locale',
+      'accounts.disabled_at as disabledAt',
+    ])
+    .where('sessions.token_hash', '=', tokenHash),
+);
 const DAY = 24 * 60 * 60 * 1000;
 
 export interface Principal {
@@ -315,23 +336,7 @@ export function createIdentityService(deps: {
   async function authenticate(token: string): Promise<Principal | null> {
     if (token.length < 20 || token.length > 100) return null;
     const now = clock.now();
-    const row = await db
-      .selectFrom('sessions')
-      .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
-      .select([
-        'sessions.id as sessionId',
-        'sessions.created_at as createdAt',
-        'sessions.last_seen_at as lastSeenAt',
-        'sessions.expires_at as expiresAt',
-        'sessions.revoked_at as revokedAt',
-        'accounts.id as accountId',
-        'accounts.role as role',
-        'accounts.status as status',
-        'accounts.locale as locale',
-        'accounts.disabled_at as disabledAt',
-      ])
-      .where('sessions.token_hash', '=', sha256(token))
-      .executeTakeFirst();
+    const [row] = await sessionByTokenHash(db, sha256(token));
     if (!row || row.revokedAt || row.disabledAt || row.expiresAt <= now.toISOString()) return null;
     if (now.getTime() - Date.parse(row.lastSeenAt) > RENEW_AFTER_MS) {
       const hardLimit = Date.parse(row.createdAt) + SESSION_MAX_DAYS * DAY;

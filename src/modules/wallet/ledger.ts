@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Dialect, Executor } from '../../db/database.js';
+import { prepared } from '../../db/prepared.js';
 import type { LedgerAccountKind } from '../../db/schema.js';
 
 /** Posting kinds. Wallet statements show transfer as transfer_in / transfer_out by side. */
@@ -42,6 +43,11 @@ export function ledgerAccountId(
  * and updates both maintained balances in the caller's transaction. Balances are credits minus
  * debits, so all accounts together always sum to zero; wallets may never go below zero.
  */
+/** A balance is read on every wallet request, so the query is prepared. */
+const balanceOf = prepared((executor: Executor, accountId: string) =>
+  executor.selectFrom('ledger_accounts').select('balance').where('id', '=', accountId),
+);
+
 export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
   const { clock, dialect } = deps;
 
@@ -124,11 +130,7 @@ export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
   }
 
   async function balance(executor: Executor, accountId: string): Promise<number> {
-    const row = await executor
-      .selectFrom('ledger_accounts')
-      .select('balance')
-      .where('id', '=', accountId)
-      .executeTakeFirst();
+    const [row] = await balanceOf(executor, accountId);
     return Number(row?.balance ?? 0);
   }
 

@@ -1,0 +1,137 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepared } from '../src/db/prepared.js';
+import { securityHeaders } from '../src/http/security-headers.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { createTestDatabase, DIALECTS, describeEachDialect, type TestDatabase } from './helpers/db.js';
+
+// The pieces that sit on every request: prepared queries, the row builder, the rate limiter and
+// the security headers worked out once.
+
+const auditByAction = prepared((db, action: string, actor: string) =>
+  db
+    .selectFrom('audit_log')
+    .select(['id', 'actor_id as actor', sql<number>`42`.as('answer')])
+    .where('action', '=', action)
+    .where('actor_id', '=', actor)
+    .where('actor_type', '=', 'system')
+    .orderBy('id'),
+);
+
+async function insertAudit(db: TestDatabase, id: string, action: string, actor: string) {
+  await db.database.db
+    .insertInto('audit_log')
+    .values({
+      id,
+      actor_type: 'system',
+      actor_id: actor,
+      action,
+      subject_type: 'test',
+      subject_id: id,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
+}
+
+describeEachDialect('prepared queries', (dialect) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(dialect);
+    await insertAudit(db, 'a1', 'x.one', 'alice');
+    await insertAudit(db, 'a2', 'x.two', 'alice');
+    await insertAudit(db, 'a3', 'x.one', 'bob');
+  });
+  afterAll(() => db.drop());
+
+  it('runs with new arguments each time, constants kept, in and out of a transaction', async () => {
+    expect(await auditByAction(db.database.db, 'x.one', 'alice')).toEqual([
+      { id: 'a1', actor: 'alice', answer: 42 },
+    ]);
+    expect(await auditByAction(db.database.db, 'x.one', 'bob')).toEqual([
+      { id: 'a3', actor: 'bob', answer: 42 },
+    ]);
+    expect(await auditByAction(db.database.db, 'x.two', 'bob')).toEqual([]);
+    const inside = await db.database.db.transaction().execute((tx) => auditByAction(tx, 'x.two', 'alice'));
+    expect(inside).toEqual([{ id: 'a2', actor: 'alice', answer: 42 }]);
+  });
+
+  it('treats an argument that looks like SQL as a value', async () => {
+    expect(await auditByAction(db.database.db, "x.one' or '1'='1", 'alice')).toEqual([]);
+  });
+});
+
+describe.runIf(DIALECTS.length === 2)('prepared queries on both dialects in one process', () => {
+  it('compiles once per dialect, not once for whichever database came first', async () => {
+    const [a, b] = await Promise.all(DIALECTS.map((d) => createTestDatabase(d)));
+    try {
+      await insertAudit(a!, 'p1', 'y.one', 'carol');
+      await insertAudit(b!, 'p2', 'y.one', 'carol');
+      expect(await auditByAction(a!.database.db, 'y.one', 'carol')).toEqual([
+        { id: 'p1', actor: 'carol', answer: 42 },
+      ]);
+      expect(await auditByAction(b!.database.db, 'y.one', 'carol')).toEqual([
+        { id: 'p2', actor: 'carol', answer: 42 },
+      ]);
+    } finally {
+      await Promise.all([a!.drop(), b!.drop()]);
+    }
+  });
+});
+
+describe('SQLite rows', () => {
+  it('are plain objects with every column, and a column named __proto__ does not become the prototype', async () => {
+    const db = await createTestDatabase('sqlite');
+    try {
+      const { rows } = await sql<Record<string, unknown>>`select 1 as "a", 'two' as "b", null as "c"`.execute(
+        db.database.db,
+      );
+      expect(rows).toEqual([{ a: 1, b: 'two', c: null }]);
+      const hostile = await sql<Record<string, unknown>>`select 'x' as "__proto__", 2 as "n"`.execute(
+        db.database.db,
+      );
+      expect(Object.getPrototypeOf(hostile.rows[0])).toBe(Object.prototype);
+      expect(hostile.rows[0]!.n).toBe(2);
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+describe('security headers', () => {
+  it('are helmet’s, worked out once', () => {
+    const headers = securityHeaders({ hsts: false });
+    expect(headers['Content-Security-Policy']).toContain("default-src 'self'");
+    expect(headers['X-Content-Type-Options']).toBe('nosniff');
+    expect(headers['Strict-Transport-Security']).toBeUndefined();
+    expect(securityHeaders({})['Strict-Transport-Security']).toMatch(/max-age=\d+/);
+  });
+});
+
+describeEachDialect('rate limit', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { RATE_LIMIT_PER_MINUTE: '10' } });
+  });
+  afterAll(() => t.close());
+
+  it('answers 429 RATE_LIMITED with Retry-After past the limit, counting down in the headers; health checks exempt', async () => {
+    const remaining: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${t.url}/api/v1/meta`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-ratelimit-limit')).toBe('10');
+      remaining.push(res.headers.get('x-ratelimit-remaining')!);
+    }
+    expect(remaining).toEqual(['9', '8', '7', '6', '5', '4', '3', '2', '1', '0']);
+    const limited = await fetch(`${t.url}/api/v1/meta`);
+    expect(limited.status).toBe(429);
+    const body = await limited.json();
+    expect(body).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: expect.any(Number) } });
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Unknown paths count too (no probing around the limit), and answer in the same shape.
+    expect((await fetch(`${t.url}/api/v1/nothing-here`)).status).toBe(429);
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+  });
+});
