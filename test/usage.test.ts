@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 import { deviceEid } from './helpers/devices.js';
+import { TEST_ENV } from './helpers/env.js';
 import { api, balanceOf, newKey, type Session, signIn, topUp } from './helpers/session.js';
 import { unzip } from './helpers/zip.js';
 
@@ -214,4 +218,47 @@ describeEachDialect('usage records: ingest, rating, arrears, subscriber view', (
     const mail = await api(t, 'GET', '/api/v1/dev/messages?to=caller@example.com');
     expect(mail.body.items[0].subject).toBe('Your data export is ready');
   });
+});
+
+// The compiled server builds archives on a worker thread loaded from dist (no TypeScript loader):
+// the same export through that code, as production runs it. `npm test` builds dist first.
+const COMPILED_ARCHIVE = new URL('../dist/server/modules/exports/archive.js', import.meta.url);
+const compiledMissing = !fs.existsSync(COMPILED_ARCHIVE);
+if (compiledMissing && TEST_ENV.ci)
+  throw new Error('dist/server is missing: npm test builds it (npm run build:server)');
+if (compiledMissing) console.warn('SKIPPED compiled export worker test: run npm run build:server first');
+
+describeEachDialect('export archive on the compiled worker thread', (dialect) => {
+  it.skipIf(compiledMissing)(
+    'writes the subscriber’s archive from the compiled code, as production runs it',
+    async () => {
+      const t = await startTestApp(dialect);
+      try {
+        const sub = await signIn(t, 'worker@example.com');
+        await topUp(t, sub, 1_234);
+        const compiled = (await import(
+          COMPILED_ARCHIVE.href
+        )) as typeof import('../src/modules/exports/archive.js');
+        const file = path.join(os.tmpdir(), `esimdesk-archive-${process.pid}-${dialect}.zip`);
+        await compiled.buildArchive(t.db.config, t.ctx.database.db, {
+          accountId: sub.account.id,
+          walletId: t.ctx.wallet.walletId(sub.account.id),
+          locale: 'zh-CN',
+          brandName: 'Brand',
+          now: new Date().toISOString(),
+          profile: { id: sub.account.id },
+          tickets: [],
+          file,
+        });
+        const files = await unzip(fs.readFileSync(file));
+        fs.rmSync(file);
+        expect([...files.keys()].sort()).toContain('README-说明.txt');
+        expect(files.get('ledger.csv')).toMatch(/^\uFEFFid,time,kind,amount_minor/);
+        expect(files.get('ledger.csv')).toContain(',topup,1234,1234,');
+        expect(files.get('calls.csv')!.split('\r\n').filter(Boolean)).toHaveLength(1);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 });

@@ -1,5 +1,6 @@
-import type { Compilable, CompiledQuery } from 'kysely';
+import type { Compilable, CompiledQuery, Insertable } from 'kysely';
 import type { Executor } from './database.js';
+import type { DB } from './schema.js';
 
 /** Stands for the n-th argument while the query is compiled; never a value a caller could send. */
 const slot = (n: number) => `\u0000esimdesk-arg-${n}\u0000`;
@@ -36,5 +37,49 @@ export function prepared<A extends string[], R>(build: (executor: Executor, ...a
     const parameters = sources.map((source, i) => (source < 0 ? query.parameters[i] : args[source]));
     const result = await executor.executeQuery<R>({ ...query, parameters });
     return result.rows;
+  };
+}
+
+/**
+ * Inserts many rows of one table in statements of up to `chunk` rows. The SQL of a statement with a
+ * given number of rows is compiled once and reused; only the values change. For bulk loads (usage
+ * records), where building the insert cost more than the database spent on it.
+ */
+export function bulkInsert<T extends keyof DB & string>(
+  table: T,
+  columns: readonly (keyof Insertable<DB[T]> & string)[],
+  chunk = 500,
+) {
+  const cache = new Map<object, Map<number, CompiledQuery>>();
+  function compiled(executor: Executor, rows: number): CompiledQuery {
+    const key = executor.getExecutor().adapter;
+    const bySize = cache.get(key) ?? new Map<number, CompiledQuery>();
+    cache.set(key, bySize);
+    let query = bySize.get(rows);
+    if (!query) {
+      const values = Array.from({ length: rows }, (_, r) =>
+        Object.fromEntries(columns.map((column, c) => [column, slot(r * columns.length + c)])),
+      );
+      query = executor
+        .insertInto(table)
+        .values(values as never)
+        .compile();
+      const expected = Array.from({ length: rows * columns.length }, (_, n) => slot(n));
+      if (query.parameters.some((value, n) => value !== expected[n]))
+        throw new Error(`bulk insert into ${table}: compiled parameters are not in row order`);
+      bySize.set(rows, query);
+    }
+    return query;
+  }
+  return async (executor: Executor, rows: readonly Insertable<DB[T]>[]): Promise<void> => {
+    for (let start = 0; start < rows.length; start += chunk) {
+      const part = rows.slice(start, start + chunk);
+      const query = compiled(executor, part.length);
+      const parameters: unknown[] = new Array(part.length * columns.length);
+      let n = 0;
+      for (const row of part)
+        for (const column of columns) parameters[n++] = row[column as keyof typeof row] ?? null;
+      await executor.executeQuery({ ...query, parameters });
+    }
   };
 }

@@ -1,15 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify/sync';
 import { Type } from 'typebox';
-import yazl from 'yazl';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
-import { isLocale, translate } from '../../core/i18n.js';
+import { isLocale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import type { Db } from '../../db/database.js';
 import { defineJob, type Jobs } from '../../runner/jobs.js';
@@ -17,46 +13,9 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { SupportService } from '../support/support.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
+import { type ArchiveInput, buildArchive } from './archive.js';
 
 const LINK_HOURS = 24;
-const PAGE = 5000;
-/** Fast deflate: CSV still shrinks to about a fifth, at several times the speed of the default level. */
-const CSV_ZIP = { compressionLevel: 1 };
-const BOM = '\uFEFF';
-
-/** Keyset pages of any table, one page in memory at a time. */
-async function* pages<T extends { id: string }>(
-  fetchPage: (after: string | null) => Promise<T[]>,
-): AsyncGenerator<T> {
-  let after: string | null = null;
-  for (;;) {
-    const rows = await fetchPage(after);
-    yield* rows;
-    if (rows.length < PAGE) return;
-    after = rows.at(-1)!.id;
-  }
-}
-
-/**
- * An RFC 4180 CSV stream (UTF-8 with BOM, so spreadsheet programs read Chinese correctly). Rows are
- * written a thousand at a time: one string per batch instead of a stream event per row.
- */
-function csv(columns: string[], rows: AsyncIterable<unknown[]>): Readable {
-  const options = { record_delimiter: 'windows' } as const;
-  async function* chunks() {
-    yield Buffer.from(BOM + stringify([columns], options));
-    let batch: unknown[][] = [];
-    for await (const row of rows) {
-      batch.push(row);
-      if (batch.length === 1000) {
-        yield Buffer.from(stringify(batch, options));
-        batch = [];
-      }
-    }
-    if (batch.length) yield Buffer.from(stringify(batch, options));
-  }
-  return Readable.from(chunks(), { objectMode: false });
-}
 
 /**
  * "Back up my data" (R11): a ZIP of the subscriber's profile, statement, call/SMS/data records,
@@ -166,48 +125,28 @@ export function createExportService(deps: {
     const target = path.join(config.exportDir, `${exportId}.zip`);
     const partial = `${target}.partial`;
     try {
-      const zip = new yazl.ZipFile();
-      const written = pipeline(zip.outputStream, fs.createWriteStream(partial));
       const a = account;
-      zip.addBuffer(
-        Buffer.from(
-          JSON.stringify(
-            {
-              id: a.id,
-              email: a.email,
-              phone: a.phone,
-              locale: a.locale,
-              status: a.status,
-              role: a.role,
-              createdAt: a.created_at,
-              exportedAt: clock.now().toISOString(),
-            },
-            null,
-            2,
-          ),
-        ),
-        'profile.json',
-      );
-      zip.addBuffer(
-        Buffer.from(
-          BOM +
-            translate(locale, 'exports.readme', {
-              brand: config.brandName,
-              date: clock.now().toISOString().slice(0, 10),
-            }).replace(/\n/g, '\r\n'),
-        ),
-        locale === 'zh-CN' ? 'README-说明.txt' : 'README.txt',
-      );
-      zip.addReadStream(ledgerCsv(a.id), 'ledger.csv', CSV_ZIP);
-      zip.addReadStream(usageCsv(a.id, 'voice'), 'calls.csv', CSV_ZIP);
-      zip.addReadStream(usageCsv(a.id, 'sms'), 'sms.csv', CSV_ZIP);
-      zip.addReadStream(usageCsv(a.id, 'data'), 'data.csv', CSV_ZIP);
-      zip.addReadStream(devicesCsv(a.id), 'devices.csv', CSV_ZIP);
-      // The subscriber's own conversations, without staff's internal notes.
-      const tickets = await deps.support.ofAccount(db, a.id, false);
-      zip.addBuffer(Buffer.from(`${JSON.stringify(tickets, null, 2)}\n`), 'tickets.json');
-      zip.end();
-      await written;
+      const input: ArchiveInput = {
+        accountId: a.id,
+        walletId: deps.wallet.walletId(a.id),
+        locale,
+        brandName: config.brandName,
+        now: clock.now().toISOString(),
+        profile: {
+          id: a.id,
+          email: a.email,
+          phone: a.phone,
+          locale: a.locale,
+          status: a.status,
+          role: a.role,
+          createdAt: a.created_at,
+          exportedAt: clock.now().toISOString(),
+        },
+        // The subscriber's own conversations, without staff's internal notes.
+        tickets: await deps.support.ofAccount(db, a.id, false),
+        file: partial,
+      };
+      await buildArchive(config.database, db, input);
       fs.renameSync(partial, target);
       const size = fs.statSync(target).size;
       await db.transaction().execute(async (tx) => {
@@ -230,91 +169,6 @@ export function createExportService(deps: {
       }
       throw error;
     }
-  }
-
-  function ledgerCsv(accountId: string): Readable {
-    const walletId = deps.wallet.walletId(accountId);
-    const rows = async function* () {
-      for await (const p of pages((after) => {
-        let q = db
-          .selectFrom('ledger_postings')
-          .selectAll()
-          .where((eb) => eb.or([eb('debit_id', '=', walletId), eb('credit_id', '=', walletId)]))
-          .orderBy('id')
-          .limit(PAGE);
-        if (after) q = q.where('id', '>', after);
-        return q.execute();
-      })) {
-        const incoming = p.credit_id === walletId;
-        yield [
-          p.id,
-          p.created_at,
-          p.kind,
-          incoming ? Number(p.amount) : -Number(p.amount),
-          incoming ? p.credit_balance_after : p.debit_balance_after,
-          p.currency,
-          p.reference_id ?? '',
-        ];
-      }
-    };
-    return csv(
-      ['id', 'time', 'kind', 'amount_minor', 'balance_after_minor', 'currency', 'reference'],
-      rows(),
-    );
-  }
-
-  function usageCsv(accountId: string, type: 'voice' | 'sms' | 'data'): Readable {
-    const columns =
-      type === 'voice'
-        ? ['id', 'time', 'duration_seconds', 'number', 'direction', 'country', 'charge_minor']
-        : type === 'sms'
-          ? ['id', 'time', 'number', 'direction', 'country', 'charge_minor']
-          : ['id', 'time', 'bytes', 'country', 'charge_minor'];
-    const rows = async function* () {
-      for await (const r of pages((after) => {
-        let q = db
-          .selectFrom('usage_records')
-          .selectAll()
-          .where('account_id', '=', accountId)
-          .where('type', '=', type)
-          .orderBy('id')
-          .limit(PAGE);
-        if (after) q = q.where('id', '>', after);
-        return q.execute();
-      })) {
-        const charge = Number(r.charge);
-        if (type === 'voice')
-          yield [
-            r.record_id,
-            r.started_at,
-            r.duration_seconds,
-            r.counterpart ?? '',
-            r.direction ?? '',
-            r.country,
-            charge,
-          ];
-        else if (type === 'sms')
-          yield [r.record_id, r.started_at, r.counterpart ?? '', r.direction ?? '', r.country, charge];
-        else yield [r.record_id, r.started_at, Number(r.bytes), r.country, charge];
-      }
-    };
-    return csv(columns, rows());
-  }
-
-  function devicesCsv(accountId: string): Readable {
-    const rows = async function* () {
-      const devices = await db
-        .selectFrom('devices')
-        .innerJoin('esims', 'esims.id', 'devices.esim_id')
-        .selectAll('devices')
-        .select('esims.iccid')
-        .where('devices.account_id', '=', accountId)
-        .orderBy('devices.bound_at')
-        .execute();
-      for (const d of devices)
-        yield [d.id, d.name, d.eid, d.iccid ?? '', d.line_id, d.bound_at, d.unbound_at ?? ''];
-    };
-    return csv(['id', 'name', 'eid', 'iccid', 'line', 'bound_at', 'unbound_at'], rows());
   }
 
   return { request, status, list, file };

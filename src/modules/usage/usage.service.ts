@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Dialect, Tx } from '../../db/database.js';
+import { bulkInsert } from '../../db/prepared.js';
 import type { LinesTable, UsageRecordsTable, UsageType } from '../../db/schema.js';
 import { normalizeIccid } from '../../telecom/iccid.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -80,6 +81,23 @@ export function maskNumber(number: string | null): string | null {
   if (!number) return null;
   return number.length <= 7 ? `${number.slice(0, 2)}***` : `${number.slice(0, 6)}****${number.slice(-4)}`;
 }
+
+const insertUsageRecords = bulkInsert('usage_records', [
+  'id',
+  'record_id',
+  'account_id',
+  'line_id',
+  'iccid',
+  'type',
+  'started_at',
+  'duration_seconds',
+  'bytes',
+  'counterpart',
+  'direction',
+  'country',
+  'charge',
+  'created_at',
+]);
 
 export function createUsageService(deps: {
   db: Db;
@@ -195,11 +213,7 @@ export function createUsageService(deps: {
           created_at: now.toISOString(),
         });
       }
-      for (let i = 0; i < rows.length; i += 500)
-        await tx
-          .insertInto('usage_records')
-          .values(rows.slice(i, i + 500))
-          .execute();
+      await insertUsageRecords(tx, rows);
       for (const line of touched) {
         await tx
           .updateTable('lines')
