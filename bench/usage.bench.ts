@@ -74,13 +74,19 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
   });
 
   const half = Math.floor(RECORDS / 2);
-  const httpStart = performance.now();
+  // The mediation client's request bodies are made before the clock starts, as the CSV file is:
+  // what is measured is the server taking them in, not the client writing them.
+  const bodies: string[] = [];
   for (let i = 0; i < half; i += 10_000) {
     const batch = Array.from({ length: Math.min(10_000, half - i) }, (_, j) => record('h', i + j));
+    bodies.push(JSON.stringify({ records: batch }));
+  }
+  const httpStart = performance.now();
+  for (const body of bodies) {
     const res = await fetch(`${ctx.self.url}/api/v1/usage/records`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ records: batch }),
+      body,
     });
     if (res.status !== 202) throw new Error(`ingest answered ${res.status}`);
   }

@@ -33,18 +33,32 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   };
 };
 
+/** Whether any string (value or key) anywhere in `data` holds U+0000; allocates nothing. */
+function hasNul(data: unknown): boolean {
+  if (typeof data === 'string') return data.includes('\u0000');
+  if (data === null || typeof data !== 'object') return false;
+  if (Array.isArray(data)) {
+    for (const value of data) if (hasNul(value)) return true;
+    return false;
+  }
+  for (const key in data) {
+    if (key.includes('\u0000') || hasNul((data as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
 /**
  * The dotted path of the first string holding U+0000, or null. No field has a use for it, and
- * PostgreSQL cannot store it in text, so it is refused up front as a 400 naming the field.
+ * PostgreSQL cannot store it in text, so it is refused up front as a 400 naming the field. Bodies
+ * are large (a usage batch holds 10,000 records), so the path is worked out only once one is found.
  */
 export function nulAt(data: unknown, path: string[] = []): string | null {
-  if (typeof data === 'string') return data.includes('\u0000') ? path.join('.') || 'value' : null;
-  if (data && typeof data === 'object') {
-    for (const [key, value] of Object.entries(data)) {
-      if (key.includes('\u0000')) return [...path, key.replaceAll('\u0000', '')].join('.');
-      const found = nulAt(value, [...path, key]);
-      if (found !== null) return found;
-    }
+  if (!hasNul(data)) return null;
+  if (typeof data === 'string') return path.join('.') || 'value';
+  for (const [key, value] of Object.entries(data as object)) {
+    if (key.includes('\u0000')) return [...path, key.replaceAll('\u0000', '')].join('.');
+    const found = nulAt(value, [...path, key]);
+    if (found !== null) return found;
   }
   return null;
 }

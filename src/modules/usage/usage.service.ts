@@ -10,7 +10,6 @@ import { normalizeIccid } from '../../telecom/iccid.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
-import { effectiveStatus } from '../lines/lines.store.js';
 import { type Ledger, ledgerAccountId } from '../wallet/ledger.js';
 
 export const MAX_BATCH = 10_000;
@@ -37,12 +36,38 @@ interface ValidRecord {
   country: string;
 }
 
-function validate(raw: unknown): ValidRecord | Rejection {
+/**
+ * A batch holds thousands of records for a few lines and countries: each distinct ICCID and country
+ * is checked (Luhn, ISO 3166) once per batch.
+ */
+interface BatchMemo {
+  iccids: Map<string, string | null>;
+  countries: Map<string, string | null>;
+}
+
+function memoized(cache: Map<string, string | null>, raw: string, check: (raw: string) => string | null) {
+  let value = cache.get(raw);
+  if (value === undefined) {
+    value = check(raw);
+    cache.set(raw, value);
+  }
+  return value;
+}
+
+function countryOrNull(raw: string): string | null {
+  try {
+    return countryCode(raw);
+  } catch {
+    return null;
+  }
+}
+
+function validate(raw: unknown, memo: BatchMemo): ValidRecord | Rejection {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { code: 'INVALID_RECORD' };
   const r = raw as Record<string, unknown>;
   if (typeof r.id !== 'string' || r.id === '' || r.id.length > 128)
     return { code: 'INVALID_RECORD', field: 'id' };
-  const iccid = typeof r.iccid === 'string' ? normalizeIccid(r.iccid) : null;
+  const iccid = typeof r.iccid === 'string' ? memoized(memo.iccids, r.iccid, normalizeIccid) : null;
   if (!iccid) return { code: 'INVALID_RECORD', field: 'iccid' };
   if (r.type !== 'voice' && r.type !== 'sms' && r.type !== 'data')
     return { code: 'INVALID_RECORD', field: 'type' };
@@ -57,12 +82,8 @@ function validate(raw: unknown): ValidRecord | Rejection {
   if (r.counterpart !== undefined && (typeof r.counterpart !== 'string' || r.counterpart.length > 32)) {
     return { code: 'INVALID_RECORD', field: 'counterpart' };
   }
-  let country: string;
-  try {
-    country = countryCode(String(r.country ?? ''));
-  } catch {
-    return { code: 'INVALID_COUNTRY', field: 'country' };
-  }
+  const country = memoized(memo.countries, String(r.country ?? ''), countryOrNull);
+  if (!country) return { code: 'INVALID_COUNTRY', field: 'country' };
   return {
     recordId: r.id,
     iccid,
@@ -148,8 +169,9 @@ export function createUsageService(deps: {
   async function ingest(records: unknown[]): Promise<IngestResult> {
     const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
     const valid: Array<{ index: number; record: ValidRecord }> = [];
+    const memo: BatchMemo = { iccids: new Map(), countries: new Map() };
     records.forEach((raw, index) => {
-      const v = validate(raw);
+      const v = validate(raw, memo);
       if ('code' in v) result.rejected.push({ index, ...v });
       else valid.push({ index, record: v });
     });
@@ -183,9 +205,11 @@ export function createUsageService(deps: {
           result.rejected.push({ index, code: 'UNKNOWN_ICCID', field: 'iccid' });
           continue;
         }
-        const status = effectiveStatus(target.line, new Date(record.startedAt));
+        // Both are ISO 8601 UTC strings of one format, so they compare as the times they stand for.
+        const expired = target.line.expires_at !== null && target.line.expires_at <= record.startedAt;
         if (
-          status !== 'active' ||
+          target.line.status !== 'active' ||
+          expired ||
           (target.line.activated_at && record.startedAt < target.line.activated_at)
         ) {
           result.rejected.push({ index, code: 'LINE_NOT_ACTIVE', field: 'iccid' });
