@@ -142,9 +142,8 @@ export function cli(): Command {
       }
     });
 
-  program
-    .command('usage')
-    .description('usage records')
+  const usage = program.command('usage').description('usage records');
+  usage
     .command('import <file>')
     .description('stream a mediation CSV into rating; resumable, each record counted once')
     .option('--batch <n>', 'records per transaction', '5000')
@@ -176,6 +175,23 @@ export function cli(): Command {
           );
           process.exitCode = 1;
         }
+      } finally {
+        await closeAppContext(ctx);
+      }
+    });
+
+  usage
+    .command('rerate')
+    .description(
+      "rate a line's current allowance period again from scratch and post the difference; a second run changes nothing",
+    )
+    .requiredOption('--line <id>', 'the line')
+    .action(async (opts: { line: string }) => {
+      const ctx = createAppContext(config());
+      try {
+        await migrateToLatest(ctx.database.db);
+        const summary = await ctx.usage.rerate(opts.line, { type: 'system', id: 'cli' }, 'cli');
+        console.log(JSON.stringify(summary, null, 2));
       } finally {
         await closeAppContext(ctx);
       }

@@ -3,6 +3,7 @@ import { monotonicFactory } from 'ulid';
 /** Prefixes by kind of object, so an id says what it names (acc_01J…, job_01J…). */
 export type IdPrefix =
   | 'acc'
+  | 'rrt'
   | 'job'
   | 'req'
   | 'ses'

@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Dialect, Tx } from '../../db/database.js';
 import { bulkInsert } from '../../db/prepared.js';
 import type { LinesTable, UsageRecordsTable, UsageType } from '../../db/schema.js';
 import { normalizeIccid } from '../../telecom/iccid.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
 import { type Ledger, ledgerAccountId } from '../wallet/ledger.js';
@@ -314,13 +315,19 @@ export function createUsageService(deps: {
   }
 
   /** The wallet pays what it can; the rest becomes arrears (a receivable), never a negative wallet. */
-  async function charge(tx: Tx, accountId: string, amount: number, batchId: string) {
+  async function charge(
+    tx: Tx,
+    accountId: string,
+    amount: number,
+    batchId: string,
+    referenceType: 'usage_batch' | 'usage_rerate' = 'usage_batch',
+  ) {
     const currency = deps.currency;
     const wallet = await ledger.ensureAccount(tx, 'wallet', currency, accountId);
     await ledger.ensureAccount(tx, 'revenue', currency);
     const balance = await ledger.balance(tx, wallet);
     const fromWallet = Math.min(balance, amount);
-    const reference = { type: 'usage_batch', id: batchId };
+    const reference = { type: referenceType, id: batchId };
     if (fromWallet > 0) {
       await ledger.post(tx, {
         debit: wallet,
@@ -384,7 +391,137 @@ export function createUsageService(deps: {
     };
   }
 
-  return { addServiceKey, revokeServiceKeys, verifyServiceKey, ingest, list, arrears };
+  /**
+   * Rates a line's current allowance period again from scratch: the plan's allowances from the
+   * period's start, each add-on from the moment it was bought, and the records in the order they
+   * happened (ingest rates them in the order they arrive, so a late record may have used allowance
+   * that belonged to an earlier one). Records whose charge comes out different are corrected, the
+   * line's remaining allowances are set to the result, and the difference is posted to the ledger:
+   * more is charged (wallet, then arrears); less is given back (arrears first, then wallet). Rating
+   * is deterministic, so a second run changes nothing. Earlier periods (before a plan change) keep
+   * their charges.
+   */
+  async function rerate(lineId: string, actor: Actor, requestId: string) {
+    return db.transaction().execute(async (tx) => {
+      if (deps.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7301)`.execute(tx);
+      const line = await tx.selectFrom('lines').selectAll().where('id', '=', lineId).executeTakeFirst();
+      if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'line' });
+      const summary = { lineId, records: 0, changed: 0, previousTotal: 0, newTotal: 0, delta: 0 };
+      if (!line.activated_at) return summary;
+      const plan = await deps.catalog.get(tx, line.plan_id, 'en');
+      const addons = await tx
+        .selectFrom('line_addons')
+        .innerJoin('addons', 'addons.id', 'line_addons.addon_id')
+        .select(['line_addons.created_at', 'addons.data_mb', 'addons.voice_minutes', 'addons.sms'])
+        .where('line_addons.line_id', '=', lineId)
+        .where('line_addons.created_at', '>=', line.activated_at)
+        .orderBy('line_addons.created_at')
+        .orderBy('line_addons.id')
+        .execute();
+      const records = await tx
+        .selectFrom('usage_records')
+        .selectAll()
+        .where('line_id', '=', lineId)
+        .where('started_at', '>=', line.activated_at)
+        .orderBy('started_at')
+        .orderBy('id')
+        .execute();
+      const rated: LinesTable = {
+        ...line,
+        data_bytes_left: plan.dataMb * MB,
+        voice_seconds_left: plan.voiceMinutes * 60,
+        sms_left: plan.sms,
+      };
+      let bought = 0;
+      const buyUntil = (time: string | null) => {
+        for (; bought < addons.length && (time === null || addons[bought]!.created_at <= time); bought++) {
+          const addon = addons[bought]!;
+          rated.data_bytes_left = Number(rated.data_bytes_left) + addon.data_mb * MB;
+          rated.voice_seconds_left = Number(rated.voice_seconds_left) + addon.voice_minutes * 60;
+          rated.sms_left = Number(rated.sms_left) + addon.sms;
+        }
+      };
+      const now = clock.now().toISOString();
+      for (const r of records) {
+        buyUntil(r.started_at);
+        const previous = Number(r.charge);
+        const charge = rate(rated, plan.overage, {
+          recordId: r.record_id,
+          iccid: r.iccid,
+          type: r.type,
+          startedAt: r.started_at,
+          durationSeconds: r.duration_seconds,
+          bytes: r.bytes === null ? null : Number(r.bytes),
+          counterpart: r.counterpart,
+          direction: r.direction,
+          country: r.country,
+        });
+        summary.records++;
+        summary.previousTotal += previous;
+        summary.newTotal += charge;
+        if (charge !== previous) {
+          summary.changed++;
+          await tx.updateTable('usage_records').set({ charge }).where('id', '=', r.id).execute();
+        }
+      }
+      buyUntil(null);
+      await tx
+        .updateTable('lines')
+        .set({
+          data_bytes_left: rated.data_bytes_left,
+          voice_seconds_left: rated.voice_seconds_left,
+          sms_left: rated.sms_left,
+          updated_at: now,
+        })
+        .where('id', '=', lineId)
+        .execute();
+      summary.delta = summary.newTotal - summary.previousTotal;
+      const rerateId = newId('rrt', clock.now().getTime());
+      if (summary.delta > 0) await charge(tx, line.account_id, summary.delta, rerateId, 'usage_rerate');
+      if (summary.delta < 0) await giveBack(tx, line.account_id, -summary.delta, rerateId);
+      await deps.audit.record(tx, {
+        actor,
+        action: 'usage.rerated',
+        subject: { type: 'line', id: lineId },
+        accountId: line.account_id,
+        after: { ...summary, reference: rerateId },
+        requestId,
+      });
+      return summary;
+    });
+  }
+
+  /** Money rating took that it should not have: it first pays off arrears, the rest goes to the wallet. */
+  async function giveBack(tx: Tx, accountId: string, amount: number, rerateId: string) {
+    const currency = deps.currency;
+    const revenue = await ledger.ensureAccount(tx, 'revenue', currency);
+    const reference = { type: 'usage_rerate', id: rerateId };
+    const arrears = await ledger.ensureAccount(tx, 'arrears', currency, accountId);
+    const owed = -(await ledger.balance(tx, arrears));
+    const toArrears = Math.min(Math.max(owed, 0), amount);
+    if (toArrears > 0)
+      await ledger.post(tx, {
+        debit: revenue,
+        credit: arrears,
+        amount: toArrears,
+        currency,
+        kind: 'arrears',
+        reference,
+      });
+    if (amount > toArrears) {
+      const wallet = await ledger.ensureAccount(tx, 'wallet', currency, accountId);
+      await ledger.post(tx, {
+        debit: revenue,
+        credit: wallet,
+        amount: amount - toArrears,
+        currency,
+        kind: 'usage',
+        reference,
+      });
+    }
+  }
+
+  return { addServiceKey, revokeServiceKeys, verifyServiceKey, ingest, list, arrears, rerate };
 }
 
 export type UsageService = ReturnType<typeof createUsageService>;
