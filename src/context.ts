@@ -167,7 +167,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const self = { url: `http://127.0.0.1:${config.port}` };
   const smdpEmulator =
     config.smdp.url === null && config.demoParts.has('smdp-emulator')
-      ? createSmdpEmulator({ db, clock, config, logger, operatorUrl: () => self.url })
+      ? createSmdpEmulator({ db, clock, config, logger, jobs, operatorUrl: () => self.url })
       : null;
   if (!config.smdp.url && !smdpEmulator)
     throw new Error('no SM-DP+ configured (SMDP_URL) and the emulator is not allowed');

@@ -249,6 +249,56 @@ describeEachDialect('lines, eSIMs and devices', (dialect) => {
     expect(await balanceOf(t, sub)).toBe(20_000 - jpPlan.price.amount);
   });
 
+  it('sends a lost download notification again until it is taken, and a second copy binds nothing more', async () => {
+    const bought = (await buy()).body;
+    await t.ctx.runner.drain();
+    const ready = await line(bought.id);
+    const before = (await devices()).length;
+    t.ctx.smdpEmulator!.faults.dropNotifications = true;
+    expect((await download(deviceEid(31), ready.esim.activationCode)).status).toBe(200);
+    // The device has the profile, but the operator never heard: nothing bound yet.
+    expect((await line(bought.id)).esim.state).toBe('released');
+    clock.advance(HOUR);
+    await t.ctx.runner.drain();
+    expect((await line(bought.id)).esim.state).toBe('released');
+    const owed = await t.ctx.database.db
+      .selectFrom('jobs')
+      .select(['status', 'attempts'])
+      .where('kind', '=', 'smdp-emulator.notify')
+      .execute();
+    expect(owed).toHaveLength(2);
+    expect(owed.every((j) => j.status === 'queued' && j.attempts >= 1)).toBe(true);
+
+    t.ctx.smdpEmulator!.faults.dropNotifications = false;
+    clock.advance(HOUR);
+    await t.ctx.runner.drain();
+    const installed = await line(bought.id);
+    expect(installed.esim.state).toBe('installed');
+    expect(installed.status).toBe('active');
+    expect((await devices()).length).toBe(before + 1);
+    // The SM-DP+ sends the installed notification once more (its acknowledgement was lost): still one device.
+    const again = await api(t, 'POST', '/gsma/rsp2/es2plus/handleDownloadProgressInfo', {
+      body: {
+        header: { functionRequesterIdentifier: 'smdp', functionCallIdentifier: 'again' },
+        eid: deviceEid(31),
+        iccid: installed.esim.iccid,
+        profileType: 'esimdesk-jp',
+        timestamp: '2026-11-25T10:00:00Z',
+        notificationPointId: 4,
+        notificationPointStatus: { status: 'Executed-Success' },
+      },
+      headers: { 'x-admin-protocol': 'gsma/rsp/v2.5.0' },
+    });
+    expect(again.status).toBe(204);
+    expect((await devices()).length).toBe(before + 1);
+    const delivered = await t.ctx.database.db
+      .selectFrom('jobs')
+      .select('status')
+      .where('kind', '=', 'smdp-emulator.notify')
+      .execute();
+    expect(delivered.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
   it('refuses bad purchases and bad device input without moving money', async () => {
     expect((await buy('pln_01NOPLANAAAAAAAAAAAAAAAAAA')).body.code).toBe('PLAN_NOT_FOUND');
     const poor = await signIn(t, 'poor@example.com');

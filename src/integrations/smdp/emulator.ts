@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
@@ -9,6 +9,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
 import type { EmuProfilesTable } from '../../db/schema.js';
 import { errorResponses } from '../../http/schemas.js';
+import { defineJob, type Jobs } from '../../runner/jobs.js';
 import { formatActivationCode, parseActivationCode } from '../../telecom/activation-code.js';
 import { isValidEid } from '../../telecom/eid.js';
 import { makeIccid, normalizeIccid } from '../../telecom/iccid.js';
@@ -30,9 +31,18 @@ export interface EmulatorFaults {
   httpStatusNext: number | null;
   /** Every ES2+ answer waits this long (to provoke client timeouts). */
   delayMs: number;
-  /** Device downloads do not notify the operator (a lost HandleDownloadProgressInfo). */
+  /** Notifications to the operator are lost (HandleDownloadProgressInfo); they are sent again later. */
   dropNotifications: boolean;
 }
+
+/** A HandleDownloadProgressInfo the emulator owes the operator. */
+const Notification = Type.Object({
+  iccid: Type.String(),
+  eid: Type.String(),
+  profileType: Type.String(),
+  point: Type.Integer(),
+  timestamp: Type.String(),
+});
 
 const Es2Header = Type.Object(
   { functionRequesterIdentifier: Type.String(), functionCallIdentifier: Type.String() },
@@ -50,6 +60,7 @@ export function createSmdpEmulator(deps: {
   clock: Clock;
   config: Config;
   logger: Logger;
+  jobs: Jobs;
   operatorUrl: () => string;
 }) {
   const { db, clock, config } = deps;
@@ -120,33 +131,49 @@ export function createSmdpEmulator(deps: {
     });
   }
 
+  /** Posts one HandleDownloadProgressInfo to the operator; throws unless it was taken (HTTP 204). */
+  async function deliver(n: Static<typeof Notification>): Promise<void> {
+    if (faults.dropNotifications) throw new Error('notification dropped (fault injection)');
+    const response = await fetch(`${deps.operatorUrl()}${ES2_PATH}/handleDownloadProgressInfo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-admin-protocol': ES2_PROTOCOL },
+      body: JSON.stringify({
+        header: {
+          functionRequesterIdentifier: 'esimdesk-smdp-emulator',
+          functionCallIdentifier: randomBytes(8).toString('hex'),
+        },
+        eid: n.eid,
+        iccid: n.iccid,
+        profileType: n.profileType,
+        timestamp: n.timestamp,
+        notificationPointId: n.point,
+        notificationPointStatus: { status: 'Executed-Success' },
+      }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.status !== 204)
+      throw new Error(`operator answered the notification with HTTP ${response.status}`);
+  }
+
+  // An SM-DP+ keeps a notification until the operator has taken it: one that is lost (the operator
+  // down, the network, the dropNotifications fault) is sent again with backoff, through the runner.
+  const redeliver = defineJob({
+    kind: 'smdp-emulator.notify',
+    payload: Notification,
+    maxAttempts: 20,
+    handle: (n) => deliver(n),
+  });
+  deps.jobs.register(redeliver);
+
   async function sendProgress(p: { iccid: string; eid: string; profileType: string }, point: number) {
-    if (faults.dropNotifications) {
-      logger.warn({ iccid: p.iccid, point }, 'notification dropped (fault injection)');
-      return;
-    }
+    const notification = { ...p, point, timestamp: es2Timestamp(clock.now()) };
     try {
-      const response = await fetch(`${deps.operatorUrl()}${ES2_PATH}/handleDownloadProgressInfo`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-admin-protocol': ES2_PROTOCOL },
-        body: JSON.stringify({
-          header: {
-            functionRequesterIdentifier: 'esimdesk-smdp-emulator',
-            functionCallIdentifier: randomBytes(8).toString('hex'),
-          },
-          eid: p.eid,
-          iccid: p.iccid,
-          profileType: p.profileType,
-          timestamp: es2Timestamp(clock.now()),
-          notificationPointId: point,
-          notificationPointStatus: { status: 'Executed-Success' },
-        }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (response.status !== 204)
-        logger.warn({ status: response.status, point }, 'operator refused the notification');
+      await deliver(notification);
     } catch (error) {
-      logger.warn({ err: error, point }, 'operator did not take the notification');
+      logger.warn({ err: error, iccid: p.iccid, point }, 'notification not taken; it will be sent again');
+      await deps.jobs.enqueue(db, redeliver, notification, {
+        idempotencyKey: `smdp-emulator.notify:${p.iccid}:${point}:${notification.timestamp}`,
+      });
     }
   }
 
