@@ -163,6 +163,14 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     },
   });
   payments.provider = payments.test.provider;
+  // Every five minutes: payments and refunds whose webhook is overdue are settled from the provider's record.
+  jobs.registerRecurring({
+    kind: 'payments.reconcile',
+    everyMs: 5 * 60 * 1000,
+    handle: async () => {
+      await paymentWebhooks.reconcile(payments.provider);
+    },
+  });
   const catalog = createCatalogService({ db, clock, currency: config.currency, audit });
   const self = { url: `http://127.0.0.1:${config.port}` };
   const smdpEmulator =

@@ -162,6 +162,56 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
     expect(await verify()).toEqual([]);
   });
 
+  it('settles payments and refunds whose webhook was lost or came too late from the provider’s record, once', async () => {
+    const test = t.ctx.payments.test!;
+    const send = (d: { rawBody: string; signature: string }) =>
+      fetch(`${t.url}/api/v1/payments/webhooks/test`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-payment-signature': d.signature },
+        body: d.rawBody,
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    test.setOutcome('payment', 'lost');
+    const topup = await topUp(t, alice, 5000);
+    expect(topup.body.status).toBe('pending');
+    // Not yet overdue: the recurring check leaves it alone.
+    clock.advance(5 * 60_000);
+    expect(await t.ctx.paymentWebhooks.reconcile(t.ctx.payments.provider)).toBe(0);
+    expect(await balanceOf(t, alice)).toBe(0);
+
+    // Overdue: the provider says it succeeded, and it is applied as the webhook would have been.
+    clock.advance(6 * 60_000);
+    expect(await t.ctx.paymentWebhooks.reconcile(t.ctx.payments.provider)).toBe(1);
+    expect(await balanceOf(t, alice)).toBe(5000);
+    expect(await t.ctx.paymentWebhooks.reconcile(t.ctx.payments.provider)).toBe(0);
+
+    // The original webhook, finally delivered, is too old to be accepted; signed afresh, as a provider
+    // signs each retry, it is the same event and changes nothing.
+    const lostWebhook = test.lost()[0]!;
+    expect(await send(lostWebhook)).toMatchObject({ status: 401, body: { code: 'WEBHOOK_EXPIRED' } });
+    expect(await send(test.resign(lostWebhook))).toMatchObject({
+      status: 200,
+      body: { outcome: 'duplicate' },
+    });
+    expect(await balanceOf(t, alice)).toBe(5000);
+
+    // The same for a refund: pending blocks nothing forever.
+    test.setOutcome('refund', 'lost');
+    const refund = await post(alice, '/api/v1/me/refunds', { amount: cny(2000) });
+    expect(refund.body.status).toBe('pending');
+    await t.ctx.runner.drain(); // the refund goes to the provider; its webhook is lost
+    expect(await balanceOf(t, alice)).toBe(3000);
+    clock.advance(11 * 60_000);
+    expect(await t.ctx.paymentWebhooks.reconcile(t.ctx.payments.provider)).toBe(1);
+    const refunds = await t.ctx.database.db.selectFrom('refunds').select('status').execute();
+    expect(refunds.map((r) => r.status)).toEqual(['succeeded']);
+    expect(await balanceOf(t, alice)).toBe(3000);
+    await t.ctx.runner.drain();
+    const mail = await api(t, 'GET', '/api/v1/dev/messages?to=alice@example.com');
+    const subjects = mail.body.items.map((m: { subject: string }) => m.subject);
+    expect(subjects.filter((s: string) => /top-up|topped up/i.test(s))).toHaveLength(1);
+    expect(await verify()).toEqual([]);
+  });
+
   it('refuses forged, replayed, malformed and unknown webhooks', async () => {
     const secret = t.ctx.config.paymentWebhookSecret;
     const now = Math.floor(clock.now().getTime() / 1000);

@@ -16,6 +16,11 @@ export interface PaymentProvider {
     currency: string;
     payments: Array<{ providerRef: string; amount: number }>;
   }): Promise<{ providerRef: string }>;
+  /**
+   * The provider's own record of a payment or refund, asked when its webhook is overdue (lost, or
+   * refused as too old): the settling event if it is settled, null while it is still pending.
+   */
+  lookup(kind: 'payment' | 'refund', objectId: string): Promise<PaymentEvent | null>;
 }
 
 /** The webhook body every provider adapter delivers (the test provider natively, real ones after mapping). */

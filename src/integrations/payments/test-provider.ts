@@ -3,7 +3,8 @@ import type { Clock } from '../../core/clock.js';
 import type { PaymentEvent, PaymentProvider } from './provider.js';
 import { signPayload } from './signature.js';
 
-export type TestOutcome = 'succeed' | 'fail' | 'pending';
+/** `lost`: settled at the provider, but the webhook never arrives (only a lookup finds out). */
+export type TestOutcome = 'succeed' | 'fail' | 'pending' | 'lost';
 
 export interface SignedDelivery {
   rawBody: string;
@@ -22,6 +23,10 @@ export function createTestPaymentProvider(deps: {
   deliver: (delivery: SignedDelivery) => Promise<void>;
 }) {
   const held: SignedDelivery[] = [];
+  /** Webhooks that were sent into the void (outcome `lost`), kept so tests can deliver them late. */
+  const lost: SignedDelivery[] = [];
+  /** What the provider knows: every settled payment and refund, by esimdesk's object id. */
+  const settled = new Map<string, PaymentEvent>();
   const outcomes = { payment: 'succeed' as TestOutcome, refund: 'succeed' as TestOutcome };
   const created = new Map<string, string>();
 
@@ -36,12 +41,18 @@ export function createTestPaymentProvider(deps: {
   async function settle(kind: 'payment' | 'refund', data: PaymentEvent['data']): Promise<void> {
     const outcome = outcomes[kind];
     const type = `${kind}.${outcome === 'fail' ? 'failed' : 'succeeded'}` as PaymentEvent['type'];
-    const delivery = signed({
+    const event: PaymentEvent = {
       id: `evt_${randomUUID()}`,
       type,
       data: outcome === 'fail' ? { ...data, reason: 'declined by the test provider' } : data,
-    });
-    if (outcome === 'pending') held.push(delivery);
+    };
+    const delivery = signed(event);
+    if (outcome === 'pending') {
+      held.push(delivery);
+      return;
+    }
+    settled.set(data.objectId, event);
+    if (outcome === 'lost') lost.push(delivery);
     else await deps.deliver(delivery);
   }
 
@@ -64,6 +75,9 @@ export function createTestPaymentProvider(deps: {
       }
       return { providerRef };
     },
+    async lookup(_kind, objectId) {
+      return settled.get(objectId) ?? null;
+    },
   };
 
   return {
@@ -78,12 +92,20 @@ export function createTestPaymentProvider(deps: {
     resolveHeld(index: number, outcome: 'succeed' | 'fail'): SignedDelivery {
       const event = JSON.parse(held[index]!.rawBody) as PaymentEvent;
       const kind = event.type.split('.')[0] as 'payment' | 'refund';
-      return signed({
+      const settling: PaymentEvent = {
         ...event,
         id: `evt_${randomUUID()}`,
         type: `${kind}.${outcome === 'fail' ? 'failed' : 'succeeded'}` as PaymentEvent['type'],
         data: outcome === 'fail' ? { ...event.data, reason: 'declined by the test provider' } : event.data,
-      });
+      };
+      settled.set(settling.data.objectId, settling);
+      return signed(settling);
+    },
+    /** Webhooks of the `lost` outcome, as first signed (so by now perhaps too old to be accepted). */
+    lost: () => [...lost],
+    /** The same event signed afresh, as a provider signs every retry of a delivery. */
+    resign(delivery: SignedDelivery): SignedDelivery {
+      return signed(JSON.parse(delivery.rawBody) as PaymentEvent);
     },
     deliver: deps.deliver,
   };

@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { formatMoney } from '../../core/money.js';
 import type { Db, Tx } from '../../db/database.js';
-import type { PaymentEvent } from '../../integrations/payments/provider.js';
+import type { PaymentEvent, PaymentProvider } from '../../integrations/payments/provider.js';
 import { verifyPayload } from '../../integrations/payments/signature.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
@@ -12,6 +12,8 @@ import type { WalletService } from './wallet.service.js';
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored';
 
 const SYSTEM = { type: 'system' as const, id: 'payments' };
+/** How long a payment may wait for its webhook before the provider is asked (the replay window is 5 minutes). */
+export const RECONCILE_AFTER_MS = 10 * 60 * 1000;
 
 /**
  * Applies signed payment-provider webhooks exactly once: the event id is recorded in the same
@@ -62,7 +64,11 @@ export function createPaymentWebhooks(deps: {
     const check = verifyPayload(deps.secret, rawBody, signature, clock.now());
     if (check === 'invalid') throw new AppError('INVALID_SIGNATURE', { header: 'X-Payment-Signature' });
     if (check === 'expired') throw new AppError('WEBHOOK_EXPIRED', { header: 'X-Payment-Signature' });
-    const event = parse(rawBody);
+    return apply(provider, parse(rawBody));
+  }
+
+  /** Applies one settling event exactly once (by its id); the object's state makes late ones no-ops. */
+  function apply(provider: string, event: PaymentEvent): Promise<WebhookOutcome> {
     return db.transaction().execute(async (tx) => {
       const recorded = await tx
         .insertInto('payment_events')
@@ -230,7 +236,41 @@ export function createPaymentWebhooks(deps: {
     return 'applied';
   }
 
-  return { handle };
+  /**
+   * Payments and refunds still pending this long after they began have lost their webhook (never
+   * sent, or refused as older than the replay window): the provider is asked, and what it says is
+   * applied exactly as the webhook would have been. A webhook arriving after that finds the object
+   * settled and changes nothing.
+   */
+  async function reconcile(provider: PaymentProvider, olderThanMs = RECONCILE_AFTER_MS): Promise<number> {
+    const cutoff = new Date(clock.now().getTime() - olderThanMs).toISOString();
+    const pending = [
+      ...(
+        await db
+          .selectFrom('payments')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('created_at', '<', cutoff)
+          .execute()
+      ).map((p) => ({ kind: 'payment' as const, id: p.id })),
+      ...(
+        await db
+          .selectFrom('refunds')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('created_at', '<', cutoff)
+          .execute()
+      ).map((r) => ({ kind: 'refund' as const, id: r.id })),
+    ];
+    let settled = 0;
+    for (const item of pending) {
+      const event = await provider.lookup(item.kind, item.id);
+      if (event && (await apply(provider.name, event)) === 'applied') settled++;
+    }
+    return settled;
+  }
+
+  return { handle, reconcile };
 }
 
 export type PaymentWebhooks = ReturnType<typeof createPaymentWebhooks>;
