@@ -50,7 +50,7 @@ export function bulkInsert<T extends keyof DB & string>(
   columns: readonly (keyof Insertable<DB[T]> & string)[],
   chunk = 500,
 ) {
-  const cache = new Map<object, Map<number, CompiledQuery>>();
+  const cache = new WeakMap<object, Map<number, CompiledQuery>>();
   function compiled(executor: Executor, rows: number): CompiledQuery {
     const key = executor.getExecutor().adapter;
     const bySize = cache.get(key) ?? new Map<number, CompiledQuery>();

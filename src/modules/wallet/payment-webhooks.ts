@@ -244,28 +244,18 @@ export function createPaymentWebhooks(deps: {
    */
   async function reconcile(provider: PaymentProvider, olderThanMs = RECONCILE_AFTER_MS): Promise<number> {
     const cutoff = new Date(clock.now().getTime() - olderThanMs).toISOString();
-    const pending = [
-      ...(
-        await db
-          .selectFrom('payments')
-          .select('id')
-          .where('status', '=', 'pending')
-          .where('created_at', '<', cutoff)
-          .execute()
-      ).map((p) => ({ kind: 'payment' as const, id: p.id })),
-      ...(
-        await db
-          .selectFrom('refunds')
-          .select('id')
-          .where('status', '=', 'pending')
-          .where('created_at', '<', cutoff)
-          .execute()
-      ).map((r) => ({ kind: 'refund' as const, id: r.id })),
-    ];
     let settled = 0;
-    for (const item of pending) {
-      const event = await provider.lookup(item.kind, item.id);
-      if (event && (await apply(provider.name, event)) === 'applied') settled++;
+    for (const kind of ['payment', 'refund'] as const) {
+      const pending = await db
+        .selectFrom(kind === 'payment' ? 'payments' : 'refunds')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('created_at', '<', cutoff)
+        .execute();
+      for (const { id } of pending) {
+        const event = await provider.lookup(kind, id);
+        if (event && (await apply(provider.name, event)) === 'applied') settled++;
+      }
     }
     return settled;
   }
