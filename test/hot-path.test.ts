@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepared } from '../src/db/prepared.js';
+import { lazySerializerFactory } from '../src/http/lazy-serializers.js';
 import { securityHeaders } from '../src/http/security-headers.js';
+import { validatorCompiler } from '../src/http/validation.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTestDatabase, DIALECTS, describeEachDialect, type TestDatabase } from './helpers/db.js';
 
@@ -133,5 +135,46 @@ describeEachDialect('rate limit', (dialect) => {
     // Unknown paths count too (no probing around the limit), and answer in the same shape.
     expect((await fetch(`${t.url}/api/v1/nothing-here`)).status).toBe(429);
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('validators and serializers compiled on first use', () => {
+  const route = { method: 'GET', url: '/x', httpStatus: '200' };
+
+  it('serializes as fast-json-stringify does: declared fields only, shared schemas resolved', () => {
+    const compile = lazySerializerFactory()(
+      { Amount: { $id: 'Amount', type: 'object', properties: { amount: { type: 'integer' } } } },
+      {},
+    );
+    const serialize = compile({
+      ...route,
+      schema: { type: 'object', properties: { a: { type: 'string' }, m: { $ref: 'Amount#' } } },
+    });
+    expect(serialize({ a: 'x', secret: 'never sent', m: { amount: 5, internal: true } })).toBe(
+      '{"a":"x","m":{"amount":5}}',
+    );
+  });
+
+  it('compiles a broken schema only when the route is used, and fails there', () => {
+    const serialize = lazySerializerFactory()({}, {})({
+      ...route,
+      schema: { type: 'object', properties: { a: { $ref: 'Nowhere#' } } },
+    });
+    expect(() => serialize({ a: 1 })).toThrow();
+    const validate = validatorCompiler({
+      schema: { type: 'object', properties: { a: { $ref: 'Nowhere#' } } },
+      httpPart: 'body',
+      method: 'POST',
+      url: '/x',
+    });
+    expect(() => validate({ a: 1 })).toThrow();
+  });
+
+  it('validates bodies strictly and query strings with coercion', () => {
+    const schema = { type: 'object', properties: { n: { type: 'integer' } } };
+    const body = validatorCompiler({ schema, httpPart: 'body', method: 'POST', url: '/x' });
+    const query = validatorCompiler({ schema, httpPart: 'querystring', method: 'GET', url: '/x' });
+    expect(body({ n: '5' })).toHaveProperty('error');
+    expect(query({ n: '5' })).toEqual({ value: { n: 5 } });
   });
 });

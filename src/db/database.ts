@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import {
@@ -9,7 +10,7 @@ import {
   SqliteDialect,
   type Transaction,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { DB } from './schema.js';
 
@@ -36,6 +37,10 @@ function toSafeInteger(text: string): number {
   return value;
 }
 
+// The PostgreSQL driver is loaded only when PostgreSQL is configured (demo mode runs on SQLite).
+const require = createRequire(import.meta.url);
+const loadPg = () => require('pg') as typeof pg;
+
 function pgTypes(): pg.CustomTypesConfig {
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
@@ -44,7 +49,7 @@ function pgTypes(): pg.CustomTypesConfig {
       if (oid === PG_TIMESTAMPTZ || oid === PG_TIMESTAMP) {
         return (text: string) => new Date(oid === PG_TIMESTAMP ? `${text}Z` : text).toISOString();
       }
-      return pg.types.getTypeParser(oid, format);
+      return loadPg().types.getTypeParser(oid, format);
     }) as pg.CustomTypesConfig['getTypeParser'],
   };
 }
@@ -139,7 +144,12 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
 }
 
 export function openPostgres(url: string, max = 10): Database {
-  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes(), application_name: 'esimdesk' });
+  const pool = new (loadPg().Pool)({
+    connectionString: url,
+    max,
+    types: pgTypes(),
+    application_name: 'esimdesk',
+  });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

@@ -1,4 +1,7 @@
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+
+// Loaded only where an SMTP relay is configured (demo mode and tests use the dev mailbox).
+const require = createRequire(import.meta.url);
 
 export interface OutgoingEmail {
   messageId: string;
@@ -10,6 +13,7 @@ export interface OutgoingEmail {
 
 /** Email over a real SMTP relay (host, port, TLS and auth come from the smtp:// or smtps:// URL). */
 export function createSmtpChannel(options: { url: string; from: string; domain: string }) {
+  const nodemailer = require('nodemailer') as typeof import('nodemailer');
   const transport = nodemailer.createTransport(options.url, { from: options.from });
   return {
     async send(email: OutgoingEmail): Promise<void> {

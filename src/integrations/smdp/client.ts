@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, fetch } from 'undici';
 import { iccidForEs2, normalizeIccid } from '../../telecom/iccid.js';
 import { ES2_PATH, ES2_PROTOCOL, Es2Error, type FunctionExecutionStatus } from './es2plus.js';
 
@@ -23,12 +22,24 @@ interface Es2Response {
  * Network errors, timeouts and non-2xx answers throw plain errors (retry); `Failed` throws a final Es2Error.
  */
 export function createEs2Client(options: Es2ClientOptions) {
-  const dispatcher = new Agent({
-    connect: options.tls ? { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca } : {},
-    keepAliveTimeout: 30_000,
-  });
+  // undici (for the client certificate) is loaded with the first call, not at start-up.
+  let connection: Promise<{
+    fetch: typeof import('undici').fetch;
+    dispatcher: import('undici').Agent;
+  }> | null = null;
+  const connect = () => {
+    connection ??= import('undici').then(({ Agent, fetch }) => ({
+      fetch,
+      dispatcher: new Agent({
+        connect: options.tls ? { cert: options.tls.cert, key: options.tls.key, ca: options.tls.ca } : {},
+        keepAliveTimeout: 30_000,
+      }),
+    }));
+    return connection;
+  };
 
   async function call(fn: string, body: Record<string, unknown>): Promise<Es2Response> {
+    const { fetch, dispatcher } = await connect();
     const response = await fetch(`${options.baseUrl()}${ES2_PATH}/${fn}`, {
       dispatcher,
       method: 'POST',
@@ -90,7 +101,9 @@ export function createEs2Client(options: Es2ClientOptions) {
     async releaseProfile(input: { iccid: string }) {
       await call('releaseProfile', { iccid: iccidForEs2(input.iccid) });
     },
-    close: () => dispatcher.close(),
+    close: async () => {
+      if (connection) await (await connection).dispatcher.close();
+    },
   };
 }
 

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import QRCode from 'qrcode';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { SUBSCRIBER } from '../../http/roles.js';
@@ -156,6 +155,7 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const code = await lines.activationCode(principalOf(request).accountId, request.params.id);
+        const { default: QRCode } = await import('qrcode');
         const svg = await QRCode.toString(code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
         return reply.type('image/svg+xml').header('cache-control', 'private, no-store').send(svg);
       },
