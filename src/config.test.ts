@@ -81,6 +81,18 @@ describe('configuration', () => {
     ).toBe('ESIMDESK_ALLOW_DEMO_PARTS');
   });
 
+  it('believes X-Forwarded-For only from the configured proxies', () => {
+    expect(loadConfig({}).trustProxy).toEqual(['loopback', 'linklocal', 'uniquelocal']);
+    expect(loadConfig({ TRUST_PROXY: 'none' }).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      '::1',
+    ]);
+    for (const bad of ['10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/1', 'everyone'])
+      expect(configError({ TRUST_PROXY: bad }).message).toMatch(/^TRUST_PROXY: /);
+  });
+
   it('picks the operator time zone from the country unless set', () => {
     expect(loadConfig({ OPERATOR_COUNTRY: 'cn' }).operatorTimeZone).toBe('Asia/Shanghai');
     expect(loadConfig({ OPERATOR_COUNTRY: 'DE' }).operatorTimeZone).toBe('Europe/Berlin');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /** The only module that reads the environment. Everything else receives a Config. */
@@ -66,6 +67,11 @@ export interface Config {
   idempotencyClaimSeconds: number;
   /** Requests per minute from one address before 429 (carrier NAT puts many subscribers behind one). */
   rateLimitPerMinute: number;
+  /**
+   * The proxies whose X-Forwarded-For is believed (addresses, CIDRs, or loopback / linklocal /
+   * uniquelocal); empty: none. A client's own X-Forwarded-For must not choose its rate-limit address.
+   */
+  trustProxy: string[];
   /** Goodwill adjustments above this (minor units) wait for an admin's approval. */
   adjustmentApprovalMinor: number;
   lines: { maxProfilesPerLine: number; numberPrefix: string; numberDigits: number; quarantineDays: number };
@@ -132,6 +138,7 @@ const ENV_KEYS = [
   'RETENTION_DAYS',
   'ADJUSTMENT_APPROVAL_MINOR',
   'RATE_LIMIT_PER_MINUTE',
+  'TRUST_PROXY',
   'IDEMPOTENCY_CLAIM_SECONDS',
 ] as const;
 
@@ -150,6 +157,28 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (value < min || value > max)
     throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+function trustProxy(env: Env): string[] {
+  const raw = env.TRUST_PROXY;
+  if (raw === undefined) return PROXY_PRESETS;
+  if (raw.trim() === '' || raw.trim() === 'none') return [];
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (!PROXY_PRESETS.includes(entry) && (family === 0 || !validBits || extra !== undefined)) {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `"${entry}" is not an address, a CIDR, loopback, linklocal or uniquelocal`,
+      );
+    }
+  }
+  return entries;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -342,6 +371,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     },
     retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 3650),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 10, 10_000_000),
+    trustProxy: trustProxy(env),
     idempotencyClaimSeconds: integer(env, 'IDEMPOTENCY_CLAIM_SECONDS', 60, 1, 3600),
     adjustmentApprovalMinor: integer(env, 'ADJUSTMENT_APPROVAL_MINOR', 5_000, 0, 1_000_000_000),
     lines: {
