@@ -4,7 +4,7 @@ import { afterEach, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
-import { api } from './helpers/session.js';
+import { api, newKey, signIn, topUp } from './helpers/session.js';
 import { freePort, startSmtpPeer } from './helpers/smtp.js';
 
 const HOUR = 60 * 60 * 1000;
@@ -124,5 +124,60 @@ describeEachDialect('notifications over real SMTP and an SMS gateway', (dialect)
     expect(message.status).toBe('sent');
     // Real channels configured: nothing lands in the dev mailbox.
     expect((await api(t, 'GET', '/api/v1/dev/messages?to=%2B447911123456')).body.items).toEqual([]);
+  });
+});
+
+describeEachDialect('notices queued by a transaction, written out by the runner', (dialect) => {
+  let t: TestApp;
+  afterEach(() => t.close());
+
+  it('keeps the money transaction to one queued job; the runner renders each notice into messages once', async () => {
+    t = await startTestApp(dialect, { env: { CURRENCY: 'CNY' } });
+    const alice = await signIn(t, 'alice@example.com');
+    await signIn(t, '+8613800138001', { locale: 'zh-CN' });
+    await topUp(t, alice, 5_000);
+    await t.ctx.runner.drain();
+    const count = async (table: 'messages' | 'jobs', kind?: string) => {
+      let q = t.ctx.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
+      if (kind) q = q.where('kind' as never, '=', kind as never);
+      return Number((await q.executeTakeFirstOrThrow()).n);
+    };
+    const messagesBefore = await count('messages');
+    const transfer = await api(t, 'POST', '/api/v1/me/transfers', {
+      body: { to: '+8613800138001', amount: { amount: 1_200, currency: 'CNY' } },
+      headers: { ...alice.headers, 'idempotency-key': newKey() },
+    });
+    expect(transfer.status).toBe(201);
+    // The transfer's transaction wrote one fan-out job and no messages.
+    expect(await count('messages')).toBe(messagesBefore);
+    const [fanout] = await t.ctx.database.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'notifications.fanout')
+      .where('status', '=', 'queued')
+      .execute();
+    expect(JSON.parse(fanout!.payload).notices).toHaveLength(2);
+
+    await t.ctx.runner.drain();
+    // Alice: email only (no phone); Bob: SMS only, in Chinese.
+    expect(await count('messages')).toBe(messagesBefore + 2);
+    const done = await t.ctx.database.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', '=', fanout!.id)
+      .executeTakeFirstOrThrow();
+    expect(done.status).toBe('succeeded');
+    expect(JSON.parse(done.payload)).toEqual({ notices: [] }); // the addresses live on in the messages only
+    const sms = await api(t, 'GET', '/api/v1/dev/messages?to=%2B8613800138001');
+    expect(sms.body.items[0]).toMatchObject({ locale: 'zh-CN', channel: 'sms' });
+    expect(sms.body.items[0].text).toContain('12.00');
+
+    // Run again (as after a crash between its commit and the runner's bookkeeping): nothing more.
+    const definition = t.ctx.jobs.definition('notifications.fanout')!;
+    await definition.handle(JSON.parse(fanout!.payload), {
+      job: { ...fanout!, status: 'running' },
+      signal: new AbortController().signal,
+    });
+    expect(await count('messages')).toBe(messagesBefore + 2);
   });
 });

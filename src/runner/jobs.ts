@@ -141,9 +141,33 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
     }
   }
 
+  /**
+   * Marks a running job done inside the transaction that holds its effects, so that a crash after
+   * the commit cannot run it twice. False when the job is no longer this runner's (its lease ran out
+   * and another runner took it): the caller must then roll back and leave the work to that runner.
+   * `scrubPayload` replaces a payload that carried personal data once it has served.
+   */
+  async function completeIn(
+    tx: Executor,
+    job: JobRow,
+    options: { scrubPayload?: unknown } = {},
+  ): Promise<boolean> {
+    const now = deps.clock.now().toISOString();
+    const scrub = options.scrubPayload === undefined ? {} : { payload: JSON.stringify(options.scrubPayload) };
+    const result = await tx
+      .updateTable('jobs')
+      .set({ status: 'succeeded', finished_at: now, updated_at: now, ...scrub })
+      .where('id', '=', job.id)
+      .where('status', '=', 'running')
+      .where('locked_by', '=', job.locked_by)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   return {
     register,
     registerRecurring,
+    completeIn,
     scheduleRecurring,
     recurring: () => [...recurring],
     enqueue,

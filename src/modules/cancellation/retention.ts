@@ -95,6 +95,14 @@ export function createRetention(deps: {
         .set({ to: ERASED, subject: null, text: ERASED, html: null })
         .where('account_id', '=', accountId)
         .execute();
+      // Notices not yet turned into messages (a fan-out that never succeeded) carry addresses too.
+      await tx
+        .updateTable('jobs')
+        .set({ payload: JSON.stringify({ notices: [] }) })
+        .where('kind', '=', 'notifications.fanout')
+        .where('status', '!=', 'succeeded')
+        .where('payload', 'like', `%"id":"${accountId}"%`)
+        .execute();
       if (addresses.length) {
         await tx
           .updateTable('dev_mailbox')

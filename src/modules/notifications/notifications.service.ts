@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import { isLocale, type Locale } from '../../core/i18n.js';
@@ -20,6 +20,23 @@ export interface Recipient {
 
 const REDACTED = '[removed after delivery]';
 
+/** What notifyAll queues: each notice with its recipient's addresses and language as they were. */
+const FanOut = Type.Object({
+  notices: Type.Array(
+    Type.Object({
+      recipient: Type.Object({
+        id: Type.Union([Type.String(), Type.Null()]),
+        email: Type.Union([Type.String(), Type.Null()]),
+        phone: Type.Union([Type.String(), Type.Null()]),
+        locale: Type.String(),
+      }),
+      template: Type.String(),
+      params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+      channels: Type.Array(Type.Union([Type.Literal('email'), Type.Literal('sms')])),
+    }),
+  ),
+});
+
 export function createNotificationService(deps: {
   db: Db;
   clock: Clock;
@@ -40,7 +57,13 @@ export function createNotificationService(deps: {
     maxAttempts: 12,
     handle: ({ messageId }, context) => deliver(messageId, context),
   });
-  deps.jobs.register(deliverJob);
+  const fanoutJob = defineJob({
+    kind: 'notifications.fanout',
+    payload: FanOut,
+    maxAttempts: 12,
+    handle: ({ notices }, context) => fanOut(notices, context),
+  });
+  deps.jobs.register(deliverJob, fanoutJob);
 
   /** Renders a message and puts it in the outbox of the caller's transaction; the runner delivers it. */
   interface Outgoing {
@@ -120,17 +143,25 @@ export function createNotificationService(deps: {
     channels?: Channel[];
   }
 
-  /** Tells accounts something on every channel each has (email and SMS), each in its language. */
-  async function notifyAll(tx: Executor, notices: Notice[]): Promise<string[]> {
-    const messages: Outgoing[] = [];
-    for (const { recipient, template, params = {}, channels = ['email', 'sms'] as Channel[] } of notices) {
-      const locale = isLocale(recipient.locale) ? recipient.locale : 'en';
-      for (const channel of channels) {
-        const to = channel === 'email' ? recipient.email : recipient.phone;
-        if (to) messages.push({ accountId: recipient.id, channel, to, locale, template, params });
-      }
-    }
-    return write(tx, messages);
+  /**
+   * Tells accounts something on every channel each has (email and SMS), each in its language. The
+   * caller's transaction (often one that moves money, holding its locks) only queues one job with
+   * what to say and to whom, as of now; the runner renders the messages and puts them in the outbox
+   * in one transaction that also marks that job done, so each notice becomes its messages once.
+   */
+  async function notifyAll(tx: Executor, notices: Notice[]): Promise<void> {
+    const payload = notices.map(({ recipient, template, params = {}, channels = ['email', 'sms'] }) => ({
+      recipient: {
+        id: recipient.id,
+        email: recipient.email,
+        phone: recipient.phone,
+        locale: recipient.locale,
+      },
+      template,
+      params,
+      channels,
+    }));
+    if (payload.length > 0) await deps.jobs.enqueue(tx, fanoutJob, { notices: payload });
   }
 
   function notify(
@@ -139,8 +170,33 @@ export function createNotificationService(deps: {
     template: TemplateName,
     params: TemplateParams = {},
     channels: Channel[] = ['email', 'sms'],
-  ): Promise<string[]> {
+  ): Promise<void> {
     return notifyAll(tx, [{ recipient, template, params, channels }]);
+  }
+
+  /** The messages of queued notices, rendered and put in the outbox (see notifyAll). */
+  async function fanOut(notices: Static<typeof FanOut>['notices'], { job }: JobContext): Promise<void> {
+    const messages: Outgoing[] = [];
+    for (const { recipient, template, params, channels } of notices) {
+      if (!(template in TEMPLATES)) throw new Error(`unknown template ${template}`);
+      const locale = isLocale(recipient.locale) ? recipient.locale : 'en';
+      for (const channel of channels) {
+        const to = channel === 'email' ? recipient.email : recipient.phone;
+        if (to)
+          messages.push({
+            accountId: recipient.id,
+            channel,
+            to,
+            locale,
+            template: template as TemplateName,
+            params,
+          });
+      }
+    }
+    await db.transaction().execute(async (tx) => {
+      // The addresses now live in the messages (which retention erases); the job keeps none.
+      if (await deps.jobs.completeIn(tx, job, { scrubPayload: { notices: [] } })) await write(tx, messages);
+    });
   }
 
   async function deliver(messageId: string, { job }: JobContext): Promise<void> {
