@@ -184,6 +184,20 @@ describeEachDialect('account lifecycle: suspension, reminders, retention', (dial
     const session = await deregistered('erase.me@example.com', reviewer);
     const accountId = session.account.id;
     expect(await t.ctx.retention.eraseDue()).toBe(0);
+    // A notice that never went out (its fan-out gave up) still names the address until erasure.
+    await t.ctx.notifications.notify(
+      t.ctx.database.db,
+      { id: accountId, email: 'erase.me@example.com', phone: null, locale: 'en' },
+      'export_ready',
+      { hours: 24 },
+      ['email'],
+    );
+    await t.ctx.database.db
+      .updateTable('jobs')
+      .set({ status: 'dead' })
+      .where('kind', '=', 'notifications.fanout')
+      .where('status', '=', 'queued')
+      .execute();
 
     clock.advance(179 * DAY);
     expect(await t.ctx.retention.due()).not.toContain(accountId);
@@ -212,6 +226,8 @@ describeEachDialect('account lifecycle: suspension, reminders, retention', (dial
       await db.selectFrom('messages').selectAll().where('account_id', '=', accountId).execute(),
       await db.selectFrom('devices').selectAll().where('account_id', '=', accountId).execute(),
       await db.selectFrom('audit_log').selectAll().where('account_id', '=', accountId).execute(),
+      // Queued work carries no personal data once done (notices fan out into messages, then scrub).
+      await db.selectFrom('jobs').select(['kind', 'payload']).execute(),
     ]);
     for (const secret of ['erase.me@example.com', '13800138000', '某某路', '注销前的问题'])
       expect(texts).not.toContain(secret);
