@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import { Value } from 'typebox/value';
+import { Compile, type Validator } from 'typebox/compile';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Executor } from '../db/database.js';
@@ -47,6 +47,17 @@ export interface EnqueueOptions {
 export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
   const definitions = new Map<string, JobDefinition>();
 
+  // Payloads are checked on every enqueue, often inside a transaction holding locks: compiled once.
+  const validators = new WeakMap<JobDefinition, Validator>();
+  function validatorOf(definition: JobDefinition): Validator {
+    let validator = validators.get(definition);
+    if (!validator) {
+      validator = Compile(definition.payload) as Validator;
+      validators.set(definition, validator);
+    }
+    return validator;
+  }
+
   function register(...defs: JobDefinition[]): void {
     for (const def of defs) {
       if (definitions.has(def.kind)) throw new Error(`job kind ${def.kind} registered twice`);
@@ -78,8 +89,9 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
     if (items.length === 0) return [];
     const now = deps.clock.now();
     const rows = items.map(({ payload, options = {} }) => {
-      if (!Value.Check(definition.payload, payload)) {
-        const first = Value.Errors(definition.payload, payload)[0];
+      const check = validatorOf(definition);
+      if (!check.Check(payload)) {
+        const first = check.Errors(payload)[0];
         throw new Error(
           `invalid payload for job ${definition.kind}: ${first?.instancePath} ${first?.message}`,
         );
