@@ -17,12 +17,12 @@ interface Compiled<R> {
  * the SQL of such a query never changes, only its arguments. The builder receives placeholders in
  * place of the arguments and must pass them to the query unchanged (as values, not to compute with).
  */
-export function prepared<A extends string[], R>(build: (executor: Executor, ...args: A) => Compilable<R>) {
+export function prepared<A extends unknown[], R>(build: (executor: Executor, ...args: A) => Compilable<R>) {
   const cache = new WeakMap<object, Compiled<R>>();
   function compile(executor: Executor): Compiled<R> {
-    const args = Array.from({ length: build.length - 1 }, (_, n) => slot(n)) as A;
-    const query = build(executor, ...args).compile();
-    const sources = query.parameters.map((value) => args.indexOf(value as string));
+    const slots = Array.from({ length: build.length - 1 }, (_, n) => slot(n));
+    const query = build(executor, ...(slots as unknown as A)).compile();
+    const sources = query.parameters.map((value) => slots.indexOf(value as string));
     return { query, sources };
   }
   return async (executor: Executor, ...args: A): Promise<R[]> => {

@@ -2,6 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Executor } from '../../db/database.js';
+import { bulkInsert } from '../../db/prepared.js';
 import type { ActorType, AuditRow } from '../../db/schema.js';
 
 export interface Actor {
@@ -34,13 +35,27 @@ export interface AuditFilter {
   limit: number;
 }
 
+/** Every change writes an entry, so the insert is compiled once. */
+const insertEntry = bulkInsert('audit_log', [
+  'id',
+  'actor_type',
+  'actor_id',
+  'action',
+  'subject_type',
+  'subject_id',
+  'account_id',
+  'before',
+  'after',
+  'request_id',
+  'created_at',
+]);
+
 export function createAuditService(deps: { clock: Clock }) {
   /** Appends one row; call it inside the transaction that makes the change. */
   async function record(executor: Executor, entry: AuditEntry): Promise<void> {
     const now = deps.clock.now();
-    await executor
-      .insertInto('audit_log')
-      .values({
+    await insertEntry(executor, [
+      {
         id: newId('aud', now.getTime()),
         actor_type: entry.actor.type,
         actor_id: entry.actor.id,
@@ -52,8 +67,8 @@ export function createAuditService(deps: { clock: Clock }) {
         after: entry.after === undefined ? null : JSON.stringify(entry.after),
         request_id: entry.requestId ?? null,
         created_at: now.toISOString(),
-      })
-      .execute();
+      },
+    ]);
   }
 
   async function list(executor: Executor, filter: AuditFilter) {

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Dialect, Executor } from '../../db/database.js';
-import { prepared } from '../../db/prepared.js';
+import { bulkInsert, prepared } from '../../db/prepared.js';
 import type { LedgerAccountKind } from '../../db/schema.js';
 
 /** Posting kinds. Wallet statements show transfer as transfer_in / transfer_out by side. */
@@ -48,6 +48,54 @@ const balanceOf = prepared((executor: Executor, accountId: string) =>
   executor.selectFrom('ledger_accounts').select('balance').where('id', '=', accountId),
 );
 
+// Every movement of money runs these; each is built and compiled once (see prepared).
+const insertAccount = prepared(
+  (
+    tx: Executor,
+    id: string,
+    kind: LedgerAccountKind,
+    ownerId: string | null,
+    currency: string,
+    now: string,
+  ) =>
+    tx
+      .insertInto('ledger_accounts')
+      .values({ id, kind, owner_id: ownerId, currency, balance: 0, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('id').doNothing()),
+);
+/** Takes `amount` from an account; a wallet only if it holds that much (no row comes back otherwise). */
+const debit = prepared((tx: Executor, id: string, currency: string, amount: number, now: string) =>
+  tx
+    .updateTable('ledger_accounts')
+    .set((eb) => ({ balance: eb('balance', '-', amount), updated_at: now }))
+    .where('id', '=', id)
+    .where('currency', '=', currency)
+    .where((eb) => eb.or([eb('kind', '!=', 'wallet'), eb('balance', '>=', amount)]))
+    .returning(['balance']),
+);
+const credit = prepared((tx: Executor, id: string, currency: string, amount: number, now: string) =>
+  tx
+    .updateTable('ledger_accounts')
+    .set((eb) => ({ balance: eb('balance', '+', amount), updated_at: now }))
+    .where('id', '=', id)
+    .where('currency', '=', currency)
+    .returning(['balance']),
+);
+const insertPosting = bulkInsert('ledger_postings', [
+  'id',
+  'debit_id',
+  'credit_id',
+  'amount',
+  'currency',
+  'kind',
+  'reference_type',
+  'reference_id',
+  'debit_balance_after',
+  'credit_balance_after',
+  'memo',
+  'created_at',
+]);
+
 export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
   const { clock, dialect } = deps;
 
@@ -59,11 +107,7 @@ export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
   ): Promise<string> {
     const id = ledgerAccountId(kind, currency, ownerId);
     const now = clock.now().toISOString();
-    await tx
-      .insertInto('ledger_accounts')
-      .values({ id, kind, owner_id: ownerId, currency, balance: 0, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+    await insertAccount(tx, id, kind, ownerId, currency, now);
     return id;
   }
 
@@ -82,14 +126,7 @@ export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
         .forUpdate()
         .execute();
     }
-    const debited = await tx
-      .updateTable('ledger_accounts')
-      .set((eb) => ({ balance: eb('balance', '-', input.amount), updated_at: now }))
-      .where('id', '=', input.debit)
-      .where('currency', '=', input.currency)
-      .where((eb) => eb.or([eb('kind', '!=', 'wallet'), eb('balance', '>=', input.amount)]))
-      .returning(['balance'])
-      .executeTakeFirst();
+    const [debited] = await debit(tx, input.debit, input.currency, input.amount, now);
     if (!debited) {
       const exists = await tx
         .selectFrom('ledger_accounts')
@@ -103,13 +140,7 @@ export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
         throw new AppError('CURRENCY_MISMATCH', {}, { currency: exists.currency });
       throw new AppError('INSUFFICIENT_BALANCE');
     }
-    const credited = await tx
-      .updateTable('ledger_accounts')
-      .set((eb) => ({ balance: eb('balance', '+', input.amount), updated_at: now }))
-      .where('id', '=', input.credit)
-      .where('currency', '=', input.currency)
-      .returning(['balance'])
-      .executeTakeFirst();
+    const [credited] = await credit(tx, input.credit, input.currency, input.amount, now);
     if (!credited) throw new Error(`ledger account ${input.credit} does not exist in ${input.currency}`);
     const posting = {
       id: newId('pst', clock.now().getTime()),
@@ -125,7 +156,7 @@ export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
       memo: input.memo ?? null,
       created_at: now,
     };
-    await tx.insertInto('ledger_postings').values(posting).execute();
+    await insertPosting(tx, [posting]);
     return posting;
   }
 
