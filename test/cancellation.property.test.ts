@@ -236,7 +236,8 @@ describeEachDialect('cancellation lifecycle under random actions', (dialect) => 
       }),
       {
         numRuns: dialect === 'sqlite' ? 100 : 50,
-        // Besides the random runs, the three ways through the diagram, so every state is always visited.
+        // Besides the random runs, the three ways through the diagram (so every state is always visited)
+        // and the counterexamples random runs have found.
         examples: [
           [
             [
@@ -258,6 +259,18 @@ describeEachDialect('cancellation lifecycle under random actions', (dialect) => 
             ],
           ],
           [[{ type: 'prepare' }, { type: 'submit', reason: 'other' }, { type: 'withdraw' }]],
+          // Found by a random run: a reject while the subscriber was asked for information used to be
+          // accepted, an edge the diagram does not have.
+          [
+            [
+              { type: 'prepare' },
+              { type: 'submit', reason: 'cost' },
+              { type: 'prepare' },
+              { type: 'decide', decision: 'request_info' },
+              { type: 'decide', decision: 'reject' },
+              { type: 'withdraw' },
+            ],
+          ],
         ],
       },
     );

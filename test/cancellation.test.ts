@@ -97,6 +97,10 @@ describeEachDialect('account cancellation', (dialect) => {
       version: item.version,
     });
     expect(asked.body.status).toBe('info_requested');
+    // While the subscriber is asked, the request is not the reviewer's to decide (DESIGN.md diagram).
+    const early = await decide(reviewer, id, { decision: 'reject', note: 'no answer yet' });
+    expect(early.status).toBe(409);
+    expect(early.body).toMatchObject({ code: 'INVALID_TRANSITION', details: { status: 'info_requested' } });
     await t.ctx.runner.drain();
     const mails = (await api(t, 'GET', '/api/v1/dev/messages?to=leaver@example.com')).body.items;
     expect(mails[0].text).toContain('请确认已备份通话记录');

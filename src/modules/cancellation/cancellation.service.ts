@@ -319,7 +319,9 @@ export function createCancellationService(deps: {
         await transition(tx, r, ['in_review'], 'info_requested', actor, note);
         await deps.notifications.notify(tx, owner, 'cancellation_info_requested', { note: note ?? '' });
       } else {
-        await transition(tx, r, ['in_review', 'info_requested'], 'rejected', actor, note);
+        // The diagram (DESIGN.md): a reviewer rejects a request under review; one waiting for the
+        // subscriber's answer is decided once it is resubmitted (or the subscriber withdraws it).
+        await transition(tx, r, ['in_review'], 'rejected', actor, note);
         await tx
           .updateTable('accounts')
           .set({ status: 'active', updated_at: now() })

@@ -60,7 +60,7 @@ function Decision({ item }: { item: Item }) {
           size="compact-sm"
           color="red"
           variant="light"
-          disabled={!note.trim()}
+          disabled={item.status !== 'in_review' || !note.trim()}
           onClick={() => decide.mutate('reject')}
           data-testid="review-reject"
         >
