@@ -267,6 +267,8 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
         .getByTestId('review-note')
         .fill(lang === 'en' ? 'Please confirm your ID number' : '请提供证件号码');
       await console.getByTestId('review-info').click();
+      await expect.poll(() => console.getByTestId('review-reject').isDisabled()).toBe(true);
+      await shot(console, `journey-review-asked-${lang}`);
       await page.reload();
       await page.getByText(x.infoAsked).waitFor();
       await page.getByTestId('resubmit-info').fill('110101199001011234');
