@@ -41,7 +41,7 @@ function toSafeInteger(text: string): number {
 const require = createRequire(import.meta.url);
 const loadPg = () => require('pg') as typeof pg;
 
-function pgTypes(): pg.CustomTypesConfig {
+function pgTypes(driver: typeof pg): pg.CustomTypesConfig {
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       if (oid === PG_INT8) return toSafeInteger;
@@ -49,7 +49,7 @@ function pgTypes(): pg.CustomTypesConfig {
       if (oid === PG_TIMESTAMPTZ || oid === PG_TIMESTAMP) {
         return (text: string) => new Date(oid === PG_TIMESTAMP ? `${text}Z` : text).toISOString();
       }
-      return loadPg().types.getTypeParser(oid, format);
+      return driver.types.getTypeParser(oid, format);
     }) as pg.CustomTypesConfig['getTypeParser'],
   };
 }
@@ -144,10 +144,11 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
 }
 
 export function openPostgres(url: string, max = 10): Database {
-  const pool = new (loadPg().Pool)({
+  const driver = loadPg();
+  const pool = new driver.Pool({
     connectionString: url,
     max,
-    types: pgTypes(),
+    types: pgTypes(driver),
     application_name: 'esimdesk',
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
