@@ -5,7 +5,14 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
-import { freePort, runCli, type ServerProcess, startServerProcess } from './helpers/process.js';
+import {
+  callServer,
+  freePort,
+  runCli,
+  type ServerProcess,
+  signInToServer,
+  startServerProcess,
+} from './helpers/process.js';
 
 type Op =
   | { kind: 'topup'; who: number; amount: number }
@@ -49,37 +56,9 @@ describeEachDialect('crash safety: SIGKILL under load, then restart', (dialect) 
     fs.rmSync(exportDir, { recursive: true, force: true });
   });
 
-  async function call(method: string, url: string, token: string | null, body?: unknown, key?: string) {
-    const res = await fetch(`${server!.url}${url}`, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(key ? { 'idempotency-key': key } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json().catch(() => null) };
-  }
-
-  async function signIn(email: string): Promise<string> {
-    const sent = await call('POST', '/api/v1/auth/codes', null, { channel: 'email', to: email });
-    for (let i = 0; i < 100; i++) {
-      const inbox = await call('GET', `/api/v1/dev/messages?to=${encodeURIComponent(email)}`, null);
-      const code = inbox.body.items
-        .map((m: { text: string }) => /\b(\d{6})\b/.exec(m.text)?.[1])
-        .find(Boolean);
-      if (code) {
-        const session = await call('POST', '/api/v1/auth/sessions', null, {
-          challengeId: sent.body.challengeId,
-          code,
-        });
-        return session.body.token;
-      }
-      await sleep(50);
-    }
-    throw new Error(`no code for ${email}`);
-  }
+  const call = (method: string, url: string, token: string | null, body?: unknown, key?: string) =>
+    callServer(server!.url, method, url, token, body, key);
+  const signIn = (email: string) => signInToServer(call, email);
 
   const request = (op: Op, tokens: string[], emails: string[], key: string) =>
     op.kind === 'topup'

@@ -6,9 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
 import {
+  callServer,
   freePort,
   runCli,
   type ServerProcess,
+  signInToServer,
   startCliProcess,
   startServerProcess,
 } from './helpers/process.js';
@@ -46,40 +48,17 @@ describeEachDialect('scale-out: two API processes and two runners on one databas
     for (let i = 0; i < 2; i++) runners.push(startCliProcess(['runner'], { ...env, PORT: String(ports[0]) }));
 
     let turn = 0;
-    const call = async (
+    const call = (
       method: string,
       url: string,
       token: string | null,
       body?: unknown,
       key?: string,
       via?: number,
-    ) => {
-      const res = await fetch(`${apis[via ?? turn++ % 2]!.url}${url}`, {
-        method,
-        headers: {
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(key ? { 'idempotency-key': key } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json().catch(() => null) };
-    };
+    ) => callServer(apis[via ?? turn++ % 2]!.url, method, url, token, body, key);
     const emails = Array.from({ length: PEOPLE }, (_, i) => `scale${i}.${dialect}@example.com`);
     const tokens: string[] = [];
-    for (const email of emails) {
-      const sent = await call('POST', '/api/v1/auth/codes', null, { channel: 'email', to: email });
-      let code: string | undefined;
-      for (let i = 0; i < 200 && !code; i++) {
-        const inbox = await call('GET', `/api/v1/dev/messages?to=${encodeURIComponent(email)}`, null);
-        code = inbox.body.items.map((m: { text: string }) => /\b(\d{6})\b/.exec(m.text)?.[1]).find(Boolean);
-        if (!code) await sleep(50);
-      }
-      tokens.push(
-        (await call('POST', '/api/v1/auth/sessions', null, { challengeId: sent.body.challengeId, code })).body
-          .token,
-      );
-    }
+    for (const email of emails) tokens.push(await signInToServer(call, email));
 
     // Every top-up is sent to both API processes at once with the same key: one charge each.
     const expected = Array.from({ length: PEOPLE }, () => 0);

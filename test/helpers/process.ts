@@ -103,3 +103,44 @@ export function startCliProcess(
     },
   };
 }
+
+/** One JSON request to a server process: an optional bearer token, body and Idempotency-Key. */
+export async function callServer(
+  base: string,
+  method: string,
+  url: string,
+  token: string | null,
+  body?: unknown,
+  key?: string,
+) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(key ? { 'idempotency-key': key } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+/**
+ * Signs in to a server process with the code its runner delivers to the dev mailbox (which may take
+ * a moment: the runner is another process); returns the session token.
+ */
+export async function signInToServer(
+  call: (method: string, url: string, token: string | null, body?: unknown) => ReturnType<typeof callServer>,
+  email: string,
+): Promise<string> {
+  const sent = await call('POST', '/api/v1/auth/codes', null, { channel: 'email', to: email });
+  for (let i = 0; i < 200; i++) {
+    const inbox = await call('GET', `/api/v1/dev/messages?to=${encodeURIComponent(email)}`, null);
+    const code = inbox.body.items.map((m: { text: string }) => /\b(\d{6})\b/.exec(m.text)?.[1]).find(Boolean);
+    if (code)
+      return (await call('POST', '/api/v1/auth/sessions', null, { challengeId: sent.body.challengeId, code }))
+        .body.token;
+    await sleep(50);
+  }
+  throw new Error(`no code for ${email}`);
+}
