@@ -419,13 +419,16 @@ export function createLinesService(deps: {
           .execute();
         return 'recorded';
       }
+      // The state is re-checked by each update itself: notifications may arrive at once and out of
+      // order (an SM-DP+ resending both after an outage), and a late "downloaded" must not undo
+      // "installed" committed by a concurrent transaction.
       if (point === NOTIFICATION_POINT.downloaded) {
-        if (esim.state === 'released')
-          await tx
-            .updateTable('esims')
-            .set({ state: 'downloaded', eid: n.eid ?? null, updated_at: now() })
-            .where('id', '=', esim.id)
-            .execute();
+        await tx
+          .updateTable('esims')
+          .set({ state: 'downloaded', eid: n.eid ?? null, updated_at: now() })
+          .where('id', '=', esim.id)
+          .where('state', '=', 'released')
+          .execute();
         return 'recorded';
       }
       if (point !== NOTIFICATION_POINT.installed) return 'ignored';
@@ -437,11 +440,13 @@ export function createLinesService(deps: {
       if (bound || !['released', 'downloaded'].includes(esim.state)) return 'duplicate';
       const eid = n.eid ?? esim.eid ?? 'unknown';
       const deviceId = newId('dev', clock.now().getTime());
-      await tx
+      const installed = await tx
         .updateTable('esims')
         .set({ state: 'installed', eid, updated_at: now() })
         .where('id', '=', esim.id)
-        .execute();
+        .where('state', 'in', ['released', 'downloaded'])
+        .executeTakeFirst();
+      if (Number(installed.numUpdatedRows) === 0) return 'duplicate';
       await tx
         .insertInto('devices')
         .values({
