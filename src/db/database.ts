@@ -2,17 +2,11 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
-import {
-  CompiledQuery,
-  type DatabaseConnection,
-  Kysely,
-  PostgresDialect,
-  SqliteDialect,
-  type Transaction,
-} from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { DB } from './schema.js';
+import { GroupCommitSqliteDialect, type SqliteHandle } from './sqlite-driver.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<DB>;
@@ -55,20 +49,6 @@ function pgTypes(driver: typeof pg): pg.CustomTypesConfig {
 }
 
 /**
- * SQLite's plain BEGIN takes the write lock only at the first write, which lets two writers
- * deadlock into SQLITE_BUSY. Every esimdesk transaction may write, so take the lock up front.
- */
-class ImmediateSqliteDialect extends SqliteDialect {
-  override createDriver() {
-    const driver = super.createDriver();
-    driver.beginTransaction = async (connection: DatabaseConnection) => {
-      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-    };
-    return driver;
-  }
-}
-
-/**
  * better-sqlite3 builds each row object by looking up and internalising every column name for
  * every row, which costs more than the query itself for a short lookup. Statements that return rows
  * run in raw mode (arrays) and a function compiled once per statement turns each array into an
@@ -93,18 +73,18 @@ class RowStatement {
     ) => Record<string, unknown>;
   }
 
-  all(parameters: unknown[]) {
+  all(parameters: readonly unknown[]) {
     const rows = this.#statement.all(parameters) as unknown[][];
     return this.#toRow ? rows.map(this.#toRow) : rows;
   }
 
-  *iterate(parameters: unknown[]) {
+  *iterate(parameters: readonly unknown[]) {
     for (const row of this.#statement.iterate(parameters) as IterableIterator<unknown[]>) {
       yield this.#toRow ? this.#toRow(row) : row;
     }
   }
 
-  run(parameters: unknown[]) {
+  run(parameters: readonly unknown[]) {
     return this.#statement.run(parameters);
   }
 }
@@ -113,9 +93,12 @@ class RowStatement {
  * Kysely prepares every query anew; compiling SQL is most of the cost of a small statement. Queries
  * repeat, so keep the prepared statements (one connection, used serially, so reuse is safe).
  */
-function withStatementCache(raw: Sqlite.Database, size = 500) {
+function withStatementCache(raw: Sqlite.Database, size = 500): SqliteHandle {
   const cache = new Map<string, RowStatement>();
   return {
+    get inTransaction() {
+      return raw.inTransaction;
+    },
     prepare(sql: string) {
       let statement = cache.get(sql);
       if (statement) {
@@ -139,7 +122,9 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
   raw.pragma(`synchronous = ${synchronous}`);
   raw.pragma('busy_timeout = 10000');
   raw.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
+  // Every esimdesk transaction may write, so each takes the write lock up front (BEGIN IMMEDIATE):
+  // a plain BEGIN takes it at the first write, which lets two writers deadlock into SQLITE_BUSY.
+  const db = new Kysely<DB>({ dialect: new GroupCommitSqliteDialect(withStatementCache(raw)) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

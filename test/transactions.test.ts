@@ -1,0 +1,114 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Db } from '../src/db/database.js';
+import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
+
+// On SQLite, transactions that queue for the one connection commit together (src/db/sqlite-driver.ts);
+// these checks hold for that and for PostgreSQL's own transactions alike: a caller is told its
+// transaction committed exactly when its work is there, and nobody reads what is not committed.
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+
+async function probeRows(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`select id from tx_probe order by id`.execute(db);
+  return rows.map((row) => row.id);
+}
+
+describeEachDialect('transactions', (dialect) => {
+  let t: TestDatabase;
+  let db: Db;
+  beforeAll(async () => {
+    t = await createTestDatabase(dialect);
+    db = t.database.db;
+    await sql`create table tx_parent (id varchar(40) primary key)`.execute(db);
+    await sql`create table tx_probe (id varchar(40) primary key, parent_id varchar(40) references tx_parent (id) deferrable initially deferred)`.execute(
+      db,
+    );
+  });
+  afterAll(() => t?.drop());
+
+  it('commits or rolls back each of many concurrent transactions on its own', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, n) =>
+        db.transaction().execute(async (tx) => {
+          await sql`insert into tx_probe (id) values (${`c${String(n).padStart(2, '0')}`})`.execute(tx);
+          await tick();
+          await sql`insert into tx_probe (id) values (${`d${String(n).padStart(2, '0')}`})`.execute(tx);
+          if (n % 3 === 0) throw new Error(`transaction ${n} gives up`);
+          return n;
+        }),
+      ),
+    );
+    const kept = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    expect(kept).toEqual(Array.from({ length: 30 }, (_, n) => n).filter((n) => n % 3 !== 0));
+    const rows = await probeRows(db);
+    const expected = kept.flatMap((n) => [
+      `c${String(n).padStart(2, '0')}`,
+      `d${String(n).padStart(2, '0')}`,
+    ]);
+    expect(rows.filter((id) => /^[cd]/.test(id))).toEqual(expected.sort());
+  });
+
+  it('never lets a plain read see the work of a transaction that is still running or fails', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started!: () => void;
+    const inside = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const failing = db.transaction().execute(async (tx) => {
+      await sql`insert into tx_probe (id) values ('r-failing')`.execute(tx);
+      started();
+      await gate;
+      throw new Error('rolled back on purpose');
+    });
+    await inside;
+    const read = probeRows(db);
+    const after = db.transaction().execute(async (tx) => {
+      await sql`insert into tx_probe (id) values ('r-after')`.execute(tx);
+    });
+    await tick();
+    release();
+    await expect(failing).rejects.toThrow('rolled back on purpose');
+    expect(await read).not.toContain('r-failing');
+    await after;
+    const rows = await probeRows(db);
+    expect(rows).toContain('r-after');
+    expect(rows).not.toContain('r-failing');
+  });
+
+  it('answers a caller "committed" only when its work is there, even when a commit fails', async () => {
+    // A child whose parent never appears breaks a deferred foreign key: the commit itself fails.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const broken = db.transaction().execute(async (tx) => {
+      await sql`insert into tx_probe (id, parent_id) values ('f-broken', 'nobody')`.execute(tx);
+      await gate;
+    });
+    const queued = Array.from({ length: 5 }, (_, n) =>
+      db.transaction().execute(async (tx) => {
+        await sql`insert into tx_probe (id) values (${`f-${n}`})`.execute(tx);
+        return `f-${n}`;
+      }),
+    );
+    await tick();
+    release();
+    const outcomes = await Promise.allSettled([broken, ...queued]);
+    expect(outcomes[0]!.status).toBe('rejected');
+    const rows = await probeRows(db);
+    expect(rows).not.toContain('f-broken');
+    for (const [n, outcome] of outcomes.slice(1).entries()) {
+      // Acknowledged if and only if present.
+      expect(rows.includes(`f-${n}`)).toBe(outcome.status === 'fulfilled');
+    }
+    // The connection is whole afterwards: the next transaction commits.
+    await db.transaction().execute(async (tx) => {
+      await sql`insert into tx_probe (id) values ('f-next')`.execute(tx);
+    });
+    expect(await probeRows(db)).toContain('f-next');
+  });
+});
