@@ -41,6 +41,32 @@ export function prepared<A extends unknown[], R>(build: (executor: Executor, ...
 }
 
 /**
+ * A query taking one list of up to `length` values (`where(column, 'in', list)`), compiled once: the
+ * list is padded with nulls, which an IN list never matches, so the SQL is always the same.
+ */
+export function preparedList<R>(
+  length: number,
+  build: (executor: Executor, list: readonly string[]) => Compilable<R>,
+) {
+  const cache = new WeakMap<object, CompiledQuery<R>>();
+  return async (executor: Executor, list: readonly string[]): Promise<R[]> => {
+    if (list.length > length) throw new RangeError(`a list of ${list.length} exceeds ${length}`);
+    const key = executor.getExecutor().adapter;
+    let query = cache.get(key);
+    if (!query) {
+      const slots = Array.from({ length }, (_, n) => slot(n));
+      query = build(executor, slots).compile();
+      if (query.parameters.length !== length || query.parameters.some((value, n) => value !== slots[n]))
+        throw new Error('a prepared list query must take the list as its only parameters');
+      cache.set(key, query);
+    }
+    const parameters: unknown[] = new Array(length).fill(null);
+    for (let n = 0; n < list.length; n++) parameters[n] = list[n];
+    return (await executor.executeQuery<R>({ ...query, parameters })).rows;
+  };
+}
+
+/**
  * Inserts many rows of one table in statements of up to `chunk` rows. The SQL of a statement with a
  * given number of rows is compiled once and reused; only the values change. For bulk loads (usage
  * records), where building the insert cost more than the database spent on it.

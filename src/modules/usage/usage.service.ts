@@ -5,7 +5,7 @@ import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Dialect, Tx } from '../../db/database.js';
-import { bulkInsert } from '../../db/prepared.js';
+import { bulkInsert, preparedList } from '../../db/prepared.js';
 import type { LinesTable, UsageRecordsTable, UsageType } from '../../db/schema.js';
 import { normalizeIccid } from '../../telecom/iccid.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
@@ -63,6 +63,27 @@ function countryOrNull(raw: string): string | null {
   }
 }
 
+const whole = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+// The form mediation systems send and esimdesk stores; a time in it needs no reformatting.
+const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** Whether Date.parse reads the time as written: it rolls 2026-02-30 over to 2 March, T24:00 to the next day. */
+function keepsItsForm(value: string): boolean {
+  if (!CANONICAL_TIME.test(value)) return false;
+  const day = (value.charCodeAt(8) - 48) * 10 + value.charCodeAt(9) - 48;
+  const hour = (value.charCodeAt(11) - 48) * 10 + value.charCodeAt(12) - 48;
+  return day <= 28 && hour <= 23;
+}
+
+/** The instant as stored (ISO 8601 UTC, milliseconds), or null if it is not a time. */
+function instant(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) return null;
+  return keepsItsForm(value) ? value : new Date(ms).toISOString();
+}
+
 function validate(raw: unknown, memo: BatchMemo): ValidRecord | Rejection {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { code: 'INVALID_RECORD' };
   const r = raw as Record<string, unknown>;
@@ -72,9 +93,8 @@ function validate(raw: unknown, memo: BatchMemo): ValidRecord | Rejection {
   if (!iccid) return { code: 'INVALID_RECORD', field: 'iccid' };
   if (r.type !== 'voice' && r.type !== 'sms' && r.type !== 'data')
     return { code: 'INVALID_RECORD', field: 'type' };
-  const started = typeof r.startedAt === 'string' ? Date.parse(r.startedAt) : Number.NaN;
-  if (!Number.isFinite(started)) return { code: 'INVALID_RECORD', field: 'startedAt' };
-  const whole = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const startedAt = instant(r.startedAt);
+  if (!startedAt) return { code: 'INVALID_RECORD', field: 'startedAt' };
   if (r.type === 'voice' && !whole(r.durationSeconds))
     return { code: 'INVALID_RECORD', field: 'durationSeconds' };
   if (r.type === 'data' && !whole(r.bytes)) return { code: 'INVALID_RECORD', field: 'bytes' };
@@ -89,7 +109,7 @@ function validate(raw: unknown, memo: BatchMemo): ValidRecord | Rejection {
     recordId: r.id,
     iccid,
     type: r.type,
-    startedAt: new Date(started).toISOString(),
+    startedAt,
     durationSeconds: r.type === 'voice' ? (r.durationSeconds as number) : null,
     bytes: r.type === 'data' ? (r.bytes as number) : null,
     counterpart: (r.counterpart as string | undefined) ?? null,
@@ -103,6 +123,11 @@ export function maskNumber(number: string | null): string | null {
   if (!number) return null;
   return number.length <= 7 ? `${number.slice(0, 2)}***` : `${number.slice(0, 6)}****${number.slice(-4)}`;
 }
+
+const DEDUPE_CHUNK = 500;
+const knownRecordIds = preparedList(DEDUPE_CHUNK, (executor, ids) =>
+  executor.selectFrom('usage_records').select('record_id').where('record_id', 'in', ids),
+);
 
 const insertUsageRecords = bulkInsert('usage_records', [
   'id',
@@ -182,14 +207,9 @@ export function createUsageService(deps: {
       // Ingest batches are rated one at a time, so allowances are consumed in a single, repeatable order.
       if (deps.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7301)`.execute(tx);
       const seen = new Set<string>();
-      for (let i = 0; i < valid.length; i += 500) {
-        const ids = valid.slice(i, i + 500).map((v) => v.record.recordId);
-        const existing = await tx
-          .selectFrom('usage_records')
-          .select('record_id')
-          .where('record_id', 'in', ids)
-          .execute();
-        for (const e of existing) seen.add(e.record_id);
+      for (let i = 0; i < valid.length; i += DEDUPE_CHUNK) {
+        const ids = valid.slice(i, i + DEDUPE_CHUNK).map((v) => v.record.recordId);
+        for (const e of await knownRecordIds(tx, ids)) seen.add(e.record_id);
       }
       const lines = await linesFor(tx, [...new Set(valid.map((v) => v.record.iccid))]);
       const rows: UsageRecordsTable[] = [];
