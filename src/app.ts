@@ -19,7 +19,7 @@ import { sendError } from './http/errors.js';
 import { lazySerializerFactory } from './http/lazy-serializers.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { ErrorResponse } from './http/schemas.js';
-import { securityHeaders } from './http/security-headers.js';
+import { apiSecurityHeaders, securityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { backofficeRoutes } from './modules/backoffice/backoffice.routes.js';
@@ -113,8 +113,12 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
     },
     hsts: ctx.config.mode === 'production',
   });
+  const apiSecurity = apiSecurityHeaders(security);
   app.addHook('onRequest', async (request, reply) => {
-    reply.headers(security);
+    // Documents (the web app, the API explorer) get the page headers; every other answer is data.
+    const route = request.routeOptions.url;
+    const page = route?.startsWith('/api/docs') || (route === '/*' && !request.url.startsWith('/api/'));
+    reply.headers(page ? security : apiSecurity);
     reply.header('X-Request-Id', request.id);
     request.locale = localeFromAcceptLanguage(request.headers['accept-language']);
   });

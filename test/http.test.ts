@@ -161,13 +161,21 @@ describeEachDialect('HTTP foundation', (dialect) => {
 });
 
 describe('security headers', () => {
-  it('are set by helmet on every answer', async () => {
+  it('are strict on every API answer (no caching, no framing, nothing loaded) and helmet’s on pages', async () => {
     const t = await startTestApp('sqlite');
     try {
       const res = await fetch(`${t.url}/api/v1/meta`);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       expect(res.headers.get('x-ratelimit-limit')).not.toBeNull();
+      const missing = await fetch(`${t.url}/api/v1/no-such-thing`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('cache-control')).toBe('no-store');
+      const docs = await fetch(`${t.url}/api/docs/`);
+      expect(docs.headers.get('content-security-policy')).toContain("default-src 'self'");
     } finally {
       await t.close();
     }

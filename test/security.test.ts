@@ -213,7 +213,9 @@ describeEachDialect('security: sessions in production mode', (dialect) => {
       expect((await api(t, 'GET', '/api/v1/me', { headers: { cookie: planted } })).status).toBe(401);
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      // The session token is in this answer: nothing may keep a copy.
+      expect(res.headers.get('cache-control')).toBe('no-store');
     } finally {
       await t.close();
     }

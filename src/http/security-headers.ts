@@ -24,3 +24,21 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
   if (failure) throw failure;
   return headers;
 }
+
+/**
+ * The headers for a JSON answer, after the OWASP REST Security Cheat Sheet: nothing in it may be
+ * cached (balances, tokens, personal data), framed, sniffed as another type, or load anything. The
+ * page headers (CSP for the web app, cross-origin isolation) concern documents, not API answers.
+ */
+export function apiSecurityHeaders(pageHeaders: Record<string, string>): Record<string, string> {
+  const hsts = pageHeaders['Strict-Transport-Security'];
+  return {
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    ...(hsts ? { 'Strict-Transport-Security': hsts } : {}),
+  };
+}
