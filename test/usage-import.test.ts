@@ -85,6 +85,39 @@ describeEachDialect('usage CSV import', (dialect) => {
     expect(resumed).toMatchObject({ skipped: 2, accepted: 2, duplicates: 0, brokenAt: null });
   });
 
+  it('reads lines the same whichever way they end and wherever a read splits them', async () => {
+    const at = new Date().toISOString();
+    const content = (prefix: string) =>
+      [
+        `${header}\r\n`,
+        `${prefix}-1,${iccid},sms,${at},,,張三,in,JP\n`,
+        '\r\n',
+        `${prefix}-2,${iccid},sms,${at},,,,out,JP\r`,
+        `${prefix}-3,${iccid},fax,${at},,,,out,JP\r\n`,
+        `${prefix}-4,${iccid},sms,${at},,,"+81 3 1234 5678",out,JP`,
+      ].join('');
+    const outcomes = [];
+    for (const [prefix, readSize] of [
+      ['whole', undefined],
+      ['bytes', 3],
+      ['odd', 7],
+    ] as const) {
+      const file = path.join(dir, `${prefix}.csv`);
+      fs.writeFileSync(file, content(prefix));
+      outcomes.push(await importUsageCsv(t.ctx.usage, file, { readSize }));
+    }
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ read: 4, accepted: 3, duplicates: 0, brokenAt: null });
+      expect(outcome.rejected).toEqual([{ line: 5, code: 'INVALID_RECORD', field: 'type' }]);
+    }
+    const counterpart = await t.ctx.database.db
+      .selectFrom('usage_records')
+      .select('counterpart')
+      .where('record_id', 'in', ['whole-1', 'bytes-1', 'odd-1'])
+      .execute();
+    expect(counterpart.map((r) => r.counterpart)).toEqual(['張三', '張三', '張三']);
+  });
+
   it('rejects a record with broken encoding', async () => {
     const file = path.join(dir, 'latin1.csv');
     fs.writeFileSync(
