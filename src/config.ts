@@ -68,6 +68,12 @@ export interface Config {
   /** Requests per minute from one address before 429 (carrier NAT puts many subscribers behind one). */
   rateLimitPerMinute: number;
   /**
+   * How long (ms) an API process may reuse a session it looked up; 0 looks every request up. Changes
+   * made in the same process are seen at once; a sign-out or suspension made by another process
+   * reaches this one within this time.
+   */
+  sessionCacheMs: number;
+  /**
    * The proxies whose X-Forwarded-For is believed (addresses, CIDRs, or loopback / linklocal /
    * uniquelocal); empty: none. A client's own X-Forwarded-For must not choose its rate-limit address.
    */
@@ -371,6 +377,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     },
     retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 3650),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 10, 10_000_000),
+    sessionCacheMs: integer(env, 'SESSION_CACHE_MS', 1000, 0, 10_000),
     trustProxy: trustProxy(env),
     idempotencyClaimSeconds: integer(env, 'IDEMPOTENCY_CLAIM_SECONDS', 60, 1, 3600),
     adjustmentApprovalMinor: integer(env, 'ADJUSTMENT_APPROVAL_MINOR', 5_000, 0, 1_000_000_000),

@@ -127,7 +127,15 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const audit = createAuditService({ clock });
   const notifications = createNotificationService({ db, clock, config, jobs, logger });
   const policies = createPolicies({ db, clock, config, audit });
-  const identity = createIdentityService({ db, clock, config, audit, notifications, policies });
+  const identity = createIdentityService({
+    db,
+    clock,
+    config,
+    audit,
+    notifications,
+    policies,
+    identityChanges: database.identityChanges,
+  });
 
   const idempotency = createIdempotency({ db, clock, claimMs: config.idempotencyClaimSeconds * 1000 });
   const ledger = createLedger({ clock, dialect: database.dialect });

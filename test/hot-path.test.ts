@@ -60,6 +60,32 @@ describeEachDialect('prepared queries', (dialect) => {
   it('treats an argument that looks like SQL as a value', async () => {
     expect(await auditByAction(db.database.db, "x.one' or '1'='1", 'alice')).toEqual([]);
   });
+
+  it('counts the statements that change a principal, not a renewal, and refuses to prepare one', async () => {
+    const { db: kysely, identityChanges } = db.database;
+    const changes = () => identityChanges.epoch;
+    const start = changes();
+    const now = new Date().toISOString();
+    await kysely
+      .updateTable('sessions')
+      .set({ last_seen_at: now, expires_at: now })
+      .where('id', '=', 'none')
+      .execute();
+    await kysely.selectFrom('accounts').selectAll().execute();
+    await kysely.updateTable('lines').set({ updated_at: now }).where('id', '=', 'none').execute();
+    expect(changes()).toBe(start);
+    await kysely.updateTable('sessions').set({ revoked_at: now }).where('id', '=', 'none').execute();
+    expect(changes()).toBe(start + 1);
+    await kysely.transaction().execute(async (tx) => {
+      await tx.updateTable('accounts').set({ status: 'suspended' }).where('id', '=', 'none').execute();
+      await tx.deleteFrom('sessions').where('id', '=', 'none').execute();
+    });
+    expect(changes()).toBe(start + 3);
+    const revoke = prepared((executor, id: string) =>
+      executor.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id),
+    );
+    await expect(revoke(kysely, 'none')).rejects.toThrow(/cannot be prepared/);
+  });
 });
 
 describe.runIf(DIALECTS.length === 2)('prepared queries on both dialects in one process', () => {

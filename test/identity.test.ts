@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
+import { openDatabase } from '../src/db/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 import { api, latestCode, signIn, signInStaff } from './helpers/session.js';
@@ -345,5 +346,62 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
       t.ctx.database.db.updateTable('audit_log').set({ action: 'forged' }).execute(),
     ).rejects.toThrow(/append-only/);
     await expect(t.ctx.database.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
+  });
+});
+
+describeEachDialect('the session cache', (dialect) => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** Revokes every session as another API process would: through a connection of its own. */
+  async function revokeElsewhere(t: TestApp) {
+    const other = openDatabase(t.db.config);
+    try {
+      await other.db.updateTable('sessions').set({ revoked_at: new Date().toISOString() }).execute();
+    } finally {
+      await other.close();
+    }
+  }
+
+  it('sees a suspension or a sign-out made in this process at once', async () => {
+    const t = await startTestApp(dialect, { env: { SESSION_CACHE_MS: '10000' } });
+    try {
+      const staff = await signInStaff(t, 'ops@example.com', 'admin');
+      const sub = await signIn(t, 'cached@example.com');
+      expect((await api(t, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(200);
+      expect((await api(t, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(200);
+      await t.ctx.suspension.suspend(sub.account.id, { type: 'staff', id: staff.account.id }, null, 'req');
+      expect((await api(t, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(401);
+      const again = await signIn(t, 'cached2@example.com');
+      expect((await api(t, 'GET', '/api/v1/me', { headers: again.headers })).status).toBe(200);
+      expect((await api(t, 'DELETE', '/api/v1/auth/session', { headers: again.headers })).status).toBe(204);
+      expect((await api(t, 'GET', '/api/v1/me', { headers: again.headers })).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('takes a change made by another process within SESSION_CACHE_MS, and at once when it is 0', async () => {
+    const t = await startTestApp(dialect, { env: { SESSION_CACHE_MS: '600' } });
+    try {
+      const sub = await signIn(t, 'elsewhere@example.com');
+      expect((await api(t, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(200);
+      await revokeElsewhere(t);
+      // This process has not heard of it yet: the principal it read a moment ago still stands...
+      expect((await api(t, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(200);
+      await sleep(650);
+      // ...for no longer than SESSION_CACHE_MS.
+      expect((await api(t, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+    const uncached = await startTestApp(dialect, { env: { SESSION_CACHE_MS: '0' } });
+    try {
+      const sub = await signIn(uncached, 'uncached@example.com');
+      expect((await api(uncached, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(200);
+      await revokeElsewhere(uncached);
+      expect((await api(uncached, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(401);
+    } finally {
+      await uncached.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { IdentityChanges } from './identity-changes.js';
 import type { DB } from './schema.js';
 import { GroupCommitSqliteDialect, type SqliteHandle } from './sqlite-driver.js';
 
@@ -17,6 +18,8 @@ export type Executor = Db | Tx;
 export interface Database {
   db: Db;
   dialect: Dialect;
+  /** Changes to accounts and sessions made through `db` (for the principal cache). */
+  identityChanges: IdentityChanges;
   close(): Promise<void>;
 }
 
@@ -124,8 +127,12 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
   raw.pragma('foreign_keys = ON');
   // Every esimdesk transaction may write, so each takes the write lock up front (BEGIN IMMEDIATE):
   // a plain BEGIN takes it at the first write, which lets two writers deadlock into SQLITE_BUSY.
-  const db = new Kysely<DB>({ dialect: new GroupCommitSqliteDialect(withStatementCache(raw)) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const identityChanges = new IdentityChanges();
+  const db = new Kysely<DB>({
+    dialect: new GroupCommitSqliteDialect(withStatementCache(raw)),
+    plugins: [identityChanges],
+  });
+  return { db, dialect: 'sqlite', identityChanges, close: () => db.destroy() };
 }
 
 export function openPostgres(url: string, max = 10): Database {
@@ -138,8 +145,9 @@ export function openPostgres(url: string, max = 10): Database {
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  const identityChanges = new IdentityChanges();
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [identityChanges] });
+  return { db, dialect: 'postgres', identityChanges, close: () => db.destroy() };
 }
 
 export function openDatabase(

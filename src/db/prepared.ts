@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, Insertable } from 'kysely';
 import type { Executor } from './database.js';
+import { changesIdentity } from './identity-changes.js';
 import type { DB } from './schema.js';
 
 /** Stands for the n-th argument while the query is compiled; never a value a caller could send. */
@@ -22,6 +23,10 @@ export function prepared<A extends unknown[], R>(build: (executor: Executor, ...
   function compile(executor: Executor): Compiled<R> {
     const slots = Array.from({ length: build.length - 1 }, (_, n) => slot(n));
     const query = build(executor, ...(slots as unknown as A)).compile();
+    // Plugins see a query when it is compiled, which here is once: the principal cache would miss
+    // every later run of such a statement.
+    if (changesIdentity(query.query))
+      throw new Error('a statement that changes accounts or sessions cannot be prepared');
     const sources = query.parameters.map((value) => slots.indexOf(value as string));
     return { query, sources };
   }

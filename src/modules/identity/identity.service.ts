@@ -5,6 +5,7 @@ import { AppError } from '../../core/errors.js';
 import type { Locale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Executor } from '../../db/database.js';
+import type { IdentityChanges } from '../../db/identity-changes.js';
 import { prepared } from '../../db/prepared.js';
 import type { AccountRole, AccountRow, Channel } from '../../db/schema.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
@@ -41,6 +42,53 @@ const sessionByTokenHash = prepared((db: Executor, tokenHash: string) =>
 );
 const DAY = 24 * 60 * 60 * 1000;
 
+/**
+ * Signed-in principals looked up in the last `ttlMs`, so a burst of requests on one session reads the
+ * database once. Any change to accounts or sessions made by this process (IdentityChanges) empties
+ * it, and nothing is cached until that change has had `ttlMs` to commit; a cached principal is never
+ * used past its session's expiry, nor once the session is due for renewal (so use keeps it alive). A change made by another process reaches this one within `ttlMs`.
+ */
+class PrincipalCache {
+  readonly #entries = new Map<string, { principal: Principal; until: string; at: number; epoch: number }>();
+  readonly #changes: IdentityChanges;
+  readonly #ttlMs: number;
+  readonly #max: number;
+
+  constructor(changes: IdentityChanges, ttlMs: number, max = 10_000) {
+    this.#changes = changes;
+    this.#ttlMs = ttlMs;
+    this.#max = max;
+  }
+
+  get(tokenHash: string, nowIso: string): Principal | null {
+    const entry = this.#entries.get(tokenHash);
+    if (!entry) return null;
+    if (
+      entry.epoch !== this.#changes.epoch ||
+      performance.now() - entry.at >= this.#ttlMs ||
+      entry.until <= nowIso
+    ) {
+      this.#entries.delete(tokenHash);
+      return null;
+    }
+    return entry.principal;
+  }
+
+  /** Taken before reading the database: what was read may be cached only if nothing changed since. */
+  lookup(): number {
+    return this.#changes.epoch;
+  }
+
+  /** Keeps a principal read at `epoch` for use until the app clock reaches `until`. */
+  keep(epoch: number, tokenHash: string, principal: Principal, until: string): void {
+    const at = performance.now();
+    if (this.#ttlMs === 0 || epoch !== this.#changes.epoch || at - this.#changes.changedAt < this.#ttlMs)
+      return;
+    if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(tokenHash, { principal, until, at, epoch });
+  }
+}
+
 export interface Principal {
   accountId: string;
   sessionId: string;
@@ -70,8 +118,10 @@ export function createIdentityService(deps: {
   audit: AuditService;
   notifications: NotificationService;
   policies: PolicyService;
+  identityChanges: IdentityChanges;
 }) {
   const { db, clock, config, audit } = deps;
+  const principals = new PrincipalCache(deps.identityChanges, config.sessionCacheMs);
   /** Phone numbers without a country code are read as the operator's country (a run-time policy). */
   const country = async () => (await deps.policies.get()).operatorCountry;
   const hmac = (text: string) => createHmac('sha256', config.secret).update(text).digest('hex');
@@ -336,24 +386,35 @@ export function createIdentityService(deps: {
   async function authenticate(token: string): Promise<Principal | null> {
     if (token.length < 20 || token.length > 100) return null;
     const now = clock.now();
-    const [row] = await sessionByTokenHash(db, sha256(token));
+    const tokenHash = sha256(token);
+    const cached = principals.get(tokenHash, now.toISOString());
+    if (cached) return cached;
+    const lookup = principals.lookup();
+    const [row] = await sessionByTokenHash(db, tokenHash);
     if (!row || row.revokedAt || row.disabledAt || row.expiresAt <= now.toISOString()) return null;
-    if (now.getTime() - Date.parse(row.lastSeenAt) > RENEW_AFTER_MS) {
+    let lastSeen = Date.parse(row.lastSeenAt);
+    let expiresAt = row.expiresAt;
+    if (now.getTime() - lastSeen > RENEW_AFTER_MS) {
       const hardLimit = Date.parse(row.createdAt) + SESSION_MAX_DAYS * DAY;
-      const expiresAt = new Date(Math.min(hardLimit, now.getTime() + SESSION_IDLE_DAYS * DAY)).toISOString();
+      lastSeen = now.getTime();
+      expiresAt = new Date(Math.min(hardLimit, now.getTime() + SESSION_IDLE_DAYS * DAY)).toISOString();
       await db
         .updateTable('sessions')
         .set({ last_seen_at: now.toISOString(), expires_at: expiresAt })
         .where('id', '=', row.sessionId)
         .execute();
     }
-    return {
+    const principal: Principal = {
       accountId: row.accountId,
       sessionId: row.sessionId,
       role: row.role,
       status: row.status,
       locale: row.locale,
     };
+    // Reused until the session expires or is due for renewal, whichever comes first.
+    const until = Math.min(lastSeen + RENEW_AFTER_MS, Date.parse(expiresAt));
+    principals.keep(lookup, tokenHash, principal, new Date(until).toISOString());
+    return principal;
   }
 
   async function signOut(principal: Principal, requestId: string): Promise<void> {
