@@ -27,6 +27,8 @@ export interface PostingInput {
   kind: PostingKind;
   reference?: { type: string; id: string };
   memo?: string;
+  /** Opens the credit account (of this kind and owner) if it has no row yet, e.g. a first transfer in. */
+  openCredit?: { kind: LedgerAccountKind; ownerId: string | null };
 }
 
 /** Ledger accounts have deterministic ids, so creating one twice (even concurrently) is harmless. */
@@ -97,7 +99,7 @@ const insertPosting = bulkInsert('ledger_postings', [
 ]);
 
 export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
-  const { clock, dialect } = deps;
+  const { clock } = deps;
 
   async function ensureAccount(
     tx: Executor,
@@ -115,19 +117,10 @@ export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
     if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
       throw new Error(`posting amount ${input.amount} is not a positive integer`);
     const now = clock.now().toISOString();
-    // Lock both balance rows in id order so two opposite transfers cannot deadlock (PostgreSQL);
-    // SQLite transactions already hold the single write lock.
-    if (dialect === 'postgres') {
-      await tx
-        .selectFrom('ledger_accounts')
-        .select('id')
-        .where('id', 'in', [input.debit, input.credit])
-        .orderBy('id')
-        .forUpdate()
-        .execute();
-    }
-    const [debited] = await debit(tx, input.debit, input.currency, input.amount, now);
-    if (!debited) {
+
+    async function takeDebit() {
+      const [debited] = await debit(tx, input.debit, input.currency, input.amount, now);
+      if (debited) return debited;
       const exists = await tx
         .selectFrom('ledger_accounts')
         .select(['kind', 'currency'])
@@ -140,8 +133,29 @@ export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
         throw new AppError('CURRENCY_MISMATCH', {}, { currency: exists.currency });
       throw new AppError('INSUFFICIENT_BALANCE');
     }
-    const [credited] = await credit(tx, input.credit, input.currency, input.amount, now);
-    if (!credited) throw new Error(`ledger account ${input.credit} does not exist in ${input.currency}`);
+
+    async function giveCredit() {
+      let [credited] = await credit(tx, input.credit, input.currency, input.amount, now);
+      const open = input.openCredit;
+      if (!credited && open && ledgerAccountId(open.kind, input.currency, open.ownerId) === input.credit) {
+        await insertAccount(tx, input.credit, open.kind, open.ownerId, input.currency, now);
+        [credited] = await credit(tx, input.credit, input.currency, input.amount, now);
+      }
+      if (!credited) throw new Error(`ledger account ${input.credit} does not exist in ${input.currency}`);
+      return credited;
+    }
+
+    // Each update locks its balance row (PostgreSQL); taking the two in id order means two opposite
+    // transfers cannot deadlock. SQLite transactions already hold the single write lock.
+    let debited: { balance: number };
+    let credited: { balance: number };
+    if (input.credit < input.debit) {
+      credited = await giveCredit();
+      debited = await takeDebit();
+    } else {
+      debited = await takeDebit();
+      credited = await giveCredit();
+    }
     const posting = {
       id: newId('pst', clock.now().getTime()),
       debit_id: input.debit,

@@ -287,15 +287,15 @@ export function createWalletService(deps: {
       if (recipient.id === sender.id) throw new AppError('SELF_TRANSFER', { field: 'to' });
       if (recipient.status !== 'active') throw new AppError('RECIPIENT_NOT_ACTIVE', { field: 'to' });
       const from = walletId(sender.id);
-      const to = await ledger.ensureAccount(tx, 'wallet', currency, recipient.id);
       const transferId = newId('trf', clock.now().getTime());
       const posting = await ledger.post(tx, {
         debit: from,
-        credit: to,
+        credit: walletId(recipient.id),
         amount: input.amount.amount,
         currency,
         kind: 'transfer',
         reference: { type: 'transfer', id: transferId },
+        openCredit: { kind: 'wallet', ownerId: recipient.id },
       });
       await audit.record(tx, {
         actor,
