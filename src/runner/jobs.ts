@@ -3,6 +3,7 @@ import { Compile, type Validator } from 'typebox/compile';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Executor } from '../db/database.js';
+import { prepared } from '../db/prepared.js';
 import type { JobRow } from '../db/schema.js';
 
 export interface JobContext {
@@ -43,6 +44,36 @@ export interface EnqueueOptions {
   idempotencyKey?: string;
   maxAttempts?: number;
 }
+
+/** One queued job, as most transactions write (a notice, an order): built and compiled once. */
+const insertJob = prepared(
+  (
+    executor: Executor,
+    id: string,
+    kind: string,
+    payload: string,
+    runAt: string,
+    maxAttempts: number,
+    idempotencyKey: string | null,
+    now: string,
+  ) =>
+    executor
+      .insertInto('jobs')
+      .values({
+        id,
+        kind,
+        payload,
+        status: 'queued',
+        run_at: runAt,
+        attempts: 0,
+        max_attempts: maxAttempts,
+        idempotency_key: idempotencyKey,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning('id'),
+);
 
 export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
   const definitions = new Map<string, JobDefinition>();
@@ -109,6 +140,20 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
         updated_at: now.toISOString(),
       };
     });
+    if (rows.length === 1) {
+      const [row] = rows as [(typeof rows)[0]];
+      const written = await insertJob(
+        executor,
+        row.id,
+        row.kind,
+        row.payload,
+        row.run_at,
+        row.max_attempts,
+        row.idempotency_key,
+        row.created_at,
+      );
+      return written.map((r) => r.id);
+    }
     const written = await executor
       .insertInto('jobs')
       .values(rows)

@@ -6,6 +6,7 @@ import { newId } from '../../core/ids.js';
 import { formatMoney, type MoneyValue } from '../../core/money.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
+import { prepared } from '../../db/prepared.js';
 import type { AccountRow, PaymentStatus } from '../../db/schema.js';
 import type { Complete } from '../../http/idempotency.js';
 import type { PaymentProvider } from '../../integrations/payments/provider.js';
@@ -36,6 +37,17 @@ export interface StatementFilter {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+// The account reads of every transfer, built and compiled once (see prepared).
+const accountById = prepared((executor: Executor, id: string) =>
+  executor.selectFrom('accounts').selectAll().where('id', '=', id),
+);
+const subscriberByEmail = prepared((executor: Executor, email: string) =>
+  executor.selectFrom('accounts').selectAll().where('email', '=', email).where('role', '=', 'subscriber'),
+);
+const subscriberByPhone = prepared((executor: Executor, phone: string) =>
+  executor.selectFrom('accounts').selectAll().where('phone', '=', phone).where('role', '=', 'subscriber'),
+);
 
 export function createWalletService(deps: {
   db: Db;
@@ -74,11 +86,8 @@ export function createWalletService(deps: {
   }
 
   async function activeAccount(tx: Executor, accountId: string): Promise<AccountRow> {
-    const account = await tx
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', accountId)
-      .executeTakeFirstOrThrow();
+    const [account] = await accountById(tx, accountId);
+    if (!account) throw new Error(`account ${accountId} does not exist`);
     if (account.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
     return account;
   }
@@ -255,12 +264,7 @@ export function createWalletService(deps: {
     } catch {
       throw new AppError('RECIPIENT_NOT_FOUND', { field: 'to' });
     }
-    const recipient = await tx
-      .selectFrom('accounts')
-      .selectAll()
-      .where(channel === 'email' ? 'email' : 'phone', '=', target)
-      .where('role', '=', 'subscriber')
-      .executeTakeFirst();
+    const [recipient] = await (channel === 'email' ? subscriberByEmail : subscriberByPhone)(tx, target);
     if (!recipient) throw new AppError('RECIPIENT_NOT_FOUND', { field: 'to' });
     return recipient;
   }
