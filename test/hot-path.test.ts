@@ -61,6 +61,41 @@ describeEachDialect('prepared queries', (dialect) => {
     expect(await auditByAction(db.database.db, "x.one' or '1'='1", 'alice')).toEqual([]);
   });
 
+  it('is prepared once per connection on PostgreSQL, and afresh after a migration changes its result', async () => {
+    const kysely = db.database.db;
+    const keyById = prepared((executor, id: string) =>
+      executor.selectFrom('service_keys').selectAll().where('id', '=', id),
+    );
+    const now = new Date().toISOString();
+    await kysely
+      .insertInto('service_keys')
+      .values({ id: 'key_probe', name: 'probe', key_hash: 'h', created_at: now })
+      .execute();
+    expect(await keyById(kysely, 'key_probe')).toMatchObject([{ id: 'key_probe', name: 'probe' }]);
+    if (dialect === 'postgres') {
+      const names = await kysely.transaction().execute(async (tx) => {
+        await keyById(tx, 'key_probe');
+        return (await sql<{ name: string }>`select name from pg_prepared_statements`.execute(tx)).rows;
+      });
+      expect(names.some((row) => /^esd\d+_/.test(row.name))).toBe(true);
+    }
+    await sql`alter table service_keys add column note text`.execute(kysely);
+    // Each connection that prepared the statement is refused once (0A000), then prepares it anew.
+    const refusals: string[] = [];
+    let rows: unknown[] = [];
+    for (let attempt = 0; attempt < 30; attempt++) {
+      try {
+        rows = await keyById(kysely, 'key_probe');
+      } catch (error) {
+        refusals.push((error as { code?: string }).code ?? String(error));
+      }
+    }
+    expect(refusals.every((code) => code === '0A000')).toBe(true);
+    expect(refusals.length).toBeLessThanOrEqual(10);
+    expect(rows).toMatchObject([{ id: 'key_probe', note: null }]);
+    await sql`alter table service_keys drop column note`.execute(kysely);
+  });
+
   it('counts the statements that change a principal, not a renewal, and refuses to prepare one', async () => {
     const { db: kysely, identityChanges } = db.database;
     const changes = () => identityChanges.epoch;

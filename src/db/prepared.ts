@@ -3,6 +3,12 @@ import type { Executor } from './database.js';
 import { changesIdentity } from './identity-changes.js';
 import type { DB } from './schema.js';
 
+/**
+ * The SQL of the statements compiled once here. On PostgreSQL they run as named prepared statements
+ * (see database.ts), so the server parses and plans each once per connection, not on every run.
+ */
+export const preparedSql = new Set<string>();
+
 /** Stands for the n-th argument while the query is compiled; never a value a caller could send. */
 const slot = (n: number) => `\u0000esimdesk-arg-${n}\u0000`;
 
@@ -28,6 +34,7 @@ export function prepared<A extends unknown[], R>(build: (executor: Executor, ...
     if (changesIdentity(query.query))
       throw new Error('a statement that changes accounts or sessions cannot be prepared');
     const sources = query.parameters.map((value) => slots.indexOf(value as string));
+    preparedSql.add(query.sql);
     return { query, sources };
   }
   return async (executor: Executor, ...args: A): Promise<R[]> => {
@@ -63,6 +70,7 @@ export function preparedList<R>(
       query = build(executor, slots).compile();
       if (query.parameters.length !== length || query.parameters.some((value, n) => value !== slots[n]))
         throw new Error('a prepared list query must take the list as its only parameters');
+      preparedSql.add(query.sql);
       cache.set(key, query);
     }
     const parameters: unknown[] = new Array(length).fill(null);
@@ -98,6 +106,8 @@ export function bulkInsert<T extends keyof DB & string>(
       const expected = Array.from({ length: rows * columns.length }, (_, n) => slot(n));
       if (query.parameters.some((value, n) => value !== expected[n]))
         throw new Error(`bulk insert into ${table}: compiled parameters are not in row order`);
+      // A full chunk and a single row are the sizes that repeat; the last chunk of a batch rarely does.
+      if (rows === chunk || rows === 1) preparedSql.add(query.sql);
       bySize.set(rows, query);
     }
     return query;
