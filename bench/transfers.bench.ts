@@ -117,7 +117,7 @@ async function sqliteRows(): Promise<BenchRow[]> {
     const rawBaseline = { name: "raw single-row fsync'd transactions/s, same disk", value: baseline };
     return [
       {
-        name: 'durable transfers/s, SQLite (synchronous=FULL)',
+        name: 'durable transfers/s, SQLite (synchronous=FULL), 1 client',
         value: transfers,
         unit: 'tx/s',
         baseline: rawBaseline,
@@ -163,7 +163,7 @@ async function postgresRows(): Promise<BenchRow[]> {
     const concurrent = await transfersPerSecond({ dialect: 'postgres', url: url.toString() }, 8);
     return [
       {
-        name: 'durable transfers/s, PostgreSQL',
+        name: 'durable transfers/s, PostgreSQL, 1 client',
         value: transfers,
         unit: 'tx/s',
         baseline: { name: 'raw single-row transactions/s, same server', value: baseline },
