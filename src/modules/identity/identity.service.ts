@@ -46,7 +46,9 @@ const DAY = 24 * 60 * 60 * 1000;
  * Signed-in principals looked up in the last `ttlMs`, so a burst of requests on one session reads the
  * database once. Any change to accounts or sessions made by this process (IdentityChanges) empties
  * it, and nothing is cached until that change has had `ttlMs` to commit; a cached principal is never
- * used past its session's expiry, nor once the session is due for renewal (so use keeps it alive). A change made by another process reaches this one within `ttlMs`.
+ * used past its session's expiry, nor once the session is due for renewal (so use keeps it alive).
+ * A change made by another process reaches this one within `ttlMs`. Principals are frozen: one
+ * object serves many requests.
  */
 class PrincipalCache {
   readonly #entries = new Map<string, { principal: Principal; until: string; at: number; epoch: number }>();
@@ -404,13 +406,13 @@ export function createIdentityService(deps: {
         .where('id', '=', row.sessionId)
         .execute();
     }
-    const principal: Principal = {
+    const principal: Principal = Object.freeze({
       accountId: row.accountId,
       sessionId: row.sessionId,
       role: row.role,
       status: row.status,
       locale: row.locale,
-    };
+    });
     // Reused until the session expires or is due for renewal, whichever comes first.
     const until = Math.min(lastSeen + RENEW_AFTER_MS, Date.parse(expiresAt));
     principals.keep(lookup, tokenHash, principal, new Date(until).toISOString());
