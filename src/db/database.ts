@@ -7,7 +7,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { IdentityChanges } from './identity-changes.js';
-import { preparedSql } from './prepared.js';
+import { directRunners, preparedSql } from './prepared.js';
 import type { DB } from './schema.js';
 import { GroupCommitSqliteDialect, type SqliteHandle } from './sqlite-driver.js';
 
@@ -137,10 +137,11 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
   // Every esimdesk transaction may write, so each takes the write lock up front (BEGIN IMMEDIATE):
   // a plain BEGIN takes it at the first write, which lets two writers deadlock into SQLITE_BUSY.
   const identityChanges = new IdentityChanges();
-  const db = new Kysely<DB>({
-    dialect: new GroupCommitSqliteDialect(withStatementCache(raw)),
-    plugins: [identityChanges],
-  });
+  const dialect = new GroupCommitSqliteDialect(withStatementCache(raw));
+  const db = new Kysely<DB>({ dialect, plugins: [identityChanges] });
+  directRunners.set(db.getExecutor().adapter, (sql, parameters, inTransaction) =>
+    dialect.runNow(sql, parameters, inTransaction),
+  );
   return { db, dialect: 'sqlite', identityChanges, close: () => db.destroy() };
 }
 

@@ -9,6 +9,25 @@ import type { DB } from './schema.js';
  */
 export const preparedSql = new Set<string>();
 
+/**
+ * Per database (keyed by its adapter, as the caches below): runs a compiled statement at once when
+ * the driver can (SQLite, see GroupCommitSqliteDriver.runNow), or answers null. Kysely's executor
+ * passes a query through several promises and the connection hand-over; for a statement compiled
+ * once that costs more than SQLite's work. Plugins do not see such a run: statements that change
+ * accounts or sessions are never prepared (see IdentityChanges), and no plugin transforms results.
+ */
+export const directRunners = new WeakMap<
+  object,
+  (sql: string, parameters: readonly unknown[], inTransaction: boolean) => unknown[] | null
+>();
+
+async function execute<R>(executor: Executor, query: CompiledQuery, parameters: unknown[]): Promise<R[]> {
+  const direct = directRunners.get(executor.getExecutor().adapter);
+  const rows = direct?.(query.sql, parameters, executor.isTransaction);
+  if (rows) return rows as R[];
+  return (await executor.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>)).rows;
+}
+
 /** Stands for the n-th argument while the query is compiled; never a value a caller could send. */
 const slot = (n: number) => `\u0000esimdesk-arg-${n}\u0000`;
 
@@ -47,8 +66,7 @@ export function prepared<A extends unknown[], R>(build: (executor: Executor, ...
     }
     const { query, sources } = compiled;
     const parameters = sources.map((source, i) => (source < 0 ? query.parameters[i] : args[source]));
-    const result = await executor.executeQuery<R>({ ...query, parameters });
-    return result.rows;
+    return execute<R>(executor, query, parameters);
   };
 }
 
@@ -75,7 +93,7 @@ export function preparedList<R>(
     }
     const parameters: unknown[] = new Array(length).fill(null);
     for (let n = 0; n < list.length; n++) parameters[n] = list[n];
-    return (await executor.executeQuery<R>({ ...query, parameters })).rows;
+    return execute<R>(executor, query, parameters);
   };
 }
 
@@ -120,7 +138,7 @@ export function bulkInsert<T extends keyof DB & string>(
       let n = 0;
       for (const row of part)
         for (const column of columns) parameters[n++] = row[column as keyof typeof row] ?? null;
-      await executor.executeQuery({ ...query, parameters });
+      await execute(executor, query, parameters);
     }
   };
 }

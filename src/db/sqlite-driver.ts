@@ -85,6 +85,20 @@ class GroupCommitSqliteDriver implements Driver {
     this.#handle.close();
   }
 
+  /**
+   * Runs a statement at once, without the asynchronous connection hand-over, when that changes
+   * nothing: inside a transaction (which holds the connection while its code runs), or outside one
+   * while nobody holds the connection (an autocommit statement, as the slow path would run it).
+   * Returns null when the statement must wait its turn.
+   */
+  runNow(sql: string, parameters: readonly unknown[], inTransaction: boolean): unknown[] | null {
+    if (!inTransaction && this.#held) return null;
+    const statement = this.#handle.prepare(sql);
+    if (statement.reader) return statement.all(parameters);
+    statement.run(parameters);
+    return [];
+  }
+
   /** Waits for the connection. A transaction may be handed it inside an open group. */
   lock(transaction: boolean): Promise<void> {
     if (!this.#held) {
@@ -241,14 +255,19 @@ class SqliteSession implements DatabaseConnection {
 
 /** Kysely's SQLite dialect (query compiler, adapter, introspection) with the group-commit driver. */
 export class GroupCommitSqliteDialect extends SqliteDialect {
-  readonly #handle: SqliteHandle;
+  readonly #driver: GroupCommitSqliteDriver;
 
   constructor(handle: SqliteHandle) {
     super({ database: handle as never });
-    this.#handle = handle;
+    this.#driver = new GroupCommitSqliteDriver(handle);
   }
 
   override createDriver(): Driver {
-    return new GroupCommitSqliteDriver(this.#handle);
+    return this.#driver;
+  }
+
+  /** See GroupCommitSqliteDriver.runNow. */
+  runNow(sql: string, parameters: readonly unknown[], inTransaction: boolean): unknown[] | null {
+    return this.#driver.runNow(sql, parameters, inTransaction);
   }
 }
