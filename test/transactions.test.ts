@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Db } from '../src/db/database.js';
+import type { Db, Executor } from '../src/db/database.js';
+import { prepared } from '../src/db/prepared.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
 
 // On SQLite, transactions that queue for the one connection commit together (src/db/sqlite-driver.ts);
@@ -77,6 +78,43 @@ describeEachDialect('transactions', (dialect) => {
     const rows = await probeRows(db);
     expect(rows).toContain('r-after');
     expect(rows).not.toContain('r-failing');
+  });
+
+  it('never lets a prepared read see a running transaction either', async () => {
+    // On SQLite a statement compiled once may run at once, skipping the wait for the connection:
+    // only while no transaction holds it.
+    const keyById = prepared((executor: Executor, id: string) =>
+      executor.selectFrom('service_keys').select('id').where('id', '=', id),
+    );
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started!: () => void;
+    const inside = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const failing = db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('service_keys')
+        .values({
+          id: 'key_uncommitted',
+          name: 'probe',
+          key_hash: 'h-probe',
+          created_at: new Date().toISOString(),
+        })
+        .execute();
+      expect(await keyById(tx, 'key_uncommitted')).toHaveLength(1);
+      started();
+      await gate;
+      throw new Error('rolled back on purpose');
+    });
+    await inside;
+    const read = keyById(db, 'key_uncommitted');
+    await tick();
+    release();
+    await expect(failing).rejects.toThrow('rolled back on purpose');
+    expect(await read).toEqual([]);
   });
 
   it('answers a caller "committed" only when its work is there, even when a commit fails', async () => {
