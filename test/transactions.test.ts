@@ -10,6 +10,15 @@ import { createTestDatabase, describeEachDialect, type TestDatabase } from './he
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
+/** A promise and the function that settles it. */
+function signal() {
+  let fire!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { promise, fire };
+}
+
 async function probeRows(db: Db): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`select id from tx_probe order by id`.execute(db);
   return rows.map((row) => row.id);
@@ -51,27 +60,21 @@ describeEachDialect('transactions', (dialect) => {
   });
 
   it('never lets a plain read see the work of a transaction that is still running or fails', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let started!: () => void;
-    const inside = new Promise<void>((resolve) => {
-      started = resolve;
-    });
+    const gate = signal();
+    const inside = signal();
     const failing = db.transaction().execute(async (tx) => {
       await sql`insert into tx_probe (id) values ('r-failing')`.execute(tx);
-      started();
-      await gate;
+      inside.fire();
+      await gate.promise;
       throw new Error('rolled back on purpose');
     });
-    await inside;
+    await inside.promise;
     const read = probeRows(db);
     const after = db.transaction().execute(async (tx) => {
       await sql`insert into tx_probe (id) values ('r-after')`.execute(tx);
     });
     await tick();
-    release();
+    gate.fire();
     await expect(failing).rejects.toThrow('rolled back on purpose');
     expect(await read).not.toContain('r-failing');
     await after;
@@ -86,14 +89,8 @@ describeEachDialect('transactions', (dialect) => {
     const keyById = prepared((executor: Executor, id: string) =>
       executor.selectFrom('service_keys').select('id').where('id', '=', id),
     );
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let started!: () => void;
-    const inside = new Promise<void>((resolve) => {
-      started = resolve;
-    });
+    const gate = signal();
+    const inside = signal();
     const failing = db.transaction().execute(async (tx) => {
       await tx
         .insertInto('service_keys')
@@ -105,27 +102,24 @@ describeEachDialect('transactions', (dialect) => {
         })
         .execute();
       expect(await keyById(tx, 'key_uncommitted')).toHaveLength(1);
-      started();
-      await gate;
+      inside.fire();
+      await gate.promise;
       throw new Error('rolled back on purpose');
     });
-    await inside;
+    await inside.promise;
     const read = keyById(db, 'key_uncommitted');
     await tick();
-    release();
+    gate.fire();
     await expect(failing).rejects.toThrow('rolled back on purpose');
     expect(await read).toEqual([]);
   });
 
   it('answers a caller "committed" only when its work is there, even when a commit fails', async () => {
     // A child whose parent never appears breaks a deferred foreign key: the commit itself fails.
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const gate = signal();
     const broken = db.transaction().execute(async (tx) => {
       await sql`insert into tx_probe (id, parent_id) values ('f-broken', 'nobody')`.execute(tx);
-      await gate;
+      await gate.promise;
     });
     const queued = Array.from({ length: 5 }, (_, n) =>
       db.transaction().execute(async (tx) => {
@@ -134,7 +128,7 @@ describeEachDialect('transactions', (dialect) => {
       }),
     );
     await tick();
-    release();
+    gate.fire();
     const outcomes = await Promise.allSettled([broken, ...queued]);
     expect(outcomes[0]!.status).toBe('rejected');
     const rows = await probeRows(db);
