@@ -138,7 +138,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   });
 
   const idempotency = createIdempotency({ db, clock, claimMs: config.idempotencyClaimSeconds * 1000 });
-  const ledger = createLedger({ clock, dialect: database.dialect });
+  const ledger = createLedger({ clock });
   const payments = { provider: null as unknown as PaymentProvider, test: null as TestPaymentProvider | null };
   const wallet = createWalletService({
     db,

@@ -31,6 +31,11 @@ async function execute<R>(executor: Executor, query: CompiledQuery, parameters: 
 /** Stands for the n-th argument while the query is compiled; never a value a caller could send. */
 const slot = (n: number) => `\u0000esimdesk-arg-${n}\u0000`;
 
+/** Whether a compiled query takes exactly the first `count` slots as its parameters, in order. */
+function takesSlotsInOrder(query: CompiledQuery, count: number): boolean {
+  return query.parameters.length === count && query.parameters.every((value, n) => value === slot(n));
+}
+
 interface Compiled<R> {
   query: CompiledQuery<R>;
   /** For each compiled parameter, the argument it takes, or -1 for a constant baked into the query. */
@@ -84,9 +89,11 @@ export function preparedList<R>(
     const key = executor.getExecutor().adapter;
     let query = cache.get(key);
     if (!query) {
-      const slots = Array.from({ length }, (_, n) => slot(n));
-      query = build(executor, slots).compile();
-      if (query.parameters.length !== length || query.parameters.some((value, n) => value !== slots[n]))
+      query = build(
+        executor,
+        Array.from({ length }, (_, n) => slot(n)),
+      ).compile();
+      if (!takesSlotsInOrder(query, length))
         throw new Error('a prepared list query must take the list as its only parameters');
       preparedSql.add(query.sql);
       cache.set(key, query);
@@ -121,8 +128,7 @@ export function bulkInsert<T extends keyof DB & string>(
         .insertInto(table)
         .values(values as never)
         .compile();
-      const expected = Array.from({ length: rows * columns.length }, (_, n) => slot(n));
-      if (query.parameters.some((value, n) => value !== expected[n]))
+      if (!takesSlotsInOrder(query, rows * columns.length))
         throw new Error(`bulk insert into ${table}: compiled parameters are not in row order`);
       // A full chunk and a single row are the sizes that repeat; the last chunk of a batch rarely does.
       if (rows === chunk || rows === 1) preparedSql.add(query.sql);

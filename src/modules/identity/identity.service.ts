@@ -388,12 +388,13 @@ export function createIdentityService(deps: {
   async function authenticate(token: string): Promise<Principal | null> {
     if (token.length < 20 || token.length > 100) return null;
     const now = clock.now();
+    const nowIso = now.toISOString();
     const tokenHash = sha256(token);
-    const cached = principals.get(tokenHash, now.toISOString());
+    const cached = principals.get(tokenHash, nowIso);
     if (cached) return cached;
     const lookup = principals.lookup();
     const [row] = await sessionByTokenHash(db, tokenHash);
-    if (!row || row.revokedAt || row.disabledAt || row.expiresAt <= now.toISOString()) return null;
+    if (!row || row.revokedAt || row.disabledAt || row.expiresAt <= nowIso) return null;
     let lastSeen = Date.parse(row.lastSeenAt);
     let expiresAt = row.expiresAt;
     if (now.getTime() - lastSeen > RENEW_AFTER_MS) {
@@ -402,7 +403,7 @@ export function createIdentityService(deps: {
       expiresAt = new Date(Math.min(hardLimit, now.getTime() + SESSION_IDLE_DAYS * DAY)).toISOString();
       await db
         .updateTable('sessions')
-        .set({ last_seen_at: now.toISOString(), expires_at: expiresAt })
+        .set({ last_seen_at: nowIso, expires_at: expiresAt })
         .where('id', '=', row.sessionId)
         .execute();
     }

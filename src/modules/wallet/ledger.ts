@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Db, Dialect, Executor } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import { bulkInsert, prepared } from '../../db/prepared.js';
 import type { LedgerAccountKind } from '../../db/schema.js';
 
@@ -98,7 +98,7 @@ const insertPosting = bulkInsert('ledger_postings', [
   'created_at',
 ]);
 
-export function createLedger(deps: { clock: Clock; dialect: Dialect }) {
+export function createLedger(deps: { clock: Clock }) {
   const { clock } = deps;
 
   async function ensureAccount(
