@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Db, Executor } from '../src/db/database.js';
-import { prepared } from '../src/db/prepared.js';
+import { bulkInsert, prepared, together } from '../src/db/prepared.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
 
 // On SQLite, transactions that queue for the one connection commit together (src/db/sqlite-driver.ts);
@@ -142,5 +142,62 @@ describeEachDialect('transactions', (dialect) => {
       await sql`insert into tx_probe (id) values ('f-next')`.execute(tx);
     });
     expect(await probeRows(db)).toContain('f-next');
+  });
+
+  // On PostgreSQL a write the caller does not wait for is sent with what follows (one round trip);
+  // these hold on both databases: it is seen by what comes after it, and its failure fails the
+  // transaction as a waited-for write would — at the latest at the commit — with nothing kept.
+  const insertKey = bulkInsert('service_keys', ['id', 'name', 'key_hash', 'created_at']);
+  const keyById = prepared((executor: Executor, id: string) =>
+    executor.selectFrom('service_keys').select('id').where('id', '=', id),
+  );
+  const key = (id: string) => ({
+    id,
+    name: 'probe',
+    key_hash: `h-${id}`,
+    created_at: new Date().toISOString(),
+  });
+
+  it('lets what follows a write sent without waiting see it, and commits it', async () => {
+    const seen = await db.transaction().execute(async (tx) => {
+      await insertKey.later(tx, [key('key_later_1')]);
+      await insertKey.later(tx, [key('key_later_2')]);
+      return together(keyById(tx, 'key_later_1'), keyById(tx, 'key_later_2'));
+    });
+    expect(seen).toEqual([[{ id: 'key_later_1' }], [{ id: 'key_later_2' }]]);
+    expect(await keyById(db, 'key_later_2')).toHaveLength(1);
+  });
+
+  it('fails the transaction with the error of a write sent without waiting, keeping nothing', async () => {
+    await insertKey(db, [key('key_taken')]);
+    const duplicate = db.transaction().execute(async (tx) => {
+      await insertKey(tx, [key('key_before_duplicate')]);
+      // A second row with the same primary key: reported by the commit at the latest.
+      await insertKey.later(tx, [key('key_taken')]);
+      return 'committed';
+    });
+    await expect(duplicate).rejects.toThrow(/unique|duplicate/i);
+    const failedRead = db.transaction().execute(async (tx) => {
+      await insertKey.later(tx, [key('key_taken')]);
+      // The next statement waited for reports the failure, not some later one.
+      await keyById(tx, 'key_taken');
+      throw new Error('not reached');
+    });
+    await expect(failedRead).rejects.toThrow(/unique|duplicate/i);
+    expect(await keyById(db, 'key_before_duplicate')).toEqual([]);
+    // The connection is whole afterwards.
+    await db.transaction().execute((tx) => insertKey.later(tx, [key('key_after_duplicate')]));
+    expect(await keyById(db, 'key_after_duplicate')).toHaveLength(1);
+  });
+
+  it('reports the first failure of statements started together in the order they were started', async () => {
+    const first = new Error('first');
+    const late = new Promise<never>((_, reject) => setTimeout(() => reject(first), 20));
+    const early = Promise.reject(new Error('second'));
+    await expect(together(late, early)).rejects.toBe(first);
+    await expect(together(keyById(db, 'key_taken'), Promise.resolve(2))).resolves.toEqual([
+      [{ id: 'key_taken' }],
+      2,
+    ]);
   });
 });

@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { IdentityChanges } from './identity-changes.js';
-import { directRunners, preparedSql } from './prepared.js';
+import { PipelinedPostgresDialect } from './postgres-driver.js';
+import { directRunners, pipelinedAdapters } from './prepared.js';
 import type { DB } from './schema.js';
 import { GroupCommitSqliteDialect, type SqliteHandle } from './sqlite-driver.js';
 
@@ -145,43 +145,6 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
   return { db, dialect: 'sqlite', identityChanges, close: () => db.destroy() };
 }
 
-const statementNames = new Map<string, string>();
-function statementName(sql: string): string {
-  let name = statementNames.get(sql);
-  if (!name) {
-    name = createHash('sha256').update(sql).digest('base64url').slice(0, 24);
-    statementNames.set(sql, name);
-  }
-  return name;
-}
-
-const NAMED = Symbol('esimdesk.namedStatements');
-type NamedClient = pg.PoolClient & { [NAMED]?: true };
-
-/**
- * Runs the statements of `prepared` (src/db/prepared.ts) as named prepared statements: PostgreSQL
- * parses and plans each once per connection instead of on every run, about a third of what a small
- * statement costs it. A migration that changes what such a statement returns (a column added to a
- * table read with `select *`) makes PostgreSQL refuse the old plan once ("cached plan must not
- * change result type", 0A000); the connection then prepares the statements afresh under new names.
- */
-function withNamedStatements(client: NamedClient): pg.PoolClient {
-  if (client[NAMED]) return client;
-  client[NAMED] = true;
-  let generation = 0;
-  const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
-  (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
-    if (typeof config !== 'string' || callback !== undefined || !preparedSql.has(config))
-      return query(config, values, callback);
-    const name = `esd${generation}_${statementName(config)}`;
-    return query({ name, text: config, values }).catch((error: { code?: string }) => {
-      if (error?.code === '0A000') generation++;
-      throw error;
-    });
-  };
-  return client;
-}
-
 export function openPostgres(url: string, max = 10): Database {
   const driver = loadPg();
   const pool = new driver.Pool({
@@ -189,18 +152,17 @@ export function openPostgres(url: string, max = 10): Database {
     max,
     types: pgTypes(driver),
     application_name: 'esimdesk',
+    // Statements are written without waiting for earlier answers (see postgres-driver.ts).
+    pipeline: true,
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const identityChanges = new IdentityChanges();
-  const namedPool = {
-    connect: async () => withNamedStatements(await pool.connect()),
-    end: () => pool.end(),
-  };
   const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: namedPool as unknown as pg.Pool }),
+    dialect: new PipelinedPostgresDialect(pool),
     plugins: [identityChanges],
   });
+  pipelinedAdapters.add(db.getExecutor().adapter);
   return { db, dialect: 'postgres', identityChanges, close: () => db.destroy() };
 }
 

@@ -1,6 +1,7 @@
 import type { Compilable, CompiledQuery, Insertable } from 'kysely';
 import type { Executor } from './database.js';
 import { changesIdentity } from './identity-changes.js';
+import type { PipelinedConnection } from './postgres-driver.js';
 import type { DB } from './schema.js';
 
 /**
@@ -21,11 +22,51 @@ export const directRunners = new WeakMap<
   (sql: string, parameters: readonly unknown[], inTransaction: boolean) => unknown[] | null
 >();
 
-async function execute<R>(executor: Executor, query: CompiledQuery, parameters: unknown[]): Promise<R[]> {
-  const direct = directRunners.get(executor.getExecutor().adapter);
+/** Adapters of PostgreSQL databases whose connections pipeline (see postgres-driver.ts). */
+export const pipelinedAdapters = new WeakSet<object>();
+
+/**
+ * How a statement is waited for. `now`: its rows, as usual. `later`: a write whose result the caller
+ * does not need; inside a PostgreSQL transaction it is sent and not waited for — PostgreSQL runs it
+ * before anything the transaction sends next, and the next statement waited for (at the latest the
+ * COMMIT) fails with its error. Elsewhere it runs as `now`.
+ */
+type Wait = 'now' | 'later';
+
+async function execute<R>(
+  executor: Executor,
+  query: CompiledQuery,
+  parameters: unknown[],
+  wait: Wait = 'now',
+): Promise<R[]> {
+  const queryExecutor = executor.getExecutor();
+  const direct = directRunners.get(queryExecutor.adapter);
   const rows = direct?.(query.sql, parameters, executor.isTransaction);
   if (rows) return rows as R[];
+  if (executor.isTransaction && pipelinedAdapters.has(queryExecutor.adapter)) {
+    // Kysely hands a transaction's connection to one query at a time, until that query's answer is
+    // in; taking the connection only to send lets the statements of Promise.all go out together.
+    const sent = await queryExecutor.provideConnection(async (connection) => {
+      const pipelined = connection as PipelinedConnection;
+      if (wait === 'later') return pipelined.sendUnchecked(query.sql, parameters);
+      return { rows: pipelined.rows(query.sql, parameters) };
+    });
+    return sent ? ((await sent.rows) as R[]) : [];
+  }
   return (await executor.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>)).rows;
+}
+
+/**
+ * Awaits statements started together — on PostgreSQL in a transaction they go out in one round trip
+ * — and, if any failed, throws the error of the first in argument order (not the first to arrive),
+ * so a failing check reports as it would have had they run one after another.
+ */
+export async function together<T extends unknown[]>(
+  ...promises: { [K in keyof T]: Promise<T[K]> }
+): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as T;
 }
 
 /** Stands for the n-th argument while the query is compiled; never a value a caller could send. */
@@ -61,7 +102,7 @@ export function prepared<A extends unknown[], R>(build: (executor: Executor, ...
     preparedSql.add(query.sql);
     return { query, sources };
   }
-  return async (executor: Executor, ...args: A): Promise<R[]> => {
+  function run(wait: Wait, executor: Executor, args: A): Promise<R[]> {
     // A database and its transactions share their dialect's adapter, and so the compiled SQL.
     const key = executor.getExecutor().adapter;
     let compiled = cache.get(key);
@@ -71,8 +112,14 @@ export function prepared<A extends unknown[], R>(build: (executor: Executor, ...
     }
     const { query, sources } = compiled;
     const parameters = sources.map((source, i) => (source < 0 ? query.parameters[i] : args[source]));
-    return execute<R>(executor, query, parameters);
-  };
+    return execute<R>(executor, query, parameters, wait);
+  }
+  return Object.assign(async (executor: Executor, ...args: A): Promise<R[]> => run('now', executor, args), {
+    /** Runs a write whose result is not needed without waiting for it in a transaction (see Wait). */
+    later: async (executor: Executor, ...args: A): Promise<void> => {
+      await run('later', executor, args);
+    },
+  });
 }
 
 /**
@@ -136,7 +183,7 @@ export function bulkInsert<T extends keyof DB & string>(
     }
     return query;
   }
-  return async (executor: Executor, rows: readonly Insertable<DB[T]>[]): Promise<void> => {
+  async function insert(wait: Wait, executor: Executor, rows: readonly Insertable<DB[T]>[]) {
     for (let start = 0; start < rows.length; start += chunk) {
       const part = rows.slice(start, start + chunk);
       const query = compiled(executor, part.length);
@@ -144,7 +191,15 @@ export function bulkInsert<T extends keyof DB & string>(
       let n = 0;
       for (const row of part)
         for (const column of columns) parameters[n++] = row[column as keyof typeof row] ?? null;
-      await execute(executor, query, parameters);
+      await execute(executor, query, parameters, wait);
     }
-  };
+  }
+  return Object.assign(
+    (executor: Executor, rows: readonly Insertable<DB[T]>[]): Promise<void> => insert('now', executor, rows),
+    {
+      /** Inserts without waiting for the rows in a transaction (see Wait). */
+      later: (executor: Executor, rows: readonly Insertable<DB[T]>[]): Promise<void> =>
+        insert('later', executor, rows),
+    },
+  );
 }

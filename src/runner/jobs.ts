@@ -142,8 +142,7 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
     });
     if (rows.length === 1) {
       const [row] = rows as [(typeof rows)[0]];
-      const written = await insertJob(
-        executor,
+      const args = [
         row.id,
         row.kind,
         row.payload,
@@ -151,7 +150,14 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
         row.max_attempts,
         row.idempotency_key,
         row.created_at,
-      );
+      ] as const;
+      // Without a key the row is always written: no need to wait for it in a transaction (the next
+      // statement or the commit reports a failure). With one, the answer says whether it was.
+      if (row.idempotency_key === null) {
+        await insertJob.later(executor, ...args);
+        return [row.id];
+      }
+      const written = await insertJob(executor, ...args);
       return written.map((r) => r.id);
     }
     const written = await executor

@@ -54,7 +54,9 @@ export function createAuditService(deps: { clock: Clock }) {
   /** Appends one row; call it inside the transaction that makes the change. */
   async function record(executor: Executor, entry: AuditEntry): Promise<void> {
     const now = deps.clock.now();
-    await insertEntry(executor, [
+    // An audit row is never read back by the code that writes it: in a transaction, its next
+    // statement or commit reports a failure (see prepared.ts, Wait).
+    await insertEntry.later(executor, [
       {
         id: newId('aud', now.getTime()),
         actor_type: entry.actor.type,

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Executor } from '../../db/database.js';
-import { bulkInsert, prepared } from '../../db/prepared.js';
+import { bulkInsert, prepared, together } from '../../db/prepared.js';
 import type { LedgerAccountKind } from '../../db/schema.js';
 
 /** Posting kinds. Wallet statements show transfer as transfer_in / transfer_out by side. */
@@ -146,16 +146,12 @@ export function createLedger(deps: { clock: Clock }) {
     }
 
     // Each update locks its balance row (PostgreSQL); taking the two in id order means two opposite
-    // transfers cannot deadlock. SQLite transactions already hold the single write lock.
+    // transfers cannot deadlock. They are sent together and run in the order sent. SQLite
+    // transactions already hold the single write lock.
     let debited: { balance: number };
     let credited: { balance: number };
-    if (input.credit < input.debit) {
-      credited = await giveCredit();
-      debited = await takeDebit();
-    } else {
-      debited = await takeDebit();
-      credited = await giveCredit();
-    }
+    if (input.credit < input.debit) [credited, debited] = await together(giveCredit(), takeDebit());
+    else [debited, credited] = await together(takeDebit(), giveCredit());
     const posting = {
       id: newId('pst', clock.now().getTime()),
       debit_id: input.debit,
@@ -170,7 +166,8 @@ export function createLedger(deps: { clock: Clock }) {
       memo: input.memo ?? null,
       created_at: now,
     };
-    await insertPosting(tx, [posting]);
+    // Nothing reads the row back here; the transaction's next statement or its commit reports a failure.
+    await insertPosting.later(tx, [posting]);
     return posting;
   }
 

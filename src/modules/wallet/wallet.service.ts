@@ -6,7 +6,7 @@ import { newId } from '../../core/ids.js';
 import { formatMoney, type MoneyValue } from '../../core/money.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
-import { prepared } from '../../db/prepared.js';
+import { prepared, together } from '../../db/prepared.js';
 import type { AccountRow, PaymentStatus } from '../../db/schema.js';
 import type { Complete } from '../../http/idempotency.js';
 import type { PaymentProvider } from '../../integrations/payments/provider.js';
@@ -286,8 +286,7 @@ export function createWalletService(deps: {
   ) {
     checkCurrency(input.amount);
     return db.transaction().execute(async (tx) => {
-      const sender = await activeAccount(tx, accountId);
-      const recipient = await findRecipient(tx, input.to);
+      const [sender, recipient] = await together(activeAccount(tx, accountId), findRecipient(tx, input.to));
       if (recipient.id === sender.id) throw new AppError('SELF_TRANSFER', { field: 'to' });
       if (recipient.status !== 'active') throw new AppError('RECIPIENT_NOT_ACTIVE', { field: 'to' });
       const from = walletId(sender.id);
