@@ -41,6 +41,51 @@ describeEachDialect('migrations', (dialect) => {
     shapes.set(dialect, await shapeOf(t));
     versions.set(dialect, version.current);
   });
+
+  it('0012 keeps every job and still refuses a second job with the same idempotency key', async () => {
+    const jobs = await createTestDatabase(dialect, { migrate: false });
+    try {
+      const { db } = jobs.database;
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      expect((await migrator.migrateTo('0011-jobs-kind-index')).error).toBeUndefined();
+      const now = new Date().toISOString();
+      const job = (id: string, key: string | null) => ({
+        id,
+        kind: 'probe',
+        payload: '{}',
+        status: 'queued' as const,
+        run_at: now,
+        attempts: 0,
+        max_attempts: 3,
+        idempotency_key: key,
+        created_at: now,
+        updated_at: now,
+      });
+      await db
+        .insertInto('jobs')
+        .values([job('job_a', 'key-1'), job('job_b', null), job('job_c', null)])
+        .execute();
+      expect((await migrateToLatest(db)).applied).toEqual(['0012-leaner-money-writes']);
+      const kept = await db.selectFrom('jobs').select(['id', 'idempotency_key']).orderBy('id').execute();
+      expect(kept).toEqual([
+        { id: 'job_a', idempotency_key: 'key-1' },
+        { id: 'job_b', idempotency_key: null },
+        { id: 'job_c', idempotency_key: null },
+      ]);
+      await db.insertInto('jobs').values(job('job_d', null)).execute();
+      await expect(db.insertInto('jobs').values(job('job_e', 'key-1')).execute()).rejects.toThrow(
+        /unique|duplicate/i,
+      );
+      // Down again: the rows stay and the key is unique as before.
+      expect((await migrator.migrateTo('0011-jobs-kind-index')).error).toBeUndefined();
+      expect(await db.selectFrom('jobs').select('id').orderBy('id').execute()).toHaveLength(4);
+      await expect(db.insertInto('jobs').values(job('job_f', 'key-1')).execute()).rejects.toThrow(
+        /unique|duplicate/i,
+      );
+    } finally {
+      await jobs.drop();
+    }
+  });
 });
 
 describe('both dialects', () => {

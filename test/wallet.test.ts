@@ -294,6 +294,18 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
     expect(
       (await post(alice, '/api/v1/me/transfers', { to: '+8613800138001', amount: cny(1001) })).body.code,
     ).toBe('INSUFFICIENT_BALANCE');
+    // The confirmation step makes the same checks and shows whom the money would reach, masked.
+    const preview = async (to: string) =>
+      api(t, 'GET', `/api/v1/me/transfers/recipient?to=${encodeURIComponent(to)}`, {
+        headers: alice.headers,
+      });
+    expect(await preview('+86 138 0013 8001')).toMatchObject({
+      status: 200,
+      body: { display: '+86******8001' },
+    });
+    expect((await preview('ALICE@example.com')).body.code).toBe('SELF_TRANSFER');
+    expect((await preview('ghost@example.com')).body.code).toBe('RECIPIENT_NOT_FOUND');
+    expect((await preview('not a thing')).body.code).toBe('RECIPIENT_NOT_FOUND');
     await t.ctx.database.db
       .updateTable('accounts')
       .set({ status: 'suspended' })
@@ -309,6 +321,11 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
       .where('id', '=', alice.account.id)
       .execute();
     expect((await topUp(t, alice, 100)).body.code).toBe('ACCOUNT_NOT_ACTIVE');
+    // The sender is checked first, whatever the recipient.
+    for (const to of ['ghost@example.com', '+8613800138001'])
+      expect((await post(alice, '/api/v1/me/transfers', { to, amount: cny(1) })).body.code).toBe(
+        'ACCOUNT_NOT_ACTIVE',
+      );
   });
 
   it('refunds only what was topped up and not spent, holds it while pending, and returns it if the refund fails', async () => {

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { Db, Executor } from '../db/database.js';
+import { prepared } from '../db/prepared.js';
 
 const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -20,6 +21,14 @@ function canonical(value: unknown): unknown {
   }
   return value;
 }
+
+const storeAnswer = prepared((executor: Executor, scope: string, key: string, status: number, body: string) =>
+  executor
+    .updateTable('idempotency_keys')
+    .set({ status: 'done', response_status: status, response_body: body })
+    .where('scope', '=', scope)
+    .where('key', '=', key),
+);
 
 /**
  * Idempotency-Key handling for writes that move money or create orders: the same key with the same
@@ -99,12 +108,8 @@ export function createIdempotency(deps: { db: Db; clock: Clock; claimMs: number 
 
     let completed = false;
     const complete: Complete = async (executor, body) => {
-      await executor
-        .updateTable('idempotency_keys')
-        .set({ status: 'done', response_status: status, response_body: JSON.stringify(body) })
-        .where('scope', '=', scope)
-        .where('key', '=', key)
-        .execute();
+      // Nothing reads the answer back in the work's transaction: its commit reports a failure.
+      await storeAnswer.later(executor, scope, key, status, JSON.stringify(body));
       completed = true;
     };
     let body: unknown;

@@ -45,7 +45,32 @@ export interface EnqueueOptions {
   maxAttempts?: number;
 }
 
-/** One queued job, as most transactions write (a notice, an order): built and compiled once. */
+function queuedJob(
+  executor: Executor,
+  id: string,
+  kind: string,
+  payload: string,
+  runAt: string,
+  maxAttempts: number,
+  key: string | null,
+  now: string,
+) {
+  return executor.insertInto('jobs').values({
+    id,
+    kind,
+    payload,
+    status: 'queued',
+    run_at: runAt,
+    attempts: 0,
+    max_attempts: maxAttempts,
+    idempotency_key: key,
+    created_at: now,
+    updated_at: now,
+  });
+}
+
+// One queued job, as most transactions write (a notice, an order): built and compiled once. With an
+// idempotency key the answer says whether it was written; without one it always is.
 const insertJob = prepared(
   (
     executor: Executor,
@@ -53,26 +78,17 @@ const insertJob = prepared(
     kind: string,
     payload: string,
     runAt: string,
-    maxAttempts: number,
-    idempotencyKey: string | null,
+    max: number,
+    key: string | null,
     now: string,
   ) =>
-    executor
-      .insertInto('jobs')
-      .values({
-        id,
-        kind,
-        payload,
-        status: 'queued',
-        run_at: runAt,
-        attempts: 0,
-        max_attempts: maxAttempts,
-        idempotency_key: idempotencyKey,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    queuedJob(executor, id, kind, payload, runAt, max, key, now)
+      .onConflict((oc) => oc.column('idempotency_key').where('idempotency_key', 'is not', null).doNothing())
       .returning('id'),
+);
+const insertJobWithoutKey = prepared(
+  (executor: Executor, id: string, kind: string, payload: string, runAt: string, max: number, now: string) =>
+    queuedJob(executor, id, kind, payload, runAt, max, null, now),
 );
 
 export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
@@ -142,28 +158,29 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
     });
     if (rows.length === 1) {
       const [row] = rows as [(typeof rows)[0]];
-      const args = [
-        row.id,
-        row.kind,
-        row.payload,
-        row.run_at,
-        row.max_attempts,
-        row.idempotency_key,
-        row.created_at,
-      ] as const;
+      const { id, kind, payload, run_at, max_attempts, idempotency_key, created_at } = row;
       // Without a key the row is always written: no need to wait for it in a transaction (the next
       // statement or the commit reports a failure). With one, the answer says whether it was.
-      if (row.idempotency_key === null) {
-        await insertJob.later(executor, ...args);
-        return [row.id];
+      if (idempotency_key === null) {
+        await insertJobWithoutKey.later(executor, id, kind, payload, run_at, max_attempts, created_at);
+        return [id];
       }
-      const written = await insertJob(executor, ...args);
+      const written = await insertJob(
+        executor,
+        id,
+        kind,
+        payload,
+        run_at,
+        max_attempts,
+        idempotency_key,
+        created_at,
+      );
       return written.map((r) => r.id);
     }
     const written = await executor
       .insertInto('jobs')
       .values(rows)
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .onConflict((oc) => oc.column('idempotency_key').where('idempotency_key', 'is not', null).doNothing())
       .returning('id')
       .execute();
     return written.map((r) => r.id);

@@ -6,7 +6,7 @@ import { newId } from '../../core/ids.js';
 import { formatMoney, type MoneyValue } from '../../core/money.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
-import { prepared, together } from '../../db/prepared.js';
+import { prepared } from '../../db/prepared.js';
 import type { AccountRow, PaymentStatus } from '../../db/schema.js';
 import type { Complete } from '../../http/idempotency.js';
 import type { PaymentProvider } from '../../integrations/payments/provider.js';
@@ -38,15 +38,25 @@ export interface StatementFilter {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-// The account reads of every transfer, built and compiled once (see prepared).
+// The account reads of every transfer, built and compiled once (see prepared), with what a transfer
+// uses of an account: its status, and whom and in which language to tell.
+const PARTY = ['id', 'status', 'email', 'phone', 'locale'] as const;
+type Party = Pick<AccountRow, (typeof PARTY)[number]>;
 const accountById = prepared((executor: Executor, id: string) =>
-  executor.selectFrom('accounts').selectAll().where('id', '=', id),
+  executor.selectFrom('accounts').select(PARTY).where('id', '=', id),
 );
-const subscriberByEmail = prepared((executor: Executor, email: string) =>
-  executor.selectFrom('accounts').selectAll().where('email', '=', email).where('role', '=', 'subscriber'),
-);
-const subscriberByPhone = prepared((executor: Executor, phone: string) =>
-  executor.selectFrom('accounts').selectAll().where('phone', '=', phone).where('role', '=', 'subscriber'),
+/** Both sides of a transfer in one read: the sender by id, the recipient (a subscriber) by address. */
+const transferParties = prepared(
+  (executor: Executor, senderId: string, email: string | null, phone: string | null) =>
+    executor
+      .selectFrom('accounts')
+      .select([...PARTY, 'role'])
+      .where((eb) =>
+        eb.or([
+          eb('id', '=', senderId),
+          eb.and([eb('role', '=', 'subscriber'), eb.or([eb('email', '=', email), eb('phone', '=', phone)])]),
+        ]),
+      ),
 );
 
 export function createWalletService(deps: {
@@ -85,11 +95,9 @@ export function createWalletService(deps: {
       throw new AppError('CURRENCY_MISMATCH', { field: 'amount.currency', expected: currency }, { currency });
   }
 
-  async function activeAccount(tx: Executor, accountId: string): Promise<AccountRow> {
+  async function activeAccount(tx: Executor, accountId: string): Promise<Party> {
     const [account] = await accountById(tx, accountId);
-    if (!account) throw new Error(`account ${accountId} does not exist`);
-    if (account.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
-    return account;
+    return activeParty(account, accountId);
   }
 
   async function balance(accountId: string): Promise<MoneyValue> {
@@ -255,25 +263,47 @@ export function createWalletService(deps: {
     return body;
   }
 
-  async function findRecipient(tx: Executor, to: string): Promise<AccountRow> {
+  /** The address a transfer to `to` goes to, or null when `to` is no address at all. */
+  async function recipientAddress(tx: Executor, to: string) {
     const channel = to.includes('@') ? 'email' : 'sms';
     const { operatorCountry } = await deps.policies.get(tx);
-    let target: string;
     try {
-      target = normalizeTarget(channel, to, operatorCountry);
+      const target = normalizeTarget(channel, to, operatorCountry);
+      return channel === 'email' ? { email: target, phone: null } : { email: null, phone: target };
     } catch {
-      throw new AppError('RECIPIENT_NOT_FOUND', { field: 'to' });
+      return null;
     }
-    const [recipient] = await (channel === 'email' ? subscriberByEmail : subscriberByPhone)(tx, target);
+  }
+
+  function activeParty(account: Party | undefined, accountId: string): Party {
+    if (!account) throw new Error(`account ${accountId} does not exist`);
+    if (account.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
+    return account;
+  }
+
+  /** Sender and recipient of a transfer, read together, after every check on who may send to whom. */
+  async function transferSides(tx: Executor, accountId: string, to: string) {
+    const address = await recipientAddress(tx, to);
+    const parties = await transferParties(tx, accountId, address?.email ?? null, address?.phone ?? null);
+    const sender = activeParty(
+      parties.find((party) => party.id === accountId),
+      accountId,
+    );
+    const recipient = parties.find(
+      (party) =>
+        party.role === 'subscriber' &&
+        ((address?.email && party.email === address.email) ||
+          (address?.phone && party.phone === address.phone)),
+    );
     if (!recipient) throw new AppError('RECIPIENT_NOT_FOUND', { field: 'to' });
-    return recipient;
+    if (recipient.id === sender.id) throw new AppError('SELF_TRANSFER', { field: 'to' });
+    if (recipient.status !== 'active') throw new AppError('RECIPIENT_NOT_ACTIVE', { field: 'to' });
+    return { sender, recipient };
   }
 
   /** The masked identity a transfer to `to` would reach, after the same checks the transfer makes. */
   async function recipient(accountId: string, to: string) {
-    const account = await findRecipient(db, to);
-    if (account.id === accountId) throw new AppError('SELF_TRANSFER', { field: 'to' });
-    if (account.status !== 'active') throw new AppError('RECIPIENT_NOT_ACTIVE', { field: 'to' });
+    const { recipient: account } = await transferSides(db, accountId, to);
     return { display: maskTarget(account.email ?? account.phone ?? '') };
   }
 
@@ -286,9 +316,7 @@ export function createWalletService(deps: {
   ) {
     checkCurrency(input.amount);
     return db.transaction().execute(async (tx) => {
-      const [sender, recipient] = await together(activeAccount(tx, accountId), findRecipient(tx, input.to));
-      if (recipient.id === sender.id) throw new AppError('SELF_TRANSFER', { field: 'to' });
-      if (recipient.status !== 'active') throw new AppError('RECIPIENT_NOT_ACTIVE', { field: 'to' });
+      const { sender, recipient } = await transferSides(tx, accountId, input.to);
       const from = walletId(sender.id);
       const transferId = newId('trf', clock.now().getTime());
       const posting = await ledger.post(tx, {
