@@ -12,37 +12,44 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { insertSubscriber } from '../test/helpers/accounts.js';
 import type { BenchRow } from './harness.js';
 
-const SECONDS = 3;
+/** Each figure is measured for ROUNDS × ROUND_MS, its rounds taking turns with the others'. */
+const ROUNDS = 6;
+const ROUND_MS = 500;
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-function perSecond(fn: () => void): number {
-  const end = performance.now() + SECONDS * 1000;
-  let n = 0;
-  while (performance.now() < end) {
-    fn();
-    n++;
-  }
-  return n / SECONDS;
-}
-
-async function perSecondAsync(fn: () => Promise<unknown>): Promise<number> {
-  const end = performance.now() + SECONDS * 1000;
-  let n = 0;
-  while (performance.now() < end) {
-    await fn();
-    n++;
-  }
-  return n / SECONDS;
+/** Something measured: runs its unit of work for `ms` and says how many it completed. */
+interface Rig {
+  run(ms: number): Promise<number>;
+  close(): Promise<void>;
 }
 
 /**
- * Transfers through the wallet service, each one durable transaction (~12 statements: checks, two
- * balance rows, the posting, audit, four notifications and their delivery jobs). `clients` callers
+ * Rates per second of each rig, measured in turns (a round of each, then again) so that a change in
+ * the machine's load during the run (it shares its two cores) weighs on every figure alike instead
+ * of on whichever happened to be measured then.
+ */
+async function ratesInTurns(rigs: Rig[]): Promise<number[]> {
+  const counts = rigs.map(() => 0);
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [i, rig] of rigs.entries()) counts[i]! += await rig.run(ROUND_MS);
+  return counts.map((count) => (count * 1000) / (ROUNDS * ROUND_MS));
+}
+
+async function countFor(ms: number, unit: (n: number) => unknown): Promise<number> {
+  const end = performance.now() + ms;
+  let n = 0;
+  while (performance.now() < end) await unit(n++);
+  return n;
+}
+
+/**
+ * Transfers through the wallet service, each one durable transaction (the two accounts read, two
+ * balance rows, the posting, the audit row and one queued notice for both sides). `clients` callers
  * run at once, each moving money back and forth between its own two wallets, as independent
  * subscribers would; on SQLite they queue for the single writer and those waiting together share
  * one commit (src/db/sqlite-driver.ts), on PostgreSQL their transactions overlap.
  */
-async function transfersPerSecond(database: DatabaseConfig, clients: number): Promise<number> {
+async function transferRig(database: DatabaseConfig, clients: number): Promise<Rig> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     RUNNER_ENABLED: 'false',
@@ -70,27 +77,52 @@ async function transfersPerSecond(database: DatabaseConfig, clients: number): Pr
     }
     pairs.push(pair);
   }
-  const end = performance.now() + SECONDS * 1000;
-  const done = await Promise.all(
-    pairs.map(async (pair) => {
-      let n = 0;
-      while (performance.now() < end) {
-        const from = n++ % 2;
-        await ctx.wallet.transfer(
-          pair[from]!.id,
-          { to: pair[1 - from]!.email, amount: { amount: 1, currency: config.currency } },
-          async () => {},
-          system,
-          'bench',
-        );
-      }
-      return n;
-    }),
-  );
-  const problems = await ctx.ledger.verify(ctx.database.db);
-  if (problems.length) throw new Error(`ledger not clean after the benchmark: ${problems[0]}`);
-  await closeAppContext(ctx);
-  return done.reduce((a, b) => a + b, 0) / SECONDS;
+  return {
+    async run(ms) {
+      const done = await Promise.all(
+        pairs.map((pair) =>
+          countFor(ms, (n) =>
+            ctx.wallet.transfer(
+              pair[n % 2]!.id,
+              { to: pair[1 - (n % 2)]!.email, amount: { amount: 1, currency: config.currency } },
+              async () => {},
+              system,
+              'bench',
+            ),
+          ),
+        ),
+      );
+      return done.reduce((a, b) => a + b, 0);
+    },
+    async close() {
+      const problems = await ctx.ledger.verify(ctx.database.db);
+      await closeAppContext(ctx);
+      if (problems.length) throw new Error(`ledger not clean after the benchmark: ${problems[0]}`);
+    },
+  };
+}
+
+function transferRows(
+  dialect: string,
+  rates: { one: number; eight: number },
+  baseline: BenchRow['baseline'],
+): BenchRow[] {
+  return [
+    {
+      name: `durable transfers/s, ${dialect}, 1 client`,
+      value: rates.one,
+      unit: 'tx/s',
+      baseline,
+      goal: 'ratio ≥ 0.5',
+    },
+    {
+      name: `durable transfers/s, ${dialect}, 8 clients`,
+      value: rates.eight,
+      unit: 'tx/s',
+      baseline,
+      goal: 'ratio ≥ 0.5',
+    },
+  ];
 }
 
 async function sqliteRows(): Promise<BenchRow[]> {
@@ -103,41 +135,43 @@ async function sqliteRows(): Promise<BenchRow[]> {
     const insert = raw.prepare('insert into t (v) values (?)');
     const begin = raw.prepare('begin immediate');
     const commit = raw.prepare('commit');
-    const baseline = perSecond(() => {
-      begin.run();
-      insert.run('x');
-      commit.run();
-    });
-    raw.close();
-    const transfers = await transfersPerSecond({ dialect: 'sqlite', path: path.join(dir, 'esimdesk.db') }, 1);
-    const concurrent = await transfersPerSecond(
-      { dialect: 'sqlite', path: path.join(dir, 'concurrent.db') },
-      8,
-    );
-    const rawBaseline = { name: "raw single-row fsync'd transactions/s, same disk", value: baseline };
-    return [
-      {
-        name: 'durable transfers/s, SQLite (synchronous=FULL), 1 client',
-        value: transfers,
-        unit: 'tx/s',
-        baseline: rawBaseline,
-        goal: 'ratio ≥ 0.5',
+    const rawRig: Rig = {
+      async run(ms) {
+        const end = performance.now() + ms;
+        let n = 0;
+        while (performance.now() < end) {
+          begin.run();
+          insert.run('x');
+          commit.run();
+          n++;
+        }
+        return n;
       },
-      {
-        name: 'durable transfers/s, SQLite (synchronous=FULL), 8 clients',
-        value: concurrent,
-        unit: 'tx/s',
-        baseline: rawBaseline,
-        goal: 'ratio ≥ 0.5',
+      async close() {
+        raw.close();
       },
+    };
+    const rigs = [
+      rawRig,
+      await transferRig({ dialect: 'sqlite', path: path.join(dir, 'esimdesk.db') }, 1),
+      await transferRig({ dialect: 'sqlite', path: path.join(dir, 'concurrent.db') }, 8),
     ];
+    const [baseline, one, eight] = (await ratesInTurns(rigs)) as [number, number, number];
+    for (const rig of rigs) await rig.close();
+    return transferRows(
+      'SQLite (synchronous=FULL)',
+      { one, eight },
+      {
+        name: "raw single-row fsync'd transactions/s, same disk",
+        value: baseline,
+      },
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 async function postgresRows(): Promise<BenchRow[]> {
-  const name = `esimdesk_bench_${process.pid}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   try {
     await admin.connect();
@@ -145,40 +179,46 @@ async function postgresRows(): Promise<BenchRow[]> {
     console.warn(`PostgreSQL benchmark skipped: ${(error as Error).message}`);
     return [];
   }
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
+  const names = [1, 8].map((clients) => `esimdesk_bench_${process.pid}_${clients}`);
+  const urlOf = (name: string) => {
+    const url = new URL(PG_URL);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
   try {
-    const client = new pg.Client({ connectionString: url.toString() });
+    for (const name of names) {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.query(`create database ${name}`);
+    }
+    const client = new pg.Client({ connectionString: urlOf(names[0]!) });
     await client.connect();
     await client.query('create table t (id bigserial primary key, v text)');
-    const baseline = await perSecondAsync(async () => {
-      await client.query('begin');
-      await client.query("insert into t (v) values ('x')");
-      await client.query('commit');
-    });
-    await client.end();
-    const transfers = await transfersPerSecond({ dialect: 'postgres', url: url.toString() }, 1);
-    const concurrent = await transfersPerSecond({ dialect: 'postgres', url: url.toString() }, 8);
-    return [
-      {
-        name: 'durable transfers/s, PostgreSQL, 1 client',
-        value: transfers,
-        unit: 'tx/s',
-        baseline: { name: 'raw single-row transactions/s, same server', value: baseline },
-        goal: 'ratio ≥ 0.5',
-      },
-      {
-        name: 'durable transfers/s, PostgreSQL, 8 clients',
-        value: concurrent,
-        unit: 'tx/s',
-        baseline: { name: 'raw single-row transactions/s, same server', value: baseline },
-        goal: 'ratio ≥ 0.5',
-      },
+    const rawRig: Rig = {
+      run: (ms) =>
+        countFor(ms, async () => {
+          await client.query('begin');
+          await client.query("insert into t (v) values ('x')");
+          await client.query('commit');
+        }),
+      close: () => client.end(),
+    };
+    const rigs = [
+      rawRig,
+      await transferRig({ dialect: 'postgres', url: urlOf(names[0]!) }, 1),
+      await transferRig({ dialect: 'postgres', url: urlOf(names[1]!) }, 8),
     ];
+    const [baseline, one, eight] = (await ratesInTurns(rigs)) as [number, number, number];
+    for (const rig of rigs) await rig.close();
+    return transferRows(
+      'PostgreSQL',
+      { one, eight },
+      {
+        name: 'raw single-row transactions/s, same server',
+        value: baseline,
+      },
+    );
   } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
+    for (const name of names) await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
   }
 }
