@@ -102,27 +102,22 @@ async function transferRig(database: DatabaseConfig, clients: number): Promise<R
   };
 }
 
-function transferRows(
+/** The raw baseline and transfers with one and with eight clients, in turns; the rows they make. */
+async function compare(
   dialect: string,
-  rates: { one: number; eight: number },
-  baseline: BenchRow['baseline'],
-): BenchRow[] {
-  return [
-    {
-      name: `durable transfers/s, ${dialect}, 1 client`,
-      value: rates.one,
-      unit: 'tx/s',
-      baseline,
-      goal: 'ratio ≥ 0.5',
-    },
-    {
-      name: `durable transfers/s, ${dialect}, 8 clients`,
-      value: rates.eight,
-      unit: 'tx/s',
-      baseline,
-      goal: 'ratio ≥ 0.5',
-    },
-  ];
+  raw: { name: string; rig: Rig },
+  databases: [DatabaseConfig, DatabaseConfig],
+): Promise<BenchRow[]> {
+  const rigs = [raw.rig, await transferRig(databases[0], 1), await transferRig(databases[1], 8)];
+  const [baseline, ...transfers] = await ratesInTurns(rigs);
+  for (const rig of rigs) await rig.close();
+  return transfers.map((value, i) => ({
+    name: `durable transfers/s, ${dialect}, ${i === 0 ? '1 client' : '8 clients'}`,
+    value,
+    unit: 'tx/s',
+    baseline: { name: raw.name, value: baseline! },
+    goal: 'ratio ≥ 0.5',
+  }));
 }
 
 async function sqliteRows(): Promise<BenchRow[]> {
@@ -151,20 +146,13 @@ async function sqliteRows(): Promise<BenchRow[]> {
         raw.close();
       },
     };
-    const rigs = [
-      rawRig,
-      await transferRig({ dialect: 'sqlite', path: path.join(dir, 'esimdesk.db') }, 1),
-      await transferRig({ dialect: 'sqlite', path: path.join(dir, 'concurrent.db') }, 8),
-    ];
-    const [baseline, one, eight] = (await ratesInTurns(rigs)) as [number, number, number];
-    for (const rig of rigs) await rig.close();
-    return transferRows(
+    return await compare(
       'SQLite (synchronous=FULL)',
-      { one, eight },
-      {
-        name: "raw single-row fsync'd transactions/s, same disk",
-        value: baseline,
-      },
+      { name: "raw single-row fsync'd transactions/s, same disk", rig: rawRig },
+      [
+        { dialect: 'sqlite', path: path.join(dir, 'esimdesk.db') },
+        { dialect: 'sqlite', path: path.join(dir, 'concurrent.db') },
+      ],
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -202,21 +190,10 @@ async function postgresRows(): Promise<BenchRow[]> {
         }),
       close: () => client.end(),
     };
-    const rigs = [
-      rawRig,
-      await transferRig({ dialect: 'postgres', url: urlOf(names[0]!) }, 1),
-      await transferRig({ dialect: 'postgres', url: urlOf(names[1]!) }, 8),
-    ];
-    const [baseline, one, eight] = (await ratesInTurns(rigs)) as [number, number, number];
-    for (const rig of rigs) await rig.close();
-    return transferRows(
-      'PostgreSQL',
-      { one, eight },
-      {
-        name: 'raw single-row transactions/s, same server',
-        value: baseline,
-      },
-    );
+    return await compare('PostgreSQL', { name: 'raw single-row transactions/s, same server', rig: rawRig }, [
+      { dialect: 'postgres', url: urlOf(names[0]!) },
+      { dialect: 'postgres', url: urlOf(names[1]!) },
+    ]);
   } finally {
     for (const name of names) await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
