@@ -20,6 +20,10 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   /** A dependency (database, SM-DP+, …) is not answering; the caller may retry. */
   UNAVAILABLE: 503,
+  /** The database cannot be reached (connection lost, server restarting); retry shortly. */
+  DATABASE_UNAVAILABLE: 503,
+  /** The database cannot take writes (disk full, read-only file or database); reads still work. */
+  STORAGE_UNAVAILABLE: 503,
   INVALID_EMAIL: 400,
   /** Not a phone number libphonenumber-js can place (E.164 expected, e.g. +8613800138000). */
   INVALID_PHONE: 400,
@@ -112,6 +116,13 @@ export const ERROR_STATUS = {
   STAFF_EXISTS: 409,
   /** An admin cannot demote or disable their own account (someone must stay admin). */
   SELF_CHANGE: 409,
+  /** The subscriber's previous data export is still being built; details.id names it. */
+  EXPORT_IN_PROGRESS: 409,
+  /** The subscriber asked for as many exports as the policy allows in 24 hours (details.max); details.retryAt says when the next is allowed. */
+  EXPORT_LIMIT_REACHED: 429,
+  /** The subscriber opened as many tickets as the policy allows in 24 hours (details.max); details.retryAt says when the next is allowed. */
+  TICKET_LIMIT_REACHED: 429,
+  USAGE_HOLD_NOT_FOUND: 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

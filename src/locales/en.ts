@@ -12,6 +12,8 @@ export const en = {
     RATE_LIMITED: 'Too many requests; try again in {{retryAfter}} seconds.',
     INTERNAL: 'Something went wrong on our side. It has been logged; please try again.',
     UNAVAILABLE: 'The service is temporarily unavailable; please try again shortly.',
+    DATABASE_UNAVAILABLE: 'The database cannot be reached right now; please try again shortly.',
+    STORAGE_UNAVAILABLE: 'Changes cannot be saved right now (the database cannot be written); please try again later.',
     INVALID_EMAIL: 'This is not a valid email address.',
     INVALID_PHONE: 'This is not a valid phone number; include the country code, e.g. +8613800138000.',
     UNSUPPORTED_LOCALE: 'This language is not available.',
@@ -73,6 +75,12 @@ export const en = {
     STAFF_EXISTS: 'An account with this email already exists.',
     SELF_CHANGE: 'You cannot change your own role or disable yourself.',
     FRESH_SIGN_IN_REQUIRED: 'For your security, sign in again before resuming the service.',
+    EXPORT_IN_PROGRESS: 'Your previous export is still being prepared. Wait until it is ready.',
+    EXPORT_LIMIT_REACHED:
+      'You can ask for {{max}} data exports in 24 hours. Try again after {{retryAt}} (UTC), or download one you already have.',
+    TICKET_LIMIT_REACHED:
+      'You have opened {{max}} support tickets in 24 hours. Reply to an open ticket, or try again after {{retryAt}} (UTC).',
+    USAGE_HOLD_NOT_FOUND: 'No such held usage record.',
   },
   exports: {
     readme:

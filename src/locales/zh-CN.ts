@@ -13,6 +13,8 @@ export const zhCN: ServerMessages = {
     RATE_LIMITED: '请求过于频繁，请在 {{retryAfter}} 秒后重试。',
     INTERNAL: '服务出现问题，我们已记录，请稍后重试。',
     UNAVAILABLE: '服务暂时不可用，请稍后重试。',
+    DATABASE_UNAVAILABLE: '暂时无法连接数据库，请稍后重试。',
+    STORAGE_UNAVAILABLE: '暂时无法保存更改（数据库不可写入），请稍后重试。',
     INVALID_EMAIL: '邮箱地址无效。',
     INVALID_PHONE: '手机号码无效，请包含国家代码，例如 +8613800138000。',
     UNSUPPORTED_LOCALE: '不支持该语言。',
@@ -72,6 +74,10 @@ export const zhCN: ServerMessages = {
     STAFF_EXISTS: '该邮箱已有账户。',
     SELF_CHANGE: '不能更改自己的角色或停用自己。',
     FRESH_SIGN_IN_REQUIRED: '为了您的安全，请重新登录后再恢复服务。',
+    EXPORT_IN_PROGRESS: '上一次数据导出仍在准备中，请等待完成。',
+    EXPORT_LIMIT_REACHED: '24 小时内最多可申请 {{max}} 次数据导出。请在 {{retryAt}}（UTC）之后再试，或下载已有的导出。',
+    TICKET_LIMIT_REACHED: '24 小时内已提交 {{max}} 个客服工单。请在已有工单中回复，或在 {{retryAt}}（UTC）之后再试。',
+    USAGE_HOLD_NOT_FOUND: '找不到该待审核的用量记录。',
   },
   exports: {
     readme:

@@ -10,6 +10,13 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 
 const COUNTRIES = new Set(Object.keys(new Holidays().getCountries() ?? {}));
 
+/** 50 GiB: more than a day of a fast 5G session is not one plausible record. */
+const USAGE_MAX_BYTES_PER_RECORD = 50 * 1024 ** 3;
+/** 10,000.00 in the currency's minor units: a single record costing more is looked at by a person first. */
+const USAGE_HOLD_ABOVE_MINOR = 1_000_000;
+const EXPORTS_PER_DAY = 5;
+const TICKETS_PER_DAY = 10;
+
 /** Every policy the product reads at run time, with the range an admin may set. */
 export const PolicySchema = Type.Object({
   reviewDays: Type.Integer({
@@ -38,7 +45,28 @@ export const PolicySchema = Type.Object({
   adjustmentApprovalMinor: Type.Integer({
     minimum: 0,
     maximum: 1_000_000_000,
-    description: 'Goodwill adjustments above this wait for an admin',
+    description:
+      'Goodwill credits one agent may give one account per 24 hours (in sum); above it they wait for an admin',
+  }),
+  usageMaxBytesPerRecord: Type.Integer({
+    minimum: 1_048_576,
+    maximum: 10_995_116_277_760,
+    description: 'Largest data record (bytes) accepted from mediation; larger ones are rejected',
+  }),
+  usageHoldAboveMinor: Type.Integer({
+    minimum: 1,
+    maximum: 10_000_000_000,
+    description: 'A usage record charging more than this is held for staff review instead of posted',
+  }),
+  exportsPerDay: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    description: 'Data exports one subscriber may request per 24 hours (one runs at a time)',
+  }),
+  ticketsPerDay: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    description: 'Support tickets one subscriber may open per 24 hours',
   }),
   operatorCountry: Type.String({
     pattern: '^[A-Z]{2}$',
@@ -67,6 +95,10 @@ export function defaultPolicies(config: Config): Policies {
     topupMaxMinor: config.wallet.topupMaxMinor,
     topupDailyMaxMinor: config.wallet.topupDailyMaxMinor,
     adjustmentApprovalMinor: config.adjustmentApprovalMinor,
+    usageMaxBytesPerRecord: USAGE_MAX_BYTES_PER_RECORD,
+    usageHoldAboveMinor: USAGE_HOLD_ABOVE_MINOR,
+    exportsPerDay: EXPORTS_PER_DAY,
+    ticketsPerDay: TICKETS_PER_DAY,
     operatorCountry: config.operatorCountry,
     operatorTimeZone: config.operatorTimeZone,
   };
