@@ -1,5 +1,8 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseDatabaseUrl } from './config.js';
+import { ConfigError, type Env, estimatedBits, loadConfig, parseDatabaseUrl, readEnv } from './config.js';
+
+const STRONG = '9c4e1f0b7a3d58e2c6b1f4a09d7e3c5b8a2f6d1e';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -62,13 +65,13 @@ describe('configuration', () => {
     );
     const allowed = loadConfig({
       ESIMDESK_MODE: 'production',
-      ESIMDESK_SECRET: 'x'.repeat(32),
+      ESIMDESK_SECRET: STRONG,
       ESIMDESK_ALLOW_DEMO_PARTS: 'smdp-emulator,test-payments,dev-mailbox',
     });
     expect([...allowed.demoParts].sort()).toEqual(['dev-mailbox', 'smdp-emulator', 'test-payments']);
     const real = loadConfig({
       ESIMDESK_MODE: 'production',
-      ESIMDESK_SECRET: 'x'.repeat(32),
+      ESIMDESK_SECRET: STRONG,
       SMDP_URL: 'https://smdp.example.com',
       ESIMDESK_ALLOW_DEMO_PARTS: 'test-payments',
       SMTP_URL: 'smtp://relay.example.com:587',
@@ -82,8 +85,9 @@ describe('configuration', () => {
   });
 
   it('believes X-Forwarded-For only from the configured proxies', () => {
-    expect(loadConfig({}).trustProxy).toEqual(['loopback', 'linklocal', 'uniquelocal']);
+    expect(loadConfig({}).trustProxy).toEqual([]);
     expect(loadConfig({ TRUST_PROXY: 'none' }).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: 'loopback,uniquelocal' }).trustProxy).toEqual(['loopback', 'uniquelocal']);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,::1' }).trustProxy).toEqual([
       '10.0.0.0/8',
       '192.0.2.7',
@@ -97,5 +101,97 @@ describe('configuration', () => {
     expect(loadConfig({ OPERATOR_COUNTRY: 'cn' }).operatorTimeZone).toBe('Asia/Shanghai');
     expect(loadConfig({ OPERATOR_COUNTRY: 'DE' }).operatorTimeZone).toBe('Europe/Berlin');
     expect(loadConfig({ OPERATOR_COUNTRY: 'DE', OPERATOR_TIME_ZONE: 'UTC' }).operatorTimeZone).toBe('UTC');
+  });
+
+  it('refuses the demo secret and guessable secrets in production', () => {
+    const production = {
+      ESIMDESK_MODE: 'production',
+      ESIMDESK_ALLOW_DEMO_PARTS: 'smdp-emulator,test-payments,dev-mailbox',
+    };
+    for (const weak of [
+      'esimdesk-demo-secret-not-for-production-use',
+      'x'.repeat(32),
+      'abab'.repeat(10),
+      '0123'.repeat(8),
+    ]) {
+      expect(configError({ ...production, ESIMDESK_SECRET: weak }).variable).toBe('ESIMDESK_SECRET');
+    }
+    expect(
+      configError({ ...production, ESIMDESK_SECRET: STRONG, PAYMENT_WEBHOOK_SECRET: 'p'.repeat(40) }).variable,
+    ).toBe('PAYMENT_WEBHOOK_SECRET');
+    expect(loadConfig({ ...production, ESIMDESK_SECRET: STRONG }).secret).toBe(STRONG);
+    // Demo mode is for trying things out: any value of the minimum length is fine there.
+    expect(loadConfig({ ESIMDESK_SECRET: 'x'.repeat(32) }).secret).toBe('x'.repeat(32));
+    expect(estimatedBits('x'.repeat(64))).toBe(0);
+    expect(estimatedBits(STRONG)).toBeGreaterThan(96);
+  });
+
+  it('takes a metrics token only if it is long enough', () => {
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789');
+    expect(configError({ METRICS_TOKEN: 'short' }).variable).toBe('METRICS_TOKEN');
+    expect(configError({ METRICS_TOKEN: 'has spaces in the token value' }).variable).toBe('METRICS_TOKEN');
+  });
+});
+
+/** The README's configuration table: every variable it names in its first column. */
+function documentedVariables(): string[] {
+  const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const names = new Set<string>();
+  for (const line of readme.split('\n')) {
+    const first = /^\| ([^|]+) \|/.exec(line)?.[1] ?? '';
+    for (const match of first.matchAll(/`([A-Z][A-Z0-9_]+)`/g)) names.add(match[1]!);
+  }
+  return [...names];
+}
+
+/** Loads a configuration from `env` and returns every variable the loader looked at. */
+function variablesRead(env: Env): Set<string> {
+  const read = new Set<string>();
+  const watched = new Proxy(env, {
+    get(target, key) {
+      if (typeof key === 'string') read.add(key);
+      return Reflect.get(target, key);
+    },
+  });
+  loadConfig(watched);
+  return read;
+}
+
+describe('configuration: every documented variable is read', () => {
+  const documented = documentedVariables();
+
+  it('finds the README table', () => {
+    expect(documented).toContain('DATABASE_URL');
+    expect(documented).toContain('SESSION_CACHE_MS');
+    expect(documented.length).toBeGreaterThan(40);
+  });
+
+  it.each(documented)('%s goes from the environment into the configuration', (name) => {
+    // readEnv copies it from the process environment …
+    expect(readEnv({ [name]: 'sentinel' })[name]).toBe('sentinel');
+    // … and loadConfig looks at it, with or without the settings that make optional parts apply.
+    const optionalParts: Env = {
+      SMTP_URL: 'smtp://relay.example.com:587',
+      SMS_GATEWAY_URL: 'https://sms.example.com/send',
+      SMDP_TLS_CERT: '/etc/esimdesk/client.pem',
+      SMDP_TLS_KEY: '/etc/esimdesk/client.key',
+    };
+    const production: Env = {
+      ESIMDESK_MODE: 'production',
+      ESIMDESK_SECRET: STRONG,
+      ESIMDESK_ALLOW_DEMO_PARTS: 'smdp-emulator,test-payments,dev-mailbox',
+    };
+    const read = new Set([
+      ...variablesRead({}),
+      ...variablesRead(optionalParts),
+      ...variablesRead(production),
+    ]);
+    expect(read.has(name)).toBe(true);
+  });
+
+  it('SESSION_CACHE_MS reaches the configuration from the environment', () => {
+    expect(loadConfig(readEnv({ SESSION_CACHE_MS: '0' })).sessionCacheMs).toBe(0);
+    expect(configError({ SESSION_CACHE_MS: '-1' }).variable).toBe('SESSION_CACHE_MS');
   });
 });

@@ -54,7 +54,13 @@ export interface Config {
     profileType: string;
     /** Mutual TLS to a real SM-DP+: PEM files of our client certificate and key, and the SM-DP+'s CA. */
     tls: { certFile: string; keyFile: string; caFile: string | null } | null;
+    /** The functionRequesterIdentifier the SM-DP+ must send in its ES2+ notifications. */
+    callerId: string;
+    /** The profile types the built-in emulator holds; it refuses any other (8.2.5/3.9). */
+    emulatorProfileTypes: string[];
   };
+  /** The inbound ES2+ side: where the SM-DP+'s HandleDownloadProgressInfo notifications are served. */
+  es2: Es2Config;
   /** The operator's ICCID range: prefix and total length (the Luhn digit is computed). */
   iccid: { prefix: string; length: 19 | 20 };
   /** Where data-export archives are written (streamed to disk, never held in memory). */
@@ -78,6 +84,8 @@ export interface Config {
    * uniquelocal); empty: none. A client's own X-Forwarded-For must not choose its rate-limit address.
    */
   trustProxy: string[];
+  /** Bearer token /metrics requires in production; null: /metrics is open (demo) or not served (production). */
+  metricsToken: string | null;
   /** Goodwill adjustments above this (minor units) wait for an admin's approval. */
   adjustmentApprovalMinor: number;
   lines: { maxProfilesPerLine: number; numberPrefix: string; numberDigits: number; quarantineDays: number };
@@ -146,6 +154,17 @@ const ENV_KEYS = [
   'RATE_LIMIT_PER_MINUTE',
   'TRUST_PROXY',
   'IDEMPOTENCY_CLAIM_SECONDS',
+  'ES2_PORT',
+  'ES2_TLS_CERT',
+  'ES2_TLS_KEY',
+  'ES2_TLS_CLIENT_CA',
+  'ES2_TRUSTED_PROXY_HEADER',
+  'ES2_TRUSTED_PROXY_ALLOW',
+  'ES2_TRUSTED_PROXY_PEERS',
+  'SMDP_CALLER_ID',
+  'SMDP_EMULATOR_PROFILE_TYPES',
+  'SESSION_CACHE_MS',
+  'METRICS_TOKEN',
 ] as const;
 
 /** Copies the variables esimdesk knows from the process environment. */
@@ -169,8 +188,8 @@ const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
 
 function trustProxy(env: Env): string[] {
   const raw = env.TRUST_PROXY;
-  if (raw === undefined) return PROXY_PRESETS;
-  if (raw.trim() === '' || raw.trim() === 'none') return [];
+  // No proxy is trusted unless one is named: a client on a private network must not pick its own address.
+  if (raw === undefined || raw.trim() === '' || raw.trim() === 'none') return [];
   const entries = raw.split(',').map((entry) => entry.trim());
   for (const entry of entries) {
     const [address, bits, extra] = entry.split('/');
@@ -300,6 +319,54 @@ function secret(env: Env, mode: Mode): string {
     return DEMO_SECRET;
   }
   if (raw.length < 32) throw new ConfigError('ESIMDESK_SECRET', 'must be at least 32 characters');
+  if (mode === 'production') strongSecret('ESIMDESK_SECRET', raw);
+  return raw;
+}
+
+/** Production refuses the public demo secret and values with too little in them, naming the variable. */
+function strongSecret(variable: string, value: string): void {
+  if (value === DEMO_SECRET)
+    throw new ConfigError(variable, 'is the public demo secret; generate one (openssl rand -hex 32)');
+  if (estimatedBits(value) < MIN_SECRET_BITS)
+    throw new ConfigError(
+      variable,
+      'looks guessable (too few distinct characters); generate one with openssl rand -hex 32',
+    );
+}
+
+function webhookSecret(env: Env, mode: Mode): string {
+  const raw = env.PAYMENT_WEBHOOK_SECRET;
+  if (!raw) return `${secret(env, mode)}:payments`;
+  if (mode === 'production') {
+    if (raw.length < 32) throw new ConfigError('PAYMENT_WEBHOOK_SECRET', 'must be at least 32 characters');
+    strongSecret('PAYMENT_WEBHOOK_SECRET', raw);
+  }
+  return raw;
+}
+
+/** What a secret must at least carry, estimated from its own character frequencies. */
+const MIN_SECRET_BITS = 96;
+
+/**
+ * Shannon entropy of the string's characters times its length: 32 identical characters give 0,
+ * a 32-character hex string about 112, `openssl rand -hex 32` about 240. An estimate from the
+ * string alone cannot see patterns ("abcd…"), but it refuses the repeated and short-alphabet values
+ * people type by hand.
+ */
+export function estimatedBits(value: string): number {
+  const counts = new Map<string, number>();
+  for (const char of value) counts.set(char, (counts.get(char) ?? 0) + 1);
+  const length = [...value].length;
+  let perChar = 0;
+  for (const count of counts.values()) perChar -= (count / length) * Math.log2(count / length);
+  return perChar * length;
+}
+
+function metricsToken(env: Env): string | null {
+  const raw = env.METRICS_TOKEN;
+  if (!raw) return null;
+  if (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw))
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 printable characters without spaces');
   return raw;
 }
 
@@ -358,7 +425,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
       topupMaxMinor: integer(env, 'TOPUP_MAX_MINOR', 100_000, 1, 1_000_000_000),
       topupDailyMaxMinor: integer(env, 'TOPUP_DAILY_MAX_MINOR', 300_000, 1, 10_000_000_000),
     },
-    paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET || `${secret(env, mode)}:payments`,
+    paymentWebhookSecret: webhookSecret(env, mode),
     paymentProvider: paymentProvider(env),
     smdp: {
       url: urlSetting(env, 'SMDP_URL', ['http', 'https']),
@@ -368,7 +435,10 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
       emulatorInventory: integer(env, 'SMDP_EMULATOR_INVENTORY', 1000, 0, 1_000_000),
       profileType: env.SMDP_PROFILE_TYPE || 'esimdesk-default',
       tls: smdpTls(env),
+      callerId: smdpCallerId(env),
+      emulatorProfileTypes: emulatorProfileTypes(env),
     },
+    es2: es2Setting(env, mode, port),
     iccid: iccidRange(env),
     exportDir: path.resolve(env.EXPORT_DIR || './data/exports'),
     cancellation: {
@@ -379,6 +449,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 10, 10_000_000),
     sessionCacheMs: integer(env, 'SESSION_CACHE_MS', 1000, 0, 10_000),
     trustProxy: trustProxy(env),
+    metricsToken: metricsToken(env),
     idempotencyClaimSeconds: integer(env, 'IDEMPOTENCY_CLAIM_SECONDS', 60, 1, 3600),
     adjustmentApprovalMinor: integer(env, 'ADJUSTMENT_APPROVAL_MINOR', 5_000, 0, 1_000_000_000),
     lines: {
@@ -461,4 +532,118 @@ function smtpSetting(env: Env, brandName: string): Config['smtp'] {
 function smsSetting(env: Env): Config['sms'] {
   const url = urlSetting(env, 'SMS_GATEWAY_URL', ['http', 'https']);
   return url ? { url, key: env.SMS_GATEWAY_KEY || null } : null;
+}
+
+/**
+ * The ES2+ listener. The SM-DP+ is authenticated by mutual TLS on it (a client certificate from
+ * ES2_TLS_CLIENT_CA), or by a proxy that terminated the mutual TLS and names the verified
+ * certificate in a header; only the configured proxy peers may do that.
+ */
+export interface Es2Config {
+  /** null: no ES2+ listener (then only demo mode serves the notification, on the public port). */
+  listener: {
+    port: number;
+    tls: { certFile: string; keyFile: string; clientCaFile: string } | null;
+  } | null;
+  /** The header (lower case) a trusted proxy sets, the subjects or fingerprints allowed, and the proxies' addresses or CIDRs. */
+  trustedProxy: { header: string; allow: string[]; peers: string[] } | null;
+}
+
+const ES2_TLS_VARIABLES = ['ES2_TLS_CERT', 'ES2_TLS_KEY', 'ES2_TLS_CLIENT_CA'] as const;
+
+function es2Setting(env: Env, mode: Mode, publicPort: number): Es2Config {
+  const given = ES2_TLS_VARIABLES.filter((name) => env[name]);
+  if (given.length > 0 && given.length < ES2_TLS_VARIABLES.length) {
+    const missing = ES2_TLS_VARIABLES.find((name) => !env[name])!;
+    throw new ConfigError(missing, 'the ES2+ listener needs ES2_TLS_CERT, ES2_TLS_KEY and ES2_TLS_CLIENT_CA');
+  }
+  const tls = given.length
+    ? { certFile: env.ES2_TLS_CERT!, keyFile: env.ES2_TLS_KEY!, clientCaFile: env.ES2_TLS_CLIENT_CA! }
+    : null;
+  const trustedProxy = es2TrustedProxy(env);
+  if (!env.ES2_PORT) {
+    const orphan = given[0] ?? (trustedProxy ? 'ES2_TRUSTED_PROXY_HEADER' : null);
+    if (orphan) throw new ConfigError(orphan, 'needs ES2_PORT (the ES2+ listener)');
+    if (mode === 'production' && env.SMDP_URL) {
+      throw new ConfigError(
+        'ES2_PORT',
+        "production with a real SM-DP+ needs the ES2+ listener: the SM-DP+'s notifications are served only there (set ES2_PORT with ES2_TLS_CERT, ES2_TLS_KEY, ES2_TLS_CLIENT_CA, or ES2_TRUSTED_PROXY_HEADER)",
+      );
+    }
+    return { listener: null, trustedProxy: null };
+  }
+  const port = integer(env, 'ES2_PORT', 0, 0, 65535);
+  if (port !== 0 && port === publicPort) throw new ConfigError('ES2_PORT', 'must differ from PORT');
+  if (!tls && !trustedProxy) {
+    throw new ConfigError(
+      'ES2_TLS_CERT',
+      'the ES2+ listener needs mutual TLS (ES2_TLS_CERT, ES2_TLS_KEY, ES2_TLS_CLIENT_CA) or a proxy that terminates it (ES2_TRUSTED_PROXY_HEADER)',
+    );
+  }
+  return { listener: { port, tls }, trustedProxy };
+}
+
+function es2TrustedProxy(env: Env): Es2Config['trustedProxy'] {
+  const header = env.ES2_TRUSTED_PROXY_HEADER?.trim().toLowerCase();
+  if (!header) {
+    const stray = env.ES2_TRUSTED_PROXY_ALLOW ? 'ES2_TRUSTED_PROXY_ALLOW' : env.ES2_TRUSTED_PROXY_PEERS ? 'ES2_TRUSTED_PROXY_PEERS' : null;
+    if (stray) throw new ConfigError(stray, 'needs ES2_TRUSTED_PROXY_HEADER');
+    return null;
+  }
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(header) || ['host', 'x-forwarded-for', 'content-type'].includes(header))
+    throw new ConfigError('ES2_TRUSTED_PROXY_HEADER', `must be a header name, got "${header}"`);
+  const allow = list(env.ES2_TRUSTED_PROXY_ALLOW, ';');
+  if (allow.length === 0 || allow.some((entry) => entry.length > 512))
+    throw new ConfigError(
+      'ES2_TRUSTED_PROXY_ALLOW',
+      'must name the SM-DP+ certificate subjects or fingerprints the proxy may vouch for (separated by ;)',
+    );
+  const peers = list(env.ES2_TRUSTED_PROXY_PEERS, ',');
+  if (peers.length === 0)
+    throw new ConfigError('ES2_TRUSTED_PROXY_PEERS', 'must name the proxy addresses or CIDRs');
+  for (const peer of peers) {
+    const [address, bits, extra] = peer.split('/');
+    const family = isIP(address ?? '');
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !validBits || extra !== undefined)
+      throw new ConfigError('ES2_TRUSTED_PROXY_PEERS', `"${peer}" is not an address or a CIDR`);
+  }
+  return { header, allow, peers };
+}
+
+function list(raw: string | undefined, separator: string): string[] {
+  return (raw ?? '')
+    .split(separator)
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
+const EMULATOR_CALLER_ID = 'esimdesk-smdp-emulator';
+
+function smdpCallerId(env: Env): string {
+  const raw = env.SMDP_CALLER_ID?.trim();
+  if (!raw) {
+    if (env.SMDP_URL)
+      throw new ConfigError(
+        'SMDP_CALLER_ID',
+        "is required with SMDP_URL: the SM-DP+'s functionRequesterIdentifier, agreed with it",
+      );
+    return EMULATOR_CALLER_ID;
+  }
+  if (raw.length > 256 || !/^[\x21-\x7e]+$/.test(raw))
+    throw new ConfigError('SMDP_CALLER_ID', 'must be 1 to 256 printable characters without spaces');
+  return raw;
+}
+
+function emulatorProfileTypes(env: Env): string[] {
+  const profileType = env.SMDP_PROFILE_TYPE || 'esimdesk-default';
+  const types = env.SMDP_EMULATOR_PROFILE_TYPES ? list(env.SMDP_EMULATOR_PROFILE_TYPES, ',') : [profileType];
+  if (types.length === 0 || types.length > 100 || types.some((t) => t.length > 64))
+    throw new ConfigError('SMDP_EMULATOR_PROFILE_TYPES', 'must be 1 to 100 profile types of up to 64 characters');
+  if (!env.SMDP_URL && !types.includes(profileType))
+    throw new ConfigError(
+      'SMDP_EMULATOR_PROFILE_TYPES',
+      `must include the profile type esimdesk orders (SMDP_PROFILE_TYPE=${profileType})`,
+    );
+  return types;
 }

@@ -187,7 +187,7 @@ describeEachDialect('security: sessions in production mode', (dialect) => {
     const t = await startTestApp(dialect, {
       env: {
         ESIMDESK_MODE: 'production',
-        ESIMDESK_SECRET: 's'.repeat(40),
+        ESIMDESK_SECRET: '9c4e1f0b7a3d58e2c6b1f4a09d7e3c5b8a2f6d1e',
         ESIMDESK_ALLOW_DEMO_PARTS: 'smdp-emulator,test-payments,dev-mailbox',
       },
     });
