@@ -202,7 +202,21 @@ export interface IdempotencyKeysTable {
   response_status: number | null;
   response_body: string | null;
   locked_until: string;
+  /** Who holds the claim (migration 0018): only that request may store the answer. */
+  claim_token: string | null;
   created_at: string;
+}
+
+/** What the built-in test payment provider sent (migration 0018): its own record, kept across restarts. */
+export interface TestPaymentRecordsTable {
+  object_id: string;
+  kind: 'payment' | 'refund';
+  provider_ref: string;
+  status: 'pending' | 'settled';
+  /** The settling event (JSON) once settled. */
+  event: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface PlansTable {
@@ -506,6 +520,7 @@ export interface DB {
   refund_allocations: RefundAllocationsTable;
   payment_events: PaymentEventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  test_payment_records: TestPaymentRecordsTable;
   jobs: JobsTable;
   accounts: AccountsTable;
   otp_challenges: OtpChallengesTable;
