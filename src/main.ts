@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { closeAppContext, createAppContext } from './context.js';
 import { AppError } from './core/errors.js';
+import { databaseFault } from './db/errors.js';
 import { migrateToLatest, schemaVersion } from './db/migrate.js';
+import { checkDatabase, DatabaseUrlError } from './db/preflight.js';
 import { importUsageCsv } from './modules/usage/csv-import.js';
 import { runStandaloneRunner, startServer } from './server.js';
 
@@ -16,6 +18,39 @@ function config(defaults: { mode?: 'demo' | 'production' } = {}): Config {
     }
     throw error;
   }
+}
+
+/**
+ * The configuration, with its database checked: a DATABASE_URL that cannot work ends the process
+ * with one line naming it (exit 78 when the setting is wrong, 69 when the server is not there).
+ */
+async function checkedConfig(defaults: { mode?: 'demo' | 'production' } = {}): Promise<Config> {
+  const cfg = config(defaults);
+  try {
+    await checkDatabase(cfg.database);
+  } catch (error) {
+    if (!(error instanceof DatabaseUrlError)) throw error;
+    process.stderr.write(`esimdesk: ${error.message}\n`);
+    process.exit(error.unavailable ? 69 : 78);
+  }
+  return cfg;
+}
+
+/** A start-up failure the operator can act on is one line; anything else keeps its stack. */
+function failedToStart(cfg: Config, error: unknown): never {
+  const code = (error as { code?: string })?.code;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    process.stderr.write(
+      `esimdesk: PORT: cannot listen on ${cfg.host}:${cfg.port} (${code === 'EADDRINUSE' ? 'already in use' : 'permission denied'})\n`,
+    );
+    process.exit(78);
+  }
+  if (databaseFault(error)) {
+    const what = code ?? (error as Error).message;
+    process.stderr.write(`esimdesk: DATABASE_URL: the database failed during start-up (${what})\n`);
+    process.exit(69);
+  }
+  throw error;
 }
 
 function onSignals(stop: () => Promise<unknown>): void {
@@ -43,7 +78,11 @@ export function cli(): Command {
     .option('--migrate', 'apply pending migrations first (always done for SQLite)')
     .option('--no-runner', 'do not run background jobs in this process')
     .action(async (opts: { migrate?: boolean; runner: boolean }) => {
-      const server = await startServer(config(), { migrate: opts.migrate, runner: opts.runner && undefined });
+      const cfg = await checkedConfig();
+      const server = await startServer(cfg, {
+        migrate: opts.migrate,
+        runner: opts.runner && undefined,
+      }).catch((error: unknown) => failedToStart(cfg, error));
       onSignals(server.close);
     });
 
@@ -51,9 +90,9 @@ export function cli(): Command {
     .command('migrate')
     .description('apply pending database migrations')
     .action(async () => {
-      const ctx = createAppContext(config());
+      const ctx = createAppContext(await checkedConfig());
       try {
-        const { applied } = await migrateToLatest(ctx.database.db);
+        const { applied } = await ctx.database.withStartupLock(() => migrateToLatest(ctx.database.db));
         const version = await schemaVersion(ctx.database.db);
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply');
         console.log(`schema at ${version.current}`);
@@ -66,7 +105,7 @@ export function cli(): Command {
     .command('runner')
     .description('run background jobs only (scale out: several may run against one PostgreSQL)')
     .action(async () => {
-      const ctx = createAppContext(config());
+      const ctx = createAppContext(await checkedConfig());
       const stop = await runStandaloneRunner(ctx);
       onSignals(stop);
     });
@@ -77,7 +116,7 @@ export function cli(): Command {
     .command('verify')
     .description('recompute every balance from the postings and report any difference (exit 1 if any)')
     .action(async () => {
-      const ctx = createAppContext(config());
+      const ctx = createAppContext(await checkedConfig());
       try {
         const problems = await ctx.ledger.verify(ctx.database.db);
         for (const problem of problems) console.log(problem);
@@ -119,7 +158,7 @@ export function cli(): Command {
     .description('create a service key; it is shown once and stored hashed')
     .requiredOption('--name <name>', 'what uses the key, e.g. mediation')
     .action(async (opts: { name: string }) => {
-      const ctx = createAppContext(config());
+      const ctx = createAppContext(await checkedConfig());
       try {
         await migrateToLatest(ctx.database.db);
         const created = await ctx.usage.addServiceKey(opts.name);
@@ -134,7 +173,7 @@ export function cli(): Command {
     .description('revoke every key with this name')
     .requiredOption('--name <name>', 'the name given at creation')
     .action(async (opts: { name: string }) => {
-      const ctx = createAppContext(config());
+      const ctx = createAppContext(await checkedConfig());
       try {
         console.log(`revoked ${await ctx.usage.revokeServiceKeys(opts.name)} key(s)`);
       } finally {
@@ -148,7 +187,7 @@ export function cli(): Command {
     .description('stream a mediation CSV into rating; resumable, each record counted once')
     .option('--batch <n>', 'records per transaction', '5000')
     .action(async (file: string, opts: { batch: string }) => {
-      const ctx = createAppContext(config());
+      const ctx = createAppContext(await checkedConfig());
       const started = Date.now();
       try {
         await migrateToLatest(ctx.database.db);
@@ -187,7 +226,7 @@ export function cli(): Command {
     )
     .requiredOption('--line <id>', 'the line')
     .action(async (opts: { line: string }) => {
-      const ctx = createAppContext(config());
+      const ctx = createAppContext(await checkedConfig());
       try {
         await migrateToLatest(ctx.database.db);
         const summary = await ctx.usage.rerate(opts.line, { type: 'system', id: 'cli' }, 'cli');
@@ -208,7 +247,7 @@ export function cli(): Command {
         process.stderr.write(`esimdesk: --role must be agent, reviewer or admin, got "${opts.role}"\n`);
         process.exit(64);
       }
-      const ctx = createAppContext(config());
+      const ctx = createAppContext(await checkedConfig());
       try {
         await migrateToLatest(ctx.database.db);
         const result = await ctx.identity.addStaff(

@@ -11,15 +11,18 @@ export interface StartOptions {
 
 export async function startServer(config: Config, options: StartOptions = {}) {
   const ctx = createAppContext(config);
-  if (options.migrate || config.database.dialect === 'sqlite') {
-    const { applied } = await migrateToLatest(ctx.database.db);
-    if (applied.length) ctx.logger.info({ applied }, 'database migrated');
-  }
-  if (config.mode === 'demo') {
-    const seeded = await ctx.catalog.seedDemo();
-    await ctx.lineExtras.seedDemoAddons();
-    if (seeded) ctx.logger.info({ plans: seeded }, 'demo catalog seeded');
-  }
+  // Processes starting together on one database take turns: each finds what the one before did.
+  await ctx.database.withStartupLock(async () => {
+    if (options.migrate || config.database.dialect === 'sqlite') {
+      const { applied } = await migrateToLatest(ctx.database.db);
+      if (applied.length) ctx.logger.info({ applied }, 'database migrated');
+    }
+    if (config.mode === 'demo') {
+      const seeded = await ctx.catalog.seedDemo();
+      await ctx.lineExtras.seedDemoAddons();
+      if (seeded) ctx.logger.info({ plans: seeded }, 'demo catalog seeded');
+    }
+  });
   const app = await buildApp(ctx);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

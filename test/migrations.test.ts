@@ -65,7 +65,10 @@ describeEachDialect('migrations', (dialect) => {
         .insertInto('jobs')
         .values([job('job_a', 'key-1'), job('job_b', null), job('job_c', null)])
         .execute();
-      expect((await migrateToLatest(db)).applied).toEqual(['0012-leaner-money-writes']);
+      const names = Object.keys(MIGRATIONS);
+      expect((await migrateToLatest(db)).applied).toEqual(
+        names.slice(names.indexOf('0012-leaner-money-writes')),
+      );
       const kept = await db.selectFrom('jobs').select(['id', 'idempotency_key']).orderBy('id').execute();
       expect(kept).toEqual([
         { id: 'job_a', idempotency_key: 'key-1' },

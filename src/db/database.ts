@@ -22,8 +22,21 @@ export interface Database {
   dialect: Dialect;
   /** Changes to accounts and sessions made through `db` (for the principal cache). */
   identityChanges: IdentityChanges;
+  /**
+   * Runs fn while holding a lock every esimdesk process on this database shares: start-up work
+   * (migrations, demo seeding) of processes starting together runs one after the other, each
+   * finding what the one before did. PostgreSQL: a session advisory lock on a connection of its
+   * own; SQLite: the writer lock of a companion file (<file>.startup-lock), which the operating
+   * system releases if the holder dies.
+   */
+  withStartupLock<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** The advisory lock key start-up work takes on PostgreSQL ("esid"). */
+const STARTUP_LOCK_KEY = 0x65736964;
+/** How long a process waits for another's start-up work before giving up. */
+const STARTUP_LOCK_WAIT_MS = 120_000;
 
 const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
@@ -142,7 +155,18 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
   directRunners.set(db.getExecutor().adapter, (sql, parameters, inTransaction) =>
     dialect.runNow(sql, parameters, inTransaction),
   );
-  return { db, dialect: 'sqlite', identityChanges, close: () => db.destroy() };
+  const withStartupLock = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (file === ':memory:') return fn();
+    const lock = new Sqlite(`${file}.startup-lock`);
+    try {
+      lock.pragma(`busy_timeout = ${STARTUP_LOCK_WAIT_MS}`);
+      lock.exec('begin immediate');
+      return await fn();
+    } finally {
+      lock.close(); // ends the transaction, and with it the lock
+    }
+  };
+  return { db, dialect: 'sqlite', identityChanges, withStartupLock, close: () => db.destroy() };
 }
 
 export function openPostgres(url: string, max = 10): Database {
@@ -154,6 +178,8 @@ export function openPostgres(url: string, max = 10): Database {
     application_name: 'esimdesk',
     // Statements are written without waiting for earlier answers (see postgres-driver.ts).
     pipeline: true,
+    // An unreachable server fails a request (503) instead of holding it until the client gives up.
+    connectionTimeoutMillis: 5000,
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
@@ -163,7 +189,23 @@ export function openPostgres(url: string, max = 10): Database {
     plugins: [identityChanges],
   });
   pipelinedAdapters.add(db.getExecutor().adapter);
-  return { db, dialect: 'postgres', identityChanges, close: () => db.destroy() };
+  const withStartupLock = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const client = new driver.Client({
+      connectionString: url,
+      connectionTimeoutMillis: 5000,
+      application_name: 'esimdesk-startup',
+    });
+    client.on('error', () => {}); // a lost lock connection fails the queries below, not the process
+    await client.connect();
+    try {
+      await client.query(`set lock_timeout = ${STARTUP_LOCK_WAIT_MS}`);
+      await client.query('select pg_advisory_lock($1)', [STARTUP_LOCK_KEY]);
+      return await fn();
+    } finally {
+      await client.end().catch(() => {}); // the session's end releases the lock
+    }
+  };
+  return { db, dialect: 'postgres', identityChanges, withStartupLock, close: () => db.destroy() };
 }
 
 export function openDatabase(

@@ -52,6 +52,13 @@ export class PipelinedConnection implements DatabaseConnection {
 
   constructor(client: pg.PoolClient) {
     this.#client = client;
+    // pg emits 'error' on a client whose connection dies (a killed backend, a server restart); the
+    // pool listens only while the client is idle, and an unheard 'error' event ends the process.
+    // The statements in flight fail on their own; this connection is then discarded on release
+    // and the pool opens a fresh one.
+    client.on('error', () => {
+      this.#discarded = true;
+    });
   }
 
   #send(sql: string, parameters: readonly unknown[]): Promise<pg.QueryResult> {

@@ -392,6 +392,12 @@ export interface UsageRecordsTable {
   created_at: string;
 }
 
+/** The row /readyz writes to prove the database takes writes (migration 0017). */
+export interface OpsHeartbeatTable {
+  id: string;
+  beat_at: string;
+}
+
 export interface ExportsTable {
   id: string;
   account_id: string;
@@ -527,6 +533,7 @@ export interface DB {
   sessions: SessionsTable;
   messages: MessagesTable;
   dev_mailbox: DevMailboxTable;
+  ops_heartbeat: OpsHeartbeatTable;
   audit_log: AuditLogTable;
 }
 

@@ -2,6 +2,7 @@ import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_STATUS, type ErrorCode, isAppError } from '../core/errors.js';
 import { translate } from '../core/i18n.js';
+import { databaseFault } from '../db/errors.js';
 import { type FieldIssue, isSchemaValidationError, issueOf } from './validation.js';
 
 interface ErrorBody {
@@ -49,6 +50,9 @@ export function toAppError(error: unknown, request: FastifyRequest): AppError {
     const retryAfter = Number(fastifyError.message) || 60;
     return new AppError('RATE_LIMITED', { retryAfterSeconds: retryAfter }, { retryAfter });
   }
+  const fault = databaseFault(error);
+  if (fault === 'unavailable') return new AppError('DATABASE_UNAVAILABLE', {}, { retryAfter: 2 });
+  if (fault === 'storage') return new AppError('STORAGE_UNAVAILABLE', {}, { retryAfter: 30 });
   const status = fastifyError.statusCode ?? 500;
   if (status === 404) return new AppError('NOT_FOUND');
   if (status === 413) return new AppError('PAYLOAD_TOO_LARGE');
@@ -73,9 +77,13 @@ export function errorBody(error: AppError, request: FastifyRequest): ErrorBody {
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = toAppError(error, request);
-  if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+  const environmental = appError.code === 'DATABASE_UNAVAILABLE' || appError.code === 'STORAGE_UNAVAILABLE';
+  // The environment's faults are expected (and the operator sees them in /readyz); bugs are not.
+  if (environmental) request.log.warn({ err: { message: (error as Error).message } }, 'database fault');
+  else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
   else if (!isAppError(error))
     request.log.info({ err: { message: (error as Error).message } }, 'request rejected');
+  if (environmental) reply.header('Retry-After', String(appError.params.retryAfter ?? 2));
   if (appError.code === 'RATE_LIMITED') reply.header('Retry-After', String(appError.params.retryAfter ?? 60));
   return reply.status(ERROR_STATUS[appError.code]).send(errorBody(appError, request));
 }

@@ -1,10 +1,20 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { AppError } from '../../core/errors.js';
 import { LOCALES } from '../../core/i18n.js';
-import { schemaVersion } from '../../db/migrate.js';
 import { errorResponses } from '../../http/schemas.js';
+import { createReadinessProbe } from './readiness.js';
+
+/** Whether an Authorization header carries exactly this bearer token (compared in constant time). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer (\S+)$/i.exec(header ?? '')?.[1];
+  if (presented === undefined) return false;
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b);
+}
 
 const Ready = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
@@ -14,6 +24,10 @@ const Ready = Type.Object({
     latest: Type.String(),
     pending: Type.Array(Type.String()),
   }),
+  writable: Type.Boolean({ description: 'The database took the probe write (a heartbeat row)' }),
+  reason: Type.Optional(
+    Type.String({ description: 'Why not ready: unreachable, cannot be written, schema behind' }),
+  ),
 });
 
 const Meta = Type.Object({
@@ -27,6 +41,7 @@ const Meta = Type.Object({
 });
 
 export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  const readiness = createReadinessProbe({ db: ctx.database.db, clock: ctx.clock, logger: ctx.logger });
   return async (app) => {
     app.get(
       '/healthz',
@@ -46,27 +61,14 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['operations'],
-          summary: 'The database answers and its schema is current',
+          summary: 'The database answers, takes a write and its schema is current',
           response: { 200: Ready, 503: Ready },
         },
         config: { access: 'public', rateLimit: false },
       },
       async (_request, reply) => {
-        try {
-          await sql`select 1`.execute(ctx.database.db);
-          const schema = await schemaVersion(ctx.database.db);
-          const ready = schema.pending.length === 0;
-          return reply
-            .status(ready ? 200 : 503)
-            .send({ status: ready ? 'ready' : 'not_ready', database: 'up', schema });
-        } catch (error) {
-          ctx.logger.warn({ err: error }, 'readiness check failed');
-          return reply.status(503).send({
-            status: 'not_ready',
-            database: 'down',
-            schema: { current: null, latest: '', pending: [] },
-          });
-        }
+        const { ready, ...body } = await readiness.check();
+        return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...body });
       },
     );
 
@@ -77,11 +79,22 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['operations'],
           summary: 'Prometheus metrics',
           produces: ['text/plain'],
+          description:
+            'Open in demo mode. In production it needs `Authorization: Bearer <METRICS_TOKEN>` and is not served (404) without a configured token.',
           hide: false,
         },
-        config: { access: 'public', rateLimit: false },
+        config: { access: 'public' },
       },
-      async (_request, reply) => {
+      async (request, reply) => {
+        // Business volumes are not for the public: production serves them only to the scraper's token.
+        if (ctx.config.mode === 'production') {
+          const token = ctx.config.metricsToken;
+          if (token === null) throw new AppError('NOT_FOUND');
+          if (!bearerMatches(request.headers.authorization, token)) {
+            reply.header('www-authenticate', 'Bearer realm="metrics"');
+            throw new AppError('UNAUTHENTICATED');
+          }
+        }
         reply.header('content-type', ctx.metrics.registry.contentType);
         return ctx.metrics.registry.metrics();
       },

@@ -1,0 +1,102 @@
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { Db } from '../../db/database.js';
+import { databaseFault } from '../../db/errors.js';
+import { type SchemaVersion, schemaVersion } from '../../db/migrate.js';
+
+export interface Readiness {
+  ready: boolean;
+  database: 'up' | 'down';
+  /** Whether the probe's write went through (false when the database is down too). */
+  writable: boolean;
+  schema: SchemaVersion;
+  /** Why not ready, for the operator: a fixed phrase and the database's own error code. */
+  reason?: string;
+}
+
+/** A probe that takes longer than this reports not ready: a load balancer must not wait on it. */
+const PROBE_TIMEOUT_MS = 3000;
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : ((error as Error)?.message ?? String(error)).slice(0, 80);
+}
+
+/**
+ * Ready means: the database answers, its schema is current, and it takes a write (one heartbeat row
+ * updated in place), so a read-only file or database, a standby or a lost server all say not ready.
+ */
+export function createReadinessProbe(deps: { db: Db; clock: Clock; logger: Logger }) {
+  const { db, clock, logger } = deps;
+  const unknownSchema: SchemaVersion = { current: null, latest: '', pending: [] };
+
+  async function probe(): Promise<Readiness> {
+    let schema: SchemaVersion;
+    try {
+      schema = await schemaVersion(db);
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness: the database does not answer');
+      return {
+        ready: false,
+        database: 'down',
+        writable: false,
+        schema: unknownSchema,
+        reason: `database unreachable (${codeOf(error)})`,
+      };
+    }
+    if (schema.pending.length > 0) {
+      return {
+        ready: false,
+        database: 'up',
+        writable: false,
+        schema,
+        reason: `schema behind: ${schema.pending.length} migration(s) pending (esimdesk migrate)`,
+      };
+    }
+    try {
+      const beatAt = clock.now().toISOString();
+      await db
+        .insertInto('ops_heartbeat')
+        .values({ id: 'readyz', beat_at: beatAt })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ beat_at: beatAt }))
+        .execute();
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness: the database does not take a write');
+      const down = databaseFault(error) === 'unavailable';
+      return {
+        ready: false,
+        database: down ? 'down' : 'up',
+        writable: false,
+        schema,
+        reason: `${down ? 'database unreachable' : 'database cannot be written'} (${codeOf(error)})`,
+      };
+    }
+    return { ready: true, database: 'up', writable: true, schema };
+  }
+
+  return {
+    async check(): Promise<Readiness> {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<Readiness>((resolve) => {
+        timer = setTimeout(
+          () =>
+            resolve({
+              ready: false,
+              database: 'down',
+              writable: false,
+              schema: unknownSchema,
+              reason: `database did not answer within ${PROBE_TIMEOUT_MS / 1000} s`,
+            }),
+          PROBE_TIMEOUT_MS,
+        );
+      });
+      try {
+        return await Promise.race([probe(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+export type ReadinessProbe = ReturnType<typeof createReadinessProbe>;

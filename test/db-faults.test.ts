@@ -1,0 +1,136 @@
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { describeEachDialect } from './helpers/db.js';
+import { TEST_ENV } from './helpers/env.js';
+import { api, balanceOf, type Session, signIn, topUp } from './helpers/session.js';
+
+async function adminQuery(query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_ENV.pgUrl });
+  await client.connect();
+  try {
+    await client.query(query);
+  } finally {
+    await client.end();
+  }
+}
+
+describeEachDialect('a database that cannot be written', (dialect) => {
+  let t: TestApp;
+  let alice: Session;
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+    alice = await signIn(t, `faults.${dialect}@example.com`);
+  });
+  afterAll(() => t?.close());
+
+  const databaseName = () =>
+    t.db.config.dialect === 'postgres' ? new URL(t.db.config.url).pathname.slice(1) : '';
+
+  /** SQLite: the connection refuses writes exactly as a read-only file does (SQLITE_READONLY; the
+   * tests run as root, whom file permissions do not stop). PostgreSQL: the database is made
+   * read-only for new sessions and the app's sessions are ended, as after a fail-over to a standby. */
+  async function makeReadOnly(readOnly: boolean) {
+    if (dialect === 'sqlite') {
+      await sql.raw(`pragma query_only = ${readOnly ? 1 : 0}`).execute(t.ctx.database.db);
+      return;
+    }
+    const name = databaseName();
+    await adminQuery(
+      `alter database ${name} ${readOnly ? 'set default_transaction_read_only = on' : 'reset default_transaction_read_only'}`,
+    );
+    await adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`);
+  }
+
+  /** /readyz until it answers `status` (after ended sessions the pool first drops its dead connections). */
+  async function readyz(status: number) {
+    let res = await api(t, 'GET', '/readyz');
+    for (let i = 0; i < 20 && res.status !== status; i++) res = await api(t, 'GET', '/readyz');
+    return res;
+  }
+
+  it('reports ready only while a write goes through, answers writes with 503 STORAGE_UNAVAILABLE, and recovers by itself', async () => {
+    const ready = await api(t, 'GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ready', database: 'up', writable: true });
+    expect(ready.body.reason).toBeUndefined();
+    expect((await topUp(t, alice, 500)).status).toBe(201);
+
+    await makeReadOnly(true);
+    try {
+      const notReady = await readyz(503);
+      expect(notReady.status).toBe(503);
+      expect(notReady.body).toMatchObject({ status: 'not_ready', database: 'up', writable: false });
+      expect(notReady.body.reason).toMatch(
+        dialect === 'sqlite' ? /cannot be written \(SQLITE_READONLY/ : /cannot be written \(25006\)/,
+      );
+      const refused = await topUp(t, alice, 700);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toEqual({ code: 'STORAGE_UNAVAILABLE', message: expect.any(String), details: {} });
+      expect(refused.headers.get('retry-after')).toBe('30');
+      // Reads still work.
+      expect(await balanceOf(t, alice)).toBe(500);
+    } finally {
+      await makeReadOnly(false);
+    }
+
+    expect((await readyz(200)).status).toBe(200);
+    expect((await topUp(t, alice, 700)).status).toBe(201);
+    expect(await balanceOf(t, alice)).toBe(1200);
+  });
+
+  it.runIf(dialect === 'sqlite')(
+    'a full disk (SQLITE_FULL, here through max_page_count) answers 503 STORAGE_UNAVAILABLE and service resumes when space returns',
+    async () => {
+      const db = t.ctx.database.db;
+      const before = await balanceOf(t, alice);
+      const pages = await sql<{ page_count: number }>`pragma page_count`.execute(db);
+      await sql.raw(`pragma max_page_count = ${pages.rows[0]!.page_count}`).execute(db);
+      let refused: Awaited<ReturnType<typeof topUp>> | null = null;
+      try {
+        // Each top-up writes new rows; the first that needs a new page finds the disk full.
+        for (let i = 0; i < 200 && !refused; i++) {
+          const res = await topUp(t, alice, 1);
+          if (res.status !== 201) refused = res;
+        }
+        expect(refused?.status).toBe(503);
+        expect(refused?.body).toEqual({
+          code: 'STORAGE_UNAVAILABLE',
+          message: expect.any(String),
+          details: {},
+        });
+      } finally {
+        await sql.raw('pragma max_page_count = 1073741823').execute(db);
+      }
+      const after = await balanceOf(t, alice);
+      expect((await topUp(t, alice, 100)).status).toBe(201);
+      expect(await balanceOf(t, alice)).toBe(after + 100);
+      expect(after).toBeGreaterThanOrEqual(before);
+      // What was refused left no trace in the books.
+      const verify = await t.ctx.ledger.verify(db);
+      expect(verify).toEqual([]);
+      expect((await api(t, 'GET', '/readyz')).status).toBe(200);
+    },
+  );
+});
+
+describe('database faults', () => {
+  it("tells each dialect's connection and storage failures from other errors", async () => {
+    // End to end (a killed backend, a restarted server) in test/pg-restart.test.ts.
+    const { databaseFault } = await import('../src/db/errors.js');
+    expect(
+      databaseFault(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })),
+    ).toBe('unavailable');
+    expect(databaseFault(new Error('Connection terminated unexpectedly'))).toBe('unavailable');
+    expect(databaseFault(Object.assign(new Error('terminating connection'), { code: '57P01' }))).toBe(
+      'unavailable',
+    );
+    expect(databaseFault(Object.assign(new Error('disk full'), { code: '53100' }))).toBe('storage');
+    expect(databaseFault(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))).toBe(
+      'storage',
+    );
+    expect(databaseFault(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBeNull();
+    expect(databaseFault(new Error('a bug'))).toBeNull();
+  });
+});
