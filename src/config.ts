@@ -309,6 +309,29 @@ function demoParts(env: Env, mode: Mode): Set<DemoPart> {
   return new Set([...allowed].filter((part) => needs.some(([p, , missing]) => p === part && missing)));
 }
 
+const DEMO_PART_RISKS: Record<DemoPart, string> = {
+  'smdp-emulator': 'eSIM profiles come from the built-in SM-DP+ emulator and install on no real device',
+  'test-payments': 'top-ups are paid by the built-in test provider: money is credited that nobody paid',
+  'dev-mailbox':
+    'sign-in codes and notices go to the dev mailbox, readable by anyone through /api/v1/dev/messages, not to subscribers',
+};
+
+/**
+ * One loud line per demo part in use, logged on every start (and shown in the staff console):
+ * in demo mode one line for all, in production one per part allowed by ESIMDESK_ALLOW_DEMO_PARTS.
+ */
+export function demoPartWarnings(config: Pick<Config, 'mode' | 'demoParts'>): Array<{
+  part: DemoPart | 'all';
+  message: string;
+}> {
+  if (config.mode === 'demo')
+    return [{ part: 'all', message: 'DEMO MODE: SM-DP+ emulator, test payments and dev mailbox are in use' }];
+  return [...config.demoParts].map((part) => ({
+    part,
+    message: `PRODUCTION WITH A DEMO PART (${part}): ${DEMO_PART_RISKS[part]}. Remove it from ESIMDESK_ALLOW_DEMO_PARTS before taking real subscribers.`,
+  }));
+}
+
 const DEMO_SECRET = 'esimdesk-demo-secret-not-for-production-use';
 
 function secret(env: Env, mode: Mode): string {
@@ -586,11 +609,18 @@ function es2Setting(env: Env, mode: Mode, publicPort: number): Es2Config {
 function es2TrustedProxy(env: Env): Es2Config['trustedProxy'] {
   const header = env.ES2_TRUSTED_PROXY_HEADER?.trim().toLowerCase();
   if (!header) {
-    const stray = env.ES2_TRUSTED_PROXY_ALLOW ? 'ES2_TRUSTED_PROXY_ALLOW' : env.ES2_TRUSTED_PROXY_PEERS ? 'ES2_TRUSTED_PROXY_PEERS' : null;
+    const stray = env.ES2_TRUSTED_PROXY_ALLOW
+      ? 'ES2_TRUSTED_PROXY_ALLOW'
+      : env.ES2_TRUSTED_PROXY_PEERS
+        ? 'ES2_TRUSTED_PROXY_PEERS'
+        : null;
     if (stray) throw new ConfigError(stray, 'needs ES2_TRUSTED_PROXY_HEADER');
     return null;
   }
-  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(header) || ['host', 'x-forwarded-for', 'content-type'].includes(header))
+  if (
+    !/^[a-z0-9][a-z0-9-]{0,63}$/.test(header) ||
+    ['host', 'x-forwarded-for', 'content-type'].includes(header)
+  )
     throw new ConfigError('ES2_TRUSTED_PROXY_HEADER', `must be a header name, got "${header}"`);
   const allow = list(env.ES2_TRUSTED_PROXY_ALLOW, ';');
   if (allow.length === 0 || allow.some((entry) => entry.length > 512))
@@ -639,7 +669,10 @@ function emulatorProfileTypes(env: Env): string[] {
   const profileType = env.SMDP_PROFILE_TYPE || 'esimdesk-default';
   const types = env.SMDP_EMULATOR_PROFILE_TYPES ? list(env.SMDP_EMULATOR_PROFILE_TYPES, ',') : [profileType];
   if (types.length === 0 || types.length > 100 || types.some((t) => t.length > 64))
-    throw new ConfigError('SMDP_EMULATOR_PROFILE_TYPES', 'must be 1 to 100 profile types of up to 64 characters');
+    throw new ConfigError(
+      'SMDP_EMULATOR_PROFILE_TYPES',
+      'must be 1 to 100 profile types of up to 64 characters',
+    );
   if (!env.SMDP_URL && !types.includes(profileType))
     throw new ConfigError(
       'SMDP_EMULATOR_PROFILE_TYPES',

@@ -92,6 +92,8 @@ export const ERROR_STATUS = {
   /** Not one of the partner networks for that country. */
   INVALID_NETWORK: 400,
   ADDON_NOT_FOUND: 404,
+  /** A plan change would now cost more than the subscriber agreed to (maxToPay); details.toPay is the new price. */
+  QUOTE_CHANGED: 409,
   /** The account cannot be closed yet; details.blockers lists why, each with where to fix it. */
   NOT_ELIGIBLE: 409,
   /** Someone else changed the request first (another reviewer, or the subscriber): reload it. */

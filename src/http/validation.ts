@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { FastifySchemaCompiler } from 'fastify';
 
 /**
@@ -15,57 +16,162 @@ function makeAjv(coerce: boolean): Ajv {
     strict: false,
   });
   addFormats.default(ajv);
+  // RFC 3339 allows a leap second (…T23:59:60Z), which Date cannot hold: the one date-time format of
+  // the API accepts only instants Date represents, so no handler ever meets an Invalid Date.
+  const rfc3339 = fullFormats['date-time'] as {
+    validate: (value: string) => boolean;
+    compare: (a: string, b: string) => number | undefined;
+  };
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (value: string) => rfc3339.validate(value) && Number.isFinite(Date.parse(value)),
+    compare: rfc3339.compare,
+  });
   return ajv;
 }
 
 const coercing = makeAjv(true);
 const strict = makeAjv(false);
 
+/** Bodies nest at most this deep; deeper JSON is refused before anything walks it. */
+export const MAX_BODY_DEPTH = 32;
+
+/**
+ * Routes whose bodies come from peers that may add fields: SGP.22 lets an SM-DP+ send more than
+ * ES2+ defines, so the ES2+ callback and the emulator's ES2+ endpoints stay tolerant. Every other
+ * body refuses keys its schema does not name.
+ */
+const TOLERANT_PREFIXES = ['/gsma/', '/emulator/'];
+
 /**
  * Each validator is compiled when its route is first called, not at start-up (together with the
  * serializers, compiling them all was about a quarter of the time to the first answer). Every route
  * is exercised by the tests (the fuzzer walks them all), so a bad schema cannot hide until production.
  */
-export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart, url }) => {
   let compiled: ReturnType<Ajv['compile']> | undefined;
+  const body = httpPart === 'body';
+  const tolerant = TOLERANT_PREFIXES.some((prefix) => url.startsWith(prefix));
   return (data: unknown) => {
-    compiled ??= (httpPart === 'body' ? strict : coercing).compile(schema as object);
+    compiled ??= body
+      ? strict.compile(tolerant ? (schema as object) : closed(schema))
+      : coercing.compile(schema as object);
     const validate = compiled;
-    const nul = nulAt(data);
-    if (nul !== null) {
-      const issue = { field: nul, message: 'must not contain the NUL character' };
+    const issue = unsafeAt(data);
+    if (issue !== null) {
       return { error: Object.assign(new SchemaValidationError([issue]), { validation: [] }) };
     }
     return validate(data) ? { value: data } : { error: validationErrors(validate.errors ?? []) };
   };
 };
 
-/** Whether any string (value or key) anywhere in `data` holds U+0000; allocates nothing. */
-function hasNul(data: unknown): boolean {
-  if (typeof data === 'string') return data.includes('\u0000');
-  if (data === null || typeof data !== 'object') return false;
-  if (Array.isArray(data)) {
-    for (const value of data) if (hasNul(value)) return true;
-    return false;
+/**
+ * A copy of the schema in which every object that does not say otherwise refuses unknown keys
+ * (TypeBox objects allow them unless told). Objects under `allOf` keep their own setting, since
+ * each branch of an intersection sees the other branches' keys.
+ */
+export function closed(schema: unknown): object {
+  const copy = structuredClone(schema) as Record<string, unknown>;
+  const stack: Array<Record<string, unknown>> = [copy];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const isObject = node.type === 'object' || (node.properties !== undefined && node.type === undefined);
+    if (isObject && node.additionalProperties === undefined && node.patternProperties === undefined) {
+      node.additionalProperties = false;
+    }
+    for (const [keyword, value] of Object.entries(node)) {
+      if (keyword === 'allOf' || value === null || typeof value !== 'object') continue;
+      if (keyword === 'properties' || keyword === 'patternProperties' || keyword === '$defs') {
+        for (const child of Object.values(value as object)) if (isSchema(child)) stack.push(child);
+      } else if (Array.isArray(value)) {
+        for (const child of value) if (isSchema(child)) stack.push(child);
+      } else if (isSchema(value)) {
+        stack.push(value as Record<string, unknown>);
+      }
+    }
   }
-  for (const key in data) {
-    if (key.includes('\u0000') || hasNul((data as Record<string, unknown>)[key])) return true;
+  return copy;
+}
+
+function isSchema(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Whether a body is too deep or holds U+0000 anywhere (value or key), without recursion and
+ * without allocating paths: bodies are large (a usage batch holds 10,000 records) and hostile ones
+ * deep, so the walk keeps its own stack and the path is worked out only once something is found.
+ */
+function firstProblem(data: unknown): 'depth' | 'nul' | null {
+  const values: unknown[] = [data];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return 'nul';
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) return 'depth';
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        values.push(item);
+        depths.push(depth + 1);
+      }
+      continue;
+    }
+    for (const key in value) {
+      if (key.includes('\u0000')) return 'nul';
+      values.push((value as Record<string, unknown>)[key]);
+      depths.push(depth + 1);
+    }
   }
-  return false;
+  return null;
+}
+
+/** The issue with a body that no schema should ever see (too deep, or a NUL character), or null. */
+export function unsafeAt(data: unknown): FieldIssue | null {
+  const problem = firstProblem(data);
+  if (problem === null) return null;
+  if (problem === 'depth') {
+    return { field: deepestPath(data), message: `must not nest deeper than ${MAX_BODY_DEPTH} levels` };
+  }
+  return { field: nulAt(data) ?? 'value', message: 'must not contain the NUL character' };
+}
+
+/** The path to the first container at the depth limit (only called once one is known to exist). */
+function deepestPath(data: unknown): string {
+  const stack: Array<{ value: unknown; path: string[] }> = [{ value: data, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= MAX_BODY_DEPTH) return path.slice(0, 3).join('.') || 'body';
+    for (const [key, child] of Object.entries(value)) stack.push({ value: child, path: [...path, key] });
+  }
+  return 'body';
 }
 
 /**
  * The dotted path of the first string holding U+0000, or null. No field has a use for it, and
- * PostgreSQL cannot store it in text, so it is refused up front as a 400 naming the field. Bodies
- * are large (a usage batch holds 10,000 records), so the path is worked out only once one is found.
+ * PostgreSQL cannot store it in text, so it is refused up front as a 400 naming the field. Only
+ * called on bodies already known to be at most MAX_BODY_DEPTH deep.
  */
-export function nulAt(data: unknown, path: string[] = []): string | null {
-  if (!hasNul(data)) return null;
-  if (typeof data === 'string') return path.join('.') || 'value';
-  for (const [key, value] of Object.entries(data as object)) {
-    if (key.includes('\u0000')) return [...path, key.replaceAll('\u0000', '')].join('.');
-    const found = nulAt(value, [...path, key]);
-    if (found !== null) return found;
+export function nulAt(data: unknown): string | null {
+  const stack: Array<{ value: unknown; path: string[] }> = [{ value: data, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path.join('.') || 'value';
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    const entries = Object.entries(value);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i]!;
+      if (key.includes('\u0000')) return [...path, key.replaceAll('\u0000', '')].join('.');
+      stack.push({ value: child, path: [...path, key] });
+    }
   }
   return null;
 }

@@ -56,6 +56,7 @@ export const zhCN: ServerMessages = {
     COUNTRY_NOT_COVERED: '您的套餐不覆盖该国家或地区。',
     INVALID_NETWORK: '该国家或地区不提供此网络。',
     ADDON_NOT_FOUND: '附加包不存在。',
+    QUOTE_CHANGED: '报价后此次更换的价格已上涨，请查看新报价后再次确认。',
     NOT_ELIGIBLE: '账户暂时无法注销。',
     REQUEST_CHANGED: '该申请已被他人更改，请刷新。',
     REQUEST_NOT_FOUND: '注销申请不存在。',

@@ -24,6 +24,9 @@ export function Layout() {
   const me = useMe();
   const brand = meta.data?.brandName ?? '';
   const demo = meta.data?.mode === 'demo';
+  // Production running with a demo part allowed: staff must see it on every page, never subscribers.
+  const riskyParts = meta.data?.mode === 'production' ? (meta.data?.demoParts ?? []) : [];
+  const warnStaff = riskyParts.length > 0 && !!me.data && isStaff(me.data.role);
 
   useEffect(() => {
     if (brand) document.title = brand;
@@ -64,6 +67,13 @@ export function Layout() {
             }}
           >
             {t('app.demoBanner')}
+          </Alert>
+        )}
+        {warnStaff && (
+          <Alert variant="filled" color="red" radius={0} py={6} role="alert" data-testid="demo-parts-warning">
+            {t('app.demoPartsWarning', {
+              parts: riskyParts.map((part) => t(`app.demoParts.${part}`, { defaultValue: part })).join(', '),
+            })}
           </Alert>
         )}
         <Container size="lg" h={56} px="md">
