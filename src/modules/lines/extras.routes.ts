@@ -26,6 +26,9 @@ const Addon = Type.Object({
   price: Type.Ref('Money'),
 });
 
+/** A share of a plan, 0 to 1. */
+const share = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
+
 const LineParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
@@ -76,12 +79,61 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       lineId: Type.String(),
       planId: Type.String(),
       planName: Type.String(),
-      price: Type.Ref('Money'),
-      credit: Type.Ref('Money', { description: 'Unused share of the current plan, by remaining validity' }),
-      toPay: Type.Ref('Money'),
+      price: Type.Ref('Money', { description: 'List price of the new plan' }),
+      credit: Type.Ref('Money', {
+        description:
+          'Value of the unused part of the current plan: paid × (1 − used.share), rounded down, never more than paid',
+      }),
+      toPay: Type.Ref('Money', { description: 'price − credit, at least 0: what leaves the balance' }),
       validityDays: Type.Integer(),
+      paid: Type.Ref('Money', { description: 'What the current plan was paid (the most the credit can be)' }),
+      used: Type.Object(
+        {
+          share: share('The larger of the time share and each allowance share: what the credit takes off'),
+          by: Type.Union(
+            [
+              Type.Literal('time'),
+              Type.Literal('data'),
+              Type.Literal('voice'),
+              Type.Literal('sms'),
+              Type.Null(),
+            ],
+            {
+              description: 'Which measure gave the share (null when nothing is used)',
+            },
+          ),
+          time: share('Started hours of the current validity period, over the period'),
+          data: share("Data used, over the plan's own data allowance (add-ons are spent after it)"),
+          voice: share("Minutes used, over the plan's own minutes"),
+          sms: share("SMS used, over the plan's own SMS"),
+        },
+        { description: 'How much of the current plan is used, by measure (shown to four places)' },
+      ),
+      creditForfeited: Type.Ref('Money', {
+        description: 'The part of the credit above the new price: not paid out',
+      }),
+      allowances: Type.Object(
+        { dataMb: Type.Integer(), voiceMinutes: Type.Integer(), sms: Type.Integer() },
+        { description: "The new plan's allowances, in full from now; what is left of the current ones ends" },
+      ),
+      quotedAt: Type.String({ format: 'date-time' }),
+      expiresAt: Type.String({
+        format: 'date-time',
+        description: 'When the new plan ends: now + validityDays',
+      }),
     });
-    const PlanBody = Type.Object({ planId: Type.String({ minLength: 1, maxLength: 64 }) });
+    const PlanQuery = Type.Object({ planId: Type.String({ minLength: 1, maxLength: 64 }) });
+    const PlanBody = Type.Object({
+      planId: Type.String({ minLength: 1, maxLength: 64 }),
+      maxToPay: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          maximum: 1_000_000_000_000,
+          description:
+            'The toPay amount of the quote the subscriber accepted (minor units); a change that would cost more is refused with QUOTE_CHANGED',
+        }),
+      ),
+    });
 
     app.get(
       '/api/v1/me/lines/:id/plan-change',
@@ -91,7 +143,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['lines'],
           summary: 'What changing the line to another plan costs, before confirming',
           params: LineParams,
-          querystring: PlanBody,
+          querystring: PlanQuery,
           response: { 200: Quote, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
@@ -130,6 +182,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             complete,
             actorOf(principal),
             request.id,
+            request.body.maxToPay,
           ),
         );
       },
