@@ -57,7 +57,8 @@ export const en = {
     COUNTRY_NOT_COVERED: 'Your plan does not cover this country.',
     INVALID_NETWORK: 'This network is not available for that country.',
     ADDON_NOT_FOUND: 'No such add-on.',
-    QUOTE_CHANGED: 'The price of this change went up since it was quoted; check the new quote and confirm again.',
+    QUOTE_CHANGED:
+      'The price of this change went up since it was quoted; check the new quote and confirm again.',
     NOT_ELIGIBLE: 'The account cannot be closed yet.',
     REQUEST_CHANGED: 'This request was changed by someone else; reload it.',
     REQUEST_NOT_FOUND: 'No such cancellation request.',
