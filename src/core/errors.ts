@@ -129,6 +129,10 @@ export const ERROR_STATUS = {
   /** The subscriber opened as many tickets as the policy allows in 24 hours (details.max); details.retryAt says when the next is allowed. */
   TICKET_LIMIT_REACHED: 429,
   USAGE_HOLD_NOT_FOUND: 404,
+  /** The address took too many wrong codes in 24 hours: codes sent before that are void; ask for a new one. */
+  FRESH_CODE_REQUIRED: 401,
+  /** A suspended staff member keeps no staff powers until an admin resumes them. */
+  STAFF_SUSPENDED: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -29,7 +29,9 @@ export type IdPrefix =
   | 'cev'
   | 'tkt'
   | 'tkm'
-  | 'adj';
+  | 'adj'
+  | 'sif'
+  | 'rck';
 
 // Crockford's base32, as ULID (https://github.com/ulid/spec) spells it.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -55,6 +55,22 @@ export interface OtpChallengesTable {
   created_at: string;
 }
 
+/** A wrong one-time code, for the 24-hour ceilings; the address only as a keyed hash (migration 0015). */
+export interface SignInFailuresTable {
+  id: string;
+  target_key: string;
+  /** The address that asked for the challenge's code. */
+  ip: string;
+  created_at: string;
+}
+
+/** One transfer-recipient check by a subscriber, for the per-account limit (migration 0015). */
+export interface RecipientChecksTable {
+  id: string;
+  account_id: string;
+  created_at: string;
+}
+
 export interface SessionsTable {
   id: string;
   account_id: string;
@@ -530,6 +546,8 @@ export interface DB {
   jobs: JobsTable;
   accounts: AccountsTable;
   otp_challenges: OtpChallengesTable;
+  sign_in_failures: SignInFailuresTable;
+  recipient_checks: RecipientChecksTable;
   sessions: SessionsTable;
   messages: MessagesTable;
   dev_mailbox: DevMailboxTable;

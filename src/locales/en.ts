@@ -78,6 +78,8 @@ export const en = {
     JOB_NOT_RETRYABLE: 'This job cannot be changed in its current state.',
     STAFF_EXISTS: 'An account with this email already exists.',
     SELF_CHANGE: 'You cannot change your own role or disable yourself.',
+    FRESH_CODE_REQUIRED: 'Too many wrong codes were entered for this address. Ask for a new code.',
+    STAFF_SUSPENDED: 'Your staff account is suspended. An administrator must resume it.',
     FRESH_SIGN_IN_REQUIRED: 'For your security, sign in again before resuming the service.',
     EXPORT_IN_PROGRESS: 'Your previous export is still being prepared. Wait until it is ready.',
     EXPORT_LIMIT_REACHED:
@@ -185,6 +187,16 @@ export const en = {
       subject: 'You have been invited to the {{brand}} staff console',
       text: 'An administrator gave you the role "{{role}}" in the {{brand}} staff console. Sign in at {{url}} with this email address; we will send you a one-time code.',
       sms: '{{brand}}: you were invited to the staff console as {{role}}.',
+    },
+    sign_in_failures: {
+      subject: 'Repeated failed sign-ins to your {{brand}} account',
+      text: 'Someone entered {{count}} wrong sign-in codes for this address in the last 24 hours. Your account is safe: nobody can sign in without a code sent to you. Codes sent before now no longer work, and each further wrong code makes the next attempt wait longer. If this was not you, never share a code, and contact support if it continues.',
+      sms: '{{brand}}: {{count}} wrong sign-in codes were entered for this number in 24 hours. Never share a code. Contact support if this was not you.',
+    },
+    staff_sign_in_alert: {
+      subject: '{{brand}} security: repeated failed sign-ins to a staff account',
+      text: '{{count}} wrong sign-in codes were entered for the staff account {{staff}} in the last 24 hours, from {{addresses}} address(es). Staff accounts are never locked; each address is held back on its own. Check the audit trail and, if needed, disable or suspend the account.',
+      sms: '{{brand}} security: {{count}} wrong sign-in codes for staff account {{staff}} in 24 hours.',
     },
     adjustment_posted: {
       subject: 'A credit of {{amount}} was added to your balance',

@@ -76,6 +76,8 @@ export const zhCN: ServerMessages = {
     JOB_NOT_RETRYABLE: '该任务当前状态下无法更改。',
     STAFF_EXISTS: '该邮箱已有账户。',
     SELF_CHANGE: '不能更改自己的角色或停用自己。',
+    FRESH_CODE_REQUIRED: '该地址的错误验证码次数过多，请重新获取验证码。',
+    STAFF_SUSPENDED: '您的员工账户已被暂停，需由管理员恢复。',
     FRESH_SIGN_IN_REQUIRED: '为了您的安全，请重新登录后再恢复服务。',
     EXPORT_IN_PROGRESS: '上一次数据导出仍在准备中，请等待完成。',
     EXPORT_LIMIT_REACHED: '24 小时内最多可申请 {{max}} 次数据导出。请在 {{retryAt}}（UTC）之后再试，或下载已有的导出。',
@@ -181,6 +183,16 @@ export const zhCN: ServerMessages = {
       subject: '您已受邀加入{{brand}}后台',
       text: '管理员在{{brand}}后台为您分配了角色“{{role}}”。请用此邮箱在 {{url}} 登录，我们会发送一次性验证码。',
       sms: '【{{brand}}】您已受邀以{{role}}身份加入后台。',
+    },
+    sign_in_failures: {
+      subject: '您的{{brand}}账户多次登录失败',
+      text: '过去 24 小时内，有人为此地址输入了 {{count}} 次错误的登录验证码。您的账户是安全的：没有发送给您的验证码，任何人都无法登录。此前发送的验证码已失效，之后每次输错都需等待更久。如非本人操作，请勿向任何人透露验证码；若情况持续，请联系客服。',
+      sms: '【{{brand}}】24 小时内有人为此号码输入了 {{count}} 次错误的登录验证码。请勿向任何人透露验证码；如非本人操作，请联系客服。',
+    },
+    staff_sign_in_alert: {
+      subject: '{{brand}} 安全提醒：员工账户多次登录失败',
+      text: '过去 24 小时内，员工账户 {{staff}} 被输入了 {{count}} 次错误的登录验证码，来自 {{addresses}} 个地址。员工账户不会被锁定，每个地址会被单独限制。请查看审计记录，必要时停用或暂停该账户。',
+      sms: '【{{brand}}】安全提醒：员工账户 {{staff}} 在 24 小时内被输错 {{count}} 次登录验证码。',
     },
     adjustment_posted: {
       subject: '已向您的余额补偿 {{amount}}',

@@ -23,6 +23,8 @@ export const TEMPLATES = {
   ticket_customer_reply: { sensitive: false },
   staff_invited: { sensitive: false },
   adjustment_posted: { sensitive: false },
+  sign_in_failures: { sensitive: false },
+  staff_sign_in_alert: { sensitive: false },
 } as const satisfies Record<string, { sensitive: boolean }>;
 
 export type TemplateName = keyof typeof TEMPLATES;

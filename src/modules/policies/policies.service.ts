@@ -16,6 +16,10 @@ const USAGE_MAX_BYTES_PER_RECORD = 50 * 1024 ** 3;
 const USAGE_HOLD_ABOVE_MINOR = 1_000_000;
 const EXPORTS_PER_DAY = 5;
 const TICKETS_PER_DAY = 10;
+/** Six requesting addresses at the per-address limit (5) in one window to hold back an owner's code. */
+const SIGN_IN_CODES_PER_TARGET = 30;
+const SIGN_IN_FAILURES_PER_DAY = 10;
+const RECIPIENT_CHECKS_PER_HOUR = 20;
 
 /** Every policy the product reads at run time, with the range an admin may set. */
 export const PolicySchema = Type.Object({
@@ -68,6 +72,23 @@ export const PolicySchema = Type.Object({
     maximum: 1000,
     description: 'Support tickets one subscriber may open per 24 hours',
   }),
+  signInCodesPerTarget: Type.Integer({
+    minimum: 10,
+    maximum: 1000,
+    description:
+      'Sign-in codes one subscriber address may be sent per 15 minutes from all requesting addresses together (each requesting address gets 5); staff addresses have no such ceiling',
+  }),
+  signInFailuresPerDay: Type.Integer({
+    minimum: 3,
+    maximum: 1000,
+    description:
+      'Wrong codes per address in 24 hours (from one requesting address, and for a subscriber from all together) before a fresh code and a growing wait are needed',
+  }),
+  recipientChecksPerHour: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    description: 'Transfer-recipient checks one subscriber may make per hour',
+  }),
   operatorCountry: Type.String({
     pattern: '^[A-Z]{2}$',
     description: 'ISO 3166 country whose public holidays are not business days',
@@ -99,6 +120,9 @@ export function defaultPolicies(config: Config): Policies {
     usageHoldAboveMinor: USAGE_HOLD_ABOVE_MINOR,
     exportsPerDay: EXPORTS_PER_DAY,
     ticketsPerDay: TICKETS_PER_DAY,
+    signInCodesPerTarget: SIGN_IN_CODES_PER_TARGET,
+    signInFailuresPerDay: SIGN_IN_FAILURES_PER_DAY,
+    recipientChecksPerHour: RECIPIENT_CHECKS_PER_HOUR,
     operatorCountry: config.operatorCountry,
     operatorTimeZone: config.operatorTimeZone,
   };
