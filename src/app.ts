@@ -21,6 +21,7 @@ import { registerRateLimit } from './http/rate-limit.js';
 import { ErrorResponse } from './http/schemas.js';
 import { apiSecurityHeaders, securityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
+import { es2plusRoutes } from './integrations/smdp/es2plus.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { backofficeRoutes } from './modules/backoffice/backoffice.routes.js';
 import { cancellationRequestRoutes, cancellationRoutes } from './modules/cancellation/cancellation.routes.js';
@@ -177,6 +178,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(supportRoutes(ctx));
   await app.register(backofficeRoutes(ctx));
   if (ctx.smdpEmulator) await app.register(ctx.smdpEmulator.routes);
+  // The SM-DP+'s notifications: only on the ES2+ listener, except in demo mode (anyone may play the SM-DP+).
+  if (ctx.config.mode === 'demo') await app.register(es2plusRoutes(ctx, () => ({ id: 'demo mode, public listener' })));
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);
 

@@ -221,6 +221,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     ledger,
     catalog,
     audit,
+    policies,
   });
 
   const eligibility = createEligibility({ db, wallet, usage, lines });
@@ -236,8 +237,26 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     identity,
     lines,
   });
-  const support = createSupportService({ db, clock, audit, notifications });
-  const exports = createExportService({ db, clock, config, jobs, audit, notifications, wallet, support });
+  const support = createSupportService({
+    db,
+    dialect: database.dialect,
+    clock,
+    audit,
+    notifications,
+    policies,
+  });
+  const exports = createExportService({
+    db,
+    dialect: database.dialect,
+    clock,
+    config,
+    jobs,
+    audit,
+    notifications,
+    wallet,
+    support,
+    policies,
+  });
   const retention = createRetention({ db, clock, logger, jobs, audit, policies });
   const customers = createCustomers({
     db,

@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { type AppContext, closeAppContext, createAppContext } from './context.js';
 import { migrateToLatest } from './db/migrate.js';
+import { startEs2Listeners } from './integrations/smdp/es2plus.listener.js';
 
 export interface StartOptions {
   /** Run pending migrations first. Always on for the embedded SQLite database. */
@@ -27,6 +28,14 @@ export async function startServer(config: Config, options: StartOptions = {}) {
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   if (address && typeof address === 'object') ctx.self.url = `http://127.0.0.1:${address.port}`;
+  let es2: Awaited<ReturnType<typeof startEs2Listeners>>;
+  try {
+    es2 = await startEs2Listeners(ctx);
+  } catch (error) {
+    await app.close();
+    await closeAppContext(ctx);
+    throw error;
+  }
   const runRunner = options.runner ?? config.runner.enabled;
   if (runRunner) ctx.runner.start();
   ctx.logger.info(
@@ -39,12 +48,13 @@ export async function startServer(config: Config, options: StartOptions = {}) {
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      await es2.close();
       await app.close();
       await closeAppContext(ctx);
     })();
     return closing;
   };
-  return { app, ctx, close };
+  return { app, ctx, es2, close };
 }
 
 export async function runStandaloneRunner(ctx: AppContext): Promise<() => Promise<void>> {

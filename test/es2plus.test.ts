@@ -10,7 +10,12 @@ describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialec
   let client: ReturnType<typeof createEs2Client>;
   beforeAll(async () => {
     t = await startTestApp(dialect, {
-      env: { SMDP_EMULATOR_INVENTORY: '3', ICCID_PREFIX: '894801', ICCID_LENGTH: '19' },
+      env: {
+        SMDP_EMULATOR_INVENTORY: '3',
+        ICCID_PREFIX: '894801',
+        ICCID_LENGTH: '19',
+        SMDP_EMULATOR_PROFILE_TYPES: 'esimdesk-default,travel',
+      },
     });
     client = createEs2Client({
       baseUrl: () => `${t.url}/emulator/smdp`,
@@ -68,6 +73,54 @@ describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialec
     const exhausted = await failure(client.downloadOrder({ profileType: 'travel' }));
     expect(exhausted.is(ES2_CODES.inventoryExhausted)).toBe(true);
     expect(exhausted.message).toContain('8.2.5/3.7');
+  });
+
+  it('refuses a profile type it does not hold (8.2.5/3.9) instead of making profiles for any type asked for', async () => {
+    const unknown = await failure(client.downloadOrder({ profileType: 'unlimited-everything' }));
+    expect(unknown.is(ES2_CODES.profileTypeUnknown)).toBe(true);
+    expect(unknown.final).toBe(true);
+    const made = await t.ctx.database.db
+      .selectFrom('emu_profiles')
+      .select('profile_type')
+      .where('profile_type', '=', 'unlimited-everything')
+      .execute();
+    expect(made).toEqual([]);
+  });
+
+  it('answers a request without its ES2+ header, or with a malformed one, in ES2+ form (reason 2.2 / 2.1)', async () => {
+    const call = async (body: unknown) => {
+      const res = await fetch(`${t.url}/emulator/smdp/gsma/rsp2/es2plus/confirmOrder`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-admin-protocol': 'gsma/rsp/v2.5.0' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-admin-protocol')).toBe('gsma/rsp/v2.5.0');
+      return (await res.json()).header.functionExecutionStatus;
+    };
+    expect(await call({ iccid: '8948010000000000000F', releaseFlag: true })).toMatchObject({
+      status: 'Failed',
+      statusCodeData: { reasonCode: '2.2', subjectIdentifier: 'header' },
+    });
+    expect(
+      await call({
+        header: { functionRequesterIdentifier: 'op', functionCallIdentifier: '' },
+        releaseFlag: true,
+        iccid: 'x',
+      }),
+    ).toMatchObject({
+      status: 'Failed',
+      statusCodeData: { reasonCode: '2.1', subjectIdentifier: 'header.functionCallIdentifier' },
+    });
+    expect(
+      await call({
+        header: { functionRequesterIdentifier: 'op', functionCallIdentifier: 'c1' },
+        releaseFlag: true,
+      }),
+    ).toMatchObject({
+      status: 'Failed',
+      statusCodeData: { subjectCode: '8.2.1', reasonCode: '2.2', subjectIdentifier: 'iccid' },
+    });
   });
 
   it('treats HTTP errors and timeouts as retryable, not as ES2+ failures', async () => {

@@ -106,7 +106,7 @@ describeEachDialect('lines, eSIMs and devices', (dialect) => {
     const first = await line(bought.id);
     await download(deviceEid(1), first.esim.activationCode);
     const notification = {
-      header: { functionRequesterIdentifier: 'smdp', functionCallIdentifier: 'dup-1' },
+      header: { functionRequesterIdentifier: t.ctx.config.smdp.callerId, functionCallIdentifier: 'dup-1' },
       eid: deviceEid(1),
       iccid: `${first.esim.iccid}`,
       profileType: 'esimdesk-default',
@@ -279,7 +279,7 @@ describeEachDialect('lines, eSIMs and devices', (dialect) => {
     // The SM-DP+ sends the installed notification once more (its acknowledgement was lost): still one device.
     const again = await api(t, 'POST', '/gsma/rsp2/es2plus/handleDownloadProgressInfo', {
       body: {
-        header: { functionRequesterIdentifier: 'smdp', functionCallIdentifier: 'again' },
+        header: { functionRequesterIdentifier: t.ctx.config.smdp.callerId, functionCallIdentifier: 'again' },
         eid: deviceEid(31),
         iccid: installed.esim.iccid,
         profileType: 'esimdesk-jp',
@@ -330,19 +330,34 @@ describeEachDialect('lines, eSIMs and devices', (dialect) => {
         notificationPointStatus: { status: 'Executed-Success' },
       },
     });
+    // ES2+ answers in ES2+ form: Failed, a mandatory element missing (2.2).
     expect(noHeader).toMatchObject({
-      status: 400,
-      body: { code: 'VALIDATION_FAILED', details: { field: 'header' } },
+      status: 200,
+      body: {
+        header: {
+          functionExecutionStatus: {
+            status: 'Failed',
+            statusCodeData: { reasonCode: '2.2', subjectIdentifier: 'header' },
+          },
+        },
+      },
     });
     const unknown = await api(t, 'POST', '/gsma/rsp2/es2plus/handleDownloadProgressInfo', {
       body: {
-        header: { functionRequesterIdentifier: 'x', functionCallIdentifier: 'y' },
+        header: { functionRequesterIdentifier: t.ctx.config.smdp.callerId, functionCallIdentifier: 'y' },
         iccid: '89852342022019785558',
+        profileType: 'esimdesk-default',
+        timestamp: '2026-07-01T08:00:00Z',
         notificationPointId: 4,
         notificationPointStatus: { status: 'Executed-Success' },
       },
     });
-    expect(unknown.status).toBe(204);
+    expect(unknown).toMatchObject({
+      status: 200,
+      body: {
+        header: { functionExecutionStatus: { status: 'Failed', statusCodeData: ES2_CODES.iccidUnknown } },
+      },
+    });
     expect(
       (await api(t, 'GET', '/api/v1/me/lines/lin_01NOTMINEAAAAAAAAAAAAAAAAA', { headers: sub.headers })).body
         .code,

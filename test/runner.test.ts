@@ -151,6 +151,87 @@ describeEachDialect('background runner', (dialect) => {
     expect(runs).toBe(1);
   });
 
+  it('runs the failure path of a job whose runner died on its final attempt, then dead-letters it', async () => {
+    const failures: Array<{ n: number; reason: string }> = [];
+    let runs = 0;
+    let failurePathBroken = true;
+    const last = defineJob({
+      kind: 'test.last',
+      payload: Type.Object({ n: Type.Integer() }),
+      maxAttempts: 3,
+      handle: async () => {
+        runs++;
+      },
+      onDeadLetter: async ({ n }, { reason }) => {
+        failures.push({ n, reason });
+        if (failurePathBroken) throw new Error('database away');
+      },
+    });
+    t.ctx.jobs.register(last);
+    const id = (await t.ctx.jobs.enqueue(t.ctx.database.db, last, { n: 4 }))!;
+    // A runner claimed the final attempt and died (no renewal, no finish).
+    await t.ctx.database.db
+      .updateTable('jobs')
+      .set({
+        status: 'running',
+        attempts: 3,
+        last_error: 'timeout',
+        locked_by: 'dead-runner',
+        locked_until: new Date(clock.now().getTime() + 30_000).toISOString(),
+      })
+      .where('id', '=', id)
+      .execute();
+    expect(await t.ctx.runner.runDue()).toBe(0);
+    clock.advance(30_001);
+    // Its failure path fails at first: it is retried later, the job is not dead yet.
+    expect(await t.ctx.runner.runDue()).toBe(1);
+    expect(failures).toEqual([{ n: 4, reason: 'lease expired on the final attempt' }]);
+    let row = await jobRow(id);
+    expect(row).toMatchObject({ status: 'running', attempts: 3, locked_by: null });
+    expect(row.last_error).toContain('database away');
+    expect(await t.ctx.runner.runDue()).toBe(0);
+    failurePathBroken = false;
+    clock.advance(60 * 60 * 1000);
+    expect(await t.ctx.runner.runDue()).toBe(1);
+    expect(failures).toHaveLength(2);
+    expect(failures[1]).toEqual({ n: 4, reason: 'lease expired on the final attempt' });
+    row = await jobRow(id);
+    expect(row).toMatchObject({
+      status: 'dead',
+      attempts: 3,
+      locked_by: null,
+      last_error: 'lease expired on the final attempt',
+    });
+    expect(runs).toBe(0);
+    clock.advance(60 * 60 * 1000);
+    expect(await t.ctx.runner.runDue()).toBe(0);
+    expect(failures).toHaveLength(2);
+    expect(await t.ctx.metrics.registry.metrics()).toContain('runner_jobs_dead_total{kind="test.last"} 1');
+  });
+
+  it('runs the failure path once after a failed final attempt', async () => {
+    const failures: string[] = [];
+    const doomed = defineJob({
+      kind: 'test.doomed',
+      payload: Type.Object({}),
+      maxAttempts: 2,
+      handle: async () => {
+        throw new Error('SM-DP+ said no');
+      },
+      onDeadLetter: async (_payload, { reason, job }) => {
+        failures.push(`${reason} after ${job.attempts}`);
+      },
+    });
+    t.ctx.jobs.register(doomed);
+    const id = (await t.ctx.jobs.enqueue(t.ctx.database.db, doomed, {}))!;
+    for (let i = 0; i < 3; i++) {
+      await t.ctx.runner.runDue();
+      clock.advance(60 * 60 * 1000);
+    }
+    expect(failures).toEqual(['SM-DP+ said no after 2']);
+    expect(await jobRow(id)).toMatchObject({ status: 'dead', attempts: 2, last_error: 'SM-DP+ said no' });
+  });
+
   it('renews the lease of a long job while it runs, so no other runner takes it over', async () => {
     let release: () => void = () => {};
     const blocked = new Promise<void>((resolve) => {

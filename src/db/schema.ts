@@ -414,6 +414,35 @@ export interface OpsHeartbeatTable {
   beat_at: string;
 }
 
+export type UsageHoldStatus = 'held' | 'approved' | 'rejected';
+
+/** A usage record charging more than the policy's ceiling, waiting for staff (migration 0016). */
+export interface UsageHoldsTable {
+  id: string;
+  record_id: string;
+  account_id: string;
+  line_id: string;
+  iccid: string;
+  type: UsageType;
+  started_at: string;
+  duration_seconds: number | null;
+  bytes: number | null;
+  counterpart: string | null;
+  direction: 'in' | 'out' | null;
+  country: string;
+  /** What rating said it would cost when it arrived (minor units). */
+  quoted_charge: number;
+  /** What was posted when it was approved (rated then), null until then. */
+  charge: number | null;
+  status: UsageHoldStatus;
+  /** The usage_records row written when it was approved. */
+  usage_id: string | null;
+  note: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  created_at: string;
+}
+
 export interface ExportsTable {
   id: string;
   account_id: string;
@@ -524,6 +553,7 @@ export interface DB {
   exports: ExportsTable;
   service_keys: ServiceKeysTable;
   usage_records: UsageRecordsTable;
+  usage_holds: UsageHoldsTable;
   network_preferences: NetworkPreferencesTable;
   addons: AddonsTable;
   line_addons: LineAddonsTable;

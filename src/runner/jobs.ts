@@ -12,6 +12,11 @@ export interface JobContext {
   signal: AbortSignal;
 }
 
+export interface DeadLetterContext extends JobContext {
+  /** Why the job gave up: its last error, or that its lease ran out on the final attempt. */
+  reason: string;
+}
+
 /** A kind of background work: its payload schema and handler live in the module that owns it. */
 export interface JobDefinition<S extends TSchema = TSchema> {
   kind: string;
@@ -19,6 +24,13 @@ export interface JobDefinition<S extends TSchema = TSchema> {
   maxAttempts?: number;
   /** Runs outside any transaction. Throwing schedules a retry with backoff; it must be safe to run again. */
   handle(payload: Static<S>, context: JobContext): Promise<void>;
+  /**
+   * The failure path, run once the job has no attempt left, before it is dead-lettered: after a
+   * failed final attempt, and after a final attempt whose runner died (its lease ran out). Runs
+   * outside any transaction; throwing retries it later (the job stays undead until it succeeds), so
+   * it must be safe to run again — and it may run while a stalled final attempt still does.
+   */
+  onDeadLetter?(payload: Static<S>, context: DeadLetterContext): Promise<void>;
 }
 
 export function defineJob<S extends TSchema>(definition: JobDefinition<S>): JobDefinition<S> {

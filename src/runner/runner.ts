@@ -30,6 +30,10 @@ export interface RunnerDeps {
   metrics: Metrics;
 }
 
+const LEASE_EXPIRED = 'lease expired on the final attempt';
+/** Joins a dead-lettered job's reason and the error of its failure path in last_error. */
+const FAILURE_PATH_FAILED = '; failure path: ';
+
 /** How often a runner makes sure the recurring jobs' next slots are queued. */
 const SCHEDULE_EVERY_MS = 60_000;
 
@@ -64,39 +68,66 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   let wakeUp: (() => void) | null = null;
   let lastScheduled = Number.NEGATIVE_INFINITY;
 
-  /** Claims up to `limit` due jobs. PostgreSQL skips rows other runners hold; SQLite has one writer. */
-  async function claim(limit: number): Promise<JobRow[]> {
+  /**
+   * Claims up to `limit` due jobs (`run`) and jobs to dead-letter (`bury`): those whose lease ran out
+   * on their final attempt (their runner died) or whose failure path is due again. PostgreSQL skips
+   * rows other runners hold; SQLite has one writer.
+   */
+  async function claim(
+    limit: number,
+  ): Promise<{ run: JobRow[]; bury: Array<{ job: JobRow; reason: string }> }> {
     const now = clock.now().toISOString();
     const until = new Date(clock.now().getTime() + leaseMs).toISOString();
     return db.transaction().execute(async (tx) => {
-      // A job whose runner died after its last allowed attempt cannot be retried: dead-letter it.
-      await tx
-        .updateTable('jobs')
-        .set({
-          status: 'dead',
-          last_error: 'lease expired on the final attempt',
-          finished_at: now,
-          updated_at: now,
-        })
+      let overdue = tx
+        .selectFrom('jobs')
+        .select(['id', 'locked_by', 'last_error'])
         .where('status', '=', 'running')
         .where('locked_until', '<', now)
         .whereRef('attempts', '>=', 'max_attempts')
-        .execute();
+        .orderBy('locked_until')
+        .limit(limit);
+      if (dialect === 'postgres') overdue = overdue.forUpdate().skipLocked();
+      const reasons = new Map(
+        (await overdue.execute()).map((r) => [
+          r.id,
+          // Owned: its runner died on the final attempt. Unowned: its failure path failed before.
+          r.locked_by !== null
+            ? LEASE_EXPIRED
+            : (r.last_error ?? LEASE_EXPIRED).split(FAILURE_PATH_FAILED)[0]!,
+        ]),
+      );
+      const bury =
+        reasons.size === 0
+          ? []
+          : (
+              await tx
+                .updateTable('jobs')
+                .set({ locked_by: runnerId, locked_until: until, updated_at: now })
+                .where('id', 'in', [...reasons.keys()])
+                .returningAll()
+                .execute()
+            ).map((job) => ({ job, reason: reasons.get(job.id)! }));
+      if (bury.length >= limit) return { run: [], bury };
       let due = tx
         .selectFrom('jobs')
         .select('id')
         .where((eb) =>
           eb.or([
             eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', now)]),
-            eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)]),
+            eb.and([
+              eb('status', '=', 'running'),
+              eb('locked_until', '<', now),
+              eb('attempts', '<', eb.ref('max_attempts')),
+            ]),
           ]),
         )
         .orderBy('run_at')
-        .limit(limit);
+        .limit(limit - bury.length);
       if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       const ids = (await due.execute()).map((r) => r.id);
-      if (ids.length === 0) return [];
-      return tx
+      if (ids.length === 0) return { run: [], bury };
+      const run = await tx
         .updateTable('jobs')
         .set((eb) => ({
           status: 'running',
@@ -108,7 +139,67 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         .where('id', 'in', ids)
         .returningAll()
         .execute();
+      return { run, bury };
     });
+  }
+
+  /** Keeps the lease of a job this runner works on renewed while `work` runs. */
+  async function holding<T>(job: JobRow, work: () => Promise<T>): Promise<T> {
+    running.add(job.id);
+    renewal ??= setInterval(() => void renewLeases(), Math.max(100, Math.floor(leaseMs / 3)));
+    try {
+      return await work();
+    } finally {
+      running.delete(job.id);
+      if (running.size === 0 && renewal) {
+        clearInterval(renewal);
+        renewal = null;
+      }
+    }
+  }
+
+  /**
+   * A job with no attempt left: its failure path runs (see JobDefinition.onDeadLetter), then it is
+   * dead. A failure path that fails is tried again later; the job stays running, unowned, till then.
+   */
+  async function bury(job: JobRow, reason: string): Promise<void> {
+    const base = db.updateTable('jobs').where('id', '=', job.id).where('locked_by', '=', runnerId);
+    const definition = jobs.definition(job.kind);
+    if (definition?.onDeadLetter) {
+      const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(maxRunMs)]);
+      try {
+        await holding(job, () => definition.onDeadLetter!(JSON.parse(job.payload), { job, signal, reason }));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const retryAt = new Date(clock.now().getTime() + backoffMs(job.attempts, options.backoff));
+        await base
+          .set({
+            last_error: `${reason}${FAILURE_PATH_FAILED}${message}`.slice(0, 2000),
+            locked_by: null,
+            locked_until: retryAt.toISOString(),
+            updated_at: clock.now().toISOString(),
+          })
+          .execute();
+        logger.error(
+          { jobId: job.id, kind: job.kind, retryAt, err: message },
+          'job failure path failed, will retry',
+        );
+        return;
+      }
+    }
+    const now = clock.now().toISOString();
+    await base
+      .set({
+        status: 'dead',
+        last_error: reason,
+        locked_by: null,
+        locked_until: null,
+        finished_at: now,
+        updated_at: now,
+      })
+      .execute();
+    metrics.jobsDead.inc({ kind: job.kind });
+    logger.error({ jobId: job.id, kind: job.kind, attempts: job.attempts, err: reason }, 'job dead-lettered');
   }
 
   async function finish(job: JobRow, error: unknown): Promise<void> {
@@ -130,21 +221,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     const message = error instanceof Error ? error.message : String(error);
     metrics.jobsFailed.inc({ kind: job.kind });
     if (job.attempts >= job.max_attempts) {
-      await base
-        .set({
-          status: 'dead',
-          last_error: message,
-          locked_by: null,
-          locked_until: null,
-          finished_at: now.toISOString(),
-          updated_at: now.toISOString(),
-        })
-        .execute();
-      metrics.jobsDead.inc({ kind: job.kind });
-      logger.error(
-        { jobId: job.id, kind: job.kind, attempts: job.attempts, err: message },
-        'job dead-lettered',
-      );
+      await bury(job, message);
       return;
     }
     const runAt = new Date(now.getTime() + backoffMs(job.attempts, options.backoff));
@@ -177,27 +254,19 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     }
     const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(maxRunMs)]);
     let failure: unknown;
-    running.add(job.id);
-    renewal ??= setInterval(() => void renewLeases(), Math.max(100, Math.floor(leaseMs / 3)));
     try {
-      await definition.handle(JSON.parse(job.payload), { job, signal });
+      await holding(job, () => definition.handle(JSON.parse(job.payload), { job, signal }));
     } catch (error) {
       failure = error ?? new Error('job failed');
-    } finally {
-      running.delete(job.id);
-      if (running.size === 0 && renewal) {
-        clearInterval(renewal);
-        renewal = null;
-      }
     }
     await finish(job, failure);
   }
 
-  /** Claims one batch of due jobs and runs it; returns how many ran. */
+  /** Claims one batch of due jobs and runs it (and the failure paths due); returns how many ran. */
   async function runDue(): Promise<number> {
     const batch = await claim(options.concurrency);
-    await Promise.all(batch.map(execute));
-    return batch.length;
+    await Promise.all([...batch.run.map(execute), ...batch.bury.map(({ job, reason }) => bury(job, reason))]);
+    return batch.run.length + batch.bury.length;
   }
 
   /** Runs batches until nothing is due (tests and the CLI use it). */

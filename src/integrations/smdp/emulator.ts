@@ -18,11 +18,17 @@ import {
   ES2_PATH,
   ES2_PROTOCOL,
   es2Timestamp,
+  type FunctionExecutionStatus,
+  failedAnswer,
   NOTIFICATION_POINT,
   type StatusCodeData,
 } from './es2plus.js';
+import { answerErrorsInEs2Form, Es2Header } from './es2plus.routes.js';
 
 export const EMULATOR_PREFIX = '/emulator/smdp';
+
+/** SGP.22 lets peers add fields to ES2+ requests. */
+const TOLERANT = { additionalProperties: true };
 
 export interface EmulatorFaults {
   /** The next ES2+ call answers Failed with this code. */
@@ -43,11 +49,6 @@ const Notification = Type.Object({
   point: Type.Integer(),
   timestamp: Type.String(),
 });
-
-const Es2Header = Type.Object(
-  { functionRequesterIdentifier: Type.String(), functionCallIdentifier: Type.String() },
-  { additionalProperties: true },
-);
 
 /**
  * The built-in SM-DP+ EMULATOR (demo mode and tests; no real profiles). It serves the ES2+ functions
@@ -73,9 +74,8 @@ export function createSmdpEmulator(deps: {
   };
 
   const success = { header: { functionExecutionStatus: { status: 'Executed-Success' } } };
-  const failed = (code: StatusCodeData, message: string) => ({
-    header: { functionExecutionStatus: { status: 'Failed', statusCodeData: { ...code, message } } },
-  });
+  const failed = failedAnswer;
+  const profileTypes = new Set(config.smdp.emulatorProfileTypes);
 
   async function profile(iccid: string) {
     return db.selectFrom('emu_profiles').selectAll().where('iccid', '=', iccid).executeTakeFirst();
@@ -131,7 +131,10 @@ export function createSmdpEmulator(deps: {
     });
   }
 
-  /** Posts one HandleDownloadProgressInfo to the operator; throws unless it was taken (HTTP 204). */
+  /**
+   * Posts one HandleDownloadProgressInfo to the operator. Taken (204) or refused (an ES2+ Failed
+   * answer, final: sending it again would not change the answer) ends it; anything else throws.
+   */
   async function deliver(n: Static<typeof Notification>): Promise<void> {
     if (faults.dropNotifications) throw new Error('notification dropped (fault injection)');
     const response = await fetch(`${deps.operatorUrl()}${ES2_PATH}/handleDownloadProgressInfo`, {
@@ -139,7 +142,7 @@ export function createSmdpEmulator(deps: {
       headers: { 'content-type': 'application/json', 'x-admin-protocol': ES2_PROTOCOL },
       body: JSON.stringify({
         header: {
-          functionRequesterIdentifier: 'esimdesk-smdp-emulator',
+          functionRequesterIdentifier: config.smdp.callerId,
           functionCallIdentifier: randomBytes(8).toString('hex'),
         },
         eid: n.eid,
@@ -151,8 +154,18 @@ export function createSmdpEmulator(deps: {
       }),
       signal: AbortSignal.timeout(10_000),
     });
-    if (response.status !== 204)
-      throw new Error(`operator answered the notification with HTTP ${response.status}`);
+    if (response.status === 204) return;
+    if (response.status === 200) {
+      const answer = (await response.json().catch(() => null)) as {
+        header?: { functionExecutionStatus?: FunctionExecutionStatus };
+      } | null;
+      const status = answer?.header?.functionExecutionStatus;
+      if (status?.status === 'Failed') {
+        logger.warn({ iccid: n.iccid, point: n.point, status }, 'the operator refused the notification');
+        return;
+      }
+    }
+    throw new Error(`operator answered the notification with HTTP ${response.status}`);
   }
 
   // An SM-DP+ keeps a notification until the operator has taken it: one that is lost (the operator
@@ -199,37 +212,50 @@ export function createSmdpEmulator(deps: {
       return null;
     }
 
+    // The ES2+ functions share one scope whose errors are answered in ES2+ form (Failed, 2.2 / 2.1).
+    const functions: Array<(scope: typeof app) => void> = [];
     const es2 = (
       name: string,
       summary: string,
       body: ReturnType<typeof Type.Object>,
       handle: (body: Record<string, unknown>) => Promise<object>,
     ) =>
-      app.post(
-        `${EMULATOR_PREFIX}${ES2_PATH}/${name}`,
-        {
-          config: { access: 'public', rateLimit: false },
-          schema: { tags: ['demo'], summary: `SM-DP+ emulator (demo only): ES2+ ${summary}`, body },
-        },
-        async (request, reply) => {
-          const injected = await preamble(reply);
-          if (injected) return reply.sent ? reply : injected;
-          return handle(request.body as Record<string, unknown>);
-        },
+      functions.push((scope) =>
+        scope.post(
+          `${EMULATOR_PREFIX}${ES2_PATH}/${name}`,
+          {
+            config: { access: 'public', rateLimit: false },
+            schema: { tags: ['demo'], summary: `SM-DP+ emulator (demo only): ES2+ ${summary}`, body },
+          },
+          async (request, reply) => {
+            const injected = await preamble(reply);
+            if (injected) return reply.sent ? reply : injected;
+            return handle(request.body as Record<string, unknown>);
+          },
+        ),
       );
 
     es2(
       'downloadOrder',
       'DownloadOrder',
-      Type.Object({
-        header: Es2Header,
-        eid: Type.Optional(Type.String()),
-        iccid: Type.Optional(Type.String()),
-        profileType: Type.Optional(Type.String()),
-      }),
+      Type.Object(
+        {
+          header: Es2Header,
+          eid: Type.Optional(Type.String()),
+          iccid: Type.Optional(Type.String()),
+          profileType: Type.Optional(Type.String()),
+        },
+        TOLERANT,
+      ),
       async (body) => {
         const eid = body.eid as string | undefined;
         if (eid && !isValidEid(eid)) return failed(ES2_CODES.refused, 'invalid EID');
+        // Only the configured profile types exist here, as at a real SM-DP+.
+        if (body.profileType && !profileTypes.has(String(body.profileType)))
+          return failed(
+            { ...ES2_CODES.profileTypeUnknown, subjectIdentifier: 'profileType' },
+            'unknown profile type',
+          );
         let iccid: string | null;
         if (body.iccid) {
           iccid = normalizeIccid(String(body.iccid));
@@ -255,13 +281,16 @@ export function createSmdpEmulator(deps: {
     es2(
       'confirmOrder',
       'ConfirmOrder',
-      Type.Object({
-        header: Es2Header,
-        iccid: Type.String(),
-        releaseFlag: Type.Boolean(),
-        eid: Type.Optional(Type.String()),
-        matchingId: Type.Optional(Type.String()),
-      }),
+      Type.Object(
+        {
+          header: Es2Header,
+          iccid: Type.String(),
+          releaseFlag: Type.Boolean(),
+          eid: Type.Optional(Type.String()),
+          matchingId: Type.Optional(Type.String()),
+        },
+        TOLERANT,
+      ),
       async (body) => {
         const iccid = normalizeIccid(String(body.iccid));
         const p = iccid ? await profile(iccid) : undefined;
@@ -305,11 +334,14 @@ export function createSmdpEmulator(deps: {
     es2(
       'cancelOrder',
       'CancelOrder',
-      Type.Object({
-        header: Es2Header,
-        iccid: Type.String(),
-        finalProfileStatusIndicator: Type.Union([Type.Literal('Available'), Type.Literal('Unavailable')]),
-      }),
+      Type.Object(
+        {
+          header: Es2Header,
+          iccid: Type.String(),
+          finalProfileStatusIndicator: Type.Union([Type.Literal('Available'), Type.Literal('Unavailable')]),
+        },
+        TOLERANT,
+      ),
       async (body) => {
         const iccid = normalizeIccid(String(body.iccid));
         const p = iccid ? await profile(iccid) : undefined;
@@ -329,7 +361,7 @@ export function createSmdpEmulator(deps: {
     es2(
       'releaseProfile',
       'ReleaseProfile',
-      Type.Object({ header: Es2Header, iccid: Type.String() }),
+      Type.Object({ header: Es2Header, iccid: Type.String() }, TOLERANT),
       async (body) => {
         const iccid = normalizeIccid(String(body.iccid));
         const p = iccid ? await profile(iccid) : undefined;
@@ -339,6 +371,11 @@ export function createSmdpEmulator(deps: {
         return success;
       },
     );
+
+    await app.register(async (scope) => {
+      answerErrorsInEs2Form(scope);
+      for (const register of functions) register(scope);
+    });
 
     app.post(
       `${EMULATOR_PREFIX}/devices/:eid/download`,

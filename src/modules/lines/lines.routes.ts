@@ -3,7 +3,6 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
-import { ES2_PATH, ES2_PROTOCOL } from '../../integrations/smdp/es2plus.js';
 import { principalOf } from '../identity/identity.guard.js';
 import { actorOf } from '../identity/identity.service.js';
 
@@ -253,43 +252,6 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const principal = principalOf(request);
         await lines.unbind(principal.accountId, request.params.id, actorOf(principal), request.id);
         return reply.status(202).send({ id: request.params.id, status: 'unbinding' as const });
-      },
-    );
-
-    app.post(
-      `${ES2_PATH}/handleDownloadProgressInfo`,
-      {
-        config: { access: 'public', rateLimit: false },
-        schema: {
-          tags: ['es2plus'],
-          summary:
-            'ES2+ HandleDownloadProgressInfo from the SM-DP+ (binds a device on point 4); answered 204',
-          body: Type.Object(
-            {
-              header: Type.Object({
-                functionRequesterIdentifier: Type.String({ minLength: 1 }),
-                functionCallIdentifier: Type.String({ minLength: 1 }),
-              }),
-              eid: Type.Optional(Type.String({ maxLength: 40 })),
-              iccid: Type.String({ minLength: 1, maxLength: 24 }),
-              profileType: Type.Optional(Type.String()),
-              timestamp: Type.Optional(Type.Union([Type.String(), Type.Number()])),
-              notificationPointId: Type.Union([Type.Integer(), Type.String({ pattern: '^[0-9]+$' })]),
-              notificationPointStatus: Type.Object({ status: Type.String() }, { additionalProperties: true }),
-              resultData: Type.Optional(Type.String()),
-            },
-            { additionalProperties: true },
-          ),
-          response: { 204: Type.Null(), ...errorResponses(400) },
-        },
-      },
-      async (request, reply) => {
-        const outcome = await lines.handleProgress(request.body);
-        request.log.info(
-          { iccid: request.body.iccid, point: request.body.notificationPointId, outcome },
-          'ES2+ download progress',
-        );
-        return reply.status(204).header('x-admin-protocol', ES2_PROTOCOL).send(null);
       },
     );
   };

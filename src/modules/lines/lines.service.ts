@@ -69,6 +69,8 @@ export function createLinesService(deps: {
     payload: Type.Object({ esimId: Type.String() }),
     maxAttempts: 8,
     handle: ({ esimId }, context) => orderEsim(esimId, context),
+    // No attempt left (its runner may have died on the last one): the order fails as it would have.
+    onDeadLetter: ({ esimId }, { reason }) => abandonOrder(esimId, reason),
   });
   const disableJob = defineJob({
     kind: 'lines.esim.disable',
@@ -329,6 +331,19 @@ export function createLinesService(deps: {
     }
   }
 
+  /** The order job's failure path: the order fails, and a profile it reserved goes back to the SM-DP+. */
+  async function abandonOrder(esimId: string, reason: string): Promise<void> {
+    await failOrder(esimId, reason);
+    const esim = await db.selectFrom('esims').selectAll().where('id', '=', esimId).executeTakeFirstOrThrow();
+    if (esim.state !== 'failed' || !esim.iccid) return;
+    try {
+      await deps.es2.cancelOrder({ iccid: esim.iccid, finalProfileStatusIndicator: 'Available' });
+    } catch (error) {
+      // A final answer (unknown ICCID, already downloaded) leaves nothing to cancel; others retry.
+      if (!(error instanceof Es2Error && error.final)) throw error;
+    }
+  }
+
   /** An order the SM-DP+ cannot fill: the eSIM fails; a line that never got a profile is refunded and its number freed. */
   async function failOrder(esimId: string, reason: string): Promise<void> {
     await db.transaction().execute(async (tx) => {
@@ -337,12 +352,14 @@ export function createLinesService(deps: {
         .selectAll()
         .where('id', '=', esimId)
         .executeTakeFirstOrThrow();
-      if (esim.state === 'failed') return;
-      await tx
+      // Checked by the update itself: a failure path and a stalled last attempt may both get here.
+      const failed = await tx
         .updateTable('esims')
         .set({ state: 'failed', failure: reason.slice(0, 500), updated_at: now() })
         .where('id', '=', esimId)
-        .execute();
+        .where('state', 'in', ['ordering', 'allocated'])
+        .executeTakeFirst();
+      if (Number(failed.numUpdatedRows) === 0) return;
       const line = await tx
         .selectFrom('lines')
         .selectAll()
