@@ -30,6 +30,7 @@ export type IdPrefix =
   | 'tkt'
   | 'tkm'
   | 'adj'
+  | 'uhd'
   | 'sif'
   | 'rck';
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
@@ -263,8 +264,28 @@ export function createCustomers(deps: {
   }
 
   /**
-   * A goodwill credit. Up to the policy's limit an agent's request is posted at once; above it (or when
-   * the requester is not an admin and the limit is 0) it waits for an admin. Always audited.
+   * What one agent has credited one account on their own authority (posted without an admin) in the
+   * 24 hours before `now`: the approval limit applies to this sum, so splitting a large credit into
+   * small ones still needs an admin.
+   */
+  async function selfApprovedSince(tx: Executor, accountId: string, staffId: string, now: Date) {
+    const since = new Date(now.getTime() - 86_400_000).toISOString();
+    const row = await tx
+      .selectFrom('adjustments')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
+      .where('account_id', '=', accountId)
+      .where('requested_by', '=', staffId)
+      .where('decided_by', '=', staffId)
+      .where('status', '=', 'posted')
+      .where('created_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return Number(row.total);
+  }
+
+  /**
+   * A goodwill credit. An agent's request is posted at once while what this agent credited this
+   * account in the last 24 hours, this one included, stays within the policy's limit; beyond it the
+   * request waits for an admin. Admins' credits post at once. Always audited.
    */
   async function requestAdjustment(
     accountId: string,
@@ -277,6 +298,9 @@ export function createCustomers(deps: {
       throw new AppError('CURRENCY_MISMATCH', { field: 'amount.currency' }, { currency });
     const { adjustmentApprovalMinor } = await deps.policies.get();
     return db.transaction().execute(async (tx) => {
+      // An agent's credits to one account are summed one after the other (SQLite runs one transaction at a time).
+      if (config.database.dialect === 'postgres')
+        await sql`select pg_advisory_xact_lock(7302, hashtext(${accountId}))`.execute(tx);
       await subscriber(tx, accountId);
       const row: AdjustmentRow = {
         id: newId('adj', clock.now().getTime()),
@@ -299,7 +323,11 @@ export function createCustomers(deps: {
         after: { amount: row.amount, currency, reason: row.reason },
         requestId,
       });
-      if (staff.role === 'admin' || row.amount <= adjustmentApprovalMinor) {
+      const withinLimit =
+        staff.role === 'admin' ||
+        (await selfApprovedSince(tx, accountId, staff.id, clock.now())) + row.amount <=
+          adjustmentApprovalMinor;
+      if (withinLimit) {
         await post(tx, row, staff);
         await audit.record(tx, {
           actor: staff,

@@ -26,9 +26,11 @@ export function exportsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['export'],
           summary:
             'Back up my data: a ZIP of profile, statement, calls, SMS, data records, devices and tickets',
+          description:
+            'One at a time: 409 EXPORT_IN_PROGRESS (details.id) while the previous one is pending. At most the exportsPerDay policy per 24 hours: 429 EXPORT_LIMIT_REACHED with details.retryAt.',
           response: {
             202: Type.Object({ id: Type.String(), status: Type.Literal('pending') }),
-            ...errorResponses(401, 403),
+            ...errorResponses(401, 403, 409, 429),
           },
         },
       },

@@ -1,21 +1,24 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { isLocale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
-import type { Db } from '../../db/database.js';
+import type { Db, Dialect } from '../../db/database.js';
 import { defineJob, type Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
+import type { PolicyService } from '../policies/policies.service.js';
 import type { SupportService } from '../support/support.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { type ArchiveInput, buildArchive } from './archive.js';
 
 const LINK_HOURS = 24;
+const DAY_MS = 86_400_000;
 
 /**
  * "Back up my data" (R11): a ZIP of the subscriber's profile, statement, call/SMS/data records,
@@ -24,6 +27,7 @@ const LINK_HOURS = 24;
  */
 export function createExportService(deps: {
   db: Db;
+  dialect: Dialect;
   clock: Clock;
   config: Config;
   jobs: Jobs;
@@ -31,6 +35,7 @@ export function createExportService(deps: {
   notifications: NotificationService;
   wallet: WalletService;
   support: SupportService;
+  policies: Pick<PolicyService, 'get'>;
 }) {
   const { db, clock, config } = deps;
 
@@ -45,9 +50,43 @@ export function createExportService(deps: {
   const sign = (id: string, expires: number) =>
     createHmac('sha256', config.secret).update(`export:${id}:${expires}`).digest('hex');
 
+  /**
+   * Asks for an archive. One at a time per subscriber (409 EXPORT_IN_PROGRESS while one is pending),
+   * and at most the policy's number per 24 hours (429 EXPORT_LIMIT_REACHED): each is a full read of
+   * the account's history and a file on disk.
+   */
   async function request(accountId: string, actor: Actor, requestId: string) {
     const id = newId('exp', clock.now().getTime());
+    const { exportsPerDay } = await deps.policies.get();
     await db.transaction().execute(async (tx) => {
+      // Two requests of one subscriber are counted one after the other (SQLite runs one transaction at a time).
+      if (deps.dialect === 'postgres')
+        await sql`select pg_advisory_xact_lock(7304, hashtext(${accountId}))`.execute(tx);
+      const since = new Date(clock.now().getTime() - DAY_MS).toISOString();
+      const recent = await tx
+        .selectFrom('exports')
+        .select(['id', 'status', 'created_at'])
+        .where('account_id', '=', accountId)
+        .where((eb) => eb.or([eb('status', '=', 'pending'), eb('created_at', '>=', since)]))
+        .orderBy('id')
+        .execute();
+      const running = recent.find((r) => r.status === 'pending');
+      if (running) throw new AppError('EXPORT_IN_PROGRESS', { id: running.id });
+      const counted = recent.filter((r) => r.created_at >= since);
+      if (counted.length >= exportsPerDay) {
+        const retryAt = new Date(
+          new Date(counted[counted.length - exportsPerDay]!.created_at).getTime() + DAY_MS,
+        ).toISOString();
+        throw new AppError(
+          'EXPORT_LIMIT_REACHED',
+          { limit: 'exportsPerDay', max: exportsPerDay, retryAt },
+          {
+            max: exportsPerDay,
+            retryAt: retryAt.slice(0, 16).replace('T', ' '),
+            retryAfter: Math.max(1, Math.ceil((Date.parse(retryAt) - clock.now().getTime()) / 1000)),
+          },
+        );
+      }
       await tx
         .insertInto('exports')
         .values({ id, account_id: accountId, status: 'pending', created_at: clock.now().toISOString() })

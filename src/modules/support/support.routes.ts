@@ -53,6 +53,8 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['support'],
           summary: 'Contact support: open a ticket, optionally about a line, payment or cancellation request',
+          description:
+            'At most the ticketsPerDay policy per subscriber per 24 hours: 429 TICKET_LIMIT_REACHED with details.retryAt (replies to open tickets are not counted).',
           body: Type.Object({
             subject: Type.String({ minLength: 1, maxLength: 200 }),
             message: Body,
@@ -61,7 +63,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
               Type.Object({ type: Type.Enum([...RELATED_TYPES]), id: Type.String({ maxLength: 64 }) }),
             ),
           }),
-          response: { 201: Thread, ...errorResponses(400, 401, 403, 404) },
+          response: { 201: Thread, ...errorResponses(400, 401, 403, 404, 429) },
         },
       },
       async (request, reply) => {

@@ -1,12 +1,13 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { decodeCursor, page } from '../../core/pagination.js';
-import type { Db, Executor } from '../../db/database.js';
+import type { Db, Dialect, Executor } from '../../db/database.js';
 import type { TicketCategory, TicketMessagesTable, TicketStatus, TicketsTable } from '../../db/schema.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
+import type { PolicyService } from '../policies/policies.service.js';
 
 type TicketRow = Selectable<TicketsTable>;
 type TicketMessageRow = Selectable<TicketMessagesTable>;
@@ -27,6 +28,7 @@ export const QUEUE_VIEWS = ['unassigned', 'mine', 'waiting_on_customer', 'open',
 export type QueueView = (typeof QUEUE_VIEWS)[number];
 
 const EXCERPT = 280;
+const DAY_MS = 86_400_000;
 const excerpt = (text: string) => (text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1)}…` : text);
 
 /**
@@ -36,9 +38,11 @@ const excerpt = (text: string) => (text.length > EXCERPT ? `${text.slice(0, EXCE
  */
 export function createSupportService(deps: {
   db: Db;
+  dialect: Dialect;
   clock: Clock;
   audit: AuditService;
   notifications: NotificationService;
+  policies: Pick<PolicyService, 'get'>;
 }) {
   const { db, clock, audit, notifications } = deps;
 
@@ -152,7 +156,9 @@ export function createSupportService(deps: {
     actor: Actor,
     requestId?: string,
   ) {
+    const { ticketsPerDay } = await deps.policies.get();
     return db.transaction().execute(async (tx) => {
+      await withinDailyTickets(tx, accountId, ticketsPerDay);
       if (input.related && !(await relatedExists(tx, accountId, input.related)))
         throw new AppError('RELATED_NOT_FOUND', { field: 'related.id' });
       const now = clock.now().toISOString();
@@ -183,6 +189,34 @@ export function createSupportService(deps: {
       });
       return view(tx, ticket, false);
     });
+  }
+
+  /** At most the policy's number of new tickets per subscriber per 24 hours (429 TICKET_LIMIT_REACHED). */
+  async function withinDailyTickets(tx: Executor, accountId: string, max: number) {
+    // Two tickets of one subscriber are counted one after the other (SQLite runs one transaction at a time).
+    if (deps.dialect === 'postgres')
+      await sql`select pg_advisory_xact_lock(7303, hashtext(${accountId}))`.execute(tx);
+    const since = new Date(clock.now().getTime() - DAY_MS).toISOString();
+    const recent = await tx
+      .selectFrom('tickets')
+      .select('created_at')
+      .where('account_id', '=', accountId)
+      .where('created_at', '>=', since)
+      .orderBy('created_at')
+      .execute();
+    if (recent.length < max) return;
+    const retryAt = new Date(
+      new Date(recent[recent.length - max]!.created_at).getTime() + DAY_MS,
+    ).toISOString();
+    throw new AppError(
+      'TICKET_LIMIT_REACHED',
+      { limit: 'ticketsPerDay', max, retryAt },
+      {
+        max,
+        retryAt: retryAt.slice(0, 16).replace('T', ' '),
+        retryAfter: Math.max(1, Math.ceil((Date.parse(retryAt) - clock.now().getTime()) / 1000)),
+      },
+    );
   }
 
   async function listMine(accountId: string, query: { cursor?: string; limit: number }) {

@@ -8,6 +8,8 @@ export interface ImportSummary {
   accepted: number;
   duplicates: number;
   rejected: Array<{ line: number; code: string; field?: string }>;
+  /** Records charging more than the policy's ceiling: held for staff review (the hold's id), not charged. */
+  held: Array<{ line: number; id: string }>;
   /** A line the CSV parser could not read (broken quoting): the import stops there; what came before is kept. */
   brokenAt: { line: number; message: string } | null;
 }
@@ -17,7 +19,7 @@ const LINE_END = /\r\n|\n|\r/;
 
 /**
  * Streams a mediation CSV (header: id,iccid,type,startedAt,durationSeconds,bytes,counterpart,direction,country)
- * into the ingest in batches. Resumable: after each committed batch the number of records done is written to
+ * into the ingest in batches, under the same plausibility bounds and review ceiling as the API. Resumable: after each committed batch the number of records done is written to
  * `<file>.progress`, and a rerun starts after them; records are counted once by id in any case.
  */
 export async function importUsageCsv(
@@ -39,6 +41,7 @@ export async function importUsageCsv(
     accepted: 0,
     duplicates: 0,
     rejected: [],
+    held: [],
     brokenAt: null,
   };
   let batch: Array<{ line: number; record: Record<string, unknown> }> = [];
@@ -50,6 +53,7 @@ export async function importUsageCsv(
     summary.duplicates += result.duplicates;
     for (const r of result.rejected)
       summary.rejected.push({ line: batch[r.index]!.line, code: r.code, field: r.field });
+    for (const h of result.held) summary.held.push({ line: batch[h.index]!.line, id: h.id });
     fs.writeFileSync(checkpoint, String(summary.read));
     batch = [];
     options.onProgress?.(summary);

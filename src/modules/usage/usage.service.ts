@@ -6,14 +6,25 @@ import { newId } from '../../core/ids.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Dialect, Tx } from '../../db/database.js';
 import { bulkInsert, preparedList } from '../../db/prepared.js';
-import type { LinesTable, UsageRecordsTable, UsageType } from '../../db/schema.js';
+import type {
+  LinesTable,
+  UsageHoldStatus,
+  UsageHoldsTable,
+  UsageRecordsTable,
+  UsageType,
+} from '../../db/schema.js';
 import { normalizeIccid } from '../../telecom/iccid.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import { type Actor, type AuditService, SYSTEM } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
+import type { PolicyService } from '../policies/policies.service.js';
 import { type Ledger, ledgerAccountId } from '../wallet/ledger.js';
 
 export const MAX_BATCH = 10_000;
+/** No single call lasts more than a day: mediation closes long calls with interim records. */
+export const MAX_DURATION_SECONDS = 86_400;
+/** How far ahead of this server's clock a mediation system's clock may run. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 const MB = 1024 * 1024;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -21,6 +32,15 @@ export interface IngestResult {
   accepted: number;
   duplicates: number;
   rejected: Array<{ index: number; code: string; field?: string }>;
+  /** Records charging more than the policy's ceiling: kept for staff review, not posted (yet). */
+  held: Array<{ index: number; id: string }>;
+}
+
+/** What a record may be, from the policies in force and the time now. */
+interface Bounds {
+  maxBytes: number;
+  /** Latest plausible end of a record (ms since the epoch): now plus the clock skew allowed. */
+  latest: number;
 }
 
 type Rejection = { code: string; field?: string };
@@ -84,7 +104,7 @@ function instant(value: unknown): string | null {
   return keepsItsForm(value) ? value : new Date(ms).toISOString();
 }
 
-function validate(raw: unknown, memo: BatchMemo): ValidRecord | Rejection {
+function validate(raw: unknown, memo: BatchMemo, bounds: Bounds): ValidRecord | Rejection {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { code: 'INVALID_RECORD' };
   const r = raw as Record<string, unknown>;
   if (typeof r.id !== 'string' || r.id === '' || r.id.length > 128)
@@ -98,6 +118,14 @@ function validate(raw: unknown, memo: BatchMemo): ValidRecord | Rejection {
   if (r.type === 'voice' && !whole(r.durationSeconds))
     return { code: 'INVALID_RECORD', field: 'durationSeconds' };
   if (r.type === 'data' && !whole(r.bytes)) return { code: 'INVALID_RECORD', field: 'bytes' };
+  if (r.type === 'voice' && (r.durationSeconds as number) > MAX_DURATION_SECONDS)
+    return { code: 'DURATION_TOO_LONG', field: 'durationSeconds' };
+  if (r.type === 'data' && (r.bytes as number) > bounds.maxBytes)
+    return { code: 'BYTES_TOO_LARGE', field: 'bytes' };
+  const start = Date.parse(startedAt);
+  if (start > bounds.latest) return { code: 'STARTED_IN_FUTURE', field: 'startedAt' };
+  if (r.type === 'voice' && start + (r.durationSeconds as number) * 1000 > bounds.latest)
+    return { code: 'ENDS_IN_FUTURE', field: 'durationSeconds' };
   if (r.direction !== undefined && r.direction !== 'in' && r.direction !== 'out')
     return { code: 'INVALID_RECORD', field: 'direction' };
   if (r.counterpart !== undefined && (typeof r.counterpart !== 'string' || r.counterpart.length > 32)) {
@@ -128,6 +156,9 @@ const DEDUPE_CHUNK = 500;
 const knownRecordIds = preparedList(DEDUPE_CHUNK, (executor, ids) =>
   executor.selectFrom('usage_records').select('record_id').where('record_id', 'in', ids),
 );
+const heldRecordIds = preparedList(DEDUPE_CHUNK, (executor, ids) =>
+  executor.selectFrom('usage_holds').select('record_id').where('record_id', 'in', ids),
+);
 
 const insertUsageRecords = bulkInsert('usage_records', [
   'id',
@@ -154,6 +185,7 @@ export function createUsageService(deps: {
   ledger: Ledger;
   catalog: CatalogService;
   audit: AuditService;
+  policies: Pick<PolicyService, 'get'>;
 }) {
   const { db, clock, ledger } = deps;
 
@@ -191,13 +223,21 @@ export function createUsageService(deps: {
    * Takes a batch of mediation records: each is validated, counted once (by its id), rated against the
    * line's allowances, and charged beyond them at the plan's out-of-bundle rates — from the wallet, and
    * to the subscriber's arrears for what the wallet cannot cover. One bad record never sinks the batch.
+   * Implausible records (a call over a day, more bytes than the policy's ceiling, a time in the future
+   * or outside the line's life) are rejected; one that would charge more than the policy's ceiling is
+   * held for staff review (decideHold) instead of posted.
    */
   async function ingest(records: unknown[]): Promise<IngestResult> {
-    const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] };
+    const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [], held: [] };
     const valid: Array<{ index: number; record: ValidRecord }> = [];
     const memo: BatchMemo = { iccids: new Map(), countries: new Map() };
+    const policy = await deps.policies.get();
+    const bounds: Bounds = {
+      maxBytes: policy.usageMaxBytesPerRecord,
+      latest: clock.now().getTime() + CLOCK_SKEW_MS,
+    };
     records.forEach((raw, index) => {
-      const v = validate(raw, memo);
+      const v = validate(raw, memo, bounds);
       if ('code' in v) result.rejected.push({ index, ...v });
       else valid.push({ index, record: v });
     });
@@ -210,9 +250,11 @@ export function createUsageService(deps: {
       for (let i = 0; i < valid.length; i += DEDUPE_CHUNK) {
         const ids = valid.slice(i, i + DEDUPE_CHUNK).map((v) => v.record.recordId);
         for (const e of await knownRecordIds(tx, ids)) seen.add(e.record_id);
+        for (const e of await heldRecordIds(tx, ids)) seen.add(e.record_id);
       }
       const lines = await linesFor(tx, [...new Set(valid.map((v) => v.record.iccid))]);
       const rows: UsageRecordsTable[] = [];
+      const holds: UsageHoldsTable[] = [];
       const charges = new Map<string, number>();
       const touched = new Set<LinesTable>();
       const now = clock.now();
@@ -228,16 +270,22 @@ export function createUsageService(deps: {
         }
         // Both are ISO 8601 UTC strings of one format, so they compare as the times they stand for.
         const expired = target.line.expires_at !== null && target.line.expires_at <= record.startedAt;
-        if (
-          target.line.status !== 'active' ||
-          expired ||
-          (target.line.activated_at && record.startedAt < target.line.activated_at)
-        ) {
+        const from = target.line.activated_at ?? target.line.created_at;
+        if (target.line.status !== 'active' || expired || record.startedAt < from) {
           result.rejected.push({ index, code: 'LINE_NOT_ACTIVE', field: 'iccid' });
           continue;
         }
         seen.add(record.recordId);
+        const left = allowancesOf(target.line);
         const charge = rate(target.line, target.overage, record);
+        if (charge > policy.usageHoldAboveMinor) {
+          // Not posted: the allowances it would have used stay for the records that follow.
+          Object.assign(target.line, left);
+          const hold = holdRow(record, target.line, charge, now);
+          holds.push(hold);
+          result.held.push({ index, id: hold.id });
+          continue;
+        }
         touched.add(target.line);
         if (charge > 0)
           charges.set(target.line.account_id, (charges.get(target.line.account_id) ?? 0) + charge);
@@ -259,6 +307,7 @@ export function createUsageService(deps: {
         });
       }
       await insertUsageRecords(tx, rows);
+      if (holds.length) await hold(tx, holds);
       for (const line of touched) {
         await tx
           .updateTable('lines')
@@ -277,6 +326,49 @@ export function createUsageService(deps: {
     });
     result.rejected.sort((a, b) => a.index - b.index);
     return result;
+  }
+
+  function allowancesOf(line: LinesTable) {
+    const { data_bytes_left, voice_seconds_left, sms_left } = line;
+    return { data_bytes_left, voice_seconds_left, sms_left };
+  }
+
+  function holdRow(record: ValidRecord, line: LinesTable, quoted: number, now: Date): UsageHoldsTable {
+    return {
+      id: newId('uhd', now.getTime()),
+      record_id: record.recordId,
+      account_id: line.account_id,
+      line_id: line.id,
+      iccid: record.iccid,
+      type: record.type,
+      started_at: record.startedAt,
+      duration_seconds: record.durationSeconds,
+      bytes: record.bytes,
+      counterpart: record.counterpart,
+      direction: record.direction,
+      country: record.country,
+      quoted_charge: quoted,
+      charge: null,
+      status: 'held',
+      usage_id: null,
+      note: null,
+      decided_by: null,
+      decided_at: null,
+      created_at: now.toISOString(),
+    };
+  }
+
+  async function hold(tx: Tx, rows: UsageHoldsTable[]) {
+    await tx.insertInto('usage_holds').values(rows).execute();
+    for (const row of rows) {
+      await deps.audit.record(tx, {
+        actor: SYSTEM,
+        action: 'usage.held',
+        subject: { type: 'usage_hold', id: row.id },
+        accountId: row.account_id,
+        after: { recordId: row.record_id, lineId: row.line_id, quotedCharge: row.quoted_charge },
+      });
+    }
   }
 
   async function linesFor(tx: Tx, iccids: string[]) {
@@ -541,7 +633,162 @@ export function createUsageService(deps: {
     }
   }
 
-  return { addServiceKey, revokeServiceKeys, verifyServiceKey, ingest, list, arrears, rerate };
+  function presentHold(h: UsageHoldsTable) {
+    const money = (amount: number) => ({ amount, currency: deps.currency });
+    return {
+      id: h.id,
+      recordId: h.record_id,
+      accountId: h.account_id,
+      lineId: h.line_id,
+      iccid: h.iccid,
+      type: h.type,
+      startedAt: h.started_at,
+      durationSeconds: h.duration_seconds,
+      bytes: h.bytes === null ? null : Number(h.bytes),
+      counterpart: maskNumber(h.counterpart),
+      direction: h.direction,
+      country: h.country,
+      quotedCharge: money(Number(h.quoted_charge)),
+      charge: h.charge === null ? null : money(Number(h.charge)),
+      status: h.status,
+      note: h.note,
+      decidedBy: h.decided_by,
+      decidedAt: h.decided_at,
+      createdAt: h.created_at,
+    };
+  }
+
+  /** Held usage records for the staff console, oldest first (the queue order). */
+  async function holds(filter: { status?: UsageHoldStatus; cursor?: string; limit: number }) {
+    let query = db
+      .selectFrom('usage_holds')
+      .selectAll()
+      .where('status', '=', filter.status ?? 'held')
+      .orderBy('id')
+      .limit(filter.limit + 1);
+    const after = decodeCursor(filter.cursor);
+    if (after) query = query.where('id', '>', after);
+    const result = page(await query.execute(), filter.limit);
+    return { items: result.items.map(presentHold), nextCursor: result.nextCursor };
+  }
+
+  /**
+   * Staff decide a held record. Approving rates it now (against the line's allowances and plan as they
+   * are) and posts it: a usage record and the charge, wallet first then arrears, exactly once — the
+   * hold leaves `held` in the same transaction, and a second decision finds it decided. Rejecting
+   * charges nothing. Both are audited.
+   */
+  async function decideHold(
+    id: string,
+    decision: 'approve' | 'reject',
+    note: string | undefined,
+    actor: Actor,
+    requestId?: string,
+  ) {
+    return db.transaction().execute(async (tx) => {
+      if (deps.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7301)`.execute(tx);
+      const held = await tx.selectFrom('usage_holds').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!held) throw new AppError('USAGE_HOLD_NOT_FOUND', { field: 'id' });
+      if (held.status !== 'held')
+        throw new AppError('INVALID_TRANSITION', { status: held.status, to: decision });
+      const now = clock.now();
+      const decided = {
+        decided_by: actor.id,
+        decided_at: now.toISOString(),
+        note: note?.trim() || null,
+      };
+      if (decision === 'reject') {
+        await tx
+          .updateTable('usage_holds')
+          .set({ ...decided, status: 'rejected' })
+          .where('id', '=', id)
+          .where('status', '=', 'held')
+          .execute();
+      } else {
+        const line = await tx
+          .selectFrom('lines')
+          .selectAll()
+          .where('id', '=', held.line_id)
+          .executeTakeFirstOrThrow();
+        const overage = (await deps.catalog.get(tx, line.plan_id, 'en')).overage;
+        const record: ValidRecord = {
+          recordId: held.record_id,
+          iccid: held.iccid,
+          type: held.type,
+          startedAt: held.started_at,
+          durationSeconds: held.duration_seconds,
+          bytes: held.bytes === null ? null : Number(held.bytes),
+          counterpart: held.counterpart,
+          direction: held.direction,
+          country: held.country,
+        };
+        const amount = rate(line, overage, record);
+        const usageId = newId('usg', now.getTime());
+        await insertUsageRecords(tx, [
+          {
+            id: usageId,
+            record_id: record.recordId,
+            account_id: line.account_id,
+            line_id: line.id,
+            iccid: record.iccid,
+            type: record.type,
+            started_at: record.startedAt,
+            duration_seconds: record.durationSeconds,
+            bytes: record.bytes,
+            counterpart: record.counterpart,
+            direction: record.direction,
+            country: record.country,
+            charge: amount,
+            created_at: now.toISOString(),
+          },
+        ]);
+        await tx
+          .updateTable('lines')
+          .set({ ...allowancesOf(line), updated_at: now.toISOString() })
+          .where('id', '=', line.id)
+          .execute();
+        if (amount > 0) await charge(tx, line.account_id, amount, usageId);
+        await tx
+          .updateTable('usage_holds')
+          .set({ ...decided, status: 'approved', charge: amount, usage_id: usageId })
+          .where('id', '=', id)
+          .where('status', '=', 'held')
+          .execute();
+      }
+      const after = await tx
+        .selectFrom('usage_holds')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      await deps.audit.record(tx, {
+        actor,
+        action: decision === 'approve' ? 'usage.hold_approved' : 'usage.hold_rejected',
+        subject: { type: 'usage_hold', id },
+        accountId: held.account_id,
+        before: { status: 'held', quotedCharge: Number(held.quoted_charge) },
+        after: {
+          status: after.status,
+          charge: after.charge === null ? null : Number(after.charge),
+          usageId: after.usage_id,
+          note: after.note,
+        },
+        requestId,
+      });
+      return presentHold(after);
+    });
+  }
+
+  return {
+    addServiceKey,
+    revokeServiceKeys,
+    verifyServiceKey,
+    ingest,
+    list,
+    arrears,
+    rerate,
+    holds,
+    decideHold,
+  };
 }
 
 export type UsageService = ReturnType<typeof createUsageService>;
