@@ -10,32 +10,21 @@ import type { DevicesTable, EsimsTable, LinesTable } from '../../db/schema.js';
 import type { Complete } from '../../http/idempotency.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
 import type { Es2Client } from '../../integrations/smdp/client.js';
-import { Es2Error, NOTIFICATION_POINT } from '../../integrations/smdp/es2plus.js';
+import { Es2Error } from '../../integrations/smdp/es2plus.js';
 import { defineJob, type JobContext, type Jobs } from '../../runner/jobs.js';
 import { formatActivationCode } from '../../telecom/activation-code.js';
-import { normalizeIccid } from '../../telecom/iccid.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
+import { createDownloadProgress } from './download-progress.js';
 import { boundDevice, effectiveStatus, ownActiveLine, ownLine } from './lines.store.js';
 import type { NumberPool } from './numbers.js';
-
-const DAY = 24 * 60 * 60 * 1000;
 
 const SYSTEM: Actor = { type: 'system', id: 'lines' };
 /** Profiles that still count towards the per-line limit. */
 const LIVE_STATES = ['ordering', 'allocated', 'released', 'downloaded', 'installed'] as const;
-
-export interface ProgressNotification {
-  eid?: string;
-  iccid: string;
-  profileType?: string;
-  timestamp?: string | number;
-  notificationPointId: number | string;
-  notificationPointStatus: { status: string };
-}
 
 /** The matching ID we ask the SM-DP+ to use for an eSIM: unique, stable across retries (SGP.22 allows A–Z, 0–9, -). */
 export function matchingIdFor(esimId: string): string {
@@ -411,105 +400,6 @@ export function createLinesService(deps: {
     });
   }
 
-  /**
-   * ES2+ HandleDownloadProgressInfo from the SM-DP+. Point 4 with success binds the device (EID) to the
-   * line and activates a pending line; duplicates change nothing; unknown ICCIDs are logged and ignored.
-   */
-  async function handleProgress(
-    n: ProgressNotification,
-  ): Promise<'bound' | 'recorded' | 'duplicate' | 'unknown' | 'ignored'> {
-    const iccid = normalizeIccid(String(n.iccid));
-    const point = Number(n.notificationPointId);
-    const ok = n.notificationPointStatus?.status === 'Executed-Success';
-    if (!iccid) return 'unknown';
-    return db.transaction().execute(async (tx) => {
-      const esim = await tx.selectFrom('esims').selectAll().where('iccid', '=', iccid).executeTakeFirst();
-      if (!esim) {
-        logger.warn({ iccid, point }, 'download progress for an unknown ICCID');
-        return 'unknown';
-      }
-      if (!ok) {
-        await tx
-          .updateTable('esims')
-          .set({ failure: `point ${point}: ${n.notificationPointStatus?.status}`, updated_at: now() })
-          .where('id', '=', esim.id)
-          .execute();
-        return 'recorded';
-      }
-      // The state is re-checked by each update itself: notifications may arrive at once and out of
-      // order (an SM-DP+ resending both after an outage), and a late "downloaded" must not undo
-      // "installed" committed by a concurrent transaction.
-      if (point === NOTIFICATION_POINT.downloaded) {
-        await tx
-          .updateTable('esims')
-          .set({ state: 'downloaded', eid: n.eid ?? null, updated_at: now() })
-          .where('id', '=', esim.id)
-          .where('state', '=', 'released')
-          .execute();
-        return 'recorded';
-      }
-      if (point !== NOTIFICATION_POINT.installed) return 'ignored';
-      const bound = await tx
-        .selectFrom('devices')
-        .select('id')
-        .where('esim_id', '=', esim.id)
-        .executeTakeFirst();
-      if (bound || !['released', 'downloaded'].includes(esim.state)) return 'duplicate';
-      const eid = n.eid ?? esim.eid ?? 'unknown';
-      const deviceId = newId('dev', clock.now().getTime());
-      const installed = await tx
-        .updateTable('esims')
-        .set({ state: 'installed', eid, updated_at: now() })
-        .where('id', '=', esim.id)
-        .where('state', 'in', ['released', 'downloaded'])
-        .executeTakeFirst();
-      if (Number(installed.numUpdatedRows) === 0) return 'duplicate';
-      await tx
-        .insertInto('devices')
-        .values({
-          id: deviceId,
-          account_id: esim.account_id,
-          line_id: esim.line_id,
-          esim_id: esim.id,
-          eid,
-          name: `Device ·${eid.slice(-4)}`,
-          bound_at: now(),
-        })
-        .execute();
-      const line = await tx
-        .selectFrom('lines')
-        .selectAll()
-        .where('id', '=', esim.line_id)
-        .executeTakeFirstOrThrow();
-      if (line.status === 'pending') {
-        const plan = await deps.catalog.get(tx, line.plan_id, 'en');
-        // Allowances start at activation (the first install) and run for the plan's validity.
-        await tx
-          .updateTable('lines')
-          .set({
-            status: 'active',
-            activated_at: now(),
-            expires_at: new Date(clock.now().getTime() + plan.validityDays * DAY).toISOString(),
-            data_bytes_left: plan.dataMb * 1024 * 1024,
-            voice_seconds_left: plan.voiceMinutes * 60,
-            sms_left: plan.sms,
-            updated_at: now(),
-          })
-          .where('id', '=', line.id)
-          .execute();
-      }
-      if (esim.replaces_esim_id) await retireMovedFrom(tx, esim.replaces_esim_id, esim.account_id);
-      await audit.record(tx, {
-        actor: SYSTEM,
-        action: 'device.bound',
-        subject: { type: 'device', id: deviceId },
-        accountId: esim.account_id,
-        after: { eid, iccid, lineId: line.id },
-      });
-      return 'bound';
-    });
-  }
-
   /** The new phone is in service: the old phone's device is unbound and its profile made unusable. */
   async function retireMovedFrom(tx: Executor, oldEsimId: string, accountId: string) {
     const old = await tx
@@ -744,6 +634,15 @@ export function createLinesService(deps: {
     return esim.activation_code;
   }
 
+  const progress = createDownloadProgress({
+    db,
+    clock,
+    logger: deps.logger,
+    audit,
+    catalog: deps.catalog,
+    retireMovedFrom,
+  });
+
   return {
     terminateAccountLines,
     buy,
@@ -754,7 +653,8 @@ export function createLinesService(deps: {
     devices,
     unbind,
     renameDevice,
-    handleProgress,
+    /** ES2+ HandleDownloadProgressInfo from the SM-DP+ (see download-progress.ts). */
+    handleProgress: progress.handle,
     activationCode,
     orderJob,
     disableJob,
