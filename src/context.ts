@@ -75,8 +75,11 @@ export interface AppContext {
   operations: Operations;
   /** The built-in SM-DP+ emulator when no real SM-DP+ is configured (demo mode and tests). */
   smdpEmulator: SmdpEmulator | null;
-  /** Where this server can be reached by itself (set once listening; the emulator and ES2+ client use it). */
-  self: { url: string };
+  /**
+   * Where this server can be reached by itself (set once listening; the emulator and ES2+ client use
+   * it), and the loopback-only ES2+ listener the emulator notifies in production (null: the public one).
+   */
+  self: { url: string; es2Loopback: string | null };
 }
 
 export interface ContextOverrides {
@@ -180,10 +183,10 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     },
   });
   const catalog = createCatalogService({ db, clock, currency: config.currency, audit });
-  const self = { url: `http://127.0.0.1:${config.port}` };
+  const self: AppContext['self'] = { url: `http://127.0.0.1:${config.port}`, es2Loopback: null };
   const smdpEmulator =
     config.smdp.url === null && config.demoParts.has('smdp-emulator')
-      ? createSmdpEmulator({ db, clock, config, logger, jobs, operatorUrl: () => self.url })
+      ? createSmdpEmulator({ db, clock, config, logger, jobs, operatorUrl: () => self.es2Loopback ?? self.url })
       : null;
   if (!config.smdp.url && !smdpEmulator)
     throw new Error('no SM-DP+ configured (SMDP_URL) and the emulator is not allowed');

@@ -324,6 +324,26 @@ export interface DevicesTable {
   unbound_at: string | null;
 }
 
+export type Es2CallOutcome = 'pending' | 'bound' | 'recorded' | 'duplicate' | 'ignored' | 'refused';
+
+/** An ES2+ notification from the SM-DP+, by its functionCallIdentifier (migration 0013): a repeat gets the same answer. */
+export interface Es2CallsTable {
+  requester: string;
+  call_id: string;
+  function: string;
+  /** Who the listener authenticated: the client certificate, or the proxy that vouched for it. */
+  peer: string;
+  iccid: string | null;
+  point: number | null;
+  outcome: Es2CallOutcome;
+  /** The ES2+ status code of a refusal. */
+  subject_code: string | null;
+  reason_code: string | null;
+  subject_identifier: string | null;
+  message: string | null;
+  received_at: string;
+}
+
 export interface NetworkActionsTable {
   id: string;
   /** The ICCID (deactivation) or MSISDN (network steering) the action is about. */
@@ -561,6 +581,7 @@ export interface DB {
   lines: LinesTable;
   esims: EsimsTable;
   devices: DevicesTable;
+  es2_calls: Es2CallsTable;
   network_actions: NetworkActionsTable;
   emu_profiles: EmuProfilesTable;
   plans: PlansTable;

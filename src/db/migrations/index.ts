@@ -11,6 +11,7 @@ import * as m0009 from './0009-cancellation.js';
 import * as m0010 from './0010-support.js';
 import * as m0011 from './0011-jobs-kind-index.js';
 import * as m0012 from './0012-leaner-money-writes.js';
+import * as m0013 from './0013-es2-calls.js';
 import * as m0015 from './0015-sign-in-guards.js';
 import * as m0017 from './0017-ops-heartbeat.js';
 import * as m0018 from './0018-exactly-once-payments.js';
@@ -30,6 +31,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0010-support': m0010,
   '0011-jobs-kind-index': m0011,
   '0012-leaner-money-writes': m0012,
+  '0013-es2-calls': m0013,
   '0015-sign-in-guards': m0015,
   '0017-ops-heartbeat': m0017,
   '0018-exactly-once-payments': m0018,
