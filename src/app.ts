@@ -22,7 +22,6 @@ import { ErrorResponse } from './http/schemas.js';
 import { apiSecurityHeaders, securityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { es2plusRoutes } from './integrations/smdp/es2plus.routes.js';
-import { es2plusRoutes } from './integrations/smdp/es2plus.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { backofficeRoutes } from './modules/backoffice/backoffice.routes.js';
 import { cancellationRequestRoutes, cancellationRoutes } from './modules/cancellation/cancellation.routes.js';
@@ -179,8 +178,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(supportRoutes(ctx));
   await app.register(backofficeRoutes(ctx));
   if (ctx.smdpEmulator) await app.register(ctx.smdpEmulator.routes);
-  // The SM-DP+'s notifications: only on the ES2+ listener, except in demo mode (anyone may play the SM-DP+).
-  if (ctx.config.mode === 'demo') await app.register(es2plusRoutes(ctx, () => ({ id: 'demo mode, public listener' })));
   // The SM-DP+'s notifications: only on the ES2+ listener, except in demo mode (anyone may play the SM-DP+).
   if (ctx.config.mode === 'demo') await app.register(es2plusRoutes(ctx, () => ({ id: 'demo mode, public listener' })));
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
