@@ -413,6 +413,50 @@ describeEachDialect('staff back office', (dialect) => {
     ).toBe('from');
   });
 
+  it('lets only an admin suspend or resume a staff account (audited); a suspended one has no staff powers until resumed', async () => {
+    const desk = await signInStaff(t, 'desk@operator.example.com', 'agent');
+    const customer = await signIn(t, 'lost.phone@example.com');
+    const act = (who: Session, id: string, action: 'suspend' | 'resume') =>
+      api(t, 'POST', `/api/v1/staff/accounts/${id}/${action}`, { headers: who.headers });
+    const staffView = (who: Session) =>
+      api(t, 'GET', `/api/v1/staff/accounts/${customer.account.id}`, { headers: who.headers });
+
+    for (const target of [admin, desk])
+      expect(await act(agent, target.account.id, 'suspend')).toMatchObject({
+        status: 403,
+        body: { code: 'FORBIDDEN' },
+      });
+    expect((await api(t, 'GET', '/api/v1/me', { headers: admin.headers })).body.status).toBe('active');
+    expect((await staffView(desk)).status).toBe(200);
+    // Agents still suspend subscribers (lost or stolen).
+    expect((await act(agent, customer.account.id, 'suspend')).body.status).toBe('suspended');
+
+    expect((await act(admin, desk.account.id, 'suspend')).body).toMatchObject({ status: 'suspended' });
+    expect((await staffView(desk)).status).toBe(401);
+    const back = await signIn(t, 'desk@operator.example.com');
+    expect(back.account).toMatchObject({ role: 'agent', status: 'suspended' });
+    expect(await staffView(back)).toMatchObject({ status: 403, body: { code: 'STAFF_SUSPENDED' } });
+    expect((await api(t, 'GET', '/api/v1/staff/tickets', { headers: back.headers })).status).toBe(403);
+    expect((await api(t, 'GET', '/api/v1/me', { headers: back.headers })).status).toBe(200);
+    expect(await act(agent, desk.account.id, 'resume')).toMatchObject({
+      status: 403,
+      body: { code: 'FORBIDDEN' },
+    });
+    expect(await staffView(back)).toMatchObject({ status: 403, body: { code: 'STAFF_SUSPENDED' } });
+
+    expect((await act(admin, desk.account.id, 'resume')).body).toMatchObject({ status: 'active' });
+    expect((await staffView(back)).status).toBe(200);
+    const trail = await t.ctx.audit.list(t.ctx.database.db, { accountId: desk.account.id, limit: 20 });
+    const changes = trail.items.filter(
+      (i) => i.action === 'account.suspended' || i.action === 'account.resumed',
+    );
+    expect(changes.map((i) => [i.action, i.actor.id])).toEqual([
+      ['account.resumed', admin.account.id],
+      ['account.suspended', admin.account.id],
+    ]);
+    expect(changes[1]!.after).toMatchObject({ status: 'suspended', role: 'agent' });
+  });
+
   it('unused EIDs find nobody', async () => {
     const res = await api(t, 'GET', `/api/v1/staff/accounts?q=${deviceEid(424242)}`, {
       headers: agent.headers,

@@ -174,6 +174,137 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
     expect(fromIp.body.details.limit).toBe('ip');
   });
 
+  const codeFrom = (to: string, ip: string) =>
+    t.ctx.identity.requestCode({ channel: to.includes('@') ? 'email' : 'sms', to, ip, locale: 'en' });
+  const enter = (challengeId: string, code: string) =>
+    api(t, 'POST', '/api/v1/auth/sessions', { body: { challengeId, code } });
+  const wrongFor = (code: string) => (code === '000000' ? '111111' : '000000');
+  /** Ten wrong codes for `to`, five per challenge, each challenge asked for from `ip`. */
+  async function tenWrongCodes(to: string, ips: [string, string]) {
+    for (const ip of ips) {
+      clock.advance(1000);
+      const challenge = await codeFrom(to, ip);
+      const right = await latestCode(t, to);
+      for (let i = 0; i < 5; i++) {
+        const res = await enter(challenge.challengeId, wrongFor(right));
+        expect(res.body.code).toBe(i < 4 ? 'INVALID_CODE' : 'TOO_MANY_ATTEMPTS');
+      }
+    }
+  }
+
+  it('lets the owner get a code from a new address while another address has used up its own (no lock-out)', async () => {
+    await signIn(t, 'target@example.com');
+    for (let i = 0; i < 5; i++) await codeFrom('target@example.com', '198.51.100.7');
+    await expect(codeFrom('target@example.com', '198.51.100.7')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { limit: 'target' },
+    });
+    // Messages are read newest first: a later clock tells the owner's code from the others.
+    clock.advance(1000);
+    const sent = await codeFrom('target@example.com', '203.0.113.20');
+    expect((await enter(sent.challengeId, await latestCode(t, 'target@example.com'))).status).toBe(201);
+    // Four more attacking addresses at their limit still leave the owner a code...
+    for (let ip = 1; ip <= 4; ip++)
+      for (let i = 0; i < 5; i++) await codeFrom('target@example.com', `198.51.100.${10 + ip}`);
+    clock.advance(1000);
+    const again = await codeFrom('target@example.com', '203.0.113.21');
+    expect((await enter(again.challengeId, await latestCode(t, 'target@example.com'))).status).toBe(201);
+    // ...below a ceiling per address (policy signInCodesPerTarget, 30 per 15 minutes) over all of them.
+    await codeFrom('target@example.com', '198.51.100.30');
+    await codeFrom('target@example.com', '198.51.100.30');
+    await expect(codeFrom('target@example.com', '203.0.113.22')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { limit: 'targetCeiling' },
+    });
+  });
+
+  it('has no ceiling over all requesting addresses for a staff address, only the per-address limits', async () => {
+    await t.ctx.identity.addStaff(
+      { email: 'root@operator.example', role: 'admin' },
+      { type: 'system', id: 'test' },
+    );
+    for (let ip = 1; ip <= 7; ip++)
+      for (let i = 0; i < 5; i++) await codeFrom('root@operator.example', `198.51.100.${ip}`);
+    await expect(codeFrom('root@operator.example', '198.51.100.1')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { limit: 'target' },
+    });
+    clock.advance(1000);
+    const own = await codeFrom('root@operator.example', '203.0.113.5');
+    expect((await enter(own.challengeId, await latestCode(t, 'root@operator.example'))).status).toBe(201);
+  });
+
+  it('past ten wrong codes in 24 hours asks for a fresh code, makes each further try wait longer and tells the owner in their language', async () => {
+    await signIn(t, 'guarded@example.com', { locale: 'zh-CN' });
+    const early = await codeFrom('guarded@example.com', '203.0.113.20');
+    const earlyCode = await latestCode(t, 'guarded@example.com');
+    clock.advance(1000);
+    // Ten wrong codes from two addresses: the ceiling counts the address over all of them.
+    await tenWrongCodes('guarded@example.com', ['198.51.100.1', '198.51.100.2']);
+    clock.advance(1000);
+    expect(await enter(early.challengeId, earlyCode)).toMatchObject({
+      status: 401,
+      body: { code: 'FRESH_CODE_REQUIRED', details: { field: 'challengeId' } },
+    });
+    const fresh = await codeFrom('guarded@example.com', '203.0.113.20');
+    const code = await latestCode(t, 'guarded@example.com');
+    const wait = await enter(fresh.challengeId, code);
+    expect(wait).toMatchObject({
+      status: 429,
+      body: { code: 'RATE_LIMITED', details: { limit: 'failures' } },
+    });
+    expect(Number(wait.headers.get('retry-after'))).toBe(59);
+    clock.advance(60_000);
+    expect((await enter(fresh.challengeId, wrongFor(code))).body.code).toBe('INVALID_CODE');
+    const longer = await enter(fresh.challengeId, code);
+    expect(longer.status).toBe(429);
+    expect(Number(longer.headers.get('retry-after'))).toBe(120);
+    clock.advance(120_000);
+    expect((await enter(fresh.challengeId, code)).status).toBe(201);
+    await t.ctx.runner.drain();
+    const mail = (await api(t, 'GET', '/api/v1/dev/messages?to=guarded@example.com')).body.items;
+    const notices = mail.filter((m: { subject: string | null }) => m.subject?.includes('多次登录失败'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ locale: 'zh-CN' });
+    expect(notices[0].text).toContain('10');
+    // A day later the count has rolled off.
+    clock.advance(DAY);
+    const next = await codeFrom('guarded@example.com', '198.51.100.1');
+    expect((await enter(next.challengeId, await latestCode(t, 'guarded@example.com'))).status).toBe(201);
+  });
+
+  it('never locks a staff address out: wrong codes count per requesting address, and admins are alerted', async () => {
+    await signInStaff(t, 'boss@operator.example', 'admin');
+    const desk = await t.ctx.identity.addStaff(
+      { email: 'desk@operator.example', role: 'agent' },
+      { type: 'system', id: 'test' },
+    );
+    await tenWrongCodes('desk@operator.example', ['198.51.100.9', '198.51.100.9']);
+    clock.advance(1000);
+    const there = await codeFrom('desk@operator.example', '198.51.100.9');
+    const blocked = await enter(there.challengeId, await latestCode(t, 'desk@operator.example'));
+    expect(blocked).toMatchObject({
+      status: 429,
+      body: { code: 'RATE_LIMITED', details: { limit: 'failures' } },
+    });
+    clock.advance(1000);
+    const own = await codeFrom('desk@operator.example', '203.0.113.30');
+    expect((await enter(own.challengeId, await latestCode(t, 'desk@operator.example'))).status).toBe(201);
+    const audit = await t.ctx.audit.list(t.ctx.database.db, {
+      accountId: desk.id,
+      action: 'security.staff_sign_in_failures',
+      limit: 5,
+    });
+    expect(audit.items).toHaveLength(1);
+    expect(audit.items[0]).toMatchObject({
+      actor: { type: 'system' },
+      after: { failures: 10, addresses: ['198.51.100.9'], addressCount: 1 },
+    });
+    await t.ctx.runner.drain();
+    const adminMail = (await api(t, 'GET', '/api/v1/dev/messages?to=boss@operator.example')).body.items;
+    expect(adminMail.some((m: { text: string }) => m.text.includes('desk@operator.example'))).toBe(true);
+  });
+
   it('refuses missing, forged and signed-out tokens', async () => {
     expect((await api(t, 'GET', '/api/v1/me')).body.code).toBe('UNAUTHENTICATED');
     const forged = await api(t, 'GET', '/api/v1/me', {
@@ -296,12 +427,6 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
 
   it('adds a phone to an email account once its code is confirmed, and then tells both', async () => {
     const me = await signIn(t, 'two.ways@example.com', { locale: 'zh-CN' });
-    await signIn(t, '+8613900001111');
-    const taken = await api(t, 'POST', '/api/v1/me/contact/codes', {
-      body: { channel: 'sms', to: '+8613900001111' },
-      headers: me.headers,
-    });
-    expect(taken).toMatchObject({ status: 409, body: { code: 'CONTACT_IN_USE', details: { field: 'to' } } });
     const sent = await api(t, 'POST', '/api/v1/me/contact/codes', {
       body: { channel: 'sms', to: '139 0000 2222' },
       headers: me.headers,
@@ -338,6 +463,43 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
     });
     expect(audit.items).toHaveLength(1);
     expect(JSON.stringify(audit.items[0])).not.toContain('13900002222');
+  });
+
+  it('answers a contact that belongs to someone else (staff included) as a free one until its code is entered', async () => {
+    const me = await signIn(t, '+8613900005555');
+    await signIn(t, 'owner@example.com');
+    await t.ctx.identity.addStaff(
+      { email: 'agent@operator.example', role: 'agent' },
+      { type: 'system', id: 'test' },
+    );
+    const ask = (to: string) =>
+      api(t, 'POST', '/api/v1/me/contact/codes', { body: { channel: 'email', to }, headers: me.headers });
+    const free = await ask('free@example.com');
+    const answers = [await ask('owner@example.com'), await ask('Agent@Operator.example')];
+    expect(free.status).toBe(202);
+    for (const answer of answers) {
+      expect(answer.status).toBe(202);
+      expect(Object.keys(answer.body).sort()).toEqual(Object.keys(free.body).sort());
+    }
+    // Only the owner of the address gets the code; entering it is what finally says "in use".
+    for (const [to, answer] of [
+      ['owner@example.com', answers[0]!],
+      ['agent@operator.example', answers[1]!],
+    ] as const) {
+      const code = await latestCode(t, to);
+      const confirmed = await api(t, 'POST', '/api/v1/me/contact', {
+        body: { challengeId: answer.body.challengeId, code },
+        headers: me.headers,
+      });
+      expect(confirmed).toMatchObject({
+        status: 409,
+        body: { code: 'CONTACT_IN_USE', details: { field: 'challengeId' } },
+      });
+    }
+    expect((await api(t, 'GET', '/api/v1/me', { headers: me.headers })).body).toMatchObject({
+      email: null,
+      phone: '+8613900005555',
+    });
   });
 
   it('keeps the audit trail append-only in the database itself', async () => {

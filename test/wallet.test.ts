@@ -294,18 +294,6 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
     expect(
       (await post(alice, '/api/v1/me/transfers', { to: '+8613800138001', amount: cny(1001) })).body.code,
     ).toBe('INSUFFICIENT_BALANCE');
-    // The confirmation step makes the same checks and shows whom the money would reach, masked.
-    const preview = async (to: string) =>
-      api(t, 'GET', `/api/v1/me/transfers/recipient?to=${encodeURIComponent(to)}`, {
-        headers: alice.headers,
-      });
-    expect(await preview('+86 138 0013 8001')).toMatchObject({
-      status: 200,
-      body: { display: '+86******8001' },
-    });
-    expect((await preview('ALICE@example.com')).body.code).toBe('SELF_TRANSFER');
-    expect((await preview('ghost@example.com')).body.code).toBe('RECIPIENT_NOT_FOUND');
-    expect((await preview('not a thing')).body.code).toBe('RECIPIENT_NOT_FOUND');
     await t.ctx.database.db
       .updateTable('accounts')
       .set({ status: 'suspended' })
@@ -326,6 +314,75 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
       expect((await post(alice, '/api/v1/me/transfers', { to, amount: cny(1) })).body.code).toBe(
         'ACCOUNT_NOT_ACTIVE',
       );
+  });
+
+  it('checks a recipient saying only "can receive" or "cannot receive", for unknown, staff and inactive addresses alike', async () => {
+    const preview = async (to: string) =>
+      api(t, 'GET', `/api/v1/me/transfers/recipient?to=${encodeURIComponent(to)}`, {
+        headers: alice.headers,
+      });
+    await t.ctx.identity.addStaff(
+      { email: 'agent@operator.example', role: 'agent' },
+      { type: 'system', id: 'test' },
+    );
+    const carol = await signIn(t, 'carol@example.com');
+    await t.ctx.database.db
+      .updateTable('accounts')
+      .set({ status: 'suspended' })
+      .where('id', '=', carol.account.id)
+      .execute();
+    expect(await preview('+86 138 0013 8001')).toMatchObject({
+      status: 200,
+      body: { canReceive: true, display: '+86******8001' },
+    });
+    const cannot = [
+      await preview('ghost@example.com'),
+      await preview('agent@operator.example'),
+      await preview('carol@example.com'),
+    ];
+    for (const answer of cannot) {
+      expect(answer.status).toBe(200);
+      expect(Object.keys(answer.body).sort()).toEqual(['canReceive', 'display']);
+      expect(answer.body.canReceive).toBe(false);
+    }
+    // The mask is of the address as given, so it shows nothing the caller did not type.
+    expect(cannot.map((a) => a.body.display)).toEqual([
+      'g***@example.com',
+      'a***@operator.example',
+      'c***@example.com',
+    ]);
+    expect((await preview('ALICE@example.com')).body.code).toBe('SELF_TRANSFER');
+    expect(await preview('not a thing')).toMatchObject({
+      status: 400,
+      body: { code: 'INVALID_PHONE', details: { field: 'to' } },
+    });
+    // The transfer itself still refuses them all.
+    await topUp(t, alice, 100);
+    for (const to of ['agent@operator.example', 'carol@example.com'])
+      expect(
+        (await post(alice, '/api/v1/me/transfers', { to, amount: cny(1) })).status,
+      ).toBeGreaterThanOrEqual(400);
+  });
+
+  it('limits recipient checks per subscriber per hour (policy), 429 with Retry-After beyond', async () => {
+    await t.ctx.policies.update({ recipientChecksPerHour: 3 }, { type: 'system', id: 'test' });
+    const preview = (session: Session, to: string) =>
+      api(t, 'GET', `/api/v1/me/transfers/recipient?to=${encodeURIComponent(to)}`, {
+        headers: session.headers,
+      });
+    for (const to of ['a1@example.com', 'a2@example.com', '+8613800138001'])
+      expect((await preview(alice, to)).status).toBe(200);
+    clock.advance(10 * 60_000);
+    const limited = await preview(alice, 'a4@example.com');
+    expect(limited).toMatchObject({
+      status: 429,
+      body: { code: 'RATE_LIMITED', details: { limit: 'recipientChecks' } },
+    });
+    expect(Number(limited.headers.get('retry-after'))).toBe(50 * 60);
+    // Another subscriber has a budget of their own.
+    expect((await preview(bob, 'alice@example.com')).body.canReceive).toBe(true);
+    clock.advance(50 * 60_000 + 1000);
+    expect((await preview(alice, '+8613800138001')).body).toMatchObject({ canReceive: true });
   });
 
   it('refunds only what was topped up and not spent, holds it while pending, and returns it if the refund fails', async () => {

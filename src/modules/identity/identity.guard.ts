@@ -49,6 +49,9 @@ export function registerGuard(
     if (access === 'public') return;
     if (!principal) throw new AppError('UNAUTHENTICATED');
     if (!access.includes(principal.role)) throw new AppError('FORBIDDEN', { role: principal.role });
+    // A suspended staff member may see their own account and sign out, nothing only staff may do.
+    if (principal.role !== 'subscriber' && principal.status === 'suspended' && !access.includes('subscriber'))
+      throw new AppError('STAFF_SUSPENDED');
     if (principal.status === 'deregistered' && !request.routeOptions.config.allowDeregistered) {
       throw new AppError('ACCOUNT_DEREGISTERED');
     }

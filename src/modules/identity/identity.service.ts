@@ -12,11 +12,11 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
 import { normalizeEmail, normalizeTarget } from './normalize.js';
+import { createSignInLimits } from './sign-in-limits.js';
 
+export { CODE_LIMITS } from './sign-in-limits.js';
 export const CODE_TTL_MINUTES = 10;
 export const MAX_CODE_ATTEMPTS = 5;
-/** Codes per address and per IP within the window. */
-export const CODE_LIMITS = { windowMinutes: 15, perTarget: 5, perIp: 20 };
 export const SESSION_IDLE_DAYS = 7;
 export const SESSION_MAX_DAYS = 30;
 const RENEW_AFTER_MS = 5 * 60 * 1000;
@@ -128,6 +128,14 @@ export function createIdentityService(deps: {
   const country = async () => (await deps.policies.get()).operatorCountry;
   const hmac = (text: string) => createHmac('sha256', config.secret).update(text).digest('hex');
   const codeHash = (challengeId: string, code: string) => hmac(`otp:${challengeId}:${code}`);
+  const limits = createSignInLimits({
+    db,
+    clock,
+    policies: deps.policies,
+    audit,
+    notifications: deps.notifications,
+    targetKey: (target) => hmac(`target:${target}`),
+  });
 
   /** The double-submit token a cookie session must echo in X-CSRF-Token for writes. */
   function csrfToken(sessionId: string): string {
@@ -142,30 +150,6 @@ export function createIdentityService(deps: {
       .executeTakeFirst();
   }
 
-  async function enforceCodeLimits(target: string, ip: string): Promise<void> {
-    const since = new Date(clock.now().getTime() - CODE_LIMITS.windowMinutes * 60_000).toISOString();
-    for (const [column, value, max] of [
-      ['target', target, CODE_LIMITS.perTarget],
-      ['ip', ip, CODE_LIMITS.perIp],
-    ] as const) {
-      const recent = await db
-        .selectFrom('otp_challenges')
-        .select('created_at')
-        .where(column, '=', value)
-        .where('created_at', '>', since)
-        .orderBy('created_at')
-        .execute();
-      if (recent.length >= max) {
-        const oldest = Date.parse(recent[0]!.created_at);
-        const retryAfter = Math.max(
-          1,
-          Math.ceil((oldest + CODE_LIMITS.windowMinutes * 60_000 - clock.now().getTime()) / 1000),
-        );
-        throw new AppError('RATE_LIMITED', { retryAfterSeconds: retryAfter, limit: column }, { retryAfter });
-      }
-    }
-  }
-
   /**
    * Sends a 6-digit code to an email address or phone. The answer is the same whether or not an
    * account exists, so it tells nobody who is registered.
@@ -178,7 +162,8 @@ export function createIdentityService(deps: {
     template?: 'sign_in_code' | 'contact_code';
   }) {
     const target = normalizeTarget(input.channel, input.to, await country());
-    await enforceCodeLimits(target, input.ip);
+    const account = await findByTarget(db, input.channel, target);
+    await limits.enforceCodeLimits(target, input.ip, account);
     const now = clock.now();
     const challengeId = newId('chl', now.getTime());
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -196,7 +181,6 @@ export function createIdentityService(deps: {
           created_at: now.toISOString(),
         })
         .execute();
-      const account = await findByTarget(tx, input.channel, target);
       await deps.notifications.send(tx, {
         accountId: account?.id ?? null,
         channel: input.channel,
@@ -211,7 +195,8 @@ export function createIdentityService(deps: {
 
   /**
    * Checks a one-time code and consumes its challenge. A wrong code is counted and answered as a
-   * failure value (the caller commits the count, then throws), so five wrong codes kill the challenge.
+   * failure value (the caller commits the count, then throws), so five wrong codes kill the challenge;
+   * it also counts toward the address's 24-hour ceiling (sign-in-limits.ts).
    */
   async function consumeCode(tx: Executor, challengeId: string, code: string, now: Date) {
     const challenge = await tx
@@ -223,6 +208,8 @@ export function createIdentityService(deps: {
     if (challenge.consumed_at || challenge.expires_at <= now.toISOString())
       throw new AppError('CODE_EXPIRED');
     if (challenge.attempts >= MAX_CODE_ATTEMPTS) throw new AppError('TOO_MANY_ATTEMPTS');
+    const owner = await findByTarget(tx, challenge.channel, challenge.target);
+    await limits.checkFailures(tx, challenge, owner, now);
     const expected = Buffer.from(challenge.code_hash, 'hex');
     const given = Buffer.from(codeHash(challenge.id, code), 'hex');
     if (!timingSafeEqual(expected, given)) {
@@ -232,6 +219,7 @@ export function createIdentityService(deps: {
         .where('id', '=', challenge.id)
         .returning('attempts')
         .executeTakeFirstOrThrow();
+      await limits.recordFailure(tx, challenge, owner, now);
       const attempts = counted.attempts;
       return {
         ok: false,
@@ -254,7 +242,9 @@ export function createIdentityService(deps: {
 
   /**
    * Adds the second way to reach a subscriber (a phone to an email account, or the reverse): a code
-   * goes to the new address, and only its owner can confirm it. Notices then go to both.
+   * goes to the new address, and only its owner can confirm it. Notices then go to both. Whether the
+   * address already belongs to someone is said only once the right code is entered (confirmContact),
+   * so this cannot be used to find out who has an account.
    */
   async function requestContactCode(
     principal: Principal,
@@ -264,10 +254,9 @@ export function createIdentityService(deps: {
     const account = await getAccount(principal.accountId);
     if ((input.channel === 'email' ? account.email : account.phone) !== null)
       throw new AppError('CONTACT_ALREADY_SET', { field: 'channel' });
-    if (await findByTarget(db, input.channel, target)) throw new AppError('CONTACT_IN_USE', { field: 'to' });
     return requestCode({
       channel: input.channel,
-      to: input.to,
+      to: target,
       ip: input.ip,
       locale: account.locale as Locale,
       template: 'contact_code',

@@ -26,6 +26,7 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           actorOf(principal),
           principal.sessionId,
           request.id,
+          principal.role,
         );
         return me(principal.accountId);
       },
@@ -103,14 +104,16 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         config: { access: ['agent', 'admin'] },
         schema: {
           tags: ['staff'],
-          summary: 'Suspend a subscriber reported lost or stolen (every session signed out)',
+          summary:
+            'Suspend a subscriber reported lost or stolen (every session signed out); a staff account only by an admin',
           params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
           response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
         },
       },
       async (request) => {
         await ctx.identity.getAccount(request.params.id);
-        await ctx.suspension.suspend(request.params.id, actorOf(request.principal), null, request.id);
+        const principal = principalOf(request);
+        await ctx.suspension.suspend(request.params.id, actorOf(principal), null, request.id, principal.role);
         return me(request.params.id);
       },
     );
@@ -121,7 +124,8 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         config: { access: ['agent', 'admin'] },
         schema: {
           tags: ['staff'],
-          summary: 'Lift a lost-or-stolen suspension once the caller has been identified',
+          summary:
+            'Lift a lost-or-stolen suspension once the caller has been identified; a staff account only by an admin',
           params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
           response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
         },

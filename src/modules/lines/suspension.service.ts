@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db, Executor } from '../../db/database.js';
+import type { AccountRole, AccountRow } from '../../db/schema.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { IdentityService, Principal } from '../identity/identity.service.js';
@@ -22,13 +23,32 @@ export function createSuspension(deps: {
 }) {
   const { db, clock } = deps;
 
-  async function suspend(accountId: string, actor: Actor, keepSession: string | null, requestId: string) {
+  /** Only an admin suspends or resumes a staff account (an agent could otherwise shut out an admin). */
+  function mayChange(account: AccountRow, callerRole: AccountRole | undefined): void {
+    if (account.role !== 'subscriber' && callerRole !== 'admin')
+      throw new AppError('FORBIDDEN', { reason: 'only an admin suspends or resumes a staff account' });
+  }
+  const reasonOf = (account: AccountRow) =>
+    account.role === 'subscriber' ? { reason: 'lost_or_stolen' } : { role: account.role };
+
+  /**
+   * Suspends an account: lines barred, sessions revoked but `keepSession`. `callerRole` is the role of
+   * whoever asks; a staff account is suspended only when it is 'admin'.
+   */
+  async function suspend(
+    accountId: string,
+    actor: Actor,
+    keepSession: string | null,
+    requestId: string,
+    callerRole?: AccountRole,
+  ) {
     const lines = await db.transaction().execute(async (tx) => {
       const account = await tx
         .selectFrom('accounts')
         .selectAll()
         .where('id', '=', accountId)
         .executeTakeFirstOrThrow();
+      mayChange(account, callerRole);
       if (account.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
       await tx
         .updateTable('accounts')
@@ -42,7 +62,7 @@ export function createSuspension(deps: {
         subject: { type: 'account', id: accountId },
         accountId,
         before: { status: 'active' },
-        after: { status: 'suspended', reason: 'lost_or_stolen' },
+        after: { status: 'suspended', ...reasonOf(account) },
         requestId,
       });
       return tx
@@ -76,6 +96,7 @@ export function createSuspension(deps: {
         .selectAll()
         .where('id', '=', accountId)
         .executeTakeFirstOrThrow();
+      mayChange(account, principal.role);
       if (account.status !== 'suspended')
         throw new AppError('INVALID_TRANSITION', { status: account.status });
       await tx
@@ -89,7 +110,7 @@ export function createSuspension(deps: {
         subject: { type: 'account', id: accountId },
         accountId,
         before: { status: 'suspended' },
-        after: { status: 'active' },
+        after: { status: 'active', ...(account.role === 'subscriber' ? {} : { role: account.role }) },
         requestId,
       });
       // Lines suspended one by one stay barred until they are resumed themselves.

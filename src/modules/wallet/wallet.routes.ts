@@ -172,11 +172,16 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         config: { access: SUBSCRIBER },
         schema: {
           tags: ['balance'],
-          summary: 'Who a transfer would go to, masked, for the confirmation step',
+          summary: 'Whether a transfer to this address can go through, for the confirmation step',
+          description:
+            'Answers only "can receive" or "cannot receive" (unknown, staff and inactive addresses alike), with the address masked as given; limited per subscriber per hour (policy recipientChecksPerHour), 429 beyond.',
           querystring: Type.Object({ to: Type.String({ minLength: 1, maxLength: 320 }) }),
           response: {
-            200: Type.Object({ display: Type.String() }),
-            ...errorResponses(400, 401, 403, 404, 409),
+            200: Type.Object({
+              canReceive: Type.Boolean(),
+              display: Type.String({ description: 'The address as given, masked; the same whoever owns it' }),
+            }),
+            ...errorResponses(400, 401, 403, 409, 429),
           },
         },
       },

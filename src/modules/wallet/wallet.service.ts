@@ -37,6 +37,7 @@ export interface StatementFilter {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
 
 // The account reads of every transfer, built and compiled once (see prepared), with what a transfer
 // uses of an account: its status, and whom and in which language to tell.
@@ -301,10 +302,66 @@ export function createWalletService(deps: {
     return { sender, recipient };
   }
 
-  /** The masked identity a transfer to `to` would reach, after the same checks the transfer makes. */
+  /** At most `recipientChecksPerHour` recipient checks per subscriber (429 RATE_LIMITED with Retry-After). */
+  async function countRecipientCheck(accountId: string): Promise<void> {
+    const now = clock.now();
+    const since = new Date(now.getTime() - HOUR_MS).toISOString();
+    const { recipientChecksPerHour: max } = await deps.policies.get();
+    const recent = await db
+      .selectFrom('recipient_checks')
+      .select('created_at')
+      .where('account_id', '=', accountId)
+      .where('created_at', '>', since)
+      .orderBy('created_at')
+      .limit(max)
+      .execute();
+    if (recent.length >= max) {
+      const seconds = Math.max(
+        1,
+        Math.ceil((Date.parse(recent[0]!.created_at) + HOUR_MS - now.getTime()) / 1000),
+      );
+      throw new AppError(
+        'RATE_LIMITED',
+        { retryAfterSeconds: seconds, limit: 'recipientChecks' },
+        { retryAfter: seconds },
+      );
+    }
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom('recipient_checks')
+        .where('account_id', '=', accountId)
+        .where('created_at', '<=', since)
+        .execute();
+      await tx
+        .insertInto('recipient_checks')
+        .values({ id: newId('rck', now.getTime()), account_id: accountId, created_at: now.toISOString() })
+        .execute();
+    });
+  }
+
+  /**
+   * Whether a transfer to `to` can go through, for the confirmation step, and `to` masked as typed.
+   * It says nothing more: an unknown address, a staff address and a suspended or closing subscriber
+   * all answer "cannot receive", and each subscriber has a budget of checks per hour, so the check
+   * cannot be used to find out who has an account or in what state.
+   */
   async function recipient(accountId: string, to: string) {
-    const { recipient: account } = await transferSides(db, accountId, to);
-    return { display: maskTarget(account.email ?? account.phone ?? '') };
+    await countRecipientCheck(accountId);
+    const channel = to.includes('@') ? 'email' : 'sms';
+    const { operatorCountry } = await deps.policies.get();
+    const target = normalizeTarget(channel, to, operatorCountry);
+    const display = maskTarget(target);
+    try {
+      await transferSides(db, accountId, target);
+      return { canReceive: true, display };
+    } catch (error) {
+      if (
+        error instanceof AppError &&
+        (error.code === 'RECIPIENT_NOT_FOUND' || error.code === 'RECIPIENT_NOT_ACTIVE')
+      )
+        return { canReceive: false, display };
+      throw error;
+    }
   }
 
   async function transfer(

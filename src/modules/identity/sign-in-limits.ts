@@ -1,0 +1,199 @@
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Db, Executor } from '../../db/database.js';
+import type { AccountRow } from '../../db/schema.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { NotificationService } from '../notifications/notifications.service.js';
+import type { PolicyService } from '../policies/policies.service.js';
+
+/**
+ * Codes sent within the window: per address *and* requesting IP, and per requesting IP. The ceiling
+ * per address over all IPs is the `signInCodesPerTarget` policy (subscribers and unknown addresses
+ * only), far above what one requester may use, so nobody locks an owner out from one place.
+ */
+export const CODE_LIMITS = { windowMinutes: 15, perTargetAndIp: 5, perIp: 20 };
+/** Past the 24-hour ceiling of wrong codes, the wait before the next entry: doubling per wrong code, capped. */
+export const FAILURE_WAIT = { firstMs: 60_000, maxMs: 60 * 60_000 };
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface Challenge {
+  id: string;
+  target: string;
+  ip: string;
+  created_at: string;
+}
+
+const isStaff = (account: Pick<AccountRow, 'role'> | undefined) =>
+  account !== undefined && account.role !== 'subscriber';
+
+/**
+ * The limits that keep one-time codes from being guessed or used to lock people out (issue 17).
+ *
+ * Code requests count per address and requesting IP, per IP, and (not for staff) per address over
+ * all IPs with a high ceiling. Wrong codes are kept 24 hours under a keyed hash of the address: past
+ * `signInFailuresPerDay` of them, codes sent before the ceiling was reached are void and each further
+ * entry waits a time that doubles with every wrong code. For subscribers the failures count per
+ * address over all IPs; for staff only per requesting IP (nobody can lock a staff member out), and
+ * the admins are alerted instead. The owner is told each time the count reaches a multiple of the
+ * ceiling.
+ */
+export function createSignInLimits(deps: {
+  db: Db;
+  clock: Clock;
+  policies: PolicyService;
+  audit: AuditService;
+  notifications: Pick<NotificationService, 'notify' | 'notifyAll'>;
+  /** Keyed hash of an address: failures are counted without keeping the address. */
+  targetKey: (target: string) => string;
+}) {
+  const { db, clock } = deps;
+
+  function retryAfter(oldestIso: string, windowMs: number): number {
+    return Math.max(1, Math.ceil((Date.parse(oldestIso) + windowMs - clock.now().getTime()) / 1000));
+  }
+
+  /** Refuses a code request over any of its limits (429 RATE_LIMITED naming the limit, with Retry-After). */
+  async function enforceCodeLimits(
+    target: string,
+    ip: string,
+    account: Pick<AccountRow, 'role'> | undefined,
+  ): Promise<void> {
+    const windowMs = CODE_LIMITS.windowMinutes * 60_000;
+    const since = new Date(clock.now().getTime() - windowMs).toISOString();
+    const recent = db
+      .selectFrom('otp_challenges')
+      .select('created_at')
+      .where('created_at', '>', since)
+      .orderBy('created_at');
+    const limits = [
+      {
+        limit: 'target',
+        max: CODE_LIMITS.perTargetAndIp,
+        query: recent.where('target', '=', target).where('ip', '=', ip),
+      },
+      { limit: 'ip', max: CODE_LIMITS.perIp, query: recent.where('ip', '=', ip) },
+    ];
+    if (!isStaff(account)) {
+      const { signInCodesPerTarget } = await deps.policies.get();
+      limits.push({
+        limit: 'targetCeiling',
+        max: signInCodesPerTarget,
+        query: recent.where('target', '=', target),
+      });
+    }
+    for (const { limit, max, query } of limits) {
+      const rows = await query.limit(max).execute();
+      if (rows.length >= max) {
+        const seconds = retryAfter(rows[0]!.created_at, windowMs);
+        throw new AppError('RATE_LIMITED', { retryAfterSeconds: seconds, limit }, { retryAfter: seconds });
+      }
+    }
+  }
+
+  async function failures(tx: Executor, target: string, now: Date) {
+    return tx
+      .selectFrom('sign_in_failures')
+      .select(['ip', 'created_at'])
+      .where('target_key', '=', deps.targetKey(target))
+      .where('created_at', '>', new Date(now.getTime() - DAY_MS).toISOString())
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /**
+   * Before a code is compared: past the ceiling, a code sent before the ceiling was reached is void
+   * (401 FRESH_CODE_REQUIRED) and an entry within the wait is refused uncounted (429 RATE_LIMITED,
+   * limit "failures"). `account` is the owner of the challenge's address, if any.
+   */
+  async function checkFailures(
+    tx: Executor,
+    challenge: Challenge,
+    account: Pick<AccountRow, 'role'> | undefined,
+    now: Date,
+  ): Promise<void> {
+    const { signInFailuresPerDay: ceiling } = await deps.policies.get(tx);
+    const all = await failures(tx, challenge.target, now);
+    const counted = isStaff(account) ? all.filter((f) => f.ip === challenge.ip) : all;
+    if (counted.length < ceiling) return;
+    const reachedAt = Date.parse(counted[ceiling - 1]!.created_at);
+    if (Date.parse(challenge.created_at) < reachedAt)
+      throw new AppError('FRESH_CODE_REQUIRED', { field: 'challengeId' });
+    const waitMs = Math.min(FAILURE_WAIT.firstMs * 2 ** (counted.length - ceiling), FAILURE_WAIT.maxMs);
+    const until = Date.parse(counted[counted.length - 1]!.created_at) + waitMs;
+    if (now.getTime() < until) {
+      const seconds = Math.max(1, Math.ceil((until - now.getTime()) / 1000));
+      throw new AppError(
+        'RATE_LIMITED',
+        { retryAfterSeconds: seconds, limit: 'failures' },
+        { retryAfter: seconds },
+      );
+    }
+  }
+
+  /**
+   * Records a wrong code (in the caller's transaction, which commits it although the request fails)
+   * and, when the address's count reaches a multiple of the ceiling, tells its owner, and for a staff
+   * address also every admin (with an audit entry).
+   */
+  async function recordFailure(
+    tx: Executor,
+    challenge: Challenge,
+    account: AccountRow | undefined,
+    now: Date,
+  ) {
+    const key = deps.targetKey(challenge.target);
+    await tx
+      .deleteFrom('sign_in_failures')
+      .where('target_key', '=', key)
+      .where('created_at', '<=', new Date(now.getTime() - DAY_MS).toISOString())
+      .execute();
+    await tx
+      .insertInto('sign_in_failures')
+      .values({
+        id: newId('sif', now.getTime()),
+        target_key: key,
+        ip: challenge.ip,
+        created_at: now.toISOString(),
+      })
+      .execute();
+    if (!account || account.disabled_at || account.erased_at) return;
+    const { signInFailuresPerDay: ceiling } = await deps.policies.get(tx);
+    const all = await failures(tx, challenge.target, now);
+    if (all.length % ceiling !== 0) return;
+    await deps.notifications.notify(tx, account, 'sign_in_failures', { count: all.length });
+    if (!isStaff(account)) return;
+    const ips = [...new Set(all.map((f) => f.ip))];
+    await deps.audit.record(tx, {
+      actor: { type: 'system', id: null },
+      action: 'security.staff_sign_in_failures',
+      subject: { type: 'account', id: account.id },
+      accountId: account.id,
+      after: { failures: all.length, addresses: ips.slice(0, 20), addressCount: ips.length },
+    });
+    const admins = await tx
+      .selectFrom('accounts')
+      .select(['id', 'email', 'phone', 'locale'])
+      .where('role', '=', 'admin')
+      .where('status', '=', 'active')
+      .where('disabled_at', 'is', null)
+      .execute();
+    await deps.notifications.notifyAll(
+      tx,
+      admins.map((admin) => ({
+        recipient: admin,
+        template: 'staff_sign_in_alert' as const,
+        params: {
+          staff: account.email ?? account.phone ?? account.id,
+          count: all.length,
+          addresses: ips.length,
+        },
+      })),
+    );
+  }
+
+  return { enforceCodeLimits, checkFailures, recordFailure };
+}
+
+export type SignInLimits = ReturnType<typeof createSignInLimits>;
