@@ -179,7 +179,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
   await app.register(backofficeRoutes(ctx));
   if (ctx.smdpEmulator) await app.register(ctx.smdpEmulator.routes);
   // The SM-DP+'s notifications: only on the ES2+ listener, except in demo mode (anyone may play the SM-DP+).
-  if (ctx.config.mode === 'demo') await app.register(es2plusRoutes(ctx, () => ({ id: 'demo mode, public listener' })));
+  if (ctx.config.mode === 'demo')
+    await app.register(es2plusRoutes(ctx, () => ({ id: 'demo mode, public listener' })));
   if (ctx.config.demoParts.has('dev-mailbox')) await app.register(devMailboxRoutes(ctx));
   if (options.register) await options.register(app);
 

@@ -73,6 +73,7 @@ describe('configuration', () => {
       ESIMDESK_MODE: 'production',
       ESIMDESK_SECRET: STRONG,
       SMDP_URL: 'https://smdp.example.com',
+      ...REAL_SMDP_CALLBACK,
       ESIMDESK_ALLOW_DEMO_PARTS: 'test-payments',
       SMTP_URL: 'smtp://relay.example.com:587',
       SMS_GATEWAY_URL: 'https://sms.example.com/send',
@@ -131,6 +132,98 @@ describe('configuration', () => {
     expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789');
     expect(configError({ METRICS_TOKEN: 'short' }).variable).toBe('METRICS_TOKEN');
     expect(configError({ METRICS_TOKEN: 'has spaces in the token value' }).variable).toBe('METRICS_TOKEN');
+  });
+});
+
+/** What a real SM-DP+ needs besides SMDP_URL: its identity and the ES2+ listener for its notifications. */
+const REAL_SMDP_CALLBACK: Env = {
+  SMDP_CALLER_ID: 'smdp.example.com',
+  ES2_PORT: '8443',
+  ES2_TLS_CERT: '/etc/esimdesk/es2-server.pem',
+  ES2_TLS_KEY: '/etc/esimdesk/es2-server.key',
+  ES2_TLS_CLIENT_CA: '/etc/esimdesk/smdp-ca.pem',
+};
+
+describe('configuration: the ES2+ listener and the SM-DP+ identity', () => {
+  it('serves the notification nowhere but demo mode unless the listener is configured', () => {
+    const demo = loadConfig({});
+    expect(demo.es2).toEqual({ listener: null, trustedProxy: null });
+    expect(demo.smdp.callerId).toBe('esimdesk-smdp-emulator');
+    expect(demo.smdp.emulatorProfileTypes).toEqual(['esimdesk-default']);
+  });
+
+  it('reads a mutual-TLS listener and a trusted proxy', () => {
+    const tls = loadConfig({ SMDP_URL: 'https://smdp.example.com', ...REAL_SMDP_CALLBACK });
+    expect(tls.es2.listener).toEqual({
+      port: 8443,
+      tls: {
+        certFile: '/etc/esimdesk/es2-server.pem',
+        keyFile: '/etc/esimdesk/es2-server.key',
+        clientCaFile: '/etc/esimdesk/smdp-ca.pem',
+      },
+    });
+    expect(tls.smdp.callerId).toBe('smdp.example.com');
+    const proxied = loadConfig({
+      ES2_PORT: '9443',
+      ES2_TRUSTED_PROXY_HEADER: 'X-SSL-Client-Fingerprint',
+      ES2_TRUSTED_PROXY_ALLOW:
+        'CN=smdp.example.com,O=Example; AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01',
+      ES2_TRUSTED_PROXY_PEERS: '10.0.0.0/8, 192.0.2.7',
+    });
+    expect(proxied.es2).toEqual({
+      listener: { port: 9443, tls: null },
+      trustedProxy: {
+        header: 'x-ssl-client-fingerprint',
+        allow: [
+          'CN=smdp.example.com,O=Example',
+          'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01',
+        ],
+        peers: ['10.0.0.0/8', '192.0.2.7'],
+      },
+    });
+    expect(
+      loadConfig({ SMDP_EMULATOR_PROFILE_TYPES: 'esimdesk-default, travel' }).smdp.emulatorProfileTypes,
+    ).toEqual(['esimdesk-default', 'travel']);
+  });
+
+  it.each([
+    [{ ES2_PORT: 'https' }, 'ES2_PORT'],
+    [{ ES2_PORT: '8443' }, 'ES2_TLS_CERT'],
+    [{ ES2_PORT: '8080' }, 'ES2_PORT'],
+    [{ ES2_PORT: '70000', ES2_TLS_CERT: 'c', ES2_TLS_KEY: 'k', ES2_TLS_CLIENT_CA: 'ca' }, 'ES2_PORT'],
+    [{ ES2_PORT: '8443', ES2_TLS_CERT: 'c', ES2_TLS_KEY: 'k' }, 'ES2_TLS_CLIENT_CA'],
+    [{ ES2_TLS_CERT: 'c', ES2_TLS_KEY: 'k', ES2_TLS_CLIENT_CA: 'ca' }, 'ES2_TLS_CERT'],
+    [{ ES2_TRUSTED_PROXY_ALLOW: 'CN=x' }, 'ES2_TRUSTED_PROXY_ALLOW'],
+    [{ ES2_PORT: '8443', ES2_TRUSTED_PROXY_HEADER: 'x-client-cert' }, 'ES2_TRUSTED_PROXY_ALLOW'],
+    [
+      { ES2_PORT: '8443', ES2_TRUSTED_PROXY_HEADER: 'x-client-cert', ES2_TRUSTED_PROXY_ALLOW: 'CN=x' },
+      'ES2_TRUSTED_PROXY_PEERS',
+    ],
+    [
+      {
+        ES2_PORT: '8443',
+        ES2_TRUSTED_PROXY_HEADER: 'x-client-cert',
+        ES2_TRUSTED_PROXY_ALLOW: 'CN=x',
+        ES2_TRUSTED_PROXY_PEERS: 'everyone',
+      },
+      'ES2_TRUSTED_PROXY_PEERS',
+    ],
+    [{ ES2_PORT: '8443', ES2_TRUSTED_PROXY_HEADER: 'bad header!' }, 'ES2_TRUSTED_PROXY_HEADER'],
+    [{ SMDP_URL: 'https://smdp.example.com' }, 'SMDP_CALLER_ID'],
+    [{ SMDP_CALLER_ID: 'has spaces in it' }, 'SMDP_CALLER_ID'],
+    [{ SMDP_EMULATOR_PROFILE_TYPES: 'travel' }, 'SMDP_EMULATOR_PROFILE_TYPES'],
+    [
+      {
+        ESIMDESK_MODE: 'production',
+        ESIMDESK_SECRET: STRONG,
+        ESIMDESK_ALLOW_DEMO_PARTS: 'test-payments,dev-mailbox',
+        SMDP_URL: 'https://smdp.example.com',
+        SMDP_CALLER_ID: 'smdp.example.com',
+      },
+      'ES2_PORT',
+    ],
+  ])('refuses %o naming %s', (env, variable) => {
+    expect(configError(env as Record<string, string>).variable).toBe(variable);
   });
 });
 

@@ -186,7 +186,14 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const self: AppContext['self'] = { url: `http://127.0.0.1:${config.port}`, es2Loopback: null };
   const smdpEmulator =
     config.smdp.url === null && config.demoParts.has('smdp-emulator')
-      ? createSmdpEmulator({ db, clock, config, logger, jobs, operatorUrl: () => self.es2Loopback ?? self.url })
+      ? createSmdpEmulator({
+          db,
+          clock,
+          config,
+          logger,
+          jobs,
+          operatorUrl: () => self.es2Loopback ?? self.url,
+        })
       : null;
   if (!config.smdp.url && !smdpEmulator)
     throw new Error('no SM-DP+ configured (SMDP_URL) and the emulator is not allowed');

@@ -248,7 +248,7 @@ describeEachDialect('ES2+ listener with mutual TLS, in production', (dialect) =>
   it('binds the device for the SM-DP+ (its certificate and requester id): 204; a repeated call gets the same answer', async () => {
     const { lineId, iccid } = await releasedLine(t, sub);
     const eid = deviceEid(3);
-    const notification = progress({ iccid, eid, timestamp: new Date().toISOString().slice(0, 19) + 'Z' });
+    const notification = progress({ iccid, eid, timestamp: `${new Date().toISOString().slice(0, 19)}Z` });
     expect(await call(notification, pki.smdp)).toEqual({ status: 204, body: null });
     expect(await lineOf(t, sub, lineId)).toMatchObject({
       status: 'active',
@@ -490,7 +490,7 @@ describeEachDialect('ES2+ HandleDownloadProgressInfo: what a notification may ch
         progress({
           iccid: late.iccid,
           eid: deviceEid(11),
-          timestamp: installedAt.toISOString().slice(0, 19) + 'Z',
+          timestamp: `${installedAt.toISOString().slice(0, 19)}Z`,
         }),
       ),
     ).toEqual({ status: 204, body: null });
