@@ -277,7 +277,7 @@ export function createCustomers(deps: {
       .where('requested_by', '=', staffId)
       .where('decided_by', '=', staffId)
       .where('status', '=', 'posted')
-      .where('created_at', '>=', since)
+      .where('created_at', '>', since)
       .executeTakeFirstOrThrow();
     return Number(row.total);
   }

@@ -67,12 +67,12 @@ export function createExportService(deps: {
         .selectFrom('exports')
         .select(['id', 'status', 'created_at'])
         .where('account_id', '=', accountId)
-        .where((eb) => eb.or([eb('status', '=', 'pending'), eb('created_at', '>=', since)]))
+        .where((eb) => eb.or([eb('status', '=', 'pending'), eb('created_at', '>', since)]))
         .orderBy('id')
         .execute();
       const running = recent.find((r) => r.status === 'pending');
       if (running) throw new AppError('EXPORT_IN_PROGRESS', { id: running.id });
-      const counted = recent.filter((r) => r.created_at >= since);
+      const counted = recent.filter((r) => r.created_at > since);
       if (counted.length >= exportsPerDay) {
         const retryAt = new Date(
           new Date(counted[counted.length - exportsPerDay]!.created_at).getTime() + DAY_MS,

@@ -201,7 +201,7 @@ export function createSupportService(deps: {
       .selectFrom('tickets')
       .select('created_at')
       .where('account_id', '=', accountId)
-      .where('created_at', '>=', since)
+      .where('created_at', '>', since)
       .orderBy('created_at')
       .execute();
     if (recent.length < max) return;
