@@ -47,7 +47,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database answers and its schema is current */
+        /** The database answers, takes a write and its schema is current */
         get: {
             parameters: {
                 query?: never;
@@ -71,6 +71,10 @@ export interface paths {
                                 latest: string;
                                 pending: string[];
                             };
+                            /** @description The database took the probe write (a heartbeat row) */
+                            writable: boolean;
+                            /** @description Why not ready: unreachable, cannot be written, schema behind */
+                            reason?: string;
                         };
                     };
                 };
@@ -88,6 +92,10 @@ export interface paths {
                                 latest: string;
                                 pending: string[];
                             };
+                            /** @description The database took the probe write (a heartbeat row) */
+                            writable: boolean;
+                            /** @description Why not ready: unreachable, cannot be written, schema behind */
+                            reason?: string;
                         };
                     };
                 };
@@ -108,7 +116,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description Open in demo mode. In production it needs `Authorization: Bearer <METRICS_TOKEN>` and is not served (404) without a configured token.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1208,7 +1219,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who a transfer would go to, masked, for the confirmation step */
+        /**
+         * Whether a transfer to this address can go through, for the confirmation step
+         * @description Answers only "can receive" or "cannot receive" (unknown, staff and inactive addresses alike), with the address masked as given; limited per subscriber per hour (policy recipientChecksPerHour), 429 beyond.
+         */
         get: {
             parameters: {
                 query: {
@@ -1227,6 +1241,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            canReceive: boolean;
+                            /** @description The address as given, masked; the same whoever owns it */
                             display: string;
                         };
                     };
@@ -1259,7 +1275,7 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
-                404: {
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1268,7 +1284,7 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
-                409: {
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2639,71 +2655,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/gsma/rsp2/es2plus/handleDownloadProgressInfo": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** ES2+ HandleDownloadProgressInfo from the SM-DP+ (binds a device on point 4); answered 204 */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        header: {
-                            functionRequesterIdentifier: string;
-                            functionCallIdentifier: string;
-                        };
-                        eid?: string;
-                        iccid: string;
-                        profileType?: string;
-                        timestamp?: string | number;
-                        notificationPointId: number | string;
-                        notificationPointStatus: {
-                            status: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        resultData?: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/me/lines/{id}/networks": {
         parameters: {
             query?: never;
@@ -2916,6 +2867,36 @@ export interface paths {
                             credit: components["schemas"]["Money"];
                             toPay: components["schemas"]["Money"];
                             validityDays: number;
+                            paid: components["schemas"]["Money"];
+                            /** @description How much of the current plan is used, by measure (shown to four places) */
+                            used: {
+                                /** @description The larger of the time share and each allowance share: what the credit takes off */
+                                share: number;
+                                /** @description Which measure gave the share (null when nothing is used) */
+                                by: "time" | "data" | "voice" | "sms" | (never | null);
+                                /** @description Started hours of the current validity period, over the period */
+                                time: number;
+                                /** @description Data used, over the plan's own data allowance (add-ons are spent after it) */
+                                data: number;
+                                /** @description Minutes used, over the plan's own minutes */
+                                voice: number;
+                                /** @description SMS used, over the plan's own SMS */
+                                sms: number;
+                            };
+                            creditForfeited: components["schemas"]["Money"];
+                            /** @description The new plan's allowances, in full from now; what is left of the current ones ends */
+                            allowances: {
+                                dataMb: number;
+                                voiceMinutes: number;
+                                sms: number;
+                            };
+                            /** Format: date-time */
+                            quotedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description When the new plan ends: now + validityDays
+                             */
+                            expiresAt: string;
                         };
                     };
                 };
@@ -2984,6 +2965,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         planId: string;
+                        /** @description The toPay amount of the quote the subscriber accepted (minor units); a change that would cost more is refused with QUOTE_CHANGED */
+                        maxToPay?: number;
                     };
                 };
             };
@@ -3002,6 +2985,36 @@ export interface paths {
                             credit: components["schemas"]["Money"];
                             toPay: components["schemas"]["Money"];
                             validityDays: number;
+                            paid: components["schemas"]["Money"];
+                            /** @description How much of the current plan is used, by measure (shown to four places) */
+                            used: {
+                                /** @description The larger of the time share and each allowance share: what the credit takes off */
+                                share: number;
+                                /** @description Which measure gave the share (null when nothing is used) */
+                                by: "time" | "data" | "voice" | "sms" | (never | null);
+                                /** @description Started hours of the current validity period, over the period */
+                                time: number;
+                                /** @description Data used, over the plan's own data allowance (add-ons are spent after it) */
+                                data: number;
+                                /** @description Minutes used, over the plan's own minutes */
+                                voice: number;
+                                /** @description SMS used, over the plan's own SMS */
+                                sms: number;
+                            };
+                            creditForfeited: components["schemas"]["Money"];
+                            /** @description The new plan's allowances, in full from now; what is left of the current ones ends */
+                            allowances: {
+                                dataMb: number;
+                                voiceMinutes: number;
+                                sms: number;
+                            };
+                            /** Format: date-time */
+                            quotedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description When the new plan ends: now + validityDays
+                             */
+                            expiresAt: string;
                         };
                     };
                 };
@@ -3497,7 +3510,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Usage records from mediation (service key), up to 10000 per batch; each accepted, counted as a duplicate, or rejected with its index */
+        /**
+         * Usage records from mediation (service key), up to 10000 per batch; each accepted, counted as a duplicate, rejected with its index, or held for staff review
+         * @description Besides malformed records, implausible ones are rejected: a call over 86400 s (DURATION_TOO_LONG), a data record over the usageMaxBytesPerRecord policy (BYTES_TOO_LARGE), a start or (for calls) an end in the future (STARTED_IN_FUTURE, ENDS_IN_FUTURE), a start outside the line's life (LINE_NOT_ACTIVE). A record that would charge more than the usageHoldAboveMinor policy is held: nothing is charged until staff approve it.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3527,6 +3543,11 @@ export interface paths {
                                 code: string;
                                 field?: string;
                             }[];
+                            held: {
+                                index: number;
+                                /** @description The hold, for staff: GET /api/v1/staff/usage/holds */
+                                id: string;
+                            }[];
                         };
                     };
                 };
@@ -3550,6 +3571,222 @@ export interface paths {
                 };
                 /** @description Default Response */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/usage/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage records held for review (their charge is above the policy’s ceiling), oldest first */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "held" | "approved" | "rejected";
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                /** @description The mediation system’s id of the record */
+                                recordId: string;
+                                accountId: string;
+                                lineId: string;
+                                iccid: string;
+                                /** @enum {unknown} */
+                                type: "voice" | "sms" | "data";
+                                /** Format: date-time */
+                                startedAt: string;
+                                durationSeconds: number | null;
+                                bytes: number | null;
+                                /** @description Partly masked */
+                                counterpart: string | null;
+                                direction: ("in" | "out") | (never | null);
+                                country: string;
+                                quotedCharge: components["schemas"]["Money"];
+                                charge: components["schemas"]["Money"] | (never | null);
+                                /** @enum {unknown} */
+                                status: "held" | "approved" | "rejected";
+                                note: string | null;
+                                decidedBy: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/usage/holds/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve (rates it now and posts the charge, once) or reject (nothing is charged) a held usage record; audited */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {unknown} */
+                        decision: "approve" | "reject";
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description The mediation system’s id of the record */
+                            recordId: string;
+                            accountId: string;
+                            lineId: string;
+                            iccid: string;
+                            /** @enum {unknown} */
+                            type: "voice" | "sms" | "data";
+                            /** Format: date-time */
+                            startedAt: string;
+                            durationSeconds: number | null;
+                            bytes: number | null;
+                            /** @description Partly masked */
+                            counterpart: string | null;
+                            direction: ("in" | "out") | (never | null);
+                            country: string;
+                            quotedCharge: components["schemas"]["Money"];
+                            charge: components["schemas"]["Money"] | (never | null);
+                            /** @enum {unknown} */
+                            status: "held" | "approved" | "rejected";
+                            note: string | null;
+                            decidedBy: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3715,7 +3952,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Back up my data: a ZIP of profile, statement, calls, SMS, data records, devices and tickets */
+        /**
+         * Back up my data: a ZIP of profile, statement, calls, SMS, data records, devices and tickets
+         * @description One at a time: 409 EXPORT_IN_PROGRESS (details.id) while the previous one is pending. At most the exportsPerDay policy per 24 hours: 429 EXPORT_LIMIT_REACHED with details.retryAt.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3749,6 +3989,24 @@ export interface paths {
                 };
                 /** @description Default Response */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4773,7 +5031,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Suspend a subscriber reported lost or stolen (every session signed out) */
+        /** Suspend a subscriber reported lost or stolen (every session signed out); a staff account only by an admin */
         post: {
             parameters: {
                 query?: never;
@@ -4847,7 +5105,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lift a lost-or-stolen suspension once the caller has been identified */
+        /** Lift a lost-or-stolen suspension once the caller has been identified; a staff account only by an admin */
         post: {
             parameters: {
                 query?: never;
@@ -5149,7 +5407,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Contact support: open a ticket, optionally about a line, payment or cancellation request */
+        /**
+         * Contact support: open a ticket, optionally about a line, payment or cancellation request
+         * @description At most the ticketsPerDay policy per subscriber per 24 hours: 429 TICKET_LIMIT_REACHED with details.retryAt (replies to open tickets are not counted).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -5247,6 +5508,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6544,8 +6814,24 @@ export interface paths {
                             topupMaxMinor: number;
                             /** @description Top-ups per account per 24 hours */
                             topupDailyMaxMinor: number;
-                            /** @description Goodwill adjustments above this wait for an admin */
+                            /** @description Goodwill credits one agent may give one account per 24 hours (in sum); above it they wait for an admin */
                             adjustmentApprovalMinor: number;
+                            /** @description Largest data record (bytes) accepted from mediation; larger ones are rejected */
+                            usageMaxBytesPerRecord: number;
+                            /** @description A usage record charging more than this is held for staff review instead of posted */
+                            usageHoldAboveMinor: number;
+                            /** @description Data exports one subscriber may request per 24 hours (one runs at a time) */
+                            exportsPerDay: number;
+                            /** @description Support tickets one subscriber may open per 24 hours */
+                            ticketsPerDay: number;
+                            /** @description Sign-in codes one subscriber address may be sent per 15 minutes from all requesting addresses together (each requesting address gets 5); staff addresses have no such ceiling */
+                            signInCodesPerTarget: number;
+                            /** @description Wrong codes per address in 24 hours (from one requesting address, and for a subscriber from all together) before a fresh code and a growing wait are needed */
+                            signInFailuresPerDay: number;
+                            /** @description Transfer-recipient checks one subscriber may make per hour */
+                            recipientChecksPerHour: number;
+                            /** @description Minutes a payment or refund may wait for its provider’s webhook; after that the provider is asked */
+                            paymentReconcileMinutes: number;
                             /** @description ISO 3166 country whose public holidays are not business days */
                             operatorCountry: string;
                             /** @description IANA time zone of the operator */
@@ -6603,8 +6889,24 @@ export interface paths {
                         topupMaxMinor?: number;
                         /** @description Top-ups per account per 24 hours */
                         topupDailyMaxMinor?: number;
-                        /** @description Goodwill adjustments above this wait for an admin */
+                        /** @description Goodwill credits one agent may give one account per 24 hours (in sum); above it they wait for an admin */
                         adjustmentApprovalMinor?: number;
+                        /** @description Largest data record (bytes) accepted from mediation; larger ones are rejected */
+                        usageMaxBytesPerRecord?: number;
+                        /** @description A usage record charging more than this is held for staff review instead of posted */
+                        usageHoldAboveMinor?: number;
+                        /** @description Data exports one subscriber may request per 24 hours (one runs at a time) */
+                        exportsPerDay?: number;
+                        /** @description Support tickets one subscriber may open per 24 hours */
+                        ticketsPerDay?: number;
+                        /** @description Sign-in codes one subscriber address may be sent per 15 minutes from all requesting addresses together (each requesting address gets 5); staff addresses have no such ceiling */
+                        signInCodesPerTarget?: number;
+                        /** @description Wrong codes per address in 24 hours (from one requesting address, and for a subscriber from all together) before a fresh code and a growing wait are needed */
+                        signInFailuresPerDay?: number;
+                        /** @description Transfer-recipient checks one subscriber may make per hour */
+                        recipientChecksPerHour?: number;
+                        /** @description Minutes a payment or refund may wait for its provider’s webhook; after that the provider is asked */
+                        paymentReconcileMinutes?: number;
                         /** @description ISO 3166 country whose public holidays are not business days */
                         operatorCountry?: string;
                         /** @description IANA time zone of the operator */
@@ -6634,8 +6936,24 @@ export interface paths {
                             topupMaxMinor: number;
                             /** @description Top-ups per account per 24 hours */
                             topupDailyMaxMinor: number;
-                            /** @description Goodwill adjustments above this wait for an admin */
+                            /** @description Goodwill credits one agent may give one account per 24 hours (in sum); above it they wait for an admin */
                             adjustmentApprovalMinor: number;
+                            /** @description Largest data record (bytes) accepted from mediation; larger ones are rejected */
+                            usageMaxBytesPerRecord: number;
+                            /** @description A usage record charging more than this is held for staff review instead of posted */
+                            usageHoldAboveMinor: number;
+                            /** @description Data exports one subscriber may request per 24 hours (one runs at a time) */
+                            exportsPerDay: number;
+                            /** @description Support tickets one subscriber may open per 24 hours */
+                            ticketsPerDay: number;
+                            /** @description Sign-in codes one subscriber address may be sent per 15 minutes from all requesting addresses together (each requesting address gets 5); staff addresses have no such ceiling */
+                            signInCodesPerTarget: number;
+                            /** @description Wrong codes per address in 24 hours (from one requesting address, and for a subscriber from all together) before a fresh code and a growing wait are needed */
+                            signInFailuresPerDay: number;
+                            /** @description Transfer-recipient checks one subscriber may make per hour */
+                            recipientChecksPerHour: number;
+                            /** @description Minutes a payment or refund may wait for its provider’s webhook; after that the provider is asked */
+                            paymentReconcileMinutes: number;
                             /** @description ISO 3166 country whose public holidays are not business days */
                             operatorCountry: string;
                             /** @description IANA time zone of the operator */
@@ -7379,6 +7697,8 @@ export interface paths {
                         eid?: string;
                         iccid?: string;
                         profileType?: string;
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };
@@ -7428,6 +7748,8 @@ export interface paths {
                         releaseFlag: boolean;
                         eid?: string;
                         matchingId?: string;
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };
@@ -7475,6 +7797,8 @@ export interface paths {
                         };
                         iccid: string;
                         finalProfileStatusIndicator: "Available" | "Unavailable";
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };
@@ -7521,6 +7845,8 @@ export interface paths {
                             [key: string]: unknown;
                         };
                         iccid: string;
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };
@@ -7597,6 +7923,108 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/gsma/rsp2/es2plus/handleDownloadProgressInfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ES2+ HandleDownloadProgressInfo from the SM-DP+ (binds a device on point 4); 204, or 200 with an ES2+ Failed status */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        header: {
+                            functionRequesterIdentifier: string;
+                            functionCallIdentifier: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        eid?: string;
+                        iccid: string;
+                        profileType: string;
+                        timestamp: string | number;
+                        notificationPointId: number | string;
+                        notificationPointStatus: {
+                            status: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        resultData?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            header: {
+                                functionExecutionStatus: {
+                                    /** @enum {string} */
+                                    status: "Failed";
+                                    statusCodeData: {
+                                        subjectCode: string;
+                                        reasonCode: string;
+                                        subjectIdentifier?: string;
+                                        message?: string;
+                                    };
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            header: {
+                                functionExecutionStatus: {
+                                    /** @enum {string} */
+                                    status: "Failed";
+                                    statusCodeData: {
+                                        subjectCode: string;
+                                        reasonCode: string;
+                                        subjectIdentifier?: string;
+                                        message?: string;
+                                    };
+                                };
+                            };
+                        };
                     };
                 };
             };

@@ -73,7 +73,7 @@ export function SignIn() {
       navigate(isStaff(session.account.role) ? '/staff' : '/account', { replace: true });
     } catch (e) {
       setError(isApiError(e) ? e.message : t('app.loadError'));
-      if (isApiError(e) && ['CODE_EXPIRED', 'TOO_MANY_ATTEMPTS', 'CHALLENGE_NOT_FOUND'].includes(e.code)) {
+      if (isApiError(e) && ['CODE_EXPIRED', 'TOO_MANY_ATTEMPTS', 'CHALLENGE_NOT_FOUND', 'FRESH_CODE_REQUIRED'].includes(e.code)) {
         setChallengeId(null);
       }
     } finally {

@@ -146,6 +146,7 @@ function TopUp({ currency }: { currency: string }) {
 function Transfer({ currency }: { currency: string }) {
   const { t, i18n } = useTranslation();
   const action = useMoneyAction();
+  const meta = useMeta();
   const [to, setTo] = useState('');
   const [amount, setAmount] = useState<number | string>('');
   const [confirm, setConfirm] = useState<string | null>(null);
@@ -156,7 +157,9 @@ function Transfer({ currency }: { currency: string }) {
     action.setError(null);
     try {
       const who = await unwrap(api.GET('/api/v1/me/transfers/recipient', { params: { query: { to } } }));
-      setConfirm(who.display);
+      // The check says only whether the money can go there, never why not (nobody learns who is a customer).
+      if (who.canReceive) setConfirm(who.display);
+      else action.setError(t('wallet.cannotReceive', { to: who.display, brand: meta.data?.brandName ?? '' }));
     } catch (e) {
       action.setError(isApiError(e) ? e.message : t('app.loadError'));
     }

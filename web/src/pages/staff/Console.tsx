@@ -1,4 +1,16 @@
-import { Badge, Button, Card, Group, ScrollArea, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Group,
+  ScrollArea,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Outlet, useLocation } from 'react-router';
@@ -42,28 +54,36 @@ export function StaffConsole({ me }: { me: Me }) {
           <SignOutButton />
         </Group>
       </Group>
-      <ScrollArea type="never">
-        <Group gap={4} wrap="nowrap" component="nav" aria-label={t('staff.sections')}>
-          {sections.map((s) => {
-            const active = s.to === '/staff' ? pathname === '/staff' : pathname.startsWith(s.to);
-            return (
-              <Button
-                key={s.key}
-                component={NavLink}
-                to={s.to}
-                end={s.to === '/staff'}
-                variant={active ? 'light' : 'subtle'}
-                size="compact-sm"
-                style={{ flexShrink: 0 }}
-                data-testid={`staff-nav-${s.key}`}
-              >
-                {t(`staff.nav.${s.key}`)}
-              </Button>
-            );
-          })}
-        </Group>
-      </ScrollArea>
-      <Outlet />
+      {me.status === 'suspended' ? (
+        <Alert color="red" role="alert" data-testid="staff-suspended">
+          {t('staff.suspended')}
+        </Alert>
+      ) : (
+        <>
+          <ScrollArea type="never">
+            <Group gap={4} wrap="nowrap" component="nav" aria-label={t('staff.sections')}>
+              {sections.map((s) => {
+                const active = s.to === '/staff' ? pathname === '/staff' : pathname.startsWith(s.to);
+                return (
+                  <Button
+                    key={s.key}
+                    component={NavLink}
+                    to={s.to}
+                    end={s.to === '/staff'}
+                    variant={active ? 'light' : 'subtle'}
+                    size="compact-sm"
+                    style={{ flexShrink: 0 }}
+                    data-testid={`staff-nav-${s.key}`}
+                  >
+                    {t(`staff.nav.${s.key}`)}
+                  </Button>
+                );
+              })}
+            </Group>
+          </ScrollArea>
+          <Outlet />
+        </>
+      )}
     </Stack>
   );
 }
