@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type Env, estimatedBits, loadConfig, parseDatabaseUrl, readEnv } from './config.js';
+import {
+  ConfigError,
+  DEFAULT_POOL_SIZE,
+  type Env,
+  estimatedBits,
+  loadConfig,
+  parseDatabaseUrl,
+  readEnv,
+} from './config.js';
 
 const STRONG = '9c4e1f0b7a3d58e2c6b1f4a09d7e3c5b8a2f6d1e';
 
@@ -88,7 +96,10 @@ describe('configuration', () => {
   it('believes X-Forwarded-For only from the configured proxies', () => {
     expect(loadConfig({}).trustProxy).toEqual([]);
     expect(loadConfig({ TRUST_PROXY: 'none' }).trustProxy).toEqual([]);
-    expect(loadConfig({ TRUST_PROXY: 'loopback,uniquelocal' }).trustProxy).toEqual(['loopback', 'uniquelocal']);
+    expect(loadConfig({ TRUST_PROXY: 'loopback,uniquelocal' }).trustProxy).toEqual([
+      'loopback',
+      'uniquelocal',
+    ]);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,::1' }).trustProxy).toEqual([
       '10.0.0.0/8',
       '192.0.2.7',
@@ -118,7 +129,8 @@ describe('configuration', () => {
       expect(configError({ ...production, ESIMDESK_SECRET: weak }).variable).toBe('ESIMDESK_SECRET');
     }
     expect(
-      configError({ ...production, ESIMDESK_SECRET: STRONG, PAYMENT_WEBHOOK_SECRET: 'p'.repeat(40) }).variable,
+      configError({ ...production, ESIMDESK_SECRET: STRONG, PAYMENT_WEBHOOK_SECRET: 'p'.repeat(40) })
+        .variable,
     ).toBe('PAYMENT_WEBHOOK_SECRET');
     expect(loadConfig({ ...production, ESIMDESK_SECRET: STRONG }).secret).toBe(STRONG);
     // Demo mode is for trying things out: any value of the minimum length is fine there.
@@ -127,9 +139,23 @@ describe('configuration', () => {
     expect(estimatedBits(STRONG)).toBeGreaterThan(96);
   });
 
+  it('sizes the PostgreSQL pool from DATABASE_POOL_SIZE, bounded', () => {
+    const pg = (env: Record<string, string>) =>
+      loadConfig({ DATABASE_URL: 'postgres://u@h/db', ...env }).database;
+    expect(pg({})).toMatchObject({ dialect: 'postgres', poolSize: DEFAULT_POOL_SIZE });
+    expect(DEFAULT_POOL_SIZE).toBeGreaterThanOrEqual(4);
+    expect(pg({ DATABASE_POOL_SIZE: '24' })).toMatchObject({ poolSize: 24 });
+    expect(configError({ DATABASE_URL: 'postgres://u@h/db', DATABASE_POOL_SIZE: '0' }).variable).toBe(
+      'DATABASE_POOL_SIZE',
+    );
+    expect(loadConfig({ DATABASE_POOL_SIZE: '24' }).database).not.toHaveProperty('poolSize');
+  });
+
   it('takes a metrics token only if it is long enough', () => {
     expect(loadConfig({}).metricsToken).toBeNull();
-    expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789');
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe(
+      'scrape-token-0123456789',
+    );
     expect(configError({ METRICS_TOKEN: 'short' }).variable).toBe('METRICS_TOKEN');
     expect(configError({ METRICS_TOKEN: 'has spaces in the token value' }).variable).toBe('METRICS_TOKEN');
   });

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 /** The only module that reads the environment. Everything else receives a Config. */
@@ -7,7 +8,10 @@ export type Mode = 'demo' | 'production';
 export type DemoPart = 'smdp-emulator' | 'test-payments' | 'dev-mailbox';
 export const DEMO_PARTS: readonly DemoPart[] = ['smdp-emulator', 'test-payments', 'dev-mailbox'];
 
-export type DatabaseConfig = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
+export type DatabaseConfig =
+  | { dialect: 'sqlite'; path: string }
+  /** poolSize: connections each process keeps to PostgreSQL (DATABASE_POOL_SIZE). */
+  | { dialect: 'postgres'; url: string; poolSize?: number };
 
 export interface Config {
   mode: Mode;
@@ -165,6 +169,7 @@ const ENV_KEYS = [
   'SMDP_EMULATOR_PROFILE_TYPES',
   'SESSION_CACHE_MS',
   'METRICS_TOKEN',
+  'DATABASE_POOL_SIZE',
 ] as const;
 
 /** Copies the variables esimdesk knows from the process environment. */
@@ -245,6 +250,18 @@ export function parseDatabaseUrl(raw: string | undefined): DatabaseConfig {
     );
   }
   return { dialect: 'sqlite', path: path.resolve(value) };
+}
+
+/**
+ * Connections per process to PostgreSQL: four per core by default (pipelined connections keep a
+ * core busy with few of them; more only queue inside the server). Across all processes the sum must
+ * stay below the server's max_connections.
+ */
+export const DEFAULT_POOL_SIZE = Math.min(32, Math.max(4, 4 * os.availableParallelism()));
+
+function withPoolSize(database: DatabaseConfig, env: Env): DatabaseConfig {
+  const poolSize = integer(env, 'DATABASE_POOL_SIZE', DEFAULT_POOL_SIZE, 1, 500);
+  return database.dialect === 'postgres' ? { ...database, poolSize } : database;
 }
 
 function countryCode(env: Env): string {
@@ -425,7 +442,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     host,
     port,
     publicUrl: publicUrl.replace(/\/$/, ''),
-    database: parseDatabaseUrl(env.DATABASE_URL),
+    database: withPoolSize(parseDatabaseUrl(env.DATABASE_URL), env),
     brandName,
     operatorCountry,
     operatorTimeZone: timeZone(env, operatorCountry),

@@ -214,7 +214,7 @@ export function openDatabase(
 ): Database {
   return config.dialect === 'sqlite'
     ? openSqlite(config.path, options.sqliteSynchronous)
-    : openPostgres(config.url);
+    : openPostgres(config.url, config.poolSize);
 }
 
 /** The one transaction helper services use: fn runs in a transaction that commits when it resolves. */
