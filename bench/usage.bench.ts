@@ -10,6 +10,7 @@ import { createLogger } from '../src/core/logger.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { importUsageCsv } from '../src/modules/usage/csv-import.js';
+import { eidWithCheckDigits } from '../src/telecom/eid.js';
 import { insertSubscriber } from '../test/helpers/accounts.js';
 import type { BenchRow } from './harness.js';
 
@@ -53,12 +54,17 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
     .selectAll()
     .where('line_id', '=', line.id)
     .executeTakeFirstOrThrow();
-  await ctx.lines.handleProgress({
-    iccid: esim.iccid!,
-    eid: '89049032000000000000000000001031',
-    notificationPointId: 4,
-    notificationPointStatus: { status: 'Executed-Success' },
-  });
+  await ctx.lines.handleProgress(
+    {
+      iccid: esim.iccid!,
+      eid: eidWithCheckDigits('890490320000000000000000000010'),
+      profileType: ctx.config.smdp.profileType,
+      timestamp: new Date().toISOString(),
+      notificationPointId: 4,
+      notificationPointStatus: { status: 'Executed-Success' },
+    },
+    { requester: ctx.config.smdp.callerId, callId: 'bench-install', peer: 'bench' },
+  );
   const { key } = await ctx.usage.addServiceKey('bench');
   const now = Date.now();
   const record = (prefix: string, i: number) => ({
