@@ -22,6 +22,7 @@ import { SignIn } from './pages/SignIn.js';
 import { AuditPage, JobsPage, MembersPage, PoliciesPage } from './pages/staff/Admin.js';
 import { Dashboard, StaffConsole } from './pages/staff/Console.js';
 import { Customer360, CustomerSearch } from './pages/staff/Customers.js';
+import { HeldUsagePage } from './pages/staff/HeldUsage.js';
 import { TicketDetail, TicketQueue } from './pages/staff/Tickets.js';
 import { Usage } from './pages/Usage.js';
 import { Wallet } from './pages/Wallet.js';
@@ -108,6 +109,7 @@ const router = createBrowserRouter([
                 path: 'members',
                 element: <RequireAccount staff render={(me) => <MembersPage myId={me.id} />} />,
               },
+              { path: 'usage-holds', element: <HeldUsagePage /> },
               { path: 'jobs', element: <JobsPage /> },
               { path: 'audit', element: <AuditPage /> },
             ],

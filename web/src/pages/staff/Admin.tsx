@@ -32,6 +32,10 @@ const NUMERIC = [
   ['topupMaxMinor', 1, 1_000_000_000],
   ['topupDailyMaxMinor', 1, 10_000_000_000],
   ['adjustmentApprovalMinor', 0, 1_000_000_000],
+  ['usageMaxBytesPerRecord', 1_048_576, 10_995_116_277_760],
+  ['usageHoldAboveMinor', 1, 10_000_000_000],
+  ['exportsPerDay', 1, 100],
+  ['ticketsPerDay', 1, 1000],
 ] as const;
 
 /** The policies in force; admins change them here (audited, in force at once). */

@@ -27,6 +27,7 @@ const SECTIONS: { key: string; to: string; roles: Role[]; demoOnly?: boolean }[]
   { key: 'cancellations', to: '/staff/cancellations', roles: ['reviewer', 'admin'] },
   { key: 'policies', to: '/staff/policies', roles: ['agent', 'reviewer', 'admin'] },
   { key: 'members', to: '/staff/members', roles: ['admin'] },
+  { key: 'heldUsage', to: '/staff/usage-holds', roles: ['admin'] },
   { key: 'jobs', to: '/staff/jobs', roles: ['admin'] },
   { key: 'audit', to: '/staff/audit', roles: ['admin'] },
   { key: 'mailbox', to: '/dev/mailbox', roles: ['agent', 'reviewer', 'admin'], demoOnly: true },
