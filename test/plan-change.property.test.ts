@@ -215,12 +215,13 @@ describeEachDialect('plan changes under random usage', (dialect) => {
             }
             return Number(credit);
           };
-          const ingest = async (records: Array<Record<string, unknown>>) => {
-            const startedAt = new Date(clock.now().getTime() - 1000).toISOString();
+          /** Records that happened just now (a call ended a second ago), as mediation sends them. */
+          const ingest = async (records: Array<Record<string, unknown>>, seconds = 0) => {
+            const startedAt = new Date(clock.now().getTime() - seconds * 1000 - 1000).toISOString();
             const result = await t.ctx.usage.ingest(
               records.map((r) => ({ id: `pcp-${dialect}-${++seq}`, iccid, startedAt, country: 'JP', ...r })),
             );
-            expect(result).toEqual({ accepted: records.length, duplicates: 0, rejected: [] });
+            expect(result).toMatchObject({ accepted: records.length, duplicates: 0, rejected: [], held: [] });
           };
 
           for (const a of actions) {
@@ -242,7 +243,11 @@ describeEachDialect('plan changes under random usage', (dialect) => {
                 } else if (a.kind === 'voice') {
                   const minutes = ((period.left.voice / 60n) * BigInt(a.percent)) / 100n;
                   if (minutes === 0n) break;
-                  await ingest([{ type: 'voice', durationSeconds: Number(minutes * 60n), direction: 'out' }]);
+                  // The call takes its time: it must start in this period and end before now.
+                  clock.advance(Number(minutes) * 60_000);
+                  if (clock.now().getTime() >= period.end) break;
+                  const seconds = Number(minutes * 60n);
+                  await ingest([{ type: 'voice', durationSeconds: seconds, direction: 'out' }], seconds);
                   period.left.voice -= minutes * 60n;
                 } else {
                   const count = Math.min(Number(period.left.sms), Math.ceil(a.percent / 20));
