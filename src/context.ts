@@ -162,10 +162,13 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     wallet,
     audit,
     notifications,
+    policies,
+    logger,
   });
   if (!config.demoParts.has('test-payments'))
     throw new Error(`no payment provider adapter for ${config.paymentProvider}`);
   payments.test = createTestPaymentProvider({
+    db,
     secret: config.paymentWebhookSecret,
     clock,
     // The same handler the webhook route calls: signature, replay window and exactly-once included.
@@ -174,10 +177,11 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     },
   });
   payments.provider = payments.test.provider;
-  // Every five minutes: payments and refunds whose webhook is overdue are settled from the provider's record.
+  // Every minute: payments and refunds whose webhook is overdue (policy paymentReconcileMinutes) are
+  // settled from the provider's record.
   jobs.registerRecurring({
     kind: 'payments.reconcile',
-    everyMs: 5 * 60 * 1000,
+    everyMs: 60 * 1000,
     handle: async () => {
       await paymentWebhooks.reconcile(payments.provider);
     },

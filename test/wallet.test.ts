@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createAppContext } from '../src/context.js';
 import { ManualClock } from '../src/core/clock.js';
+import { createLogger } from '../src/core/logger.js';
+import { openDatabase } from '../src/db/database.js';
 import { signPayload } from '../src/integrations/payments/signature.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
@@ -156,7 +160,7 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
     const again = await webhook(delivery.rawBody, delivery.signature);
     expect(again.body).toEqual({ outcome: 'duplicate' });
     // A late, contradicting event for a settled payment changes nothing.
-    const late = test.resolveHeld(0, 'fail');
+    const late = await test.resolveHeld(0, 'fail');
     expect((await webhook(late.rawBody, late.signature)).body).toEqual({ outcome: 'ignored' });
     expect(await balanceOf(t, alice)).toBe(4000);
     expect(await verify()).toEqual([]);
@@ -210,6 +214,78 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
     const subjects = mail.body.items.map((m: { subject: string }) => m.subject);
     expect(subjects.filter((s: string) => /top-up|topped up/i.test(s))).toHaveLength(1);
     expect(await verify()).toEqual([]);
+  });
+
+  it('settles a top-up and a refund whose webhooks were lost after a restart, from the provider’s own record, after the policy’s window', async () => {
+    const admin = { type: 'system' as const, id: 'test' };
+    await t.ctx.policies.update({ paymentReconcileMinutes: 30 }, admin);
+    const test = t.ctx.payments.test!;
+    await topUp(t, alice, 6000);
+    test.setOutcome('payment', 'lost');
+    test.setOutcome('refund', 'lost');
+    const topup = await topUp(t, alice, 5000);
+    expect(topup.body.status).toBe('pending');
+    const refund = await post(alice, '/api/v1/me/refunds', { amount: cny(1000) });
+    expect(refund.body.status).toBe('pending');
+    await t.ctx.runner.drain(); // the refund reaches the provider; its webhook is lost too
+
+    // A restart: a new process (context, provider, runner) on the same database; the old one is gone.
+    const config = loadConfig({ ESIMDESK_MODE: 'demo', LOG_LEVEL: 'silent', CURRENCY: 'CNY' });
+    const restarted = createAppContext(
+      { ...config, database: t.db.config },
+      {
+        clock,
+        logger: createLogger('silent'),
+        database:
+          dialect === 'postgres' ? openDatabase(t.db.config) : { ...t.ctx.database, close: async () => {} },
+      },
+    );
+    try {
+      const pendingIds = async () =>
+        [
+          ...(await restarted.database.db
+            .selectFrom('payments')
+            .select('id')
+            .where('status', '=', 'pending')
+            .execute()),
+          ...(await restarted.database.db
+            .selectFrom('refunds')
+            .select('id')
+            .where('status', '=', 'pending')
+            .execute()),
+        ].map((r) => r.id);
+      expect((await pendingIds()).sort()).toEqual([topup.body.id, refund.body.id].sort());
+      // Within the window the recurring check leaves them to their webhooks.
+      clock.advance(29 * 60_000);
+      await restarted.jobs.scheduleRecurring(restarted.database.db);
+      await restarted.runner.drain();
+      expect(await pendingIds()).toHaveLength(2);
+      expect(await balanceOf(t, alice)).toBe(5000);
+      // Past it, the next run asks the provider, which remembers both across the restart.
+      clock.advance(2 * 60_000);
+      await restarted.jobs.scheduleRecurring(restarted.database.db);
+      await restarted.runner.drain();
+      expect(await pendingIds()).toEqual([]);
+      const payment = await restarted.database.db
+        .selectFrom('payments')
+        .select('status')
+        .where('id', '=', topup.body.id)
+        .executeTakeFirstOrThrow();
+      expect(payment.status).toBe('succeeded');
+      expect(await balanceOf(t, alice)).toBe(10_000);
+      await restarted.runner.drain();
+      const mail = await api(t, 'GET', '/api/v1/dev/messages?to=alice@example.com');
+      const subjects: string[] = mail.body.items.map((m: { subject: string }) => m.subject);
+      expect(subjects.filter((s) => /50\.00/.test(s))).toHaveLength(1);
+      expect(subjects.filter((s) => /refund/i.test(s))).toHaveLength(1);
+      // Asking again changes nothing.
+      expect(await restarted.paymentWebhooks.reconcile(restarted.payments.provider)).toBe(0);
+      expect(await verify()).toEqual([]);
+    } finally {
+      await restarted.runner.stop();
+      await restarted.es2.close();
+      if (dialect === 'postgres') await restarted.database.close();
+    }
   });
 
   it('refuses forged, replayed, malformed and unknown webhooks', async () => {

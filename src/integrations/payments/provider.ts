@@ -18,10 +18,15 @@ export interface PaymentProvider {
   }): Promise<{ providerRef: string }>;
   /**
    * The provider's own record of a payment or refund, asked when its webhook is overdue (lost, or
-   * refused as too old): the settling event if it is settled, null while it is still pending.
+   * refused as too old): settled (with the event that settles it), still pending, or unknown to it.
    */
-  lookup(kind: 'payment' | 'refund', objectId: string): Promise<PaymentEvent | null>;
+  lookup(kind: 'payment' | 'refund', objectId: string): Promise<PaymentLookup>;
 }
+
+export type PaymentLookup =
+  | { status: 'settled'; event: PaymentEvent }
+  | { status: 'pending' }
+  | { status: 'unknown' };
 
 /** The webhook body every provider adapter delivers (the test provider natively, real ones after mapping). */
 export interface PaymentEvent {

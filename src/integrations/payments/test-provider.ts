@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
-import type { PaymentEvent, PaymentProvider } from './provider.js';
+import type { Db } from '../../db/database.js';
+import type { PaymentEvent, PaymentLookup, PaymentProvider } from './provider.js';
 import { signPayload } from './signature.js';
 
 /** `lost`: settled at the provider, but the webhook never arrives (only a lookup finds out). */
@@ -16,19 +17,49 @@ export interface SignedDelivery {
  * payment and refund by sending a signed webhook through the same handler a real provider's webhook
  * reaches. Tests steer it: the next outcomes can fail or stay pending (held), and held deliveries can
  * be released later, twice, or out of order.
+ *
+ * What it created and how each settled is its own record, kept in the database (test_payment_records)
+ * as a real provider keeps it on its side: a lookup after a restart still finds it. It never re-sends
+ * a webhook; the reconciler asks (lookup) when one is overdue.
  */
 export function createTestPaymentProvider(deps: {
+  db: Db;
   secret: string;
   clock: Clock;
   deliver: (delivery: SignedDelivery) => Promise<void>;
 }) {
+  const { db } = deps;
   const held: SignedDelivery[] = [];
   /** Webhooks that were sent into the void (outcome `lost`), kept so tests can deliver them late. */
   const lost: SignedDelivery[] = [];
-  /** What the provider knows: every settled payment and refund, by esimdesk's object id. */
-  const settled = new Map<string, PaymentEvent>();
   const outcomes = { payment: 'succeed' as TestOutcome, refund: 'succeed' as TestOutcome };
-  const created = new Map<string, string>();
+
+  /** Records a new object; false when it was created before (creation is idempotent per object id). */
+  async function record(kind: 'payment' | 'refund', objectId: string, providerRef: string) {
+    const now = deps.clock.now().toISOString();
+    const inserted = await db
+      .insertInto('test_payment_records')
+      .values({
+        object_id: objectId,
+        kind,
+        provider_ref: providerRef,
+        status: 'pending',
+        event: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('object_id').doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async function markSettled(event: PaymentEvent): Promise<void> {
+    await db
+      .updateTable('test_payment_records')
+      .set({ status: 'settled', event: JSON.stringify(event), updated_at: deps.clock.now().toISOString() })
+      .where('object_id', '=', event.data.objectId)
+      .execute();
+  }
 
   function signed(event: PaymentEvent): SignedDelivery {
     const rawBody = JSON.stringify(event);
@@ -51,7 +82,7 @@ export function createTestPaymentProvider(deps: {
       held.push(delivery);
       return;
     }
-    settled.set(data.objectId, event);
+    await markSettled(event);
     if (outcome === 'lost') lost.push(delivery);
     else await deps.deliver(delivery);
   }
@@ -60,23 +91,27 @@ export function createTestPaymentProvider(deps: {
     name: 'test',
     testMode: true,
     async createPayment({ paymentId, amount, currency }) {
-      const providerRef = created.get(paymentId) ?? `tp_pay_${paymentId.slice(4)}`;
-      if (!created.has(paymentId)) {
-        created.set(paymentId, providerRef);
+      const providerRef = `tp_pay_${paymentId.slice(4)}`;
+      if (await record('payment', paymentId, providerRef))
         await settle('payment', { objectId: paymentId, providerRef, amount, currency });
-      }
       return { providerRef };
     },
     async refund({ refundId, amount, currency }) {
-      const providerRef = created.get(refundId) ?? `tp_rfd_${refundId.slice(4)}`;
-      if (!created.has(refundId)) {
-        created.set(refundId, providerRef);
+      const providerRef = `tp_rfd_${refundId.slice(4)}`;
+      if (await record('refund', refundId, providerRef))
         await settle('refund', { objectId: refundId, providerRef, amount, currency });
-      }
       return { providerRef };
     },
-    async lookup(_kind, objectId) {
-      return settled.get(objectId) ?? null;
+    async lookup(kind, objectId): Promise<PaymentLookup> {
+      const row = await db
+        .selectFrom('test_payment_records')
+        .select(['status', 'event'])
+        .where('object_id', '=', objectId)
+        .where('kind', '=', kind)
+        .executeTakeFirst();
+      if (!row) return { status: 'unknown' };
+      if (row.status === 'pending' || row.event === null) return { status: 'pending' };
+      return { status: 'settled', event: JSON.parse(row.event) as PaymentEvent };
     },
   };
 
@@ -89,7 +124,7 @@ export function createTestPaymentProvider(deps: {
     /** Webhooks held back by the pending outcome. */
     held: () => [...held],
     /** A new event (new id, fresh signature) settling a held object the given way, as a provider would send later. */
-    resolveHeld(index: number, outcome: 'succeed' | 'fail'): SignedDelivery {
+    async resolveHeld(index: number, outcome: 'succeed' | 'fail'): Promise<SignedDelivery> {
       const event = JSON.parse(held[index]!.rawBody) as PaymentEvent;
       const kind = event.type.split('.')[0] as 'payment' | 'refund';
       const settling: PaymentEvent = {
@@ -98,7 +133,7 @@ export function createTestPaymentProvider(deps: {
         type: `${kind}.${outcome === 'fail' ? 'failed' : 'succeeded'}` as PaymentEvent['type'],
         data: outcome === 'fail' ? { ...event.data, reason: 'declined by the test provider' } : event.data,
       };
-      settled.set(settling.data.objectId, settling);
+      await markSettled(settling);
       return signed(settling);
     },
     /** Webhooks of the `lost` outcome, as first signed (so by now perhaps too old to be accepted). */

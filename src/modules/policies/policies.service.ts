@@ -21,6 +21,9 @@ const SIGN_IN_CODES_PER_TARGET = 30;
 const SIGN_IN_FAILURES_PER_DAY = 10;
 const RECIPIENT_CHECKS_PER_HOUR = 20;
 
+/** Twice the webhook replay window: a webhook still on its way has had time to arrive. */
+const PAYMENT_RECONCILE_MINUTES = 10;
+
 /** Every policy the product reads at run time, with the range an admin may set. */
 export const PolicySchema = Type.Object({
   reviewDays: Type.Integer({
@@ -89,6 +92,12 @@ export const PolicySchema = Type.Object({
     maximum: 1000,
     description: 'Transfer-recipient checks one subscriber may make per hour',
   }),
+  paymentReconcileMinutes: Type.Integer({
+    minimum: 1,
+    maximum: 1440,
+    description:
+      'Minutes a payment or refund may wait for its provider’s webhook; after that the provider is asked',
+  }),
   operatorCountry: Type.String({
     pattern: '^[A-Z]{2}$',
     description: 'ISO 3166 country whose public holidays are not business days',
@@ -123,6 +132,7 @@ export function defaultPolicies(config: Config): Policies {
     signInCodesPerTarget: SIGN_IN_CODES_PER_TARGET,
     signInFailuresPerDay: SIGN_IN_FAILURES_PER_DAY,
     recipientChecksPerHour: RECIPIENT_CHECKS_PER_HOUR,
+    paymentReconcileMinutes: PAYMENT_RECONCILE_MINUTES,
     operatorCountry: config.operatorCountry,
     operatorTimeZone: config.operatorTimeZone,
   };

@@ -1,19 +1,20 @@
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { formatMoney } from '../../core/money.js';
 import type { Db, Tx } from '../../db/database.js';
 import type { PaymentEvent, PaymentProvider } from '../../integrations/payments/provider.js';
 import { verifyPayload } from '../../integrations/payments/signature.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
+import type { PolicyService } from '../policies/policies.service.js';
 import { type Ledger, ledgerAccountId } from './ledger.js';
 import type { WalletService } from './wallet.service.js';
 
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored';
 
 const SYSTEM = { type: 'system' as const, id: 'payments' };
-/** How long a payment may wait for its webhook before the provider is asked (the replay window is 5 minutes). */
-export const RECONCILE_AFTER_MS = 10 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
 
 /**
  * Applies signed payment-provider webhooks exactly once: the event id is recorded in the same
@@ -28,8 +29,11 @@ export function createPaymentWebhooks(deps: {
   wallet: WalletService;
   audit: AuditService;
   notifications: NotificationService;
+  policies: Pick<PolicyService, 'get'>;
+  logger: Logger;
 }) {
   const { db, clock, ledger, wallet, audit, notifications } = deps;
+  const logger = deps.logger.child({ component: 'payments' });
 
   function parse(rawBody: string): PaymentEvent {
     let event: PaymentEvent;
@@ -237,13 +241,15 @@ export function createPaymentWebhooks(deps: {
   }
 
   /**
-   * Payments and refunds still pending this long after they began have lost their webhook (never
-   * sent, or refused as older than the replay window): the provider is asked, and what it says is
-   * applied exactly as the webhook would have been. A webhook arriving after that finds the object
-   * settled and changes nothing.
+   * Payments and refunds still pending longer than the policy's window (paymentReconcileMinutes)
+   * have lost their webhook (never sent, or refused as older than the replay window): the provider
+   * is asked, and what it says is applied exactly as the webhook would have been. A webhook arriving
+   * after that finds the object settled and changes nothing. One the provider still has pending, or
+   * does not know, stays pending and is asked again next time (and logged).
    */
-  async function reconcile(provider: PaymentProvider, olderThanMs = RECONCILE_AFTER_MS): Promise<number> {
-    const cutoff = new Date(clock.now().getTime() - olderThanMs).toISOString();
+  async function reconcile(provider: PaymentProvider, olderThanMs?: number): Promise<number> {
+    const window = olderThanMs ?? (await deps.policies.get()).paymentReconcileMinutes * MINUTE_MS;
+    const cutoff = new Date(clock.now().getTime() - window).toISOString();
     let settled = 0;
     for (const kind of ['payment', 'refund'] as const) {
       const pending = await db
@@ -251,10 +257,20 @@ export function createPaymentWebhooks(deps: {
         .select('id')
         .where('status', '=', 'pending')
         .where('created_at', '<', cutoff)
+        .orderBy('created_at')
         .execute();
       for (const { id } of pending) {
-        const event = await provider.lookup(kind, id);
-        if (event && (await apply(provider.name, event)) === 'applied') settled++;
+        try {
+          const found = await provider.lookup(kind, id);
+          if (found.status === 'settled') {
+            if ((await apply(provider.name, found.event)) === 'applied') settled++;
+          } else {
+            logger.info({ kind, id, provider: provider.name, status: found.status }, 'overdue, not settled');
+          }
+        } catch (error) {
+          // One object the provider cannot answer for does not hold up the others.
+          logger.warn({ kind, id, provider: provider.name, err: error }, 'could not reconcile');
+        }
       }
     }
     return settled;
