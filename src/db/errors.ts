@@ -23,8 +23,8 @@ const PG_CONNECTION_MESSAGES =
   /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|timeout expired|connection has been discarded|Client was closed and is not queryable/i;
 
 // PostgreSQL SQLSTATE: class 08 connection exceptions; 57P01-57P03 admin/crash shutdown and
-// "cannot connect now" (starting up); 53100 disk full; 53200 out of memory is not storage.
-const PG_UNAVAILABLE = /^(08...|57P0[1-3])$/;
+// "cannot connect now" (starting up); 53300 too many connections; 53100 disk full.
+const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
 const PG_STORAGE = new Set([
   '53100', // disk_full
   '25006', // read_only_sql_transaction: a read-only database or a hot standby
