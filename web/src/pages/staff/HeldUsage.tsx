@@ -98,8 +98,12 @@ export function HeldUsagePage() {
                   </Table.Td>
                   <Table.Td>
                     <Group gap={6} wrap="nowrap">
-                      <Badge variant="light">{t(`heldUsage.type.${h.type}`)}</Badge>
-                      <Text size="sm">{t(`heldUsage.used.${h.type}`, usedOf(h))}</Text>
+                      <Badge variant="light" style={{ flexShrink: 0, overflow: 'visible' }}>
+                        {t(`heldUsage.type.${h.type}`)}
+                      </Badge>
+                      <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                        {t(`heldUsage.used.${h.type}`, usedOf(h))}
+                      </Text>
                       <Text size="sm" c="dimmed">
                         {h.country}
                       </Text>
