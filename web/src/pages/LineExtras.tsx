@@ -1,9 +1,9 @@
 import { Alert, Button, Card, Group, Select, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, isApiError, unwrap } from '../api/client.js';
-import { formatMoney, type Money } from '../format.js';
+import { formatDateTime, formatMoney, type Money } from '../format.js';
 
 /** Preferred partner network per country (R3). */
 export function NetworkPicker({ lineId, planId }: { lineId: string; planId: string }) {
@@ -135,7 +135,11 @@ export function AddonShop({ lineId, active }: { lineId: string; active: boolean 
   );
 }
 
-/** Change the line's plan (R12): the price rule is quoted before confirming. */
+/**
+ * Change the line's plan (R12). The quote says what is credited and why (the most-used measure of the
+ * current plan, docs/plan-changes.md) before confirming; the confirmation sends the amount shown
+ * (`maxToPay`), so a change that became dearer meanwhile is refused and the new quote is shown instead.
+ */
 export function PlanChange({ lineId, planId, active }: { lineId: string; planId: string; active: boolean }) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
@@ -149,6 +153,8 @@ export function PlanChange({ lineId, planId, active }: { lineId: string; planId:
     queryKey: ['plan-change', lineId, target],
     enabled: target !== null && active,
     retry: false,
+    // Time counts in started hours and usage keeps arriving: keep the quote on screen current.
+    refetchInterval: 60_000,
     queryFn: () =>
       unwrap(
         api.GET('/api/v1/me/lines/{id}/plan-change', {
@@ -156,21 +162,34 @@ export function PlanChange({ lineId, planId, active }: { lineId: string; planId:
         }),
       ),
   });
+  // One idempotency key per quote shown: a retry of the same confirmation is answered once, and a
+  // later change back and forth is a new change.
+  const quotedAt = quote.data?.quotedAt;
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new key for each new quote
+  useEffect(() => setKey(crypto.randomUUID()), [target, quotedAt]);
   const change = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST('/api/v1/me/lines/{id}/plan-change', {
-          params: { path: { id: lineId }, header: { 'idempotency-key': `${lineId}-${target}-${planId}` } },
-          body: { planId: target ?? '' },
+          params: { path: { id: lineId }, header: { 'idempotency-key': key } },
+          body: { planId: target ?? '', maxToPay: quote.data?.toPay.amount ?? 0 },
         }),
       ),
     onSuccess: () => {
       setTarget(null);
+      setError(null);
       void queryClient.invalidateQueries();
     },
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
+    onError: (e) => {
+      setError(isApiError(e) ? e.message : t('app.loadError'));
+      if (isApiError(e) && e.code === 'QUOTE_CHANGED') void quote.refetch();
+    },
   });
   const fmt = (m: Money) => formatMoney(m, i18n.language);
+  const percent = (share: number) =>
+    new Intl.NumberFormat(i18n.language, { style: 'percent', maximumFractionDigits: 1 }).format(share);
+  const q = quote.data;
   return (
     <Card withBorder radius="md" padding="lg">
       <Text fw={600}>{t('extras.planChange')}</Text>
@@ -183,28 +202,51 @@ export function PlanChange({ lineId, planId, active }: { lineId: string; planId:
           <Select
             placeholder={t('extras.choosePlan')}
             value={target}
-            onChange={setTarget}
+            onChange={(value) => {
+              setError(null);
+              setTarget(value);
+            }}
             searchable
             data={(plans.data?.items ?? [])
               .filter((p) => p.id !== planId)
               .map((p) => ({ value: p.id, label: `${p.name} · ${fmt(p.price as Money)}` }))}
             data-testid="plan-change-select"
           />
-          {quote.data && (
-            <Text size="sm" data-testid="plan-change-quote">
-              {t('extras.quote', {
-                price: fmt(quote.data.price as Money),
-                credit: fmt(quote.data.credit as Money),
-                toPay: fmt(quote.data.toPay as Money),
-                days: quote.data.validityDays,
-              })}
-            </Text>
+          {q && (
+            <Stack gap={4} data-testid="plan-change-quote">
+              <Text size="sm">
+                {t('extras.quote', {
+                  price: fmt(q.price as Money),
+                  credit: fmt(q.credit as Money),
+                  toPay: fmt(q.toPay as Money),
+                  days: q.validityDays,
+                })}
+              </Text>
+              <Text size="sm" c="dimmed" data-testid="plan-change-used">
+                {q.used.by
+                  ? t('extras.quoteUsed', {
+                      share: percent(q.used.share),
+                      by: t(`extras.measure.${q.used.by}`),
+                      paid: fmt(q.paid as Money),
+                      credit: fmt(q.credit as Money),
+                    })
+                  : t('extras.quoteUnused', { paid: fmt(q.paid as Money) })}
+              </Text>
+              <Text size="sm" c="dimmed">
+                {t('extras.quoteEnds', { date: formatDateTime(q.expiresAt, i18n.language) })}
+              </Text>
+              {q.creditForfeited.amount > 0 && (
+                <Text size="sm" c="orange.8" data-testid="plan-change-forfeited">
+                  {t('extras.quoteForfeited', { amount: fmt(q.creditForfeited as Money) })}
+                </Text>
+              )}
+            </Stack>
           )}
           {quote.error && (
             <Alert color="red">{isApiError(quote.error) ? quote.error.message : t('app.loadError')}</Alert>
           )}
           <Button
-            disabled={!quote.data}
+            disabled={!q || quote.isFetching}
             loading={change.isPending}
             onClick={() => change.mutate()}
             data-testid="plan-change-confirm"
