@@ -111,6 +111,8 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
       await page.getByRole('button', { name: x.send }).click();
       await page.locator('[data-testid="code-input"] input').first().click();
       await page.keyboard.type(await codeFor(email));
+      await page.getByTestId('home-me-title').waitFor();
+      await page.getByTestId('nav-account').click();
       await page.getByTestId('account-title').waitFor();
       await page.getByTestId('contact-to').fill(phone);
       await page.getByTestId('contact-send').click();
@@ -128,6 +130,7 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
       await page.getByTestId('nav-plans').click();
       await page.getByTestId('plan-search').fill(x.search);
       await page.getByTestId('buy-plan').first().click();
+      await page.getByTestId('checkout-confirm').click();
       await page.getByTestId('line-title').waitFor();
       await expect
         .poll(() => page.getByTestId('esim-state').first().textContent(), { timeout: 15_000 })
@@ -141,6 +144,7 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
         .poll(() => page.getByTestId('esim-state').first().textContent(), { timeout: 15_000 })
         .toBe(x.installed);
       await page.getByTestId('add-device').click();
+      await page.getByTestId('checkout-confirm').click();
       await expect.poll(() => page.getByTestId('esim-card').count(), { timeout: 15_000 }).toBe(2);
       await expect.poll(() => page.getByTestId('simulate-install').count(), { timeout: 15_000 }).toBe(1);
       await page.getByTestId('simulate-install').click();
@@ -151,6 +155,7 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
       await page.getByRole('option', { name: /NTT docomo/ }).click();
       await page.getByTestId('network-saved').waitFor();
       await page.getByTestId('addon-data-1gb').click();
+      await page.getByTestId('checkout-confirm').click();
       await page.getByTestId('addon-done').waitFor();
 
       // R3 (usage): mediation sends usage records; the subscriber sees them.

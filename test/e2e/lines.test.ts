@@ -54,6 +54,7 @@ describeBrowser('lines and devices in Chromium', () => {
       await page.goto(`${t.url}/plans`);
       await page.getByTestId('plan-search').fill(texts.search);
       await page.getByTestId('buy-plan').first().click();
+      await page.getByTestId('checkout-confirm').click();
       await page.getByTestId('line-title').waitFor();
       await expect
         .poll(() => page.getByTestId('esim-state').first().textContent(), { timeout: 10_000 })
@@ -72,6 +73,7 @@ describeBrowser('lines and devices in Chromium', () => {
       await page.getByRole('option', { name: /NTT docomo/ }).click();
       await page.getByTestId('network-saved').waitFor();
       await page.getByTestId('addon-data-1gb').click();
+      await page.getByTestId('checkout-confirm').click();
       await page.getByTestId('addon-done').waitFor();
       await page.getByTestId('plan-change-select').click();
       await page.getByRole('option', { name: new RegExp(texts.bigger) }).click();

@@ -55,6 +55,10 @@ describeBrowser('sign-in in Chromium', () => {
       const code = await codeFromMailbox(browser, t.url, to, locale);
       await page.locator('[data-testid="code-input"] input').first().click();
       await page.keyboard.type(code);
+      // A fresh sign-in lands on the subscriber's home; the account page is one tap away.
+      await page.getByTestId('home-me-title').waitFor();
+      expect(new URL(page.url()).pathname).toBe('/');
+      await page.getByTestId('nav-account').click();
       await page.getByTestId('account-title').waitFor();
       expect(await page.getByTestId('account-title').textContent()).toBe(texts.welcome);
       expect(await page.getByTestId('account-status').textContent()).toBe(texts.active);

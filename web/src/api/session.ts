@@ -30,3 +30,17 @@ export function useSignOut() {
 
 export const isStaff = (role: string | undefined) =>
   role === 'agent' || role === 'reviewer' || role === 'admin';
+
+/** A same-site path from `?next=` (never another origin: `//host` and `/\host` are refused). */
+export function safeNext(search: string): string | null {
+  const next = new URLSearchParams(search).get('next');
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
+  return next;
+}
+
+/** Where a fresh sign-in lands: back where the visitor was going, else staff to the console and subscribers home. */
+export function landingAfterSignIn(role: string, search: string): string {
+  const next = safeNext(search);
+  if (isStaff(role)) return next?.startsWith('/staff') ? next : '/staff';
+  return next && !next.startsWith('/staff') && !next.startsWith('/sign-in') ? next : '/';
+}

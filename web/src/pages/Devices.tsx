@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
+import { Checkout } from '../components/Checkout.js';
 import { formatDateTime } from '../format.js';
 
 /** The device's name, editable in place. */
@@ -70,16 +71,8 @@ export function Devices() {
     onSettled: () => setConfirm(null),
   });
   const navigate = useNavigate();
-  const move = useMutation({
-    mutationFn: (d: { id: string; lineId: string }) =>
-      unwrap(
-        api.POST('/api/v1/me/devices/{id}/move', {
-          params: { path: { id: d.id }, header: { 'idempotency-key': `move-${d.id}` } },
-        }),
-      ),
-    onSuccess: (_r, d) => navigate(`/lines/${d.lineId}`),
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-  });
+  // Moving to a new phone is confirmed like a purchase: what happens to each phone, and that it costs nothing.
+  const [moving, setMoving] = useState<{ id: string; name: string; lineId: string } | null>(null);
   const items = devices.data?.items ?? [];
   return (
     <Stack gap="lg" py="md">
@@ -99,12 +92,7 @@ export function Devices() {
               </Text>
             </div>
             <Group gap="xs" wrap="nowrap">
-              <Button
-                variant="default"
-                loading={move.isPending && move.variables?.id === d.id}
-                onClick={() => move.mutate(d)}
-                data-testid="move"
-              >
+              <Button variant="default" onClick={() => setMoving(d)} data-testid="move">
                 {t('devices.move')}
               </Button>
               <Button
@@ -120,6 +108,25 @@ export function Devices() {
         </Card>
       ))}
       {error && <Alert color="red">{error}</Alert>}
+      <Checkout
+        opened={moving !== null}
+        onClose={() => setMoving(null)}
+        title={t('devices.move')}
+        facts={[
+          { label: t('checkout.newPhone'), value: t('checkout.newPhoneValue') },
+          { label: t('checkout.oldPhone'), value: t('checkout.oldPhoneValue', { name: moving?.name ?? '' }) },
+        ]}
+        price={null}
+        confirmLabel={t('checkout.confirm')}
+        purchase={(key) =>
+          unwrap(
+            api.POST('/api/v1/me/devices/{id}/move', {
+              params: { path: { id: moving?.id ?? '' }, header: { 'idempotency-key': key } },
+            }),
+          )
+        }
+        onDone={() => moving && navigate(`/lines/${moving.lineId}`)}
+      />
       <Modal
         opened={confirm !== null}
         onClose={() => setConfirm(null)}

@@ -1,9 +1,12 @@
 import { Alert, Button, Card, Group, Select, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, isApiError, unwrap } from '../api/client.js';
+import { Checkout } from '../components/Checkout.js';
 import { formatDateTime, formatMoney, type Money } from '../format.js';
+import { dataLabel } from './Plans.js';
 
 /** Preferred partner network per country (R3). */
 export function NetworkPicker({ lineId, planId }: { lineId: string; planId: string }) {
@@ -80,22 +83,10 @@ export function AddonShop({ lineId, active }: { lineId: string; active: boolean 
     queryKey: ['addons', i18n.language],
     queryFn: () => unwrap(api.GET('/api/v1/addons')),
   });
-  const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const buy = useMutation({
-    mutationFn: (addonId: string) =>
-      unwrap(
-        api.POST('/api/v1/me/lines/{id}/addons', {
-          params: { path: { id: lineId }, header: { 'idempotency-key': crypto.randomUUID() } },
-          body: { addonId },
-        }),
-      ),
-    onSuccess: (r) => {
-      setDone(t('extras.addonDone', { name: r.addon.name }));
-      void queryClient.invalidateQueries();
-    },
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-  });
+  // Each add-on is confirmed in the checkout sheet (price, balance before and after, top up if short).
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const chosen = addons.data?.items.find((a) => a.id === confirming);
   return (
     <Card withBorder radius="md" padding="lg">
       <Text fw={600}>{t('extras.addons')}</Text>
@@ -112,8 +103,10 @@ export function AddonShop({ lineId, active }: { lineId: string; active: boolean 
               size="compact-sm"
               variant="light"
               disabled={!active}
-              loading={buy.isPending && buy.variables === a.id}
-              onClick={() => buy.mutate(a.id)}
+              onClick={() => {
+                setDone(null);
+                setConfirming(a.id);
+              }}
               data-testid={`addon-${a.code}`}
             >
               {formatMoney(a.price as Money, i18n.language)}
@@ -126,13 +119,40 @@ export function AddonShop({ lineId, active }: { lineId: string; active: boolean 
           {done}
         </Alert>
       )}
-      {error && (
-        <Alert color="red" mt="sm">
-          {error}
-        </Alert>
-      )}
+      <Checkout
+        opened={!!chosen}
+        onClose={() => setConfirming(null)}
+        title={chosen?.name ?? ''}
+        facts={chosen ? addonFacts(chosen, t) : []}
+        price={(chosen?.price as Money | undefined) ?? null}
+        purchase={(key) =>
+          unwrap(
+            api.POST('/api/v1/me/lines/{id}/addons', {
+              params: { path: { id: lineId }, header: { 'idempotency-key': key } },
+              body: { addonId: chosen?.id ?? '' },
+            }),
+          )
+        }
+        onDone={(r) => {
+          setConfirming(null);
+          setDone(t('extras.addonDone', { name: (r as { addon: { name: string } }).addon.name }));
+          void queryClient.invalidateQueries();
+        }}
+      />
     </Card>
   );
+}
+
+function addonFacts(a: { dataMb: number; voiceMinutes: number; sms: number }, t: TFunction) {
+  const parts = [
+    a.dataMb > 0 ? dataLabel(a.dataMb, t) : null,
+    a.voiceMinutes > 0 ? t('plans.minutes', { n: a.voiceMinutes }) : null,
+    a.sms > 0 ? t('plans.sms', { n: a.sms }) : null,
+  ].filter(Boolean);
+  return [
+    { label: t('checkout.allowance'), value: parts.join(' · ') },
+    { label: t('checkout.validity'), value: t('checkout.addonValidity') },
+  ];
 }
 
 /**

@@ -1,25 +1,12 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Card,
-  Code,
-  Group,
-  Image,
-  List,
-  Progress,
-  SimpleGrid,
-  Stack,
-  Tabs,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { useMeta } from '../api/meta.js';
+import { Checkout } from '../components/Checkout.js';
+import { InstallGuide } from '../components/Install.js';
 import { SuspendCard } from '../components/SuspendCard.js';
 import { formatDateTime } from '../format.js';
 import { AddonShop, NetworkPicker, PlanChange } from './LineExtras.js';
@@ -110,41 +97,7 @@ function EsimCard({ esim }: { esim: Esim }) {
       ) : null}
       {installable && (
         <Stack gap="sm">
-          <Image
-            src={`/api/v1/me/esims/${esim.id}/qr.svg`}
-            alt={t('lines.qrAlt')}
-            w={200}
-            h={200}
-            data-testid="esim-qr"
-          />
-          <Text size="sm">{t('lines.codeText')}</Text>
-          <Code
-            block
-            data-testid="activation-code"
-            style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}
-          >
-            {esim.activationCode}
-          </Code>
-          <Tabs defaultValue="ios">
-            <Tabs.List>
-              <Tabs.Tab value="ios">iPhone</Tabs.Tab>
-              <Tabs.Tab value="android">Android</Tabs.Tab>
-            </Tabs.List>
-            <Tabs.Panel value="ios" pt="xs">
-              <List size="sm" type="ordered">
-                <List.Item>{t('lines.ios1')}</List.Item>
-                <List.Item>{t('lines.ios2')}</List.Item>
-                <List.Item>{t('lines.ios3')}</List.Item>
-              </List>
-            </Tabs.Panel>
-            <Tabs.Panel value="android" pt="xs">
-              <List size="sm" type="ordered">
-                <List.Item>{t('lines.android1')}</List.Item>
-                <List.Item>{t('lines.android2')}</List.Item>
-                <List.Item>{t('lines.android3')}</List.Item>
-              </List>
-            </Tabs.Panel>
-          </Tabs>
+          <InstallGuide esimId={esim.id} code={esim.activationCode ?? ''} />
           {meta.data?.demoParts.includes('smdp-emulator') && (
             <Button
               variant="light"
@@ -173,7 +126,6 @@ export function LineDetail() {
   const { t, i18n } = useTranslation();
   const { id = '' } = useParams();
   const queryClient = useQueryClient();
-  const [error, setError] = useState<string | null>(null);
   const line = useQuery({
     queryKey: ['line', id],
     queryFn: () => fetchLine(id),
@@ -182,23 +134,19 @@ export function LineDetail() {
         ? 1000
         : false,
   });
-  const [key, setKey] = useState(() => crypto.randomUUID());
-  const addDevice = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST('/api/v1/me/lines/{id}/esims', {
-          params: { path: { id }, header: { 'idempotency-key': key } },
-        }),
-      ),
-    onSuccess: () => {
-      setKey(crypto.randomUUID());
-      void queryClient.invalidateQueries({ queryKey: ['line', id] });
-    },
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-  });
+  const [addingDevice, setAddingDevice] = useState(false);
   if (!line.data) return null;
   const l = line.data;
   const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  // A profile waiting to be installed comes first: installing is the one thing to do on this page.
+  const waiting = l.esims.some((e) => ['ordering', 'allocated', 'released'].includes(e.state));
+  const esims = (
+    <SimpleGrid cols={{ base: 1, md: 2 }}>
+      {l.esims.map((e) => (
+        <EsimCard key={e.id} esim={e} />
+      ))}
+    </SimpleGrid>
+  );
   return (
     <Stack gap="lg" py="md">
       <Group justify="space-between">
@@ -214,6 +162,7 @@ export function LineDetail() {
           {t(`lines.status.${l.status}`)}
         </Badge>
       </Group>
+      {waiting && esims}
       <Card withBorder radius="md" padding="lg">
         <Stack gap="sm">
           <Text fw={600}>{t('lines.allowances')}</Text>
@@ -247,18 +196,9 @@ export function LineDetail() {
         <AddonShop lineId={l.id} active={l.status === 'active'} />
         <PlanChange lineId={l.id} planId={l.planId} active={l.status === 'active'} />
       </SimpleGrid>
-      <SimpleGrid cols={{ base: 1, md: 2 }}>
-        {l.esims.map((e) => (
-          <EsimCard key={e.id} esim={e} />
-        ))}
-      </SimpleGrid>
+      {!waiting && esims}
       <Group>
-        <Button
-          variant="default"
-          loading={addDevice.isPending}
-          onClick={() => addDevice.mutate()}
-          data-testid="add-device"
-        >
+        <Button variant="default" onClick={() => setAddingDevice(true)} data-testid="add-device">
           {t('lines.addDevice')}
         </Button>
         <Button component={Link} to="/devices" variant="subtle">
@@ -266,7 +206,28 @@ export function LineDetail() {
         </Button>
       </Group>
       <LostOrStolen lineId={l.id} status={l.status} />
-      {error && <Alert color="red">{error}</Alert>}
+      <Checkout
+        opened={addingDevice}
+        onClose={() => setAddingDevice(false)}
+        title={t('lines.addDevice')}
+        facts={[
+          { label: t('checkout.device'), value: t('checkout.deviceValue', { msisdn: l.msisdn }) },
+          { label: t('checkout.allowance'), value: t('checkout.sharedAllowance') },
+        ]}
+        price={null}
+        confirmLabel={t('lines.addDevice')}
+        purchase={(key) =>
+          unwrap(
+            api.POST('/api/v1/me/lines/{id}/esims', {
+              params: { path: { id }, header: { 'idempotency-key': key } },
+            }),
+          )
+        }
+        onDone={() => {
+          setAddingDevice(false);
+          void queryClient.invalidateQueries({ queryKey: ['line', id] });
+        }}
+      />
     </Stack>
   );
 }

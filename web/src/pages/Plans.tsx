@@ -1,49 +1,61 @@
 import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
-import { api, isApiError, unwrap } from '../api/client.js';
-import { useMe } from '../api/session.js';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api, unwrap } from '../api/client.js';
+import { isStaff, useMe } from '../api/session.js';
+import { Checkout } from '../components/Checkout.js';
 import { formatMoney, type Money } from '../format.js';
 
-function dataLabel(mb: number, t: TFunction) {
+export function dataLabel(mb: number, t: TFunction) {
   return mb >= 1024 ? t('plans.gb', { n: Math.round((mb / 1024) * 10) / 10 }) : t('plans.mb', { n: mb });
+}
+
+type Plan = Awaited<ReturnType<typeof fetchPlans>>['items'][number];
+
+function fetchPlans() {
+  return unwrap(api.GET('/api/v1/plans'));
+}
+
+/** What a plan gives, as the rows of the checkout sheet. */
+function planFacts(p: Plan, t: TFunction) {
+  const allowances = [
+    dataLabel(p.dataMb, t),
+    p.voiceMinutes > 0 ? t('plans.minutes', { n: p.voiceMinutes }) : null,
+    p.sms > 0 ? t('plans.sms', { n: p.sms }) : null,
+  ].filter(Boolean);
+  return [
+    { label: t('checkout.allowance'), value: allowances.join(' · ') },
+    { label: t('checkout.validity'), value: t('checkout.validityValue', { n: p.validityDays }) },
+    { label: t('checkout.countries'), value: p.countryNames.join(', ') },
+    { label: t('checkout.networks'), value: t('checkout.networksValue') },
+  ];
 }
 
 /** Plans by destination (R2): search by country or region name; regional plans show every country they cover. */
 export function Plans() {
   const { t, i18n } = useTranslation();
   const [search, setSearch] = useState('');
-  const plans = useQuery({
-    queryKey: ['plans', i18n.language],
-    queryFn: () => unwrap(api.GET('/api/v1/plans')),
-  });
+  const plans = useQuery({ queryKey: ['plans', i18n.language], queryFn: fetchPlans });
   const me = useMe();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const signedOut = !me.isPending && !me.data;
   const canBuy = me.data?.role === 'subscriber' && me.data.status === 'active';
-  const [buying, setBuying] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  async function buy(planId: string) {
-    setBuying(planId);
-    setError(null);
-    try {
-      const line = await unwrap(
-        api.POST('/api/v1/me/lines', {
-          body: { planId },
-          params: { header: { 'idempotency-key': crypto.randomUUID() } },
-        }),
-      );
-      void queryClient.invalidateQueries();
-      navigate(`/lines/${line.id}`);
-    } catch (e) {
-      setError(isApiError(e) ? e.message : t('app.loadError'));
-    } finally {
-      setBuying(null);
-    }
-  }
+  // The plan being bought lives in the address (?plan=…), so sign-in can bring the visitor back to it.
+  const chosenId = params.get('plan');
+  const chosen = canBuy ? plans.data?.items.find((p) => p.id === chosenId) : undefined;
+  const choose = (id: string | null) =>
+    setParams(
+      (p) => {
+        if (id) p.set('plan', id);
+        else p.delete('plan');
+        return p;
+      },
+      { replace: true },
+    );
   const shown = useMemo(() => {
     const q = search.trim().toLowerCase();
     const items = plans.data?.items ?? [];
@@ -67,15 +79,15 @@ export function Plans() {
         data-testid="plan-search"
         maw={420}
       />
-      {error && (
-        <Alert color="red" role="alert" data-testid="buy-error">
-          {error}
+      {me.data && !canBuy && !isStaff(me.data.role) && (
+        <Alert color="gray" data-testid="cannot-buy">
+          {t('plans.cannotBuy')}
         </Alert>
       )}
       {shown.length === 0 && !plans.isPending && <Text c="dimmed">{t('plans.none')}</Text>}
       <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }}>
         {shown.map((p) => (
-          <Card key={p.id} withBorder radius="md" padding="lg" data-testid="plan-card">
+          <Card key={p.id} withBorder radius="md" padding="lg" data-testid="plan-card" data-plan={p.id}>
             <Group justify="space-between" align="flex-start" wrap="nowrap">
               <Text fw={600}>{p.name}</Text>
               {p.region && (
@@ -99,19 +111,41 @@ export function Plans() {
               {p.countryNames.join(' · ')}
             </Text>
             {canBuy && (
+              <Button mt="md" fullWidth onClick={() => choose(p.id)} data-testid="buy-plan">
+                {t('plans.buy')}
+              </Button>
+            )}
+            {signedOut && (
               <Button
                 mt="md"
                 fullWidth
-                loading={buying === p.id}
-                onClick={() => void buy(p.id)}
-                data-testid="buy-plan"
+                variant="light"
+                component={Link}
+                to={`/sign-in?next=${encodeURIComponent(`/plans?plan=${p.id}`)}`}
+                data-testid="sign-in-to-buy"
               >
-                {t('plans.buy')}
+                {t('plans.signInToBuy')}
               </Button>
             )}
           </Card>
         ))}
       </SimpleGrid>
+      <Checkout
+        opened={!!chosen}
+        onClose={() => choose(null)}
+        title={chosen?.name ?? ''}
+        facts={chosen ? planFacts(chosen, t) : []}
+        price={(chosen?.price as Money | undefined) ?? null}
+        purchase={(key) =>
+          unwrap(
+            api.POST('/api/v1/me/lines', {
+              body: { planId: chosen?.id ?? '' },
+              params: { header: { 'idempotency-key': key } },
+            }),
+          )
+        }
+        onDone={(line) => navigate(`/lines/${(line as { id: string }).id}`)}
+      />
     </Stack>
   );
 }

@@ -14,10 +14,10 @@ import {
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Navigate, useNavigate } from 'react-router';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { useMeta } from '../api/meta.js';
-import { isStaff, useMe } from '../api/session.js';
+import { landingAfterSignIn, useMe } from '../api/session.js';
 
 const RESEND_SECONDS = 60;
 
@@ -26,6 +26,7 @@ type Channel = 'email' | 'sms';
 export function SignIn() {
   const { t, i18n } = useTranslation();
   const navigate = useNavigate();
+  const { search } = useLocation();
   const queryClient = useQueryClient();
   const me = useMe();
   const meta = useMeta();
@@ -43,7 +44,7 @@ export function SignIn() {
     return () => clearTimeout(timer);
   }, [cooldown]);
 
-  if (me.data) return <Navigate to={isStaff(me.data.role) ? '/staff' : '/account'} replace />;
+  if (me.data) return <Navigate to={landingAfterSignIn(me.data.role, search)} replace />;
 
   async function sendCode(event?: FormEvent) {
     event?.preventDefault();
@@ -70,10 +71,13 @@ export function SignIn() {
         api.POST('/api/v1/auth/sessions', { body: { challengeId, code: value, locale: i18n.language } }),
       );
       queryClient.setQueryData(['me'], session.account);
-      navigate(isStaff(session.account.role) ? '/staff' : '/account', { replace: true });
+      navigate(landingAfterSignIn(session.account.role, search), { replace: true });
     } catch (e) {
       setError(isApiError(e) ? e.message : t('app.loadError'));
-      if (isApiError(e) && ['CODE_EXPIRED', 'TOO_MANY_ATTEMPTS', 'CHALLENGE_NOT_FOUND', 'FRESH_CODE_REQUIRED'].includes(e.code)) {
+      if (
+        isApiError(e) &&
+        ['CODE_EXPIRED', 'TOO_MANY_ATTEMPTS', 'CHALLENGE_NOT_FOUND', 'FRESH_CODE_REQUIRED'].includes(e.code)
+      ) {
         setChallengeId(null);
       }
     } finally {

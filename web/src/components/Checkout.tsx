@@ -1,0 +1,208 @@
+import { Alert, Button, Divider, Drawer, Group, Modal, Stack, Text } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, isApiError, unwrap } from '../api/client.js';
+import { formatMoney, type Money } from '../format.js';
+
+/** Phones get a bottom sheet, wider screens a centred dialog; both trap focus and close on Escape. */
+export function Sheet({
+  opened,
+  onClose,
+  title,
+  children,
+  testId,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  title: ReactNode;
+  children: ReactNode;
+  testId?: string;
+}) {
+  const phone = useMediaQuery('(max-width: 48em)', false, { getInitialValueInEffect: false });
+  const common = { opened, onClose, title, 'data-testid': testId } as const;
+  return phone ? (
+    <Drawer
+      {...common}
+      position="bottom"
+      size="auto"
+      radius="lg"
+      styles={{ content: { maxHeight: '92dvh' }, title: { fontWeight: 700 } }}
+    >
+      {children}
+    </Drawer>
+  ) : (
+    <Modal {...common} centered radius="lg" size="md" styles={{ title: { fontWeight: 700 } }}>
+      {children}
+    </Modal>
+  );
+}
+
+export function useBalance(enabled = true) {
+  return useQuery({
+    queryKey: ['balance'],
+    enabled,
+    queryFn: () => unwrap(api.GET('/api/v1/me/balance')) as Promise<Money>,
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Tops up `amount` and waits (up to a minute) for the payment to succeed; throws when it fails. */
+async function topUpAndWait(amount: Money, key: string, failed: string): Promise<void> {
+  let payment = await unwrap(
+    api.POST('/api/v1/me/topups', { body: { amount }, params: { header: { 'idempotency-key': key } } }),
+  );
+  for (let i = 0; payment.status === 'pending' && i < 60; i++) {
+    await sleep(1000);
+    payment = await unwrap(api.GET('/api/v1/me/topups/{id}', { params: { path: { id: payment.id } } }));
+  }
+  if (payment.status !== 'succeeded') throw new Error(failed);
+}
+
+export interface CheckoutProps {
+  opened: boolean;
+  onClose: () => void;
+  title: string;
+  /** What the subscriber gets, one row per fact. */
+  facts: { label: string; value: ReactNode }[];
+  /** Null for something that costs nothing (another device, a move to a new phone). */
+  price: Money | null;
+  confirmLabel?: string;
+  /** Does the write with this idempotency key (the same key for every retry of one sheet). */
+  purchase: (idempotencyKey: string) => Promise<unknown>;
+  onDone?: (result: unknown) => void;
+}
+
+/**
+ * The one confirmation sheet for every purchase: what you get, the price, the balance before and after.
+ * Not enough balance offers "Top up ¥X and buy": the top-up and then the purchase, each with its own
+ * idempotency key kept for the life of the sheet, so pressing again after a failure never pays twice.
+ */
+export function Checkout(props: CheckoutProps) {
+  const { t, i18n } = useTranslation();
+  const queryClient = useQueryClient();
+  const balance = useBalance(props.opened && props.price !== null);
+  const [keys, setKeys] = useState(() => ({ topup: crypto.randomUUID(), buy: crypto.randomUUID() }));
+  const [step, setStep] = useState<'idle' | 'topup' | 'buy'>('idle');
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (props.opened) {
+      setKeys({ topup: crypto.randomUUID(), buy: crypto.randomUUID() });
+      setError(null);
+      setStep('idle');
+    }
+  }, [props.opened]);
+
+  const fmt = (m: Money) => formatMoney(m, i18n.language);
+  const price = props.price;
+  const before = balance.data;
+  const after = price && before ? { amount: before.amount - price.amount, currency: price.currency } : null;
+  const missing = after && after.amount < 0 ? { amount: -after.amount, currency: after.currency } : null;
+  const busy = step !== 'idle';
+
+  async function go() {
+    setError(null);
+    try {
+      if (missing) {
+        setStep('topup');
+        await topUpAndWait(missing, keys.topup, t('checkout.topupFailed'));
+        void queryClient.invalidateQueries({ queryKey: ['balance'] });
+      }
+      setStep('buy');
+      const result = await props.purchase(keys.buy);
+      void queryClient.invalidateQueries();
+      props.onDone?.(result);
+    } catch (e) {
+      setError(isApiError(e) || e instanceof Error ? e.message : t('app.loadError'));
+      void balance.refetch();
+    } finally {
+      setStep('idle');
+    }
+  }
+
+  return (
+    <Sheet
+      opened={props.opened}
+      onClose={busy ? () => {} : props.onClose}
+      title={props.title}
+      testId="checkout"
+    >
+      <Stack gap="sm">
+        <Text size="sm" fw={600} c="dimmed">
+          {t('checkout.youGet')}
+        </Text>
+        <Stack gap={6} data-testid="checkout-facts">
+          {props.facts.map((f) => (
+            <Group key={f.label} justify="space-between" align="flex-start" wrap="nowrap" gap="md">
+              <Text size="sm" c="dimmed" style={{ flexShrink: 0 }}>
+                {f.label}
+              </Text>
+              <Text size="sm" ta="right" style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
+                {f.value}
+              </Text>
+            </Group>
+          ))}
+        </Stack>
+        <Divider />
+        <Group justify="space-between">
+          <Text fw={700}>{t('checkout.price')}</Text>
+          <Text fw={700} size="lg" data-testid="checkout-price">
+            {price ? fmt(price) : t('checkout.free')}
+          </Text>
+        </Group>
+        {price && before && after && (
+          <>
+            <Group justify="space-between">
+              <Text size="sm" c="dimmed">
+                {t('checkout.balanceBefore')}
+              </Text>
+              <Text size="sm" data-testid="checkout-before">
+                {fmt(before)}
+              </Text>
+            </Group>
+            <Group justify="space-between">
+              <Text size="sm" c="dimmed">
+                {t('checkout.balanceAfter')}
+              </Text>
+              <Text size="sm" data-testid="checkout-after">
+                {fmt(missing ? { amount: 0, currency: after.currency } : after)}
+              </Text>
+            </Group>
+          </>
+        )}
+        {missing && (
+          <Alert color="yellow" data-testid="checkout-missing">
+            {t('checkout.missing', { amount: fmt(missing) })}
+          </Alert>
+        )}
+        {error && (
+          <Alert color="red" role="alert" data-testid="checkout-error">
+            {error}
+          </Alert>
+        )}
+        <Group justify="flex-end" gap="sm" mt="xs">
+          <Button variant="default" onClick={props.onClose} disabled={busy} data-testid="checkout-cancel">
+            {t('checkout.cancel')}
+          </Button>
+          <Button
+            onClick={() => void go()}
+            loading={busy}
+            disabled={price !== null && !before}
+            data-testid="checkout-confirm"
+          >
+            {missing
+              ? t('checkout.topupAndBuy', { amount: fmt(missing) })
+              : (props.confirmLabel ?? t('checkout.buy'))}
+          </Button>
+        </Group>
+        {busy && (
+          <Text size="xs" c="dimmed" ta="right" role="status">
+            {step === 'topup' ? t('checkout.stepTopup') : t('checkout.stepBuy')}
+          </Text>
+        )}
+      </Stack>
+    </Sheet>
+  );
+}
