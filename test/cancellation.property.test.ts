@@ -284,5 +284,7 @@ describeEachDialect('cancellation lifecycle under random actions', (dialect) => 
       'submitted',
       'withdrawn',
     ]);
-  });
+    // A hundred random lifecycles, each with its own accounts, payments and runner drains: on a busy
+    // two-core machine this takes longer than the default 30 s given to one test.
+  }, 180_000);
 });

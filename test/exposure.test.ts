@@ -142,35 +142,7 @@ describe('exposure: every body schema refuses unknown keys', () => {
   });
 });
 
-describeEachDialect('exposure: client address and metrics', (dialect) => {
-  it('ignores X-Forwarded-For from a loopback peer unless TRUST_PROXY names it', async () => {
-    const t = await startTestApp(dialect, { env: { RATE_LIMIT_PER_MINUTE: '10' } });
-    try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 12; i++) {
-        const res = await fetch(`${t.url}/api/v1/meta`, { headers: { 'x-forwarded-for': `203.0.113.${i}` } });
-        statuses.push(res.status);
-      }
-      // Twelve "different" clients are one socket address: the limit of ten applies to all of them.
-      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
-    } finally {
-      await t.close();
-    }
-    const proxied = await startTestApp(dialect, {
-      env: { RATE_LIMIT_PER_MINUTE: '10', TRUST_PROXY: 'loopback' },
-    });
-    try {
-      for (let i = 0; i < 12; i++) {
-        const res = await fetch(`${proxied.url}/api/v1/meta`, {
-          headers: { 'x-forwarded-for': `203.0.113.${i}` },
-        });
-        expect(res.status).toBe(200);
-      }
-    } finally {
-      await proxied.close();
-    }
-  });
-
+describeEachDialect('exposure: metrics', (dialect) => {
   it('serves /metrics in production only to the configured bearer token', async () => {
     const demo = await startTestApp(dialect);
     try {
