@@ -126,6 +126,9 @@ describeEachDialect('limits per agent and per subscriber', (dialect) => {
       details: { limit: 'ticketsPerDay', max: 3, retryAt },
     });
     expect(fourth.body.message).toMatch(/工单/);
+    expect(Number(fourth.headers.get('retry-after'))).toBe(
+      Math.ceil((Date.parse(retryAt) - clock.now().getTime()) / 1000),
+    );
     const reply = await api(t, 'POST', `/api/v1/me/tickets/${opened[0]}/messages`, {
       body: { message: 'Still broken' },
       headers: sub.headers,

@@ -84,6 +84,9 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   else if (!isAppError(error))
     request.log.info({ err: { message: (error as Error).message } }, 'request rejected');
   if (environmental) reply.header('Retry-After', String(appError.params.retryAfter ?? 2));
+  // Every 429 says when to come back: the rate limit's window, or the policy limit's next free slot.
   if (appError.code === 'RATE_LIMITED') reply.header('Retry-After', String(appError.params.retryAfter ?? 60));
+  else if (appError.status === 429 && appError.params.retryAfter !== undefined)
+    reply.header('Retry-After', String(appError.params.retryAfter));
   return reply.status(ERROR_STATUS[appError.code]).send(errorBody(appError, request));
 }
