@@ -1,0 +1,62 @@
+import type { DB } from './schema.js';
+
+/**
+ * Which part of the code owns each table: only the owner writes it (insert, update, delete); every
+ * other module goes through the owner's service. `test/ownership.test.ts` reads every source file and
+ * fails on a write by anyone else; the type below fails to compile when a table of the schema has
+ * no owner here.
+ *
+ * Owners are module folders under src/modules (`wallet`), or the shared layers `runner`, `http`,
+ * `db` and an integration folder (`integrations/smdp`).
+ */
+export const TABLE_OWNERS = {
+  accounts: 'identity',
+  otp_challenges: 'identity',
+  sessions: 'identity',
+  sign_in_failures: 'identity',
+  service_keys: 'identity',
+
+  ledger_accounts: 'wallet',
+  ledger_postings: 'wallet',
+  payments: 'wallet',
+  payment_events: 'wallet',
+  refunds: 'wallet',
+  refund_allocations: 'wallet',
+  recipient_checks: 'wallet',
+  test_payment_records: 'integrations/payments',
+
+  plans: 'catalog',
+  plan_countries: 'catalog',
+
+  lines: 'lines',
+  esims: 'lines',
+  devices: 'lines',
+  numbers: 'lines',
+  addons: 'lines',
+  line_addons: 'lines',
+  network_preferences: 'lines',
+  es2_calls: 'lines',
+
+  usage_records: 'usage',
+  usage_holds: 'usage',
+
+  cancellation_requests: 'cancellation',
+  cancellation_events: 'cancellation',
+
+  adjustments: 'backoffice',
+  exports: 'exports',
+  tickets: 'support',
+  ticket_messages: 'support',
+  messages: 'notifications',
+  dev_mailbox: 'notifications',
+  audit_log: 'audit',
+  policies: 'policies',
+  ops_heartbeat: 'ops',
+
+  jobs: 'runner',
+  idempotency_keys: 'http',
+  emu_profiles: 'integrations/smdp',
+  network_actions: 'integrations/network',
+} as const satisfies Record<keyof DB, string>;
+
+export type Table = keyof typeof TABLE_OWNERS;
