@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Database, openPostgres } from '../src/db/database.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
+import { type PgCluster, startPgCluster } from './helpers/pg-cluster.js';
 import {
   callServer,
   freePort,
@@ -29,16 +31,30 @@ interface Attempt {
 const PEOPLE = 4;
 
 describeEachDialect('crash safety: SIGKILL under load, then restart', (dialect) => {
-  let db: TestDatabase;
+  let db: Pick<TestDatabase, 'database' | 'drop'>;
+  let databaseUrl: string;
+  // PostgreSQL runs privately here, so that it can be restarted under the server (the last round).
+  let cluster: PgCluster | null = null;
   let env: Record<string, string>;
   let port: number;
   let server: ServerProcess | null = null;
   const exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'esimdesk-crash-'));
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
+    if (dialect === 'postgres') {
+      const pg = await startPgCluster();
+      cluster = pg;
+      await pg.query('create database esimdesk');
+      databaseUrl = pg.url('esimdesk');
+      const database: Database = openPostgres(databaseUrl, 4);
+      db = { database, drop: () => database.close() };
+    } else {
+      const file = await createTestDatabase(dialect);
+      db = file;
+      databaseUrl = file.config.dialect === 'sqlite' ? file.config.path : '';
+    }
     port = await freePort();
     env = {
-      DATABASE_URL: db.config.dialect === 'sqlite' ? db.config.path : db.config.url,
+      DATABASE_URL: databaseUrl,
       ESIMDESK_MODE: 'demo',
       CURRENCY: 'CNY',
       EXPORT_DIR: exportDir,
@@ -52,7 +68,8 @@ describeEachDialect('crash safety: SIGKILL under load, then restart', (dialect) 
   });
   afterAll(async () => {
     await server?.stop();
-    await db.drop();
+    await db?.drop();
+    await cluster?.destroy();
     fs.rmSync(exportDir, { recursive: true, force: true });
   });
 
@@ -101,29 +118,67 @@ describeEachDialect('crash safety: SIGKILL under load, then restart', (dialect) 
       attempts.push({ op, key, ...res });
     }
 
-    // The storm: every subscriber writes as fast as it can; the server is killed at a random moment.
-    let dead = false;
-    const loops = Array.from({ length: PEOPLE }, async (_, who) => {
-      while (!dead) {
-        const op = nextOp(who);
-        const attempt: Attempt = { op, key: randomUUID() };
-        attempts.push(attempt);
-        try {
-          Object.assign(attempt, await request(op, tokens, emails, attempt.key));
-        } catch {
-          return; // the connection died with the server: this one was never acknowledged
+    /** Every subscriber writes as fast as it can until `fault` has done its work. */
+    const storm = async (fault: () => Promise<void>) => {
+      let done = false;
+      const loops = Array.from({ length: PEOPLE }, async (_, who) => {
+        while (!done) {
+          const op = nextOp(who);
+          const attempt: Attempt = { op, key: randomUUID() };
+          attempts.push(attempt);
+          try {
+            Object.assign(attempt, await request(op, tokens, emails, attempt.key));
+          } catch {
+            return; // the connection died with the server: this one was never acknowledged
+          }
+          if (attempt.status === 503) await sleep(50); // as a client honouring Retry-After would, briefly
         }
-      }
-    });
-    await sleep(500 + random(1000));
-    dead = true;
-    await server.kill();
-    await Promise.all(loops);
-    const acknowledged = attempts.filter((a) => a.status !== undefined);
-    const lost = attempts.filter((a) => a.status === undefined);
-    expect(acknowledged.length).toBeGreaterThan(PEOPLE + 10);
+      });
+      await fault();
+      done = true;
+      await Promise.all(loops);
+    };
 
+    // The server is killed at a random moment once it has acknowledged a fair number of writes.
+    const answered = () => attempts.filter((a) => a.status !== undefined).length;
+    await storm(async () => {
+      for (let i = 0; i < 600 && answered() <= PEOPLE + 10; i++) await sleep(50);
+      await sleep(random(1000));
+      await server!.kill();
+    });
+    expect(answered()).toBeGreaterThan(PEOPLE + 10);
     server = await startServerProcess(env, port);
+
+    if (cluster) {
+      // PostgreSQL restarts under the running server (and its runner): requests in flight answer 503
+      // DATABASE_UNAVAILABLE, and the same process serves again once the database is back.
+      const before = attempts.length;
+      const pg = cluster;
+      await storm(async () => {
+        await sleep(300 + random(500));
+        await pg.stop('fast');
+        await sleep(500);
+        await pg.start();
+        // Until writes are acknowledged again.
+        const back = attempts.length;
+        for (let i = 0; i < 100 && !attempts.slice(back).some((a) => a.status === 201); i++) await sleep(100);
+        await sleep(300);
+      });
+      expect(server.child.exitCode, 'the server survived the PostgreSQL restart').toBeNull();
+      const unavailable = attempts.slice(before).filter((a) => a.status === 503);
+      // Each in the error shape; the database's own code at least for those that reached it.
+      for (const a of unavailable) {
+        expect(a.body).toEqual({
+          code: expect.any(String),
+          message: expect.any(String),
+          details: expect.any(Object),
+        });
+      }
+      expect(unavailable.map((a) => a.body?.code)).toContain('DATABASE_UNAVAILABLE');
+    }
+    // Answered 503: not acknowledged, as if the connection had died.
+    const acknowledged = attempts.filter((a) => a.status !== undefined && a.status !== 503);
+    const lost = attempts.filter((a) => a.status === undefined || a.status === 503);
     const conn = db.database.db;
 
     // 1. Every acknowledged write is there.
@@ -150,7 +205,14 @@ describeEachDialect('crash safety: SIGKILL under load, then restart', (dialect) 
     }
 
     // 2. Every unacknowledged request, sent again with its key, is applied exactly once in total.
-    for (const a of lost) Object.assign(a, await request(a.op, tokens, emails, a.key));
+    for (const a of lost) {
+      // The first attempt's claim on the key may not have run out yet (IDEMPOTENCY_CLAIM_SECONDS).
+      for (let i = 0; i < 50; i++) {
+        Object.assign(a, await request(a.op, tokens, emails, a.key));
+        if (a.body?.code !== 'IDEMPOTENCY_IN_PROGRESS') break;
+        await sleep(100);
+      }
+    }
     // Let the background work the crash interrupted finish (eSIM orders, deliveries).
     let busy = 1;
     for (let i = 0; i < 300 && busy > 0; i++) {
@@ -194,6 +256,7 @@ describeEachDialect('crash safety: SIGKILL under load, then restart', (dialect) 
     // 3. The books balance, as the operator's own command says.
     const verify = runCli(['ledger', 'verify'], { DATABASE_URL: env.DATABASE_URL! });
     expect(verify.status, verify.output).toBe(0);
+    expect(server.child.exitCode, 'the server is still running').toBeNull();
 
     // 4. The outbox delivers every message, each exactly once.
     let pending = 1;

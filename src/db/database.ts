@@ -169,9 +169,26 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
   return { db, dialect: 'sqlite', identityChanges, withStartupLock, close: () => db.destroy() };
 }
 
+/**
+ * pg's Client, listening for its own 'error' event from the moment it exists. pg-pool listens only
+ * while a client is idle, and the driver only once it has taken the client over; a connection that
+ * dies in between (a server shutting down just as a new connection is handed out) would otherwise
+ * emit an 'error' nobody hears, which ends the process. The failure still reaches whoever uses the
+ * client: its queries fail, and the pool drops it on release (it is no longer queryable).
+ */
+function listeningClient(driver: typeof pg) {
+  return class ListeningClient extends driver.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      this.on('error', () => {});
+    }
+  };
+}
+
 export function openPostgres(url: string, max = 10): Database {
   const driver = loadPg();
   const pool = new driver.Pool({
+    Client: listeningClient(driver) as unknown as new () => pg.ClientBase,
     connectionString: url,
     max,
     types: pgTypes(driver),
