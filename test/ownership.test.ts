@@ -50,7 +50,6 @@ const KNOWN_CROSS_WRITES: Record<string, string[]> = {
     'ticket_messages',
     'tickets',
   ],
-  lines: ['accounts'],
   usage: ['lines', 'service_keys'],
 };
 

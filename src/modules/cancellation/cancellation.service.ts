@@ -193,11 +193,7 @@ export function createCancellationService(deps: {
             at: now(),
           })
           .execute();
-        await tx
-          .updateTable('accounts')
-          .set({ status: 'cancellation_pending', updated_at: now() })
-          .where('id', '=', accountId)
-          .execute();
+        await deps.identity.changeStatus(tx, accountId, 'cancellation_pending');
         await deps.jobs.enqueue(tx, checksJob, { requestId: id }, { idempotencyKey: `checks:${id}` });
         await audit.record(tx, {
           actor,
@@ -236,11 +232,7 @@ export function createCancellationService(deps: {
     await db.transaction().execute(async (tx) => {
       const r = await ownRequest(tx, accountId, requestId);
       await transition(tx, r, ['submitted', 'in_review', 'info_requested'], 'withdrawn', actor, null);
-      await tx
-        .updateTable('accounts')
-        .set({ status: 'active', updated_at: now() })
-        .where('id', '=', accountId)
-        .execute();
+      await deps.identity.changeStatus(tx, accountId, 'active');
     });
     return latest(accountId);
   }
@@ -322,11 +314,7 @@ export function createCancellationService(deps: {
         // The diagram (DESIGN.md): a reviewer rejects a request under review; one waiting for the
         // subscriber's answer is decided once it is resubmitted (or the subscriber withdraws it).
         await transition(tx, r, ['in_review'], 'rejected', actor, note);
-        await tx
-          .updateTable('accounts')
-          .set({ status: 'active', updated_at: now() })
-          .where('id', '=', r.account_id)
-          .execute();
+        await deps.identity.changeStatus(tx, r.account_id, 'active');
         await deps.notifications.notify(tx, owner, 'cancellation_rejected', { note: note ?? '' });
       }
     });
@@ -350,11 +338,7 @@ export function createCancellationService(deps: {
       if (r.status !== 'approved') return;
       await deps.lines.terminateAccountLines(tx, r.account_id, 'account deregistered');
       await deps.identity.revokeAllSessions(tx, r.account_id);
-      await tx
-        .updateTable('accounts')
-        .set({ status: 'deregistered', updated_at: now() })
-        .where('id', '=', r.account_id)
-        .execute();
+      await deps.identity.changeStatus(tx, r.account_id, 'deregistered');
       await transition(tx, r, ['approved'], 'completed', SYSTEM, null);
       await deps.notifications.notify(tx, await account(tx, r.account_id), 'cancellation_completed');
     });

@@ -7,7 +7,7 @@ import { newId } from '../../core/ids.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { IdentityChanges } from '../../db/identity-changes.js';
 import { prepared } from '../../db/prepared.js';
-import type { AccountRole, AccountRow, Channel } from '../../db/schema.js';
+import type { AccountRole, AccountRow, AccountStatus, Channel } from '../../db/schema.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
@@ -100,6 +100,23 @@ export interface Principal {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * How an account's status may change (DESIGN.md): active ⇄ suspended (lost or stolen), active →
+ * cancellation_pending → deregistered, and back to active when a request is withdrawn or rejected.
+ */
+export const ACCOUNT_TRANSITIONS: Readonly<Record<AccountStatus, readonly AccountStatus[]>> = {
+  active: ['suspended', 'cancellation_pending'],
+  suspended: ['active'],
+  cancellation_pending: ['active', 'deregistered'],
+  deregistered: [],
+};
+
+function sourcesOf(to: AccountStatus): AccountStatus[] {
+  return (Object.keys(ACCOUNT_TRANSITIONS) as AccountStatus[]).filter((from) =>
+    ACCOUNT_TRANSITIONS[from].includes(to),
+  );
+}
 
 export function presentAccount(row: AccountRow) {
   return {
@@ -427,6 +444,30 @@ export function createIdentityService(deps: {
     });
   }
 
+  /**
+   * The only writer of an account's status. Moves it to `to` if the diagram allows that from where it
+   * is now (ACCOUNT_TRANSITIONS), as one conditional update, so two changes racing cannot both apply;
+   * otherwise 409 INVALID_TRANSITION naming the current status. Callers check their own preconditions
+   * (and give their own errors) first; this is the guard every path shares.
+   */
+  async function changeStatus(tx: Executor, accountId: string, to: AccountStatus): Promise<void> {
+    const from = sourcesOf(to);
+    const changed = await tx
+      .updateTable('accounts')
+      .set({ status: to, updated_at: clock.now().toISOString() })
+      .where('id', '=', accountId)
+      .where('status', 'in', from)
+      .executeTakeFirst();
+    if (Number(changed.numUpdatedRows) === 1) return;
+    const current = await tx
+      .selectFrom('accounts')
+      .select('status')
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    if (!current) throw new AppError('NOT_FOUND');
+    throw new AppError('INVALID_TRANSITION', { status: current.status, to });
+  }
+
   /** Revokes every session of an account except `keep` (cancellation, suspension, staff disabling). */
   async function revokeAllSessions(tx: Executor, accountId: string, keep?: string): Promise<number> {
     let query = tx
@@ -537,6 +578,7 @@ export function createIdentityService(deps: {
     authenticate,
     signOut,
     revokeAllSessions,
+    changeStatus,
     getAccount,
     updateLocale,
     addStaff,

@@ -50,11 +50,7 @@ export function createSuspension(deps: {
         .executeTakeFirstOrThrow();
       mayChange(account, callerRole);
       if (account.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
-      await tx
-        .updateTable('accounts')
-        .set({ status: 'suspended', updated_at: clock.now().toISOString() })
-        .where('id', '=', accountId)
-        .execute();
+      await deps.identity.changeStatus(tx, accountId, 'suspended');
       await deps.identity.revokeAllSessions(tx, accountId, keepSession ?? undefined);
       await deps.audit.record(tx, {
         actor,
@@ -99,11 +95,7 @@ export function createSuspension(deps: {
       mayChange(account, principal.role);
       if (account.status !== 'suspended')
         throw new AppError('INVALID_TRANSITION', { status: account.status });
-      await tx
-        .updateTable('accounts')
-        .set({ status: 'active', updated_at: clock.now().toISOString() })
-        .where('id', '=', accountId)
-        .execute();
+      await deps.identity.changeStatus(tx, accountId, 'active');
       await deps.audit.record(tx, {
         actor,
         action: 'account.resumed',
