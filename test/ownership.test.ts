@@ -39,17 +39,6 @@ function writesIn(text: string): string[] {
  */
 const KNOWN_CROSS_WRITES: Record<string, string[]> = {
   backoffice: ['accounts', 'jobs'],
-  cancellation: [
-    'accounts',
-    'dev_mailbox',
-    'devices',
-    'exports',
-    'jobs',
-    'messages',
-    'otp_challenges',
-    'ticket_messages',
-    'tickets',
-  ],
   usage: ['lines', 'service_keys'],
 };
 

@@ -39,6 +39,7 @@ export const TABLE_OWNERS = {
 
   usage_records: 'usage',
   usage_holds: 'usage',
+  usage_record_keys: 'usage',
 
   cancellation_requests: 'cancellation',
   cancellation_events: 'cancellation',
@@ -60,3 +61,23 @@ export const TABLE_OWNERS = {
 } as const satisfies Record<keyof DB, string>;
 
 export type Table = keyof typeof TABLE_OWNERS;
+
+/**
+ * The columns that hold personal data (or may: free text a person wrote), per table. Each table
+ * here has an erasure contributor from its owner (test/erasure.test.ts); the retention erasure runs
+ * them all. Ledger postings and usage records hold no name or address and stay for their legal
+ * period, detached from the person (usage records age out by USAGE_RETENTION_MONTHS).
+ */
+export const PERSONAL_COLUMNS: Partial<Record<Table, readonly string[]>> = {
+  accounts: ['email', 'phone'],
+  otp_challenges: ['target'],
+  tickets: ['subject'],
+  ticket_messages: ['body'],
+  cancellation_requests: ['reason'],
+  cancellation_events: ['note'],
+  devices: ['name'],
+  messages: ['to', 'subject', 'text', 'html'],
+  dev_mailbox: ['to', 'subject', 'text', 'html'],
+  jobs: ['payload'],
+  exports: ['file'],
+};

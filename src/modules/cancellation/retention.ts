@@ -1,14 +1,34 @@
 import fs from 'node:fs/promises';
 import type { Clock } from '../../core/clock.js';
+import type { ErasureContributor } from '../../core/erasure.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
+import { jobsErasure } from '../../runner/jobs.erasure.js';
 import type { Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
+import { exportsErasure } from '../exports/exports.erasure.js';
+import { claimForErasure, identityErasure } from '../identity/identity.erasure.js';
+import { linesErasure } from '../lines/lines.erasure.js';
+import { notificationsErasure } from '../notifications/notifications.erasure.js';
 import type { PolicyService } from '../policies/policies.service.js';
+import { supportErasure } from '../support/support.erasure.js';
+import { cancellationErasure } from './cancellation.erasure.js';
 
 const DAY_MS = 86_400_000;
 const SYSTEM: Actor = { type: 'system', id: 'retention' };
-export const ERASED = '[erased]';
+
+export { ERASED } from '../../core/erasure.js';
+
+/** Every module's part of the erasure (test/erasure.test.ts: every table with personal columns is covered by its owner). */
+export const ERASURE_CONTRIBUTORS: readonly ErasureContributor[] = [
+  identityErasure,
+  supportErasure,
+  cancellationErasure,
+  linesErasure,
+  notificationsErasure,
+  jobsErasure,
+  exportsErasure,
+];
 
 /**
  * Retention: once a deregistered account has been closed for the policy's days, its personal data is
@@ -52,88 +72,22 @@ export function createRetention(deps: {
 
   async function erase(accountId: string): Promise<void> {
     const files = await db.transaction().execute(async (tx) => {
-      const now = clock.now().toISOString();
-      // Claiming the row with the update itself: two runners erasing at once cannot both go on.
-      const account = await tx
-        .updateTable('accounts')
-        .set({ erased_at: now, updated_at: now })
-        .where('id', '=', accountId)
-        .where('erased_at', 'is', null)
-        .returning(['email', 'phone'])
-        .executeTakeFirst();
-      if (!account) return [];
-      const addresses = [account.email, account.phone].filter((a): a is string => a !== null);
-      await tx
-        .updateTable('accounts')
-        .set({ email: null, phone: null })
-        .where('id', '=', accountId)
-        .execute();
-      const tickets = tx.selectFrom('tickets').select('id').where('account_id', '=', accountId);
-      await tx
-        .updateTable('ticket_messages')
-        .set({ body: ERASED })
-        .where('ticket_id', 'in', tickets)
-        .execute();
-      await tx.updateTable('tickets').set({ subject: ERASED }).where('account_id', '=', accountId).execute();
-      await tx
-        .updateTable('cancellation_requests')
-        .set({ reason: null })
-        .where('account_id', '=', accountId)
-        .execute();
-      const requests = tx
-        .selectFrom('cancellation_requests')
-        .select('id')
-        .where('account_id', '=', accountId);
-      await tx
-        .updateTable('cancellation_events')
-        .set({ note: null })
-        .where('request_id', 'in', requests)
-        .execute();
-      await tx.updateTable('devices').set({ name: ERASED }).where('account_id', '=', accountId).execute();
-      await tx
-        .updateTable('messages')
-        .set({ to: ERASED, subject: null, text: ERASED, html: null })
-        .where('account_id', '=', accountId)
-        .execute();
-      // Notices not yet turned into messages (a fan-out that never succeeded) carry addresses too.
-      await tx
-        .updateTable('jobs')
-        .set({ payload: JSON.stringify({ notices: [] }) })
-        // Through jobs_due (status first): unfinished jobs are few, finished ones many.
-        .where('status', 'in', ['queued', 'running', 'dead', 'cancelled'])
-        .where('kind', '=', 'notifications.fanout')
-        .where('payload', 'like', `%"id":"${accountId}"%`)
-        .execute();
-      if (addresses.length) {
-        await tx
-          .updateTable('dev_mailbox')
-          .set({ to: ERASED, subject: null, text: ERASED, html: null })
-          .where('to', 'in', addresses)
-          .execute();
-        await tx.deleteFrom('otp_challenges').where('target', 'in', addresses).execute();
-      }
-      const exports = await tx
-        .selectFrom('exports')
-        .select('file')
-        .where('account_id', '=', accountId)
-        .where('file', 'is not', null)
-        .execute();
-      await tx
-        .updateTable('exports')
-        .set({ status: 'failed', file: null, error: 'erased after the retention period' })
-        .where('account_id', '=', accountId)
-        .execute();
+      const addresses = await claimForErasure(tx, accountId, clock.now().toISOString());
+      if (addresses === null) return [];
+      const subject = { accountId, addresses };
+      const files: string[] = [];
+      // Each owner scrubs its own tables, in this one transaction.
+      for (const contributor of ERASURE_CONTRIBUTORS)
+        files.push(...((await contributor.erase(tx, subject)) ?? []));
       await audit.record(tx, {
         actor: SYSTEM,
         action: 'account.erased',
         subject: { type: 'account', id: accountId },
         accountId,
         // What was erased, never the values themselves.
-        after: {
-          erased: ['email', 'phone', 'tickets', 'cancellation notes', 'messages', 'devices', 'exports'],
-        },
+        after: { erased: ERASURE_CONTRIBUTORS.map((c) => c.label) },
       });
-      return exports.map((e) => e.file as string);
+      return files;
     });
     // Archives go after the commit: a file left by a crash here is unreachable (its row no longer names it).
     for (const file of files) await fs.rm(file, { force: true });
