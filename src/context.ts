@@ -6,7 +6,9 @@ import { createMetrics, type Metrics, scrapedGauge } from './core/metrics.js';
 import { type Database, openDatabase } from './db/database.js';
 import { createIdempotency, type Idempotency } from './http/idempotency.js';
 import { createRecordingNetwork } from './integrations/network/network.js';
-import type { PaymentProvider } from './integrations/payments/provider.js';
+import { createAlipayProvider } from './integrations/payments/alipay-provider.js';
+import type { PaymentEvent, PaymentProvider } from './integrations/payments/provider.js';
+import { createStripeProvider, type OurObject } from './integrations/payments/stripe-provider.js';
 import {
   createTestPaymentProvider,
   type TestPaymentProvider,
@@ -153,6 +155,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     notifications,
     payments: () => payments.provider,
     policies,
+    logger,
   });
   const paymentWebhooks = createPaymentWebhooks({
     db,
@@ -165,9 +168,29 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     policies,
     logger,
   });
-  if (!config.demoParts.has('test-payments'))
+  payments.provider = realPaymentProvider(config, {
+    clock,
+    settle: (event) => paymentWebhooks.apply(config.paymentProvider, event),
+    objectOf: async (kind, id) => {
+      const row = await db
+        .selectFrom(kind === 'payment' ? 'payments' : 'refunds')
+        .select(['id', 'provider_ref', 'created_at', 'amount', 'currency'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row
+        ? {
+            id: row.id,
+            providerRef: row.provider_ref,
+            createdAt: row.created_at,
+            amount: Number(row.amount),
+            currency: row.currency,
+          }
+        : null;
+    },
+  }) as PaymentProvider;
+  if (!payments.provider && !config.demoParts.has('test-payments'))
     throw new Error(`no payment provider adapter for ${config.paymentProvider}`);
-  payments.test = createTestPaymentProvider({
+  if (!payments.provider) payments.test = createTestPaymentProvider({
     db,
     secret: config.paymentWebhookSecret,
     clock,
@@ -176,7 +199,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
       await paymentWebhooks.handle('test', rawBody, signature);
     },
   });
-  payments.provider = payments.test.provider;
+  if (payments.test) payments.provider = payments.test.provider;
   // Every minute: payments and refunds whose webhook is overdue (policy paymentReconcileMinutes) are
   // settled from the provider's record.
   jobs.registerRecurring({
@@ -236,6 +259,8 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     catalog,
     audit,
     policies,
+    jobs,
+    logger,
   });
 
   const eligibility = createEligibility({ db, wallet, usage, lines });
@@ -286,7 +311,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     notifications,
     policies,
   });
-  const operations = createOperations({ db, clock, config, audit, identity, notifications, metrics });
+  const operations = createOperations({ db, clock, config, audit, identity, notifications, metrics, jobs });
   const suspension = createSuspension({ db, clock, audit, identity, network });
   const lineExtras = createLineExtras({
     db,
@@ -331,6 +356,27 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     smdpEmulator,
     self,
   };
+}
+
+/** The Stripe or Alipay adapter when PAYMENT_PROVIDER names one (docs/payments.md), else null. */
+function realPaymentProvider(
+  config: Config,
+  deps: {
+    clock: Clock;
+    settle: (event: PaymentEvent) => Promise<unknown>;
+    objectOf: (kind: 'payment' | 'refund', id: string) => Promise<OurObject | null>;
+  },
+): PaymentProvider | null {
+  if (config.stripe) return createStripeProvider({ config: config.stripe, ...deps });
+  if (config.alipay)
+    return createAlipayProvider({
+      config: config.alipay,
+      privateKey: readFileSync(config.alipay.privateKeyFile, 'utf8'),
+      alipayPublicKey: readFileSync(config.alipay.publicKeyFile, 'utf8'),
+      notifyUrl: `${config.publicUrl}/api/v1/payments/webhooks/alipay`,
+      ...deps,
+    });
+  return null;
 }
 
 export async function closeAppContext(ctx: AppContext): Promise<void> {

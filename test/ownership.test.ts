@@ -38,8 +38,7 @@ function writesIn(text: string): string[] {
  * on an entry here that no longer happens, so this list can only shrink.
  */
 const KNOWN_CROSS_WRITES: Record<string, string[]> = {
-  backoffice: ['accounts', 'jobs'],
-  usage: ['lines', 'service_keys'],
+  usage: ['lines'],
 };
 
 describe('one owner per table', () => {

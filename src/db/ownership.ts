@@ -14,7 +14,6 @@ export const TABLE_OWNERS = {
   otp_challenges: 'identity',
   sessions: 'identity',
   sign_in_failures: 'identity',
-  service_keys: 'identity',
 
   ledger_accounts: 'wallet',
   ledger_postings: 'wallet',
@@ -39,6 +38,7 @@ export const TABLE_OWNERS = {
 
   usage_records: 'usage',
   usage_holds: 'usage',
+  service_keys: 'usage',
   usage_record_keys: 'usage',
 
   cancellation_requests: 'cancellation',

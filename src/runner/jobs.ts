@@ -256,7 +256,27 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * Moves a job out of `from` (staff retrying or cancelling it) only if it is still there: false when
+   * a runner or another staff member changed it first.
+   */
+  async function moveStatus(
+    executor: Executor,
+    id: string,
+    from: JobRow['status'],
+    set: { status: JobRow['status']; attempts?: number; run_at?: string; finished_at: string | null },
+  ): Promise<boolean> {
+    const changed = await executor
+      .updateTable('jobs')
+      .set({ ...set, updated_at: deps.clock.now().toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    return Number(changed.numUpdatedRows) === 1;
+  }
+
   return {
+    moveStatus,
     register,
     registerRecurring,
     completeIn,

@@ -5,6 +5,7 @@ import { type Metrics, scrapedGauge } from '../../core/metrics.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
 import type { AccountRole, JobRow, JobStatus } from '../../db/schema.js';
+import type { Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { IdentityService } from '../identity/identity.service.js';
 import { normalizeEmail } from '../identity/normalize.js';
@@ -58,6 +59,7 @@ export function createOperations(deps: {
   identity: IdentityService;
   notifications: NotificationService;
   metrics: Metrics;
+  jobs: Pick<Jobs, 'moveStatus'>;
 }) {
   const { db, clock, audit } = deps;
 
@@ -128,12 +130,7 @@ export function createOperations(deps: {
           : input.disabled
             ? (member.disabled_at ?? now)
             : null;
-      await tx
-        .updateTable('accounts')
-        .set({ role: input.role ?? member.role, disabled_at: disabledAt, updated_at: now })
-        .where('id', '=', id)
-        .execute();
-      if (disabledAt && !member.disabled_at) await deps.identity.revokeAllSessions(tx, id);
+      await deps.identity.setStaffAccess(tx, id, { role: input.role ?? member.role, disabledAt });
       await audit.record(tx, {
         actor,
         action: 'staff.updated',
@@ -217,13 +214,7 @@ export function createOperations(deps: {
       const job = await tx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
       if (!job) throw new AppError('JOB_NOT_FOUND', { id });
       if (!from.includes(job.status)) throw new AppError('JOB_NOT_RETRYABLE', { status: job.status });
-      const changed = await tx
-        .updateTable('jobs')
-        .set({ ...set, updated_at: clock.now().toISOString() })
-        .where('id', '=', id)
-        .where('status', '=', job.status)
-        .executeTakeFirst();
-      if (Number(changed.numUpdatedRows) !== 1)
+      if (!(await deps.jobs.moveStatus(tx, id, job.status, set)))
         throw new AppError('JOB_NOT_RETRYABLE', { status: 'changed' });
       await audit.record(tx, {
         actor,

@@ -468,6 +468,21 @@ export function createIdentityService(deps: {
     throw new AppError('INVALID_TRANSITION', { status: current.status, to });
   }
 
+  /** A staff member's role and whether they are disabled (disabling signs them out everywhere). */
+  async function setStaffAccess(
+    tx: Executor,
+    accountId: string,
+    access: { role: AccountRole; disabledAt: string | null },
+  ): Promise<void> {
+    await tx
+      .updateTable('accounts')
+      .set({ role: access.role, disabled_at: access.disabledAt, updated_at: clock.now().toISOString() })
+      .where('id', '=', accountId)
+      .where('role', '!=', 'subscriber')
+      .execute();
+    if (access.disabledAt) await revokeAllSessions(tx, accountId);
+  }
+
   /** Revokes every session of an account except `keep` (cancellation, suspension, staff disabling). */
   async function revokeAllSessions(tx: Executor, accountId: string, keep?: string): Promise<number> {
     let query = tx
@@ -579,6 +594,7 @@ export function createIdentityService(deps: {
     signOut,
     revokeAllSessions,
     changeStatus,
+    setStaffAccess,
     getAccount,
     updateLocale,
     addStaff,
