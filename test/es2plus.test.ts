@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEs2Client } from '../src/integrations/smdp/client.js';
 import { ES2_CODES, Es2Error } from '../src/integrations/smdp/es2plus.js';
-import { isValidIccid } from '../src/telecom/iccid.js';
+import { isValidIccid, makeIccid } from '../src/telecom/iccid.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 
@@ -158,3 +158,87 @@ describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialec
     });
   });
 });
+
+describeEachDialect(
+  'SM-DP+ emulator: DownloadOrder for a named ICCID, lost answers, the inventory',
+  (dialect) => {
+    let t: TestApp;
+    let client: ReturnType<typeof createEs2Client>;
+    // The operator's range as the emulator holds it: serials 1 … 4.
+    const iccid = (serial: number) => makeIccid('894801', serial, 19);
+    beforeAll(async () => {
+      t = await startTestApp(dialect, {
+        env: {
+          SMDP_EMULATOR_INVENTORY: '4',
+          ICCID_PREFIX: '894801',
+          ICCID_LENGTH: '19',
+          SMDP_EMULATOR_PROFILE_TYPES: 'esimdesk-default,travel',
+        },
+      });
+      client = createEs2Client({
+        baseUrl: () => `${t.url}/emulator/smdp`,
+        requesterId: 'test-operator',
+        timeoutMs: 2000,
+      });
+    });
+    afterAll(async () => {
+      await client.close();
+      await t.close();
+    });
+
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => expect.fail('expected an ES2+ failure'),
+        (e: unknown) => e as Es2Error,
+      );
+
+    it('reserves the ICCID asked for once: a second DownloadOrder for it is refused as in use (8.2.1/3.3)', async () => {
+      expect(await client.downloadOrder({ profileType: 'travel', iccid: iccid(2) })).toEqual({
+        iccid: iccid(2),
+      });
+      const again = await failure(client.downloadOrder({ profileType: 'travel', iccid: iccid(2) }));
+      expect(again.is(ES2_CODES.profileInUse)).toBe(true);
+      expect(await t.ctx.smdpEmulator!.inventory()).toEqual({ byState: { allocated: 1 }, reserved: 1 });
+      // Cancelled, it can be ordered again; a profile of one type is not handed out as another.
+      await client.cancelOrder({ iccid: iccid(2), finalProfileStatusIndicator: 'Available' });
+      const otherType = await failure(
+        client.downloadOrder({ profileType: 'esimdesk-default', iccid: iccid(2) }),
+      );
+      expect(otherType.code).toMatchObject({ subjectCode: '8.2.5', reasonCode: '3.10' });
+      expect(await t.ctx.smdpEmulator!.inventory()).toEqual({ byState: { available: 1 }, reserved: 0 });
+    });
+
+    it('knows only the ICCIDs of the operator range it holds: outside is unknown, past the inventory none is left', async () => {
+      const beyond = await failure(client.downloadOrder({ profileType: 'travel', iccid: iccid(5) }));
+      expect(beyond.is(ES2_CODES.inventoryExhausted)).toBe(true);
+      const foreign = await failure(
+        client.downloadOrder({ profileType: 'travel', iccid: '89852342022019785558' }),
+      );
+      expect(foreign.is(ES2_CODES.iccidUnknown)).toBe(true);
+      expect((await t.ctx.smdpEmulator!.inventory()).byState).toEqual({ available: 1 });
+    });
+
+    it('carries out a call whose answer it then drops (dropAnswerNext): the caller sees a network error, the profile is reserved', async () => {
+      t.ctx.smdpEmulator!.faults.dropAnswerNext = 'downloadOrder';
+      const lost = await client
+        .downloadOrder({ profileType: 'travel', iccid: iccid(3) })
+        .catch((e: unknown) => e);
+      expect(lost).toBeInstanceOf(Error);
+      expect(lost).not.toBeInstanceOf(Es2Error);
+      expect(t.ctx.smdpEmulator!.faults.dropAnswerNext).toBeNull();
+      const reserved = await t.ctx.database.db
+        .selectFrom('emu_profiles')
+        .select(['iccid', 'state'])
+        .where('iccid', '=', iccid(3))
+        .executeTakeFirstOrThrow();
+      expect(reserved.state).toBe('allocated');
+      expect((await t.ctx.smdpEmulator!.inventory()).reserved).toBe(1);
+      // Profiles ordered by type continue after the highest one made, never over a named one.
+      expect(await client.downloadOrder({ profileType: 'travel' })).toEqual({ iccid: iccid(2) });
+      expect(await client.downloadOrder({ profileType: 'travel' })).toEqual({ iccid: iccid(4) });
+      const none = await failure(client.downloadOrder({ profileType: 'travel' }));
+      expect(none.is(ES2_CODES.inventoryExhausted)).toBe(true);
+      expect(await t.ctx.smdpEmulator!.inventory()).toEqual({ byState: { allocated: 3 }, reserved: 3 });
+    });
+  },
+);

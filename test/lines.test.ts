@@ -249,6 +249,98 @@ describeEachDialect('lines, eSIMs and devices', (dialect) => {
     expect(await balanceOf(t, sub)).toBe(20_000 - jpPlan.price.amount);
   });
 
+  const inventory = () => t.ctx.smdpEmulator!.inventory();
+  const esimOf = (lineId: string) =>
+    t.ctx.database.db.selectFrom('esims').selectAll().where('line_id', '=', lineId).executeTakeFirstOrThrow();
+
+  it('continues the same order after a DownloadOrder whose answer was lost: one profile reserved, none leaked', async () => {
+    t.ctx.smdpEmulator!.faults.dropAnswerNext = 'downloadOrder';
+    const bought = (await buy()).body;
+    await t.ctx.runner.drain();
+    // The SM-DP+ reserved the profile and the answer never came; the ICCID was recorded before asking.
+    const ordering = await esimOf(bought.id);
+    expect(ordering.state).toBe('ordering');
+    expect(isValidIccid(ordering.iccid!)).toBe(true);
+    expect(await inventory()).toEqual({ byState: { allocated: 1 }, reserved: 1 });
+    expect((await line(bought.id)).esim).toMatchObject({ state: 'ordering', iccid: null });
+
+    clock.advance(HOUR);
+    await t.ctx.runner.drain();
+    expect((await line(bought.id)).esim).toMatchObject({ state: 'released', iccid: ordering.iccid });
+    expect(await inventory()).toEqual({ byState: { released: 1 }, reserved: 0 });
+    const told = await t.ctx.database.db
+      .selectFrom('messages')
+      .select('template')
+      .where('template', '=', 'esim_ready')
+      .execute();
+    expect(told).toHaveLength(1);
+    // The next order takes the next ICCID of the range.
+    const next = (await buy()).body;
+    await t.ctx.runner.drain();
+    expect((await line(next.id)).esim.iccid).not.toBe(ordering.iccid);
+    expect(await inventory()).toEqual({ byState: { released: 2 }, reserved: 0 });
+  });
+
+  it('gives the profile back (CancelOrder) when an order that reserved one fails for good, and refunds once', async () => {
+    t.ctx.smdpEmulator!.faults.dropAnswerNext = 'downloadOrder';
+    const bought = (await buy()).body;
+    await t.ctx.runner.drain();
+    expect((await inventory()).reserved).toBe(1);
+    // The last attempt finds the SM-DP+ failing: the order fails for good.
+    await t.ctx.database.db
+      .updateTable('jobs')
+      .set((eb) => ({ attempts: eb('max_attempts', '-', 1) }))
+      .where('kind', '=', 'lines.esim.order')
+      .execute();
+    t.ctx.smdpEmulator!.faults.httpStatusNext = 503;
+    clock.advance(HOUR);
+    await t.ctx.runner.drain();
+    expect(await line(bought.id)).toMatchObject({ status: 'failed', esim: { state: 'failed' } });
+    expect(await balanceOf(t, sub)).toBe(20_000);
+    expect(await inventory()).toEqual({ byState: { available: 1 }, reserved: 0 });
+    const cancelled = await t.ctx.database.db
+      .selectFrom('audit_log')
+      .select('subject_id')
+      .where('action', '=', 'esim.order_cancelled')
+      .execute();
+    expect(cancelled).toEqual([{ subject_id: (await esimOf(bought.id)).id }]);
+    expect(await t.ctx.ledger.verify(t.ctx.database.db)).toEqual([]);
+  });
+
+  it('gives the profile back when the runner died on the last attempt (the failure path) or the line ended mid-order', async () => {
+    t.ctx.smdpEmulator!.faults.dropAnswerNext = 'downloadOrder';
+    const first = (await buy()).body;
+    await t.ctx.runner.drain();
+    const esim = await esimOf(first.id);
+    const job = await t.ctx.database.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'lines.esim.order')
+      .where('payload', 'like', `%${esim.id}%`)
+      .executeTakeFirstOrThrow();
+    await t.ctx.lines.orderJob.onDeadLetter!(
+      { esimId: esim.id },
+      { job, signal: new AbortController().signal, reason: 'lease expired on the final attempt' },
+    );
+    await t.ctx.runner.drain();
+    expect(await inventory()).toEqual({ byState: { available: 1 }, reserved: 0 });
+    expect((await line(first.id)).status).toBe('failed');
+
+    // A line ended (the account deregistered) while its order waits for a retry: the profile goes back.
+    t.ctx.smdpEmulator!.faults.dropAnswerNext = 'downloadOrder';
+    const second = (await buy()).body;
+    await t.ctx.runner.drain();
+    expect((await inventory()).reserved).toBe(1);
+    await t.ctx.database.db
+      .transaction()
+      .execute((tx) => t.ctx.lines.terminateAccountLines(tx, sub.account.id, 'test'));
+    clock.advance(HOUR);
+    await t.ctx.runner.drain();
+    expect((await esimOf(second.id)).state).toBe('unusable');
+    expect((await inventory()).reserved).toBe(0);
+    expect((await inventory()).byState.released ?? 0).toBe(0);
+  });
+
   it('sends a lost download notification again until it is taken, and a second copy binds nothing more', async () => {
     const bought = (await buy()).body;
     await t.ctx.runner.drain();

@@ -39,6 +39,34 @@ export interface EmulatorFaults {
   delayMs: number;
   /** Notifications to the operator are lost (HandleDownloadProgressInfo); they are sent again later. */
   dropNotifications: boolean;
+  /**
+   * The next call of this ES2+ function (e.g. 'downloadOrder') is carried out, then its answer is
+   * lost (the connection is cut): the caller cannot tell whether it happened, as after a timeout.
+   */
+  dropAnswerNext: string | null;
+}
+
+/** The emulator's profiles by state, and those an order reserved but nobody has released for download. */
+export interface EmulatorInventory {
+  byState: Record<string, number>;
+  /**
+   * Reserved by a DownloadOrder (allocated or linked) or confirmed without release: held for an
+   * order that has not made them downloadable. Once every order has finished, each of these is a
+   * profile leaked by the operator.
+   */
+  reserved: number;
+}
+
+/** Counts the emulator's profiles (tests read it, also from another process's database). */
+export async function emulatorInventory(db: Db): Promise<EmulatorInventory> {
+  const rows = await db
+    .selectFrom('emu_profiles')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('state')
+    .execute();
+  const byState = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  const reserved = (byState.allocated ?? 0) + (byState.linked ?? 0) + (byState.confirmed ?? 0);
+  return { byState, reserved };
 }
 
 /** A HandleDownloadProgressInfo the emulator owes the operator. */
@@ -71,6 +99,7 @@ export function createSmdpEmulator(deps: {
     httpStatusNext: null,
     delayMs: 0,
     dropNotifications: false,
+    dropAnswerNext: null,
   };
 
   const success = { header: { functionExecutionStatus: { status: 'Executed-Success' } } };
@@ -98,6 +127,59 @@ export function createSmdpEmulator(deps: {
     return run;
   }
 
+  /** The serial of an ICCID in the operator's range (1 … inventory hold profiles), else null. */
+  function serialOf(iccid: string): number | null {
+    const { prefix, length } = config.iccid;
+    if (iccid.length !== length || !iccid.startsWith(prefix)) return null;
+    return Number(iccid.slice(prefix.length, -1));
+  }
+
+  /**
+   * A profile the operator names by ICCID: the inventory holds serials 1 … SMDP_EMULATOR_INVENTORY of
+   * the operator's range, made on first use with the profile type asked for.
+   */
+  async function namedProfile(iccid: string, profileType: string) {
+    const found = await profile(iccid);
+    if (found) return found;
+    const serial = serialOf(iccid);
+    if (serial === null || serial < 1) return 'unknown' as const;
+    if (serial > config.smdp.emulatorInventory) return 'exhausted' as const;
+    await db
+      .insertInto('emu_profiles')
+      .values({
+        iccid,
+        profile_type: profileType,
+        state: 'available',
+        eid: null,
+        matching_id: null,
+        updated_at: clock.now().toISOString(),
+      })
+      .onConflict((oc) => oc.column('iccid').doNothing())
+      .execute();
+    return (await profile(iccid))!;
+  }
+
+  /**
+   * DownloadOrder for a named ICCID: the profile is taken only if it is available, in one conditional
+   * update, so two orders for one ICCID (even through two API processes) cannot both get it.
+   */
+  async function reserveNamed(
+    iccid: string,
+    profileType: string | null,
+    reservation: { state: 'allocated' | 'linked'; eid: string | null },
+  ) {
+    const p = await namedProfile(iccid, profileType ?? config.smdp.profileType);
+    if (typeof p === 'string') return p;
+    if (profileType && p.profile_type !== profileType) return 'other-type' as const;
+    const taken = await db
+      .updateTable('emu_profiles')
+      .set({ ...reservation, updated_at: clock.now().toISOString() })
+      .where('iccid', '=', iccid)
+      .where('state', '=', 'available')
+      .executeTakeFirst();
+    return Number(taken.numUpdatedRows) === 1 ? ('taken' as const) : ('in-use' as const);
+  }
+
   /** An available profile of the type, creating one from the operator range while the inventory lasts. */
   async function takeAvailable(profileType: string) {
     return db.transaction().execute(async (tx) => {
@@ -110,12 +192,17 @@ export function createSmdpEmulator(deps: {
         .limit(1)
         .executeTakeFirst();
       if (free) return free.iccid;
-      const made = await tx
+      // Profiles the operator named by ICCID are made out of order: the next new one follows the highest.
+      const highest = await tx
         .selectFrom('emu_profiles')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      if (Number(made.n) >= config.smdp.emulatorInventory) return null;
-      const iccid = makeIccid(config.iccid.prefix, Number(made.n) + 1, config.iccid.length);
+        .select('iccid')
+        .where('iccid', 'like', `${config.iccid.prefix}%`)
+        .orderBy('iccid', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const serial = (highest ? (serialOf(highest.iccid) ?? 0) : 0) + 1;
+      if (serial > config.smdp.emulatorInventory) return null;
+      const iccid = makeIccid(config.iccid.prefix, serial, config.iccid.length);
       await tx
         .insertInto('emu_profiles')
         .values({
@@ -230,7 +317,14 @@ export function createSmdpEmulator(deps: {
           async (request, reply) => {
             const injected = await preamble(reply);
             if (injected) return reply.sent ? reply : injected;
-            return handle(request.body as Record<string, unknown>);
+            const answer = await handle(request.body as Record<string, unknown>);
+            if (faults.dropAnswerNext === name) {
+              faults.dropAnswerNext = null;
+              reply.hijack();
+              request.raw.socket.destroy();
+              return reply;
+            }
+            return answer;
           },
         ),
       );
@@ -256,25 +350,32 @@ export function createSmdpEmulator(deps: {
             { ...ES2_CODES.profileTypeUnknown, subjectIdentifier: 'profileType' },
             'unknown profile type',
           );
-        let iccid: string | null;
+        const state = eid ? 'linked' : 'allocated';
         if (body.iccid) {
-          iccid = normalizeIccid(String(body.iccid));
-          const p = iccid ? await profile(iccid) : undefined;
-          if (!p) return failed(ES2_CODES.iccidUnknown, 'ICCID unknown');
-          if (p.state !== 'available') return failed(ES2_CODES.profileInUse, 'profile already in use');
-        } else {
-          const type = String(body.profileType ?? '');
-          if (!type) return failed(ES2_CODES.profileTypeUnknown, 'profile type missing');
-          iccid = await serially(async () => {
-            const taken = await takeAvailable(type);
-            if (taken) await setState(taken, { state: eid ? 'linked' : 'allocated', eid: eid ?? null });
-            return taken;
-          });
-          if (!iccid) return failed(ES2_CODES.inventoryExhausted, 'no profile left for this profile type');
-          return { ...success, iccid };
+          const iccid = normalizeIccid(String(body.iccid));
+          if (!iccid) return failed(ES2_CODES.iccidUnknown, 'ICCID unknown');
+          const type = body.profileType ? String(body.profileType) : null;
+          const outcome = await serially(() => reserveNamed(iccid, type, { state, eid: eid ?? null }));
+          if (outcome === 'taken') return { ...success, iccid };
+          if (outcome === 'unknown') return failed(ES2_CODES.iccidUnknown, 'ICCID unknown');
+          if (outcome === 'exhausted')
+            return failed(ES2_CODES.inventoryExhausted, 'no profile left for this profile type');
+          if (outcome === 'other-type')
+            return failed(
+              { subjectCode: '8.2.5', reasonCode: '3.10', subjectIdentifier: 'profileType' },
+              'the ICCID is a profile of another profile type',
+            );
+          return failed(ES2_CODES.profileInUse, 'profile already in use');
         }
-        await setState(iccid!, { state: eid ? 'linked' : 'allocated', eid: eid ?? null });
-        return { ...success, iccid: iccid! };
+        const type = String(body.profileType ?? '');
+        if (!type) return failed(ES2_CODES.profileTypeUnknown, 'profile type missing');
+        const iccid = await serially(async () => {
+          const taken = await takeAvailable(type);
+          if (taken) await setState(taken, { state, eid: eid ?? null });
+          return taken;
+        });
+        if (!iccid) return failed(ES2_CODES.inventoryExhausted, 'no profile left for this profile type');
+        return { ...success, iccid };
       },
     );
 
@@ -428,6 +529,7 @@ export function createSmdpEmulator(deps: {
   return {
     routes,
     faults,
+    inventory: () => emulatorInventory(db),
     activationCodeFor: (matchingId: string) =>
       formatActivationCode({
         smdpAddress: config.smdp.emulatorAddress,

@@ -10,7 +10,7 @@ import type { DevicesTable, EsimsTable, LinesTable } from '../../db/schema.js';
 import type { Complete } from '../../http/idempotency.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
 import type { Es2Client } from '../../integrations/smdp/client.js';
-import { Es2Error } from '../../integrations/smdp/es2plus.js';
+import { ES2_CODES, Es2Error } from '../../integrations/smdp/es2plus.js';
 import { defineJob, type JobContext, type Jobs } from '../../runner/jobs.js';
 import { formatActivationCode } from '../../telecom/activation-code.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
@@ -19,7 +19,14 @@ import type { NotificationService } from '../notifications/notifications.service
 import type { PolicyService } from '../policies/policies.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { createDownloadProgress } from './download-progress.js';
-import { boundDevice, effectiveStatus, ownActiveLine, ownLine } from './lines.store.js';
+import {
+  boundDevice,
+  effectiveStatus,
+  isUniqueViolation,
+  nextIccid,
+  ownActiveLine,
+  ownLine,
+} from './lines.store.js';
 import type { NumberPool } from './numbers.js';
 
 const SYSTEM: Actor = { type: 'system', id: 'lines' };
@@ -67,14 +74,21 @@ export function createLinesService(deps: {
     maxAttempts: 30,
     handle: ({ esimId, reason }) => disableEsim(esimId, reason),
   });
-  deps.jobs.register(orderJob, disableJob);
+  const cancelJob = defineJob({
+    kind: 'lines.esim.cancel',
+    payload: Type.Object({ esimId: Type.String() }),
+    maxAttempts: 30,
+    handle: ({ esimId }) => cancelReservation(esimId),
+  });
+  deps.jobs.register(orderJob, disableJob, cancelJob);
 
   const now = () => clock.now().toISOString();
 
   function presentEsim(e: EsimsTable) {
     return {
       id: e.id,
-      iccid: e.iccid,
+      // Chosen before the SM-DP+ has reserved it: not the subscriber's profile yet.
+      iccid: e.state === 'ordering' ? null : e.iccid,
       activationCode: e.activation_code,
       state: e.state,
       eid: e.eid,
@@ -245,18 +259,27 @@ export function createLinesService(deps: {
     });
   }
 
-  /** Runner: DownloadOrder then ConfirmOrder(releaseFlag) at the SM-DP+; re-entrant after a crash. */
+  /**
+   * Runner: DownloadOrder then ConfirmOrder(releaseFlag) at the SM-DP+; re-entrant after a crash. The
+   * eSIM's ICCID is taken from the operator's range and recorded before DownloadOrder names it, so a
+   * retry after a crash or a lost answer continues the same order instead of reserving a second profile.
+   */
   async function orderEsim(esimId: string, { job }: JobContext): Promise<void> {
     let esim = await db.selectFrom('esims').selectAll().where('id', '=', esimId).executeTakeFirstOrThrow();
     if (esim.state !== 'ordering' && esim.state !== 'allocated') return;
     try {
       if (esim.state === 'ordering') {
-        const { iccid } = await deps.es2.downloadOrder({ profileType: config.smdp.profileType });
-        await db
+        const iccid = esim.iccid ?? (await assignIccid(esimId));
+        if (!iccid) return;
+        await reserveProfile(iccid);
+        const moved = await db
           .updateTable('esims')
-          .set({ iccid, state: 'allocated', updated_at: now() })
+          .set({ state: 'allocated', updated_at: now() })
           .where('id', '=', esimId)
-          .execute();
+          .where('state', '=', 'ordering')
+          .executeTakeFirst();
+        // The order ended while DownloadOrder was out (its failure path, or the line was terminated).
+        if (Number(moved.numUpdatedRows) === 0) return await giveBackLate(esimId, job.attempts);
         esim = { ...esim, iccid, state: 'allocated' };
       }
       // Our own matching ID, derived from the eSIM: a ConfirmOrder repeated after a crash asks for the
@@ -272,8 +295,8 @@ export function createLinesService(deps: {
         smdpOid: null,
         confirmationCodeRequired: false,
       });
-      await db.transaction().execute(async (tx) => {
-        await tx
+      const released = await db.transaction().execute(async (tx) => {
+        const done = await tx
           .updateTable('esims')
           .set({
             state: 'released',
@@ -282,7 +305,9 @@ export function createLinesService(deps: {
             updated_at: now(),
           })
           .where('id', '=', esimId)
-          .execute();
+          .where('state', '=', 'allocated')
+          .executeTakeFirst();
+        if (Number(done.numUpdatedRows) === 0) return false;
         const line = await tx
           .selectFrom('lines')
           .selectAll()
@@ -308,7 +333,9 @@ export function createLinesService(deps: {
           accountId: esim.account_id,
           after: { iccid: esim.iccid },
         });
+        return true;
       });
+      if (!released) await giveBackLate(esimId, job.attempts);
     } catch (error) {
       const final = (error instanceof Es2Error && error.final) || job.attempts >= job.max_attempts;
       if (!final) throw error;
@@ -320,20 +347,95 @@ export function createLinesService(deps: {
     }
   }
 
-  /** The order job's failure path: the order fails, and a profile it reserved goes back to the SM-DP+. */
-  async function abandonOrder(esimId: string, reason: string): Promise<void> {
-    await failOrder(esimId, reason);
-    const esim = await db.selectFrom('esims').selectAll().where('id', '=', esimId).executeTakeFirstOrThrow();
-    if (esim.state !== 'failed' || !esim.iccid) return;
+  /**
+   * Records the next ICCID of the operator's range on an eSIM being ordered. null when there is none
+   * to order (the range is used up: the order fails) or the order ended meanwhile.
+   */
+  async function assignIccid(esimId: string): Promise<string | null> {
+    for (let tries = 0; tries < 20; tries++) {
+      const iccid = await nextIccid(db, config.iccid);
+      if (!iccid) {
+        await failOrder(esimId, `no ICCID left in the range ${config.iccid.prefix}`);
+        return null;
+      }
+      try {
+        const set = await db
+          .updateTable('esims')
+          .set({ iccid, updated_at: now() })
+          .where('id', '=', esimId)
+          .where('iccid', 'is', null)
+          .where('state', '=', 'ordering')
+          .executeTakeFirst();
+        if (Number(set.numUpdatedRows) === 1) return iccid;
+        // A stalled earlier attempt recorded one first, or the order ended.
+        const esim = await db
+          .selectFrom('esims')
+          .select(['iccid', 'state'])
+          .where('id', '=', esimId)
+          .executeTakeFirstOrThrow();
+        return esim.state === 'ordering' ? esim.iccid : null;
+      } catch (error) {
+        // Another runner took this ICCID for another eSIM a moment ago: pick again.
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    throw new Error('could not record a free ICCID');
+  }
+
+  /**
+   * DownloadOrder for the eSIM's own ICCID. "Already in use" (8.2.1/3.3) means an earlier attempt
+   * reserved it and its answer was lost: nobody else orders an ICCID recorded on one of our eSIMs.
+   */
+  async function reserveProfile(iccid: string): Promise<void> {
     try {
-      await deps.es2.cancelOrder({ iccid: esim.iccid, finalProfileStatusIndicator: 'Available' });
+      const reserved = await deps.es2.downloadOrder({ profileType: config.smdp.profileType, iccid });
+      if (reserved.iccid !== iccid)
+        throw new Error(`ES2+ downloadOrder: asked for ICCID ${iccid}, reserved ${reserved.iccid}`);
     } catch (error) {
-      // A final answer (unknown ICCID, already downloaded) leaves nothing to cancel; others retry.
+      if (!(error instanceof Es2Error && error.is(ES2_CODES.profileInUse))) throw error;
+    }
+  }
+
+  /** A profile reserved by an order that ended meanwhile goes back to the SM-DP+ (once per attempt). */
+  async function giveBackLate(esimId: string, attempt: number): Promise<void> {
+    await deps.jobs.enqueue(db, cancelJob, { esimId }, { idempotencyKey: `cancel:${esimId}:${attempt}` });
+  }
+
+  /**
+   * Runner: CancelOrder for the profile of an eSIM that will not be used (a failed order, or one that
+   * ended while its DownloadOrder was out), so the SM-DP+ can hand it out again.
+   */
+  async function cancelReservation(esimId: string): Promise<void> {
+    const esim = await db.selectFrom('esims').selectAll().where('id', '=', esimId).executeTakeFirstOrThrow();
+    if (!esim.iccid || !['failed', 'disabling', 'unusable'].includes(esim.state)) return;
+    await cancelAtSmdp(esim.iccid);
+    await audit.record(db, {
+      actor: SYSTEM,
+      action: 'esim.order_cancelled',
+      subject: { type: 'esim', id: esimId },
+      accountId: esim.account_id,
+      after: { iccid: esim.iccid },
+    });
+  }
+
+  /** CancelOrder back to Available; a final answer (unknown ICCID, already downloaded) leaves nothing to cancel. */
+  async function cancelAtSmdp(iccid: string): Promise<void> {
+    try {
+      await deps.es2.cancelOrder({ iccid, finalProfileStatusIndicator: 'Available' });
+    } catch (error) {
       if (!(error instanceof Es2Error && error.final)) throw error;
     }
   }
 
-  /** An order the SM-DP+ cannot fill: the eSIM fails; a line that never got a profile is refunded and its number freed. */
+  /** The order job's failure path: the order fails (failOrder sends a profile it reserved back to the SM-DP+). */
+  async function abandonOrder(esimId: string, reason: string): Promise<void> {
+    await failOrder(esimId, reason);
+  }
+
+  /**
+   * An order the SM-DP+ cannot fill: the eSIM fails and the profile it may have reserved goes back to
+   * the SM-DP+ (a CancelOrder job); a line that never got a profile is refunded and its number freed.
+   */
   async function failOrder(esimId: string, reason: string): Promise<void> {
     await db.transaction().execute(async (tx) => {
       const esim = await tx
@@ -349,6 +451,9 @@ export function createLinesService(deps: {
         .where('state', 'in', ['ordering', 'allocated'])
         .executeTakeFirst();
       if (Number(failed.numUpdatedRows) === 0) return;
+      // Recorded before DownloadOrder was sent: the SM-DP+ may hold it for us whatever it answered.
+      if (esim.iccid)
+        await deps.jobs.enqueue(tx, cancelJob, { esimId }, { idempotencyKey: `cancel:${esimId}` });
       const line = await tx
         .selectFrom('lines')
         .selectAll()
@@ -591,6 +696,8 @@ export function createLinesService(deps: {
   async function disableEsim(esimId: string, reason: string): Promise<void> {
     const esim = await db.selectFrom('esims').selectAll().where('id', '=', esimId).executeTakeFirstOrThrow();
     if (esim.state === 'unusable') return;
+    // A profile no device has downloaded is still the SM-DP+'s to hand out again.
+    if (esim.iccid && !esim.eid) await cancelAtSmdp(esim.iccid);
     if (esim.iccid) await deps.network.deactivate(esim.iccid, reason);
     await db.transaction().execute(async (tx) => {
       await tx
@@ -658,6 +765,7 @@ export function createLinesService(deps: {
     activationCode,
     orderJob,
     disableJob,
+    cancelJob,
   };
 }
 

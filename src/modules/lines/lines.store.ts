@@ -1,6 +1,7 @@
 import { AppError } from '../../core/errors.js';
 import type { Executor } from '../../db/database.js';
 import type { Es2CallsTable, LinesTable } from '../../db/schema.js';
+import { makeIccid } from '../../telecom/iccid.js';
 import type { ProgressAnswer } from './download-progress.js';
 
 /** An active line past its validity is expired, whether or not a job has recorded it yet. */
@@ -11,6 +12,37 @@ export function effectiveStatus(
   return line.status === 'active' && line.expires_at !== null && line.expires_at <= now.toISOString()
     ? 'expired'
     : line.status;
+}
+
+/**
+ * The next ICCID of the operator's range after the highest any eSIM holds (null when the range is
+ * used up). Two runners may pick the same one: esims.iccid is unique, so the second to record it
+ * fails (isUniqueViolation) and picks again.
+ */
+export async function nextIccid(
+  executor: Executor,
+  range: { prefix: string; length: 19 | 20 },
+): Promise<string | null> {
+  const top = await executor
+    .selectFrom('esims')
+    .select('iccid')
+    .where('iccid', 'like', `${range.prefix}%`)
+    .orderBy('iccid', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const serial = top?.iccid?.length === range.length ? Number(top.iccid.slice(range.prefix.length, -1)) : 0;
+  try {
+    return makeIccid(range.prefix, serial + 1, range.length);
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
+}
+
+/** A unique index refused the write (PostgreSQL 23505, SQLite's UNIQUE / PRIMARY KEY constraints). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** One of the subscriber's lines (404 LINE_NOT_FOUND for anyone else's). */
