@@ -46,6 +46,10 @@ export interface Config {
   paymentWebhookSecret: string;
   /** Payment provider adapter; `test` is the built-in test provider (demo). */
   paymentProvider: string;
+  /** The Stripe adapter's settings (PAYMENT_PROVIDER=stripe), else null. */
+  stripe: StripeConfig | null;
+  /** The Alipay adapter's settings (PAYMENT_PROVIDER=alipay), else null. */
+  alipay: AlipayConfig | null;
   smdp: {
     /** ES2+ base URL of a real SM-DP+; null means the built-in emulator on this server. */
     url: string | null;
@@ -93,6 +97,29 @@ export interface Config {
   /** Goodwill adjustments above this (minor units) wait for an admin's approval. */
   adjustmentApprovalMinor: number;
   lines: { maxProfilesPerLine: number; numberPrefix: string; numberDigits: number; quarantineDays: number };
+}
+
+export interface StripeConfig {
+  secretKey: string;
+  /** The endpoint's signing secret (whsec_…) the webhooks are checked with. */
+  webhookSecret: string;
+  /** Tests only: the API base URL of a local peer instead of Stripe's. */
+  apiUrl: string | null;
+  /** Payment method types offered on the Checkout page, e.g. card, alipay, wechat_pay. */
+  paymentMethods: string[];
+  /** A test-mode key (sk_test_/rk_test_): no real money moves. */
+  testMode: boolean;
+}
+
+export interface AlipayConfig {
+  appId: string;
+  /** PEM (or bare base64) of the app's RSA private key: it signs our requests. */
+  privateKeyFile: string;
+  /** Alipay's RSA public key: it checks Alipay's answers and notifications. */
+  publicKeyFile: string;
+  /** The openapi gateway (…/gateway.do); the sandbox's for test mode. */
+  gateway: string;
+  testMode: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -170,6 +197,15 @@ const ENV_KEYS = [
   'SESSION_CACHE_MS',
   'METRICS_TOKEN',
   'DATABASE_POOL_SIZE',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_API_URL',
+  'STRIPE_PAYMENT_METHODS',
+  'STRIPE_ALLOW_TEST_KEY',
+  'ALIPAY_APP_ID',
+  'ALIPAY_PRIVATE_KEY_FILE',
+  'ALIPAY_PUBLIC_KEY_FILE',
+  'ALIPAY_GATEWAY',
 ] as const;
 
 /** Copies the variables esimdesk knows from the process environment. */
@@ -297,7 +333,9 @@ function defaultTimeZone(country: string): string {
 }
 
 function demoParts(env: Env, mode: Mode): Set<DemoPart> {
-  if (mode === 'demo') return new Set(DEMO_PARTS);
+  // Demo mode with a real payment adapter (its test mode, or a local peer) takes no test payments.
+  const realProvider = Boolean(env.PAYMENT_PROVIDER) && env.PAYMENT_PROVIDER !== 'test';
+  if (mode === 'demo') return new Set(DEMO_PARTS.filter((p) => p !== 'test-payments' || !realProvider));
   const allowed = new Set<DemoPart>();
   for (const part of (env.ESIMDESK_ALLOW_DEMO_PARTS ?? '').split(',').map((p) => p.trim())) {
     if (part === '') continue;
@@ -467,6 +505,8 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     },
     paymentWebhookSecret: webhookSecret(env, mode),
     paymentProvider: paymentProvider(env),
+    stripe: stripeSetting(env, mode),
+    alipay: alipaySetting(env, mode),
     smdp: {
       url: urlSetting(env, 'SMDP_URL', ['http', 'https']),
       requesterId: env.SMDP_REQUESTER_ID || 'esimdesk',
@@ -528,8 +568,8 @@ function numberPrefix(env: Env): string {
   return prefix;
 }
 
-/** Adapters that exist. Only the built-in test provider so far; a real one plugs in behind the same interface. */
-const PAYMENT_ADAPTERS = ['test'];
+/** Adapters that exist: the built-in test provider, and the Stripe and Alipay adapters (docs/payments.md). */
+const PAYMENT_ADAPTERS = ['test', 'stripe', 'alipay'];
 
 function paymentProvider(env: Env): string {
   const raw = env.PAYMENT_PROVIDER || 'test';
@@ -540,6 +580,111 @@ function paymentProvider(env: Env): string {
     );
   }
   return raw;
+}
+
+/** Payment method types the Stripe adapter may offer on Checkout (STRIPE_PAYMENT_METHODS). */
+export const STRIPE_PAYMENT_METHODS = [
+  'card',
+  'alipay',
+  'wechat_pay',
+  'link',
+  'paypal',
+  'grabpay',
+  'paynow',
+  'ideal',
+  'bancontact',
+  'konbini',
+] as const;
+
+const STRIPE_VARIABLES = [
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_API_URL',
+  'STRIPE_PAYMENT_METHODS',
+  'STRIPE_ALLOW_TEST_KEY',
+] as const;
+const ALIPAY_VARIABLES = [
+  'ALIPAY_APP_ID',
+  'ALIPAY_PRIVATE_KEY_FILE',
+  'ALIPAY_PUBLIC_KEY_FILE',
+  'ALIPAY_GATEWAY',
+] as const;
+
+/** A provider's variables are read whatever the provider, and refused when set for another one. */
+function providerVariables<K extends string>(env: Env, provider: string, names: readonly K[]) {
+  const values = Object.fromEntries(names.map((name) => [name, env[name]?.trim() || undefined])) as Record<
+    K,
+    string | undefined
+  >;
+  if ((env.PAYMENT_PROVIDER || 'test') !== provider) {
+    const stray = names.find((name) => values[name] !== undefined);
+    if (stray) throw new ConfigError(stray, `is set, but PAYMENT_PROVIDER is not ${provider}`);
+    return null;
+  }
+  return values;
+}
+
+function stripeSetting(env: Env, mode: Mode): StripeConfig | null {
+  const v = providerVariables(env, 'stripe', STRIPE_VARIABLES);
+  if (!v) return null;
+  const secretKey = v.STRIPE_SECRET_KEY;
+  if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'is required with PAYMENT_PROVIDER=stripe');
+  const key = /^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,250}$/.exec(secretKey);
+  if (!key)
+    throw new ConfigError('STRIPE_SECRET_KEY', 'must be a secret or restricted key (sk_live_…, sk_test_…, rk_…)');
+  const testMode = key[2] === 'test';
+  const allowTestKey = bool(env, 'STRIPE_ALLOW_TEST_KEY', false);
+  if (mode === 'production' && testMode && !allowTestKey)
+    throw new ConfigError(
+      'STRIPE_SECRET_KEY',
+      'is a test-mode key, which takes no real money; use a live key, or set STRIPE_ALLOW_TEST_KEY=true to run production on test payments',
+    );
+  const webhookSecret = v.STRIPE_WEBHOOK_SECRET;
+  if (!webhookSecret || !/^whsec_[A-Za-z0-9+/=_]{8,250}$/.test(webhookSecret))
+    throw new ConfigError(
+      'STRIPE_WEBHOOK_SECRET',
+      "must be the webhook endpoint's signing secret (whsec_…) with PAYMENT_PROVIDER=stripe",
+    );
+  const apiUrl = urlSetting(env, 'STRIPE_API_URL', ['http', 'https']);
+  if (apiUrl && mode === 'production')
+    throw new ConfigError('STRIPE_API_URL', 'is for tests against a local peer; production talks to Stripe');
+  const methods = v.STRIPE_PAYMENT_METHODS ? list(v.STRIPE_PAYMENT_METHODS, ',') : ['card'];
+  const unknown = methods.find((m) => !(STRIPE_PAYMENT_METHODS as readonly string[]).includes(m));
+  if (unknown || methods.length === 0)
+    throw new ConfigError(
+      'STRIPE_PAYMENT_METHODS',
+      `must be a comma list of ${STRIPE_PAYMENT_METHODS.join(', ')}${unknown ? `; got "${unknown}"` : ''}`,
+    );
+  return { secretKey, webhookSecret, apiUrl, paymentMethods: [...new Set(methods)], testMode };
+}
+
+const ALIPAY_GATEWAY = 'https://openapi.alipay.com/gateway.do';
+
+function alipaySetting(env: Env, mode: Mode): AlipayConfig | null {
+  const v = providerVariables(env, 'alipay', ALIPAY_VARIABLES);
+  if (!v) return null;
+  const appId = v.ALIPAY_APP_ID;
+  if (!appId || !/^\d{8,32}$/.test(appId))
+    throw new ConfigError('ALIPAY_APP_ID', 'must be the app id Alipay gave (digits) with PAYMENT_PROVIDER=alipay');
+  const privateKeyFile = v.ALIPAY_PRIVATE_KEY_FILE;
+  if (!privateKeyFile)
+    throw new ConfigError('ALIPAY_PRIVATE_KEY_FILE', "is required with PAYMENT_PROVIDER=alipay (the app's RSA private key)");
+  const publicKeyFile = v.ALIPAY_PUBLIC_KEY_FILE;
+  if (!publicKeyFile)
+    throw new ConfigError('ALIPAY_PUBLIC_KEY_FILE', "is required with PAYMENT_PROVIDER=alipay (Alipay's RSA public key)");
+  const gateway = urlSetting(env, 'ALIPAY_GATEWAY', mode === 'production' ? ['https'] : ['http', 'https']);
+  if (gateway && !/\/gateway\.do$/.test(new URL(gateway).pathname))
+    throw new ConfigError('ALIPAY_GATEWAY', 'must be the openapi gateway URL ending in /gateway.do');
+  const resolved = gateway ?? ALIPAY_GATEWAY;
+  if (currency(env, countryCode(env)) !== 'CNY')
+    throw new ConfigError('CURRENCY', 'must be CNY with PAYMENT_PROVIDER=alipay (Alipay settles in yuan)');
+  return {
+    appId,
+    privateKeyFile,
+    publicKeyFile,
+    gateway: resolved,
+    testMode: /sandbox/i.test(new URL(resolved).hostname),
+  };
 }
 
 const COUNTRY_CURRENCIES: Record<string, string> = {

@@ -66,6 +66,8 @@ export const ERROR_STATUS = {
   WEBHOOK_EXPIRED: 401,
   PAYMENT_NOT_FOUND: 404,
   AMOUNT_MISMATCH: 400,
+  /** The payment provider could not be reached or refused the call: nothing was applied; try again. */
+  PAYMENT_PROVIDER_UNAVAILABLE: 503,
   /** Not an ISO 3166 alpha-2 country code. */
   INVALID_COUNTRY: 400,
   PLAN_NOT_FOUND: 404,

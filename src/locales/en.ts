@@ -42,6 +42,8 @@ export const en = {
     WEBHOOK_EXPIRED: 'The message is too old or from the future.',
     PAYMENT_NOT_FOUND: 'No such payment.',
     AMOUNT_MISMATCH: 'The amount does not match.',
+    PAYMENT_PROVIDER_UNAVAILABLE:
+      'The payment service cannot be reached right now. Nothing was charged; please try again in a few minutes.',
     INVALID_COUNTRY: 'This is not a country code we know (ISO 3166, e.g. JP).',
     PLAN_NOT_FOUND: 'No such plan.',
     PLAN_RETIRED: 'This plan is no longer offered.',

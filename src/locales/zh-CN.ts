@@ -41,6 +41,7 @@ export const zhCN: ServerMessages = {
     WEBHOOK_EXPIRED: '消息已过期或时间不正确。',
     PAYMENT_NOT_FOUND: '找不到该支付。',
     AMOUNT_MISMATCH: '金额不一致。',
+    PAYMENT_PROVIDER_UNAVAILABLE: '暂时无法连接支付服务，未扣任何款项；请稍后再试。',
     INVALID_COUNTRY: '无法识别的国家代码（ISO 3166，例如 JP）。',
     PLAN_NOT_FOUND: '套餐不存在。',
     PLAN_RETIRED: '该套餐已下架。',

@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
 import { api, signIn } from '../helpers/session.js';
 import { unzip } from '../helpers/zip.js';
+import { navTo } from './nav.js';
 
 const TEXTS = {
   en: {
@@ -112,7 +113,7 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
       await page.locator('[data-testid="code-input"] input').first().click();
       await page.keyboard.type(await codeFor(email));
       await page.getByTestId('home-me-title').waitFor();
-      await page.getByTestId('nav-account').click();
+      await navTo(page, 'account');
       await page.getByTestId('account-title').waitFor();
       await page.getByTestId('contact-to').fill(phone);
       await page.getByTestId('contact-send').click();
@@ -121,13 +122,13 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
       await expect.poll(() => page.getByTestId('add-contact').count()).toBe(0);
 
       // R2: top up the balance (test payment provider).
-      await page.getByTestId('nav-wallet').click();
+      await navTo(page, 'wallet');
       await page.getByTestId('topup-amount').fill('300');
       await page.getByTestId('topup-submit').click();
       await expect.poll(() => page.getByTestId('balance').textContent()).toMatch(/300\.00/);
 
       // R3: buy a plan for a country; the eSIM comes with its QR and activation code.
-      await page.getByTestId('nav-plans').click();
+      await navTo(page, 'plans');
       await page.getByTestId('plan-search').fill(x.search);
       await page.getByTestId('buy-plan').first().click();
       await page.getByTestId('checkout-confirm').click();
@@ -189,11 +190,9 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
         headers: { authorization: `Bearer ${key}` },
       });
       expect(ingested.body.accepted).toBe(2);
-      await page.getByTestId('nav-usage').click();
+      await navTo(page, 'usage');
       await page.getByTestId('usage-chart').waitFor();
-      await expect
-        .poll(() => page.getByTestId('usage-table').locator('tbody tr').count())
-        .toBeGreaterThanOrEqual(1);
+      await expect.poll(() => page.getByTestId('usage-record').count()).toBeGreaterThanOrEqual(1);
 
       await sweep(context, lang);
 
@@ -218,7 +217,7 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
       expect((await api(t, 'GET', '/api/v1/me/balance', { headers: friend.headers })).body.amount).toBe(2000);
 
       // R9: unbind both devices.
-      await page.getByTestId('nav-devices').click();
+      await navTo(page, 'devices');
       for (let i = 0; i < 2; i++) {
         await expect.poll(() => page.getByTestId('device-card').count()).toBe(2 - i);
         await page.getByTestId('unbind').first().click();
@@ -227,7 +226,7 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
       await page.getByTestId('no-devices').waitFor();
 
       // R11: back up the data (call records, SMS, statement) before leaving.
-      await page.getByTestId('nav-backup').click();
+      await navTo(page, 'backup');
       await page.getByTestId('export-start').click();
       await page.getByTestId('export-ready').waitFor({ timeout: 15_000 });
 

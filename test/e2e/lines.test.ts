@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
+import { navTo } from './nav.js';
 
 describeBrowser('lines and devices in Chromium', () => {
   let t: TestApp;
@@ -82,7 +83,7 @@ describeBrowser('lines and devices in Chromium', () => {
       await expect.poll(() => page.getByTestId('line-title').textContent()).toContain(texts.bigger);
       await shot(page, `line-active-${locale}`);
 
-      await page.getByTestId('nav-devices').click();
+      await navTo(page, 'devices');
       await expect.poll(() => page.getByTestId('device-card').count()).toBe(1);
       await page.getByTestId('rename').click();
       await page.getByTestId('rename-input').fill(texts.phoneName);

@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { describeBrowser, launchBrowser, shot, VIEWPORTS } from '../helpers/browser.js';
+import { navTo } from './nav.js';
 
 /** Reads the newest code for `to` from the dev mailbox page, as a demo visitor would. */
 async function codeFromMailbox(browser: Browser, url: string, to: string, locale: string): Promise<string> {
@@ -58,7 +59,7 @@ describeBrowser('sign-in in Chromium', () => {
       // A fresh sign-in lands on the subscriber's home; the account page is one tap away.
       await page.getByTestId('home-me-title').waitFor();
       expect(new URL(page.url()).pathname).toBe('/');
-      await page.getByTestId('nav-account').click();
+      await navTo(page, 'account');
       await page.getByTestId('account-title').waitFor();
       expect(await page.getByTestId('account-title').textContent()).toBe(texts.welcome);
       expect(await page.getByTestId('account-status').textContent()).toBe(texts.active);

@@ -94,7 +94,7 @@ export function createTestPaymentProvider(deps: {
       const providerRef = `tp_pay_${paymentId.slice(4)}`;
       if (await record('payment', paymentId, providerRef))
         await settle('payment', { objectId: paymentId, providerRef, amount, currency });
-      return { providerRef };
+      return { providerRef, redirectUrl: null };
     },
     async refund({ refundId, amount, currency }) {
       const providerRef = `tp_rfd_${refundId.slice(4)}`;
@@ -102,7 +102,7 @@ export function createTestPaymentProvider(deps: {
         await settle('refund', { objectId: refundId, providerRef, amount, currency });
       return { providerRef };
     },
-    async lookup(kind, objectId): Promise<PaymentLookup> {
+    async lookup(kind, { id: objectId }): Promise<PaymentLookup> {
       const row = await db
         .selectFrom('test_payment_records')
         .select(['status', 'event'])

@@ -3,7 +3,11 @@ import { AppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { formatMoney } from '../../core/money.js';
 import type { Db, Tx } from '../../db/database.js';
-import type { PaymentEvent, PaymentProvider } from '../../integrations/payments/provider.js';
+import type {
+  PaymentEvent,
+  PaymentProvider,
+  WebhookRequest,
+} from '../../integrations/payments/provider.js';
 import { verifyPayload } from '../../integrations/payments/signature.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
@@ -71,8 +75,70 @@ export function createPaymentWebhooks(deps: {
     return apply(provider, parse(rawBody));
   }
 
-  /** Applies one settling event exactly once (by its id); the object's state makes late ones no-ops. */
-  function apply(provider: string, event: PaymentEvent): Promise<WebhookOutcome> {
+  /**
+   * A real provider's own webhook: the adapter checks it (signature, age) and maps it onto our
+   * events, each applied exactly once. Several events answer the most telling outcome.
+   */
+  async function handleProvider(
+    provider: PaymentProvider,
+    request: WebhookRequest,
+  ): Promise<{ outcome: WebhookOutcome; reply?: string }> {
+    if (!provider.webhook) throw new AppError('NOT_FOUND');
+    let mapped: Awaited<ReturnType<NonNullable<PaymentProvider['webhook']>>>;
+    try {
+      mapped = await provider.webhook(request);
+    } catch (error) {
+      if (error instanceof AppError)
+        logger.warn({ provider: provider.name, code: error.code }, 'webhook refused');
+      throw error;
+    }
+    const outcomes: WebhookOutcome[] = [];
+    for (const event of mapped.events) outcomes.push(await apply(provider.name, event));
+    const outcome = outcomes.includes('applied')
+      ? 'applied'
+      : outcomes.length > 0 && outcomes.every((o) => o === 'duplicate')
+        ? 'duplicate'
+        : 'ignored';
+    return { outcome, reply: mapped.reply };
+  }
+
+  /**
+   * Applies one settling event exactly once (by its id); the object's state makes late ones no-ops.
+   * An amount or currency that differs from ours is refused, logged as an error and put on the
+   * account's audit trail for staff (outside the refused transaction, so it stays).
+   */
+  async function apply(provider: string, event: PaymentEvent): Promise<WebhookOutcome> {
+    try {
+      return await applyOnce(provider, event);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'AMOUNT_MISMATCH') await raiseMismatch(provider, event);
+      throw error;
+    }
+  }
+
+  async function raiseMismatch(provider: string, event: PaymentEvent): Promise<void> {
+    const table = event.type.startsWith('payment.') ? 'payments' : 'refunds';
+    const row = await db
+      .selectFrom(table)
+      .select(['id', 'account_id', 'amount', 'currency'])
+      .where('id', '=', event.data.objectId)
+      .executeTakeFirst();
+    logger.error(
+      { provider, eventId: event.id, objectId: event.data.objectId, event: event.data, ours: row },
+      'payment event amount or currency differs from ours: refused, needs staff',
+    );
+    if (!row) return;
+    await audit.record(db, {
+      actor: SYSTEM,
+      action: `${table === 'payments' ? 'payment' : 'refund'}.amount_mismatch`,
+      subject: { type: table === 'payments' ? 'payment' : 'refund', id: row.id },
+      accountId: row.account_id,
+      before: { amount: Number(row.amount), currency: row.currency },
+      after: { amount: event.data.amount, currency: event.data.currency, eventId: event.id, provider },
+    });
+  }
+
+  function applyOnce(provider: string, event: PaymentEvent): Promise<WebhookOutcome> {
     return db.transaction().execute(async (tx) => {
       const recorded = await tx
         .insertInto('payment_events')
@@ -143,6 +209,8 @@ export function createPaymentWebhooks(deps: {
       kind: 'topup',
       reference: { type: 'payment', id: payment.id },
     });
+    // A top-up pays what usage charged beyond the wallet (arrears) first.
+    const arrearsPaid = await wallet.settleArrears(tx, payment.account_id, { type: 'payment', id: payment.id });
     const account = await tx
       .selectFrom('accounts')
       .selectAll()
@@ -154,7 +222,7 @@ export function createPaymentWebhooks(deps: {
       'topup_succeeded',
       {
         amount: formatMoney(wallet.money(Number(payment.amount)), account.locale),
-        balance: formatMoney(wallet.money(posting.credit_balance_after), account.locale),
+        balance: formatMoney(wallet.money(posting.credit_balance_after - arrearsPaid), account.locale),
       },
       ['email'],
     );
@@ -203,21 +271,37 @@ export function createPaymentWebhooks(deps: {
         amount: formatMoney(wallet.money(amount), account.locale),
       });
     } else {
+      // A refund split across payments may fail in part: what did go out is settled, the rest comes back.
+      const partial = event.data.partial;
+      const refunded = partial ? Math.min(Math.max(0, partial.refunded), amount) : 0;
+      if (refunded > 0) {
+        await ledger.post(tx, {
+          debit: payable,
+          credit: ledgerAccountId('clearing', refund.currency),
+          amount: refunded,
+          currency: refund.currency,
+          kind: 'refund_settled',
+          reference: { type: 'refund', id: refund.id },
+        });
+      }
       // A failed refund gives the money back to the wallet, visibly, and makes the payments refundable again.
       const posting = await ledger.post(tx, {
         debit: payable,
         credit: wallet.walletId(refund.account_id),
-        amount,
+        amount: amount - refunded,
         currency: refund.currency,
         kind: 'refund_reversal',
         reference: { type: 'refund', id: refund.id },
       });
       const allocations = await tx
         .selectFrom('refund_allocations')
-        .selectAll()
-        .where('refund_id', '=', refund.id)
+        .innerJoin('payments', 'payments.id', 'refund_allocations.payment_id')
+        .select(['refund_allocations.payment_id', 'refund_allocations.amount', 'payments.provider_ref'])
+        .where('refund_allocations.refund_id', '=', refund.id)
         .execute();
       for (const a of allocations) {
+        const failed = (ref: string | null) => ref !== null && partial?.failedPayments.includes(ref);
+        if (partial && !failed(a.provider_ref) && !failed(a.payment_id)) continue;
         await tx
           .updateTable('payments')
           .set((eb) => ({ refunded: eb('refunded', '-', Number(a.amount)), updated_at: now }))
@@ -235,7 +319,10 @@ export function createPaymentWebhooks(deps: {
       subject: { type: 'refund', id: refund.id },
       accountId: refund.account_id,
       before: { status: 'pending' },
-      after: { status: succeeded ? 'succeeded' : 'failed' },
+      after: {
+        status: succeeded ? 'succeeded' : 'failed',
+        ...(event.data.partial ? { partial: event.data.partial } : {}),
+      },
     });
     return 'applied';
   }
@@ -254,14 +341,14 @@ export function createPaymentWebhooks(deps: {
     for (const kind of ['payment', 'refund'] as const) {
       const pending = await db
         .selectFrom(kind === 'payment' ? 'payments' : 'refunds')
-        .select('id')
+        .select(['id', 'provider_ref', 'created_at'])
         .where('status', '=', 'pending')
         .where('created_at', '<', cutoff)
         .orderBy('created_at')
         .execute();
-      for (const { id } of pending) {
+      for (const { id, provider_ref, created_at } of pending) {
         try {
-          const found = await provider.lookup(kind, id);
+          const found = await provider.lookup(kind, { id, providerRef: provider_ref, createdAt: created_at });
           if (found.status === 'settled') {
             if ((await apply(provider.name, found.event)) === 'applied') settled++;
           } else {
@@ -276,7 +363,7 @@ export function createPaymentWebhooks(deps: {
     return settled;
   }
 
-  return { handle, reconcile };
+  return { handle, handleProvider, apply, reconcile };
 }
 
 export type PaymentWebhooks = ReturnType<typeof createPaymentWebhooks>;

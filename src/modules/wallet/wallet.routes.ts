@@ -21,7 +21,15 @@ const Payment = Type.Object({
   id: Type.String(),
   status: Type.Enum(['pending', 'succeeded', 'failed']),
   amount: MoneyRef,
-  testMode: Type.Boolean({ description: 'True when the built-in test payment provider handled it' }),
+  testMode: Type.Boolean({
+    description: "True when the built-in test payment provider or a real provider's test mode handled it",
+  }),
+  redirectUrl: Type.Optional(
+    Type.String({
+      description:
+        "While pending: the provider's hosted page to send the subscriber to (Stripe Checkout, Alipay); it returns to /wallet?topup=<id>",
+    }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
 });
 const Transfer = Type.Object({
@@ -117,6 +125,7 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             complete,
             actorOf(principal),
             request.id,
+            /Mobi|Android|iPhone|iPad/i.test(String(request.headers['user-agent'] ?? '')) ? 'phone' : 'desktop',
           ),
         );
       },
@@ -242,18 +251,19 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     await app.register(async (plain) => {
       const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
       scope.removeContentTypeParser('application/json');
-      scope.addContentTypeParser(
-        'application/json',
-        { parseAs: 'string', bodyLimit: 64 * 1024 },
-        (_req, body, done) => done(null, body),
-      );
+      for (const type of ['application/json', 'application/x-www-form-urlencoded'])
+        scope.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) =>
+          done(null, body),
+        );
       scope.post(
         '/api/v1/payments/webhooks/:provider',
         {
           config: { access: 'public', rateLimit: false },
           schema: {
             tags: ['payments'],
-            summary: 'Payment provider webhook (HMAC-SHA256 signed, 5-minute replay window, applied once)',
+            summary: 'Payment provider webhook (signed; stale, forged and replayed ones refused; applied once)',
+            description:
+              'test: HMAC-SHA256 in X-Payment-Signature, 5-minute window. stripe: Stripe-Signature checked by the SDK, 5-minute window. alipay: the notify_url, RSA2-signed form checked by the SDK, answered "success" as text/plain; notifications older than 26 hours are refused. See docs/payments.md.',
             params: Type.Object({ provider: Type.String({ maxLength: 32 }) }),
             response: {
               200: Type.Object({ outcome: Type.Enum(['applied', 'duplicate', 'ignored']) }),
@@ -261,8 +271,18 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             },
           },
         },
-        async (request) => {
-          if (request.params.provider !== ctx.payments.provider.name) throw new AppError('NOT_FOUND');
+        async (request, reply) => {
+          const provider = ctx.payments.provider;
+          if (request.params.provider !== provider.name) throw new AppError('NOT_FOUND');
+          if (provider.webhook) {
+            const { outcome, reply: text } = await ctx.paymentWebhooks.handleProvider(provider, {
+              rawBody: String(request.body ?? ''),
+              headers: request.headers,
+            });
+            // Alipay expects the bare word back, not JSON.
+            if (text !== undefined) return reply.type('text/plain; charset=utf-8').send(text as never);
+            return { outcome };
+          }
           const signature = request.headers[SIGNATURE_HEADER];
           const outcome = await ctx.paymentWebhooks.handle(
             request.params.provider,

@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
 import { formatMoney, type MoneyValue } from '../../core/money.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
@@ -70,8 +71,10 @@ export function createWalletService(deps: {
   notifications: NotificationService;
   payments: () => PaymentProvider;
   policies: PolicyService;
+  logger?: Logger;
 }) {
   const { db, clock, config, ledger, audit, notifications } = deps;
+  const logger = deps.logger?.child({ component: 'payments' });
   const currency = config.currency;
   const money = (amount: number): MoneyValue => ({ amount, currency });
 
@@ -179,6 +182,7 @@ export function createWalletService(deps: {
     complete: Complete,
     actor: Actor,
     requestId: string,
+    client: 'phone' | 'desktop' = 'desktop',
   ) {
     checkCurrency(amount);
     const limits = await deps.policies.get();
@@ -241,15 +245,23 @@ export function createWalletService(deps: {
       });
       return row;
     });
-    if (!payment.provider_ref) {
-      const { providerRef } = await provider.createPayment({
-        paymentId: payment.id,
-        amount: Number(payment.amount),
-        currency,
-      });
+    // Asked again on a retry while pending: the provider answers the same payment and hosted page.
+    let redirectUrl: string | null = null;
+    if (payment.status === 'pending') {
+      const created = await withProvider(provider.name, () =>
+        provider.createPayment({
+          paymentId: payment.id,
+          amount: Number(payment.amount),
+          currency,
+          returnUrl: `${config.publicUrl}/wallet?topup=${payment.id}`,
+          client,
+          createdAt: payment.created_at,
+        }),
+      );
+      redirectUrl = created.redirectUrl;
       await db
         .updateTable('payments')
-        .set({ provider_ref: providerRef })
+        .set({ provider_ref: created.providerRef })
         .where('id', '=', payment.id)
         .where('provider_ref', 'is', null)
         .execute();
@@ -259,9 +271,23 @@ export function createWalletService(deps: {
       .selectAll()
       .where('id', '=', payment.id)
       .executeTakeFirstOrThrow();
-    const body = presentPayment(settled);
+    const body = {
+      ...presentPayment(settled),
+      ...(redirectUrl && settled.status === 'pending' ? { redirectUrl } : {}),
+    };
     await complete(db, body);
     return body;
+  }
+
+  /** A provider that cannot be reached or refuses: 503 PAYMENT_PROVIDER_UNAVAILABLE, nothing applied. */
+  async function withProvider<T>(name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      logger?.warn({ provider: name, err: error }, 'payment provider call failed');
+      throw new AppError('PAYMENT_PROVIDER_UNAVAILABLE', { provider: name });
+    }
   }
 
   /** The address a transfer to `to` goes to, or null when `to` is no address at all. */
@@ -526,14 +552,18 @@ export function createWalletService(deps: {
     const allocations = await db
       .selectFrom('refund_allocations')
       .innerJoin('payments', 'payments.id', 'refund_allocations.payment_id')
-      .select(['payments.provider_ref', 'refund_allocations.amount'])
+      .select(['payments.id', 'payments.provider_ref', 'refund_allocations.amount'])
       .where('refund_allocations.refund_id', '=', refundId)
       .execute();
     const { providerRef } = await deps.payments().refund({
       refundId,
       amount: Number(refund.amount),
       currency: refund.currency,
-      payments: allocations.map((a) => ({ providerRef: a.provider_ref ?? '', amount: Number(a.amount) })),
+      payments: allocations.map((a) => ({
+        paymentId: a.id,
+        providerRef: a.provider_ref ?? '',
+        amount: Number(a.amount),
+      })),
     });
     await db
       .updateTable('refunds')

@@ -22,7 +22,7 @@ export function LanguageSwitch() {
       aria-label={t('app.language')}
       data-testid="language-switch"
       size="xs"
-      w={120}
+      w={{ base: 96, sm: 120 }}
       allowDeselect={false}
       value={i18n.language}
       data={LOCALE_CODES.map((code) => ({ value: code, label: t(`languages.${code}`) }))}

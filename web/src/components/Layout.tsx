@@ -5,6 +5,8 @@ import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { useMeta } from '../api/meta.js';
 import { isStaff, useMe } from '../api/session.js';
 import { i18next, LOCALE_CODES, type WebLocale } from '../i18n.js';
+import { ActionNeeded } from './ActionNeeded.js';
+import { BottomTabs, TAB_BAR_HEIGHT } from './BottomTabs.js';
 import { LanguageSwitch } from './LanguageSwitch.js';
 
 const SUBSCRIBER_NAV = [
@@ -27,6 +29,8 @@ export function Layout() {
   // Production running with a demo part allowed: staff must see it on every page, never subscribers.
   const riskyParts = meta.data?.mode === 'production' ? (meta.data?.demoParts ?? []) : [];
   const warnStaff = riskyParts.length > 0 && !!me.data && isStaff(me.data.role);
+  // Subscribers get the section links: a row under the header on wide screens, a bottom tab bar on phones.
+  const subscriberNav = !!me.data && !isStaff(me.data.role) && me.data.status !== 'deregistered';
 
   useEffect(() => {
     if (brand) document.title = brand;
@@ -77,19 +81,26 @@ export function Layout() {
           </Alert>
         )}
         <Container size="lg" h={56} px="md">
-          <Group h="100%" justify="space-between" wrap="nowrap">
-            <Anchor component={Link} to="/" underline="never" c="inherit">
-              <Title order={1} size="h4" data-testid="brand">
+          <Group h="100%" justify="space-between" wrap="nowrap" gap="xs">
+            <Anchor component={Link} to="/" underline="never" c="inherit" miw={0}>
+              <Title
+                order={1}
+                size="h4"
+                data-testid="brand"
+                style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+              >
                 {brand}
               </Title>
             </Anchor>
-            <Group gap="sm" wrap="nowrap">
+            <Group gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>
+              {/* On phones the home page leads to the plans and the tab bar holds the account. */}
               {!me.data && (
                 <Button
                   component={Link}
                   to="/plans"
                   variant="subtle"
                   size="compact-sm"
+                  visibleFrom="xs"
                   data-testid="nav-plans"
                 >
                   {t('nav.plans')}
@@ -101,6 +112,7 @@ export function Layout() {
                   to={isStaff(me.data.role) ? '/staff' : '/account'}
                   variant="subtle"
                   size="compact-sm"
+                  visibleFrom={subscriberNav ? 'sm' : undefined}
                   data-testid="nav-account"
                 >
                   {isStaff(me.data.role) ? t('nav.staff') : t('nav.account')}
@@ -120,8 +132,8 @@ export function Layout() {
             </Group>
           </Group>
         </Container>
-        {me.data && !isStaff(me.data.role) && me.data.status !== 'deregistered' && (
-          <Container size="lg" px="md" pb={6}>
+        {subscriberNav && (
+          <Container size="lg" px="md" pb={6} visibleFrom="sm">
             <ScrollArea type="never">
               <Group gap={4} wrap="nowrap" component="nav" aria-label={t('nav.main')}>
                 {SUBSCRIBER_NAV.map((item) => (
@@ -141,6 +153,7 @@ export function Layout() {
             </ScrollArea>
           </Container>
         )}
+        <ActionNeeded />
       </Box>
       <Box id="main">
         <Container size="lg" px="md">
@@ -156,8 +169,10 @@ export function Layout() {
           <Text component="footer" size="xs" c="dimmed" ta="center" mt="xl" py="md">
             {t('app.footer', { brand })}
           </Text>
+          {subscriberNav && <Box hiddenFrom="sm" h={TAB_BAR_HEIGHT} />}
         </Container>
       </Box>
+      {subscriberNav && <BottomTabs />}
     </>
   );
 }

@@ -186,8 +186,18 @@ export function Account({ me }: { me: Me }) {
       <SuspendAccount me={me} />
       <Card withBorder radius="md" padding="lg">
         <Text fw={600}>{t('account.manage')}</Text>
-        <Group mt="sm">
-          <Button component={Link} to="/backup" variant="default">
+        <Group mt="sm" gap="xs">
+          {me.status !== 'deregistered' && (
+            <>
+              <Button component={Link} to="/devices" variant="default" data-testid="account-link-devices">
+                {t('nav.devices')}
+              </Button>
+              <Button component={Link} to="/usage" variant="default" data-testid="account-link-usage">
+                {t('nav.usage')}
+              </Button>
+            </>
+          )}
+          <Button component={Link} to="/backup" variant="default" data-testid="account-link-backup">
             {t('nav.backup')}
           </Button>
           <Button component={Link} to="/account/close" color="red" variant="light" data-testid="go-close">

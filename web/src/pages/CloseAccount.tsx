@@ -5,6 +5,7 @@ import {
   Card,
   Checkbox,
   Group,
+  List,
   Modal,
   Select,
   Stack,
@@ -18,6 +19,9 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
+import { useMe } from '../api/session.js';
+import { daysLeft, useLines } from '../api/subscriber.js';
+import { fixLink } from '../components/BackToChecklist.js';
 import { formatDateTime } from '../format.js';
 import { supportLink } from './Help.js';
 
@@ -110,12 +114,47 @@ function RequestTimeline({
   );
 }
 
+/** The final confirmation's list: every line's number and what is left on it (data, days), all lost. */
+function WhatWillBeLost() {
+  const { t } = useTranslation();
+  const lines = useLines();
+  const live = (lines.data?.items ?? []).filter((l) => ['active', 'pending', 'suspended'].includes(l.status));
+  const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  return (
+    <Stack gap={4} data-testid="what-will-be-lost">
+      <Text size="sm" fw={600}>
+        {t('closeLoop.lostTitle')}
+      </Text>
+      <List size="sm" spacing={2}>
+        {live.map((l) => {
+          const left = l.allowances.dataBytes ?? l.allowances.total.dataBytes;
+          const days = daysLeft(l.expiresAt);
+          return (
+            <List.Item key={l.id} data-testid="lost-line">
+              {t('closeLoop.lostLine', {
+                plan: l.planName,
+                msisdn: l.msisdn,
+                data: gb(left),
+                days: days === null ? t('closeLoop.notStarted') : t('homeMe.daysLeft', { count: days }),
+              })}
+            </List.Item>
+          );
+        })}
+        <List.Item>{t('closeLoop.lostNumbers')}</List.Item>
+        <List.Item>{t('closeLoop.lostSignIn')}</List.Item>
+      </List>
+    </Stack>
+  );
+}
+
 /** 设置 → 账户管理 → 注销账户 (R8): preflight checklist, reason, a plain final confirmation, then the request. */
 export function CloseAccount() {
   const { t } = useTranslation();
+  const me = useMe();
   const queryClient = useQueryClient();
   const eligibility = useQuery({
     queryKey: ['eligibility'],
+    enabled: !!me.data && me.data.status !== 'deregistered',
     queryFn: () => unwrap(api.GET('/api/v1/me/cancellation/eligibility')),
   });
   const latest = useQuery({
@@ -148,7 +187,9 @@ export function CloseAccount() {
     onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
   });
   const request = latest.data;
-  const open = request && OPEN.includes(request.status);
+  // Once the account is closed there is nothing left to apply for: the timeline stays, the form goes.
+  const closed = me.data?.status === 'deregistered' || request?.status === 'completed';
+  const open = (request && OPEN.includes(request.status)) || closed;
   const blockers = eligibility.data?.blockers ?? [];
   return (
     <Stack gap="lg" py="md">
@@ -175,7 +216,7 @@ export function CloseAccount() {
                   <Group gap="xs" mt="xs">
                     <Button
                       component={Link}
-                      to={b.fixAt}
+                      to={fixLink(b)}
                       size="compact-sm"
                       variant="white"
                       data-testid={`fix-${b.code}`}
@@ -242,6 +283,7 @@ export function CloseAccount() {
       >
         <Stack>
           <Text size="sm">{t('close.confirmText')}</Text>
+          <WhatWillBeLost />
           <Checkbox
             checked={understood}
             onChange={(e) => setUnderstood(e.currentTarget.checked)}

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
+import { BackToChecklist } from '../components/BackToChecklist.js';
 import { Checkout } from '../components/Checkout.js';
 import { formatDateTime } from '../format.js';
 
@@ -76,6 +77,7 @@ export function Devices() {
   const items = devices.data?.items ?? [];
   return (
     <Stack gap="lg" py="md">
+      <BackToChecklist />
       <Title order={2}>{t('devices.title')}</Title>
       <Text c="dimmed">{t('devices.intro')}</Text>
       {items.length === 0 && !devices.isPending && <Text data-testid="no-devices">{t('devices.none')}</Text>}

@@ -1,4 +1,5 @@
-import { Card, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Card, Group, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -76,6 +77,26 @@ export function Usage() {
     }
     return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([day, value]) => ({ day, value }));
   }, [items, kind]);
+  // Totals per calendar month (UTC): what was used and what it cost beyond the plan.
+  const months = useMemo(() => {
+    const totals = new Map<string, { value: number; charge: Money }>();
+    for (const r of items) {
+      const month = r.startedAt.slice(0, 7);
+      const value =
+        kind === 'data'
+          ? (r.bytes ?? 0) / 1024 ** 2
+          : kind === 'voice'
+            ? Math.ceil((r.durationSeconds ?? 0) / 60)
+            : 1;
+      const charge = r.charge as Money;
+      const total = totals.get(month) ?? { value: 0, charge: { amount: 0, currency: charge.currency } };
+      total.value += value;
+      total.charge = { amount: total.charge.amount + charge.amount, currency: charge.currency };
+      totals.set(month, total);
+    }
+    return [...totals].sort(([a], [b]) => b.localeCompare(a)).map(([month, v]) => ({ month, ...v }));
+  }, [items, kind]);
+  const phone = useMediaQuery('(max-width: 48em)', false, { getInitialValueInEffect: false });
   const unit = (n: number) =>
     kind === 'data'
       ? `${n.toFixed(1)} MB`
@@ -108,7 +129,46 @@ export function Usage() {
         </Text>
         {days.length === 0 ? <Text c="dimmed">{t('usage.none')}</Text> : <DayBars days={days} label={unit} />}
       </Card>
-      {items.length > 0 && (
+      {months.length > 0 && (
+        <SimpleGrid cols={{ base: 2, sm: 4 }} data-testid="usage-totals">
+          {months.map((m) => (
+            <Card key={m.month} withBorder radius="md" padding="sm">
+              <Text size="xs" c="dimmed">
+                {new Intl.DateTimeFormat(i18n.language, { year: 'numeric', month: 'long' }).format(
+                  new Date(`${m.month}-01T00:00:00Z`),
+                )}
+              </Text>
+              <Text fw={700}>{unit(m.value)}</Text>
+              <Text size="xs" c="dimmed">
+                {t('usage.charged', { amount: formatMoney(m.charge, i18n.language) })}
+              </Text>
+            </Card>
+          ))}
+        </SimpleGrid>
+      )}
+      {items.length > 0 && phone && (
+        <Stack gap="xs" data-testid="usage-table">
+          {items.map((r) => (
+            <Card key={r.id} withBorder radius="md" padding="sm" data-testid="usage-record">
+              <Group justify="space-between" wrap="nowrap" align="flex-start">
+                <div style={{ minWidth: 0 }}>
+                  <Text size="sm" fw={600}>
+                    {amount(r)}
+                    {kind !== 'data' && ` · ${r.direction === 'in' ? '←' : '→'} ${r.counterpart ?? '—'}`}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {formatDateTime(r.startedAt, i18n.language)} · {r.country}
+                  </Text>
+                </div>
+                <Text size="sm" style={{ flexShrink: 0 }}>
+                  {formatMoney(r.charge as Money, i18n.language)}
+                </Text>
+              </Group>
+            </Card>
+          ))}
+        </Stack>
+      )}
+      {items.length > 0 && !phone && (
         <Card withBorder radius="md" padding="lg">
           <Table.ScrollContainer minWidth={520}>
             <Table striped data-testid="usage-table">
@@ -123,7 +183,7 @@ export function Usage() {
               </Table.Thead>
               <Table.Tbody>
                 {items.map((r) => (
-                  <Table.Tr key={r.id}>
+                  <Table.Tr key={r.id} data-testid="usage-record">
                     <Table.Td>{formatDateTime(r.startedAt, i18n.language)}</Table.Td>
                     {kind !== 'data' && (
                       <Table.Td>

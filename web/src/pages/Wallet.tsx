@@ -15,12 +15,14 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useIntersection } from '@mantine/hooks';
+import { useIntersection, useMediaQuery } from '@mantine/hooks';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { useMeta } from '../api/meta.js';
+import { BackToChecklist } from '../components/BackToChecklist.js';
 import { formatDateTime, formatMoney, type Money, minorDigits, toMinor } from '../format.js';
 
 const PRESETS = [50, 100, 200, 500];
@@ -285,6 +287,7 @@ function Refund({ currency }: { currency: string }) {
 
 function Statement() {
   const { t, i18n } = useTranslation();
+  const phone = useMediaQuery('(max-width: 48em)', false, { getInitialValueInEffect: false });
   const statement = useInfiniteQuery({
     queryKey: ['statement'],
     initialPageParam: undefined as string | undefined,
@@ -306,7 +309,46 @@ function Statement() {
         {t('wallet.statement')}
       </Title>
       {lines.length === 0 && !statement.isPending && <Text c="dimmed">{t('wallet.noLines')}</Text>}
-      {lines.length > 0 && (
+      {lines.length > 0 && phone && (
+        // Phones get a list: what and when on the left, the amount and the balance after on the right.
+        <Stack gap={0} data-testid="statement">
+          {lines.map((l) => (
+            <Group
+              key={l.id}
+              justify="space-between"
+              wrap="nowrap"
+              align="flex-start"
+              py="xs"
+              style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}
+              data-testid="statement-line"
+            >
+              <div style={{ minWidth: 0 }}>
+                <Text size="sm" fw={500}>
+                  {t(`wallet.kind.${l.kind}`)}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {formatDateTime(l.createdAt, i18n.language)}
+                </Text>
+              </div>
+              <div style={{ textAlign: 'right', flexShrink: 0 }}>
+                <Text
+                  size="sm"
+                  fw={600}
+                  style={{
+                    color: `var(--mantine-color-${(l.amount as Money).amount < 0 ? 'red' : 'green'}-light-color)`,
+                  }}
+                >
+                  {formatMoney(l.amount as Money, i18n.language)}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {t('wallet.balanceAfter')} {formatMoney(l.balanceAfter as Money, i18n.language)}
+                </Text>
+              </div>
+            </Group>
+          ))}
+        </Stack>
+      )}
+      {lines.length > 0 && !phone && (
         <Table.ScrollContainer minWidth={320}>
           <Table striped data-testid="statement">
             <Table.Thead>
@@ -357,12 +399,17 @@ function Statement() {
   );
 }
 
+const TABS = ['topup', 'transfer', 'refund'] as const;
+
 export function Wallet() {
   const { t, i18n } = useTranslation();
+  // ?tab=refund (or transfer, topup) opens that tab: the closure checklist's fix link for a balance.
+  const [params] = useSearchParams();
   const balance = useBalance();
   const currency = (balance.data as Money | undefined)?.currency ?? 'CNY';
   return (
     <Stack gap="lg" py="md">
+      <BackToChecklist />
       <Title order={2}>{t('wallet.title')}</Title>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder radius="md" padding="lg">
@@ -377,7 +424,7 @@ export function Wallet() {
           </Text>
         </Card>
         <Card withBorder radius="md" padding="lg">
-          <Tabs defaultValue="topup" keepMounted={false}>
+          <Tabs defaultValue={TABS.find((v) => v === params.get('tab')) ?? 'topup'} keepMounted={false}>
             <Tabs.List grow mb="md">
               <Tabs.Tab value="topup" data-testid="tab-topup">
                 {t('wallet.topup')}

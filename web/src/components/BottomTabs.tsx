@@ -1,0 +1,70 @@
+import { Box, Group, Text, UnstyledButton } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { Link, useLocation } from 'react-router';
+
+/** The five places a traveller goes on a phone, always one thumb away. */
+export const TABS = [
+  { key: 'plans', to: '/plans', icon: '◎', match: ['/plans'] },
+  { key: 'lines', to: '/lines', icon: '▣', match: ['/lines', '/devices', '/usage'] },
+  { key: 'wallet', to: '/wallet', icon: '¤', match: ['/wallet'] },
+  { key: 'help', to: '/help', icon: '?', match: ['/help'] },
+  { key: 'account', to: '/account', icon: '☺', match: ['/account', '/backup'] },
+] as const;
+
+export const TAB_BAR_HEIGHT = 60;
+
+/** A bottom tab bar, shown on phones only (below the `sm` breakpoint); the header keeps the rest. */
+export function BottomTabs() {
+  const { t } = useTranslation();
+  const { pathname } = useLocation();
+  return (
+    <Box
+      component="nav"
+      aria-label={t('nav.tabs')}
+      hiddenFrom="sm"
+      pos="fixed"
+      bottom={0}
+      left={0}
+      right={0}
+      bg="var(--mantine-color-body)"
+      data-testid="tab-bar"
+      style={{
+        zIndex: 150,
+        borderTop: '1px solid var(--mantine-color-gray-3)',
+        paddingBottom: 'env(safe-area-inset-bottom)',
+      }}
+    >
+      <Group h={TAB_BAR_HEIGHT} gap={0} wrap="nowrap" justify="space-around">
+        {TABS.map((tab) => {
+          const active = tab.match.some((m) => pathname.startsWith(m));
+          return (
+            <UnstyledButton
+              key={tab.key}
+              component={Link}
+              to={tab.to}
+              aria-current={active ? 'page' : undefined}
+              data-testid={`tabbar-${tab.key}`}
+              style={{
+                flex: '1 1 0',
+                minWidth: 0,
+                height: '100%',
+                display: 'flex',
+                flexDirection: 'column',
+                alignItems: 'center',
+                justifyContent: 'center',
+                color: active ? 'var(--mantine-color-blue-9)' : 'var(--mantine-color-gray-7)',
+              }}
+            >
+              <Text component="span" fz={18} lh={1} aria-hidden>
+                {tab.icon}
+              </Text>
+              <Text component="span" fz={11} fw={active ? 700 : 500} mt={4} truncate maw="100%">
+                {t(`nav.${tab.key}`)}
+              </Text>
+            </UnstyledButton>
+          );
+        })}
+      </Group>
+    </Box>
+  );
+}
