@@ -7,7 +7,7 @@ import { openDatabase } from '../src/db/database.js';
 import { signPayload } from '../src/integrations/payments/signature.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
-import { api, balanceOf, newKey, type Session, signIn, topUp } from './helpers/session.js';
+import { api, balanceOf, newKey, type Session, signIn, signInStaff, topUp } from './helpers/session.js';
 
 describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) => {
   let t: TestApp;
@@ -360,7 +360,7 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
     expect(bobSms.body.items.some((m: { text: string }) => m.text.includes('a***@example.com'))).toBe(true);
   });
 
-  it('refuses transfers to oneself, to nobody, to suspended accounts and beyond the balance', async () => {
+  it('refuses transfers to oneself, to nobody, to suspended accounts (as to nobody) and beyond the balance', async () => {
     await topUp(t, alice, 1000);
     expect(
       (await post(alice, '/api/v1/me/transfers', { to: 'alice@example.com', amount: cny(1) })).body.code,
@@ -381,7 +381,7 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
       .execute();
     expect(
       (await post(alice, '/api/v1/me/transfers', { to: '+8613800138001', amount: cny(1) })).body.code,
-    ).toBe('RECIPIENT_NOT_ACTIVE');
+    ).toBe('RECIPIENT_NOT_FOUND');
     expect(await balanceOf(t, alice)).toBe(1000);
     await t.ctx.database.db
       .updateTable('accounts')
@@ -463,6 +463,71 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
     expect((await preview(bob, 'alice@example.com')).body.canReceive).toBe(true);
     clock.advance(50 * 60_000 + 1000);
     expect((await preview(alice, '+8613800138001')).body).toMatchObject({ canReceive: true });
+  });
+
+  it('answers a transfer to an unknown, staff or inactive address alike, and counts refused transfers against the hourly check budget', async () => {
+    await t.ctx.policies.update({ recipientChecksPerHour: 5 }, { type: 'system', id: 'test' });
+    await signInStaff(t, 'agent.smith@operator.example.com', 'agent');
+    const carol = await signIn(t, 'carol@example.com');
+    const dave = await signIn(t, 'dave@example.com');
+    await t.ctx.database.db
+      .updateTable('accounts')
+      .set({ status: 'suspended' })
+      .where('id', '=', carol.account.id)
+      .execute();
+    await t.ctx.database.db
+      .updateTable('accounts')
+      .set({ status: 'cancellation_pending' })
+      .where('id', '=', dave.account.id)
+      .execute();
+    const checks = async () =>
+      (
+        await t.ctx.database.db
+          .selectFrom('recipient_checks')
+          .select('id')
+          .where('account_id', '=', alice.account.id)
+          .execute()
+      ).length;
+    // Alice's wallet is empty: an address that cannot receive answers the same whatever the reason.
+    const answers = [];
+    for (const to of [
+      'ghost@example.com',
+      'agent.smith@operator.example.com',
+      'carol@example.com',
+      'dave@example.com',
+    ]) {
+      const refused = await post(alice, '/api/v1/me/transfers', { to, amount: cny(1) });
+      answers.push({
+        status: refused.status,
+        code: refused.body.code,
+        message: refused.body.message,
+        details: refused.body.details,
+      });
+    }
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(answers[0]).toMatchObject({ status: 404, code: 'RECIPIENT_NOT_FOUND', details: { field: 'to' } });
+    expect(await checks()).toBe(4);
+    // An active recipient is checked before the balance, and that answer costs a check too.
+    const empty = await post(alice, '/api/v1/me/transfers', { to: '+8613800138001', amount: cny(1) });
+    expect(empty).toMatchObject({ status: 409, body: { code: 'INSUFFICIENT_BALANCE' } });
+    expect(await checks()).toBe(5);
+    // The hour's checks are spent: every transfer is refused, to a good address too, with money.
+    await topUp(t, alice, 1000);
+    const limited = await post(alice, '/api/v1/me/transfers', { to: '+8613800138001', amount: cny(100) });
+    expect(limited).toMatchObject({
+      status: 429,
+      body: { code: 'RATE_LIMITED', details: { limit: 'recipientChecks' } },
+    });
+    expect(
+      (await post(alice, '/api/v1/me/transfers', { to: 'ghost@example.com', amount: cny(100) })).status,
+    ).toBe(429);
+    expect(await balanceOf(t, alice)).toBe(1000);
+    clock.advance(60 * 60_000 + 1000);
+    const sent = await post(alice, '/api/v1/me/transfers', { to: '+8613800138001', amount: cny(100) });
+    expect(sent.status).toBe(201);
+    // A transfer that goes through is not a check (the old ones go when the next is counted).
+    expect(await checks()).toBe(5);
+    expect(await verify()).toEqual([]);
   });
 
   it('refunds only what was topped up and not spent, holds it while pending, and returns it if the refund fails', async () => {

@@ -59,6 +59,12 @@ export const ERROR_STATUS = {
   SELF_TRANSFER: 400,
   /** More than was topped up and not yet refunded or spent; details.refundable says how much can be. */
   REFUND_EXCEEDS_REFUNDABLE: 409,
+  /** More than cannot be refunded; details.forfeitable says how much can be given up (refund the rest). */
+  FORFEIT_EXCEEDS_FORFEITABLE: 409,
+  /** A waiver larger than what the account owes; details.arrears says how much that is. */
+  WAIVER_EXCEEDS_ARREARS: 409,
+  /** Arrears are waived only for an account with an open request to close it. */
+  ACCOUNT_NOT_CLOSING: 409,
   /** The account is suspended, closing or closed, so money cannot move. */
   ACCOUNT_NOT_ACTIVE: 409,
   INVALID_SIGNATURE: 401,

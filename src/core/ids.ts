@@ -32,7 +32,8 @@ export type IdPrefix =
   | 'adj'
   | 'uhd'
   | 'sif'
-  | 'rck';
+  | 'rck'
+  | 'fft';
 
 // Crockford's base32, as ULID (https://github.com/ulid/spec) spells it.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

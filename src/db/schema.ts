@@ -138,7 +138,9 @@ export type LedgerAccountKind =
   | 'clearing'
   | 'revenue'
   | 'refunds_payable'
-  | 'adjustments';
+  | 'adjustments'
+  /** Balances subscribers gave up (forfeits, migration 0021): kept, never emptied or deleted. */
+  | 'forfeited';
 
 export interface LedgerAccountsTable {
   id: string;
@@ -548,6 +550,8 @@ export interface PoliciesTable {
 }
 
 export type AdjustmentStatus = 'pending_approval' | 'posted' | 'rejected';
+/** Goodwill credits the wallet; a write-off debits it; a waiver cancels arrears (migration 0021). */
+export type AdjustmentKind = 'goodwill' | 'write_off' | 'arrears_waiver';
 
 export interface AdjustmentsTable {
   id: string;
@@ -557,6 +561,7 @@ export interface AdjustmentsTable {
   currency: string;
   reason: string;
   status: AdjustmentStatus;
+  kind: ColumnType<AdjustmentKind, AdjustmentKind | undefined, AdjustmentKind>;
   requested_by: string;
   decided_by: string | null;
   created_at: string;

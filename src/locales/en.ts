@@ -32,12 +32,16 @@ export const en = {
     INSUFFICIENT_BALANCE: 'Your balance is not enough for this.',
     CURRENCY_MISMATCH: 'Amounts must be in {{currency}}.',
     TOPUP_LIMIT_EXCEEDED: 'This top-up is over the limit.',
-    RECIPIENT_NOT_FOUND: 'No subscriber has this email address or phone number.',
+    RECIPIENT_NOT_FOUND: 'This address cannot receive transfers.',
     RECIPIENT_NOT_ACTIVE: 'This subscriber cannot receive transfers right now.',
     SELF_TRANSFER: 'You cannot transfer to yourself.',
     REFUND_EXCEEDS_REFUNDABLE:
       'You can get back at most what you topped up and have not spent or had refunded.',
     ACCOUNT_NOT_ACTIVE: 'Your account is not active, so money cannot move.',
+    FORFEIT_EXCEEDS_FORFEITABLE:
+      'Only money that cannot be refunded can be given up. Ask for a refund of the rest.',
+    WAIVER_EXCEEDS_ARREARS: 'The account owes less than that.',
+    ACCOUNT_NOT_CLOSING: 'Arrears can only be waived for an account that is being closed.',
     INVALID_SIGNATURE: 'The signature is not valid.',
     WEBHOOK_EXPIRED: 'The message is too old or from the future.',
     PAYMENT_NOT_FOUND: 'No such payment.',
@@ -92,15 +96,24 @@ export const en = {
   },
   exports: {
     readme:
-      'Your {{brand}} data, exported on {{date}}.\n\nprofile.json  your account: id, email, phone, language, status, dates\nledger.csv    every change to your balance, with the balance after it (amounts in minor units, e.g. cents)\ncalls.csv     calls: time, duration in seconds, number (other party), direction, country, charge\nsms.csv       text messages: time, number, direction, country, charge\ndata.csv      data sessions: time, bytes, country, charge\ndevices.csv   devices your eSIMs were installed on, with EID and dates\ntickets.json  your support conversations\n\nThe CSV files are UTF-8 with a byte-order mark and open in spreadsheet programs.',
+      'Your {{brand}} data, exported on {{date}}.\n\nprofile.json  your account: id, email, phone, language, status, dates\nledger.csv    every change to your balance, with the balance after it (amounts in minor units, e.g. cents)\ncalls.csv     calls: time, duration in seconds, number (other party), direction, country, charge\nsms.csv       text messages: time, number, direction, country, charge\ndata.csv      data sessions: time, bytes, country, charge\ndevices.csv   devices your eSIMs were installed on, with EID and dates\nforfeits.csv  receipts of balance you gave up when closing (also in ledger.csv as kind forfeit)\ntickets.json  your support conversations\n\nThe CSV files are UTF-8 with a byte-order mark and open in spreadsheet programs.',
   },
   cancellation: {
     blockers: {
-      BALANCE_NOT_ZERO:
-        'Your balance must be exactly zero: {{wallet}} left in the wallet, {{arrears}} owed. Transfer it to another subscriber or ask for a refund; settle what you owe.',
+      BALANCE_NOT_ZERO: 'Your balance must be exactly zero: {{wallet}} left in the wallet, {{arrears}} owed.',
       DEVICES_BOUND: '{{count}} device(s) still have your eSIM bound. Unbind each one under Devices.',
       PAYMENT_IN_FLIGHT: 'A payment or refund is still being processed. Wait until it completes.',
       REQUEST_OPEN: 'A request to close this account is already open. Follow it or withdraw it first.',
+    },
+    ways: {
+      wallet: 'For the wallet: {{ways}}.',
+      arrears: 'For what you owe: {{ways}}.',
+      separator: '; or ',
+      refund: 'get up to {{amount}} refunded to your payment method',
+      transfer: 'transfer it to another subscriber',
+      forfeit: 'give up {{amount}} that cannot be refunded (it will be lost)',
+      topup: 'top up {{amount}}, which pays it first',
+      waiver: 'staff can waive it while they review your request',
     },
   },
   notifications: {
@@ -204,6 +217,21 @@ export const en = {
       subject: 'A credit of {{amount}} was added to your balance',
       text: 'We added {{amount}} to your balance: {{reason}}. Your balance is now {{balance}}.',
       sms: '{{brand}}: {{amount}} was added to your balance ({{reason}}).',
+    },
+    write_off_posted: {
+      subject: '{{amount}} was taken off your balance',
+      text: 'We took {{amount}} off your balance: {{reason}}. Your balance is now {{balance}}.',
+      sms: '{{brand}}: {{amount}} was taken off your balance ({{reason}}).',
+    },
+    arrears_waived: {
+      subject: 'We waived {{amount}} you owed',
+      text: 'We waived {{amount}} of what you owed: {{reason}}. You now owe {{balance}}.',
+      sms: '{{brand}}: we waived {{amount}} you owed ({{reason}}).',
+    },
+    balance_forfeited: {
+      subject: 'Receipt: you gave up {{amount}} of your balance',
+      text: 'You gave up {{amount}} of your balance on {{date}} (receipt {{id}}). It can no longer be refunded or transferred. Your balance is now {{balance}}.',
+      sms: '{{brand}}: you gave up {{amount}} of your balance (receipt {{id}}). Balance {{balance}}.',
     },
     contact_code: {
       subject: 'Your {{brand}} confirmation code: {{code}}',

@@ -32,11 +32,14 @@ export const zhCN: ServerMessages = {
     INSUFFICIENT_BALANCE: '余额不足。',
     CURRENCY_MISMATCH: '金额必须以 {{currency}} 计。',
     TOPUP_LIMIT_EXCEEDED: '本次充值超出限额。',
-    RECIPIENT_NOT_FOUND: '没有用户使用此邮箱或手机号码。',
+    RECIPIENT_NOT_FOUND: '该地址无法接收转账。',
     RECIPIENT_NOT_ACTIVE: '该用户目前无法接收转账。',
     SELF_TRANSFER: '不能转账给自己。',
     REFUND_EXCEEDS_REFUNDABLE: '退款金额不能超过您充值后尚未使用或退款的部分。',
     ACCOUNT_NOT_ACTIVE: '您的账户当前不可用，无法进行资金操作。',
+    FORFEIT_EXCEEDS_FORFEITABLE: '只有无法退款的余额可以放弃，其余部分请申请退款。',
+    WAIVER_EXCEEDS_ARREARS: '该账户的欠费少于此金额。',
+    ACCOUNT_NOT_CLOSING: '只有正在注销的账户才能减免欠费。',
     INVALID_SIGNATURE: '签名无效。',
     WEBHOOK_EXPIRED: '消息已过期或时间不正确。',
     PAYMENT_NOT_FOUND: '找不到该支付。',
@@ -87,15 +90,24 @@ export const zhCN: ServerMessages = {
   },
   exports: {
     readme:
-      '您在{{brand}}的数据，导出于 {{date}}。\n\nprofile.json  账户资料：编号、邮箱、手机、语言、状态、日期\nledger.csv    余额的每一笔变动及变动后余额（金额以最小货币单位计，如分）\ncalls.csv     通话记录：时间、时长（秒）、对方号码、方向、国家或地区、费用\nsms.csv       短信记录：时间、号码、方向、国家或地区、费用\ndata.csv      流量记录：时间、字节数、国家或地区、费用\ndevices.csv   安装过您 eSIM 的设备，含 EID 和日期\ntickets.json  您的客服工单\n\nCSV 文件为带 BOM 的 UTF-8 编码，可直接用电子表格软件打开。',
+      '您在{{brand}}的数据，导出于 {{date}}。\n\nprofile.json  账户资料：编号、邮箱、手机、语言、状态、日期\nledger.csv    余额的每一笔变动及变动后余额（金额以最小货币单位计，如分）\ncalls.csv     通话记录：时间、时长（秒）、对方号码、方向、国家或地区、费用\nsms.csv       短信记录：时间、号码、方向、国家或地区、费用\ndata.csv      流量记录：时间、字节数、国家或地区、费用\ndevices.csv   安装过您 eSIM 的设备，含 EID 和日期\nforfeits.csv  您放弃余额的凭证（ledger.csv 中类型为 forfeit）\ntickets.json  您的客服工单\n\nCSV 文件为带 BOM 的 UTF-8 编码，可直接用电子表格软件打开。',
   },
   cancellation: {
     blockers: {
-      BALANCE_NOT_ZERO:
-        '余额必须为零：钱包中还有 {{wallet}}，欠费 {{arrears}}。请转给其他用户或申请退款，并结清欠费。',
+      BALANCE_NOT_ZERO: '余额必须为零：钱包中还有 {{wallet}}，欠费 {{arrears}}。',
       DEVICES_BOUND: '还有 {{count}} 台设备绑定了您的 eSIM，请在“设备管理”中逐一解除绑定。',
       PAYMENT_IN_FLIGHT: '有一笔支付或退款仍在处理中，请等待完成。',
       REQUEST_OPEN: '已有一个注销申请正在处理中，请查看进度或先撤回。',
+    },
+    ways: {
+      wallet: '钱包余额可以：{{ways}}。',
+      arrears: '欠费可以：{{ways}}。',
+      separator: '；或',
+      refund: '申请退款，最多 {{amount}}，退回原支付方式',
+      transfer: '转给其他用户',
+      forfeit: '放弃无法退款的 {{amount}}（放弃后无法找回）',
+      topup: '充值 {{amount}}，充值会先结清欠费',
+      waiver: '由工作人员在审核注销申请时减免',
     },
   },
   notifications: {
@@ -199,6 +211,21 @@ export const zhCN: ServerMessages = {
       subject: '已向您的余额补偿 {{amount}}',
       text: '我们向您的余额添加了 {{amount}}：{{reason}}。当前余额为 {{balance}}。',
       sms: '【{{brand}}】已向您的余额添加 {{amount}}（{{reason}}）。',
+    },
+    write_off_posted: {
+      subject: '已从您的余额扣除 {{amount}}',
+      text: '我们从您的余额扣除了 {{amount}}：{{reason}}。当前余额为 {{balance}}。',
+      sms: '【{{brand}}】已从您的余额扣除 {{amount}}（{{reason}}）。',
+    },
+    arrears_waived: {
+      subject: '已为您减免欠费 {{amount}}',
+      text: '我们为您减免了欠费 {{amount}}：{{reason}}。当前欠费为 {{balance}}。',
+      sms: '【{{brand}}】已为您减免欠费 {{amount}}（{{reason}}）。',
+    },
+    balance_forfeited: {
+      subject: '凭证：您已放弃余额 {{amount}}',
+      text: '您于 {{date}} 放弃了余额 {{amount}}（凭证号 {{id}}），这笔钱已无法退款或转出。当前余额为 {{balance}}。',
+      sms: '【{{brand}}】您已放弃余额 {{amount}}（凭证号 {{id}}），当前余额 {{balance}}。',
     },
     contact_code: {
       subject: '您的{{brand}}确认码：{{code}}',

@@ -15,6 +15,10 @@ const AGENTS = ['agent', 'admin'] as const;
 const Adjustment = Type.Object({
   id: Type.String(),
   accountId: Type.String(),
+  kind: Type.Enum(['goodwill', 'write_off', 'arrears_waiver'], {
+    description:
+      'goodwill credits the balance; write_off debits it; arrears_waiver cancels what a closing account owes',
+  }),
   amount: Type.Ref('Money'),
   reason: Type.String(),
   status: Type.Enum(['pending_approval', 'posted', 'rejected']),
@@ -195,6 +199,49 @@ export function backofficeRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           customers.requestAdjustment(
             request.params.id,
             request.body,
+            { type: 'staff', id: principal.accountId, role: principal.role },
+            complete,
+            request.id,
+          ),
+        );
+      },
+    );
+
+    app.post(
+      '/api/v1/staff/accounts/:id/write-offs',
+      {
+        config: { access: AGENTS },
+        schema: {
+          tags: ['staff'],
+          summary:
+            'Write off part of a balance, or waive arrears of a closing account (Idempotency-Key required)',
+          description:
+            "The goodwill credit's mirror: the amount is positive and the direction is the operation. " +
+            'of "balance" (default) debits the wallet (409 INSUFFICIENT_BALANCE above it); of "arrears" ' +
+            'cancels that much of what the account owes, only while a request to close it is open ' +
+            "(409 ACCOUNT_NOT_CLOSING, WAIVER_EXCEEDS_ARREARS). An agent's goodwill credits, write-offs " +
+            'and waivers on one account are summed over 24 hours against the adjustmentApprovalMinor ' +
+            'policy; beyond it the request waits for an admin (status pending_approval).',
+          params: Id,
+          headers: IdempotencyHeader,
+          body: Type.Object({
+            amount: Type.Object({
+              amount: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
+              currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+            }),
+            reason: Type.String({ minLength: 3, maxLength: 500 }),
+            of: Type.Optional(Type.Enum(['balance', 'arrears'], { default: 'balance' })),
+          }),
+          response: { 201: Adjustment, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { amount, reason, of } = request.body;
+        return ctx.idempotency.respond(request, reply, 201, (complete) =>
+          customers.requestAdjustment(
+            request.params.id,
+            { amount, reason, kind: of === 'arrears' ? 'arrears_waiver' : 'write_off' },
             { type: 'staff', id: principal.accountId, role: principal.role },
             complete,
             request.id,

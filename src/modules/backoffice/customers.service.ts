@@ -6,7 +6,7 @@ import { isLocale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import { formatMoney } from '../../core/money.js';
 import type { Db, Executor } from '../../db/database.js';
-import type { AdjustmentsTable } from '../../db/schema.js';
+import type { AdjustmentKind, AdjustmentsTable } from '../../db/schema.js';
 import type { Complete } from '../../http/idempotency.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CancellationService } from '../cancellation/cancellation.service.js';
@@ -16,7 +16,7 @@ import type { NotificationService } from '../notifications/notifications.service
 import type { PolicyService } from '../policies/policies.service.js';
 import type { SupportService } from '../support/support.service.js';
 import type { UsageService } from '../usage/usage.service.js';
-import type { Ledger } from '../wallet/ledger.js';
+import { type Ledger, ledgerAccountId } from '../wallet/ledger.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 
 type AdjustmentRow = import('kysely').Selectable<AdjustmentsTable>;
@@ -37,8 +37,9 @@ export function classifyTerm(raw: string): {
 
 /**
  * The staff's view of one customer (customer 360) and the few things an agent may do to an account:
- * find it by email, phone, MSISDN, ICCID, EID or id; resend a notification; post a goodwill credit
- * (above the policy's limit it waits for an admin; always audited).
+ * find it by email, phone, MSISDN, ICCID, EID or id; resend a notification; post a goodwill credit,
+ * write off a balance or waive a closing account's arrears (above the policy's limit an agent's
+ * waits for an admin; always audited).
  */
 export function createCustomers(deps: {
   db: Db;
@@ -223,6 +224,7 @@ export function createCustomers(deps: {
     return {
       id: a.id,
       accountId: a.account_id,
+      kind: a.kind,
       amount: { amount: Number(a.amount), currency: a.currency },
       reason: a.reason,
       status: a.status,
@@ -233,11 +235,51 @@ export function createCustomers(deps: {
     };
   }
 
-  /** Credits the wallet from the operator's adjustments account and tells the customer. */
+  /**
+   * Can this adjustment be posted to this account now? Goodwill needs an active or suspended account;
+   * a write-off a balance that holds the amount; a waiver an account being closed that owes as much.
+   */
+  async function checkPostable(tx: Executor, kind: AdjustmentKind, accountId: string, amount: number) {
+    const account = await subscriber(tx, accountId);
+    if (kind === 'goodwill') {
+      if (account.status !== 'active' && account.status !== 'suspended')
+        throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
+    } else if (kind === 'write_off') {
+      if (account.status === 'deregistered')
+        throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
+      const balance = await deps.ledger.balance(tx, deps.wallet.walletId(accountId));
+      if (amount > balance)
+        throw new AppError('INSUFFICIENT_BALANCE', {
+          field: 'amount.amount',
+          balance: { amount: balance, currency },
+        });
+    } else {
+      if (account.status !== 'cancellation_pending')
+        throw new AppError('ACCOUNT_NOT_CLOSING', { status: account.status });
+      const owed = await arrearsOf(tx, accountId);
+      if (amount > owed)
+        throw new AppError('WAIVER_EXCEEDS_ARREARS', {
+          field: 'amount.amount',
+          arrears: { amount: owed, currency },
+        });
+    }
+    return account;
+  }
+
+  async function arrearsOf(executor: Executor, accountId: string) {
+    return Math.max(
+      0,
+      -(await deps.ledger.balance(executor, ledgerAccountId('arrears', currency, accountId))),
+    );
+  }
+
+  /**
+   * Posts an adjustment against the operator's adjustments account and tells the customer: goodwill
+   * credits the wallet, a write-off debits it, a waiver cancels that much of the arrears.
+   */
   async function post(tx: Executor, adjustment: AdjustmentRow, approver: Actor) {
-    const account = await subscriber(tx, adjustment.account_id);
-    if (account.status !== 'active' && account.status !== 'suspended')
-      throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
+    if (adjustment.kind !== 'goodwill') return postDebit(tx, adjustment, approver);
+    const account = await checkPostable(tx, 'goodwill', adjustment.account_id, Number(adjustment.amount));
     await deps.wallet.ensureWallet(tx, account.id);
     const source = await deps.ledger.ensureAccount(tx, 'adjustments', currency);
     const posting = await deps.ledger.post(tx, {
@@ -263,10 +305,39 @@ export function createCustomers(deps: {
     });
   }
 
+  /** A write-off (wallet → adjustments) or an arrears waiver (adjustments → arrears). */
+  async function postDebit(tx: Executor, adjustment: AdjustmentRow, approver: Actor) {
+    const amount = Number(adjustment.amount);
+    const account = await checkPostable(tx, adjustment.kind, adjustment.account_id, amount);
+    const operator = await deps.ledger.ensureAccount(tx, 'adjustments', currency);
+    const writeOff = adjustment.kind === 'write_off';
+    const posting = await deps.ledger.post(tx, {
+      debit: writeOff ? deps.wallet.walletId(account.id) : operator,
+      credit: writeOff ? operator : ledgerAccountId('arrears', currency, account.id),
+      amount,
+      currency,
+      kind: writeOff ? 'write_off' : 'arrears_waiver',
+      reference: { type: 'adjustment', id: adjustment.id },
+      memo: adjustment.reason,
+    });
+    await tx
+      .updateTable('adjustments')
+      .set({ status: 'posted', decided_by: approver.id, decided_at: clock.now().toISOString() })
+      .where('id', '=', adjustment.id)
+      .execute();
+    const locale = isLocale(account.locale) ? account.locale : 'en';
+    const format = (value: number) => formatMoney({ amount: value, currency }, locale);
+    await deps.notifications.notify(tx, account, writeOff ? 'write_off_posted' : 'arrears_waived', {
+      amount: format(amount),
+      balance: format(writeOff ? posting.debit_balance_after : -posting.credit_balance_after),
+      reason: adjustment.reason,
+    });
+  }
+
   /**
-   * What one agent has credited one account on their own authority (posted without an admin) in the
-   * 24 hours before `now`: the approval limit applies to this sum, so splitting a large credit into
-   * small ones still needs an admin.
+   * What one agent has moved on one account on their own authority (posted without an admin) in the
+   * 24 hours before `now` — goodwill credits, write-offs and waivers together: the approval limit
+   * applies to this sum, so splitting a large credit or debit into small ones still needs an admin.
    */
   async function selfApprovedSince(tx: Executor, accountId: string, staffId: string, now: Date) {
     const since = new Date(now.getTime() - 86_400_000).toISOString();
@@ -283,17 +354,21 @@ export function createCustomers(deps: {
   }
 
   /**
-   * A goodwill credit. An agent's request is posted at once while what this agent credited this
-   * account in the last 24 hours, this one included, stays within the policy's limit; beyond it the
-   * request waits for an admin. Admins' credits post at once. Always audited.
+   * A goodwill credit, a write-off or an arrears waiver. An agent's request is posted at once while
+   * what this agent moved on this account in the last 24 hours (all three kinds), this one included,
+   * stays within the policy's limit; beyond it the request waits for an admin. Admins' post at once.
+   * Always audited.
    */
   async function requestAdjustment(
     accountId: string,
-    input: { amount: { amount: number; currency: string }; reason: string },
+    input: { amount: { amount: number; currency: string }; reason: string; kind?: AdjustmentKind },
     staff: Actor & { id: string; role: string },
     complete: Complete,
     requestId: string,
   ) {
+    const kind = input.kind ?? 'goodwill';
+    // The audit trail keeps the goodwill credit's names; the debits have their own.
+    const action = kind === 'goodwill' ? 'adjustment' : kind;
     if (input.amount.currency !== currency)
       throw new AppError('CURRENCY_MISMATCH', { field: 'amount.currency' }, { currency });
     const { adjustmentApprovalMinor } = await deps.policies.get();
@@ -301,7 +376,9 @@ export function createCustomers(deps: {
       // An agent's credits to one account are summed one after the other (SQLite runs one transaction at a time).
       if (config.database.dialect === 'postgres')
         await sql`select pg_advisory_xact_lock(7302, hashtext(${accountId}))`.execute(tx);
-      await subscriber(tx, accountId);
+      if (kind === 'goodwill') await subscriber(tx, accountId);
+      // A debit is refused at once if it could not be posted now (an admin's approval checks again).
+      else await checkPostable(tx, kind, accountId, input.amount.amount);
       const row: AdjustmentRow = {
         id: newId('adj', clock.now().getTime()),
         account_id: accountId,
@@ -309,6 +386,7 @@ export function createCustomers(deps: {
         currency,
         reason: input.reason.trim(),
         status: 'pending_approval',
+        kind,
         requested_by: staff.id,
         decided_by: null,
         created_at: clock.now().toISOString(),
@@ -317,10 +395,10 @@ export function createCustomers(deps: {
       await tx.insertInto('adjustments').values(row).execute();
       await audit.record(tx, {
         actor: staff,
-        action: 'adjustment.requested',
+        action: `${action}.requested`,
         subject: { type: 'adjustment', id: row.id },
         accountId,
-        after: { amount: row.amount, currency, reason: row.reason },
+        after: { kind, amount: row.amount, currency, reason: row.reason },
         requestId,
       });
       const withinLimit =
@@ -331,10 +409,10 @@ export function createCustomers(deps: {
         await post(tx, row, staff);
         await audit.record(tx, {
           actor: staff,
-          action: 'adjustment.posted',
+          action: `${action}.posted`,
           subject: { type: 'adjustment', id: row.id },
           accountId,
-          after: { amount: row.amount, currency },
+          after: { kind, amount: row.amount, currency },
           requestId,
         });
       }
@@ -361,12 +439,13 @@ export function createCustomers(deps: {
           .where('id', '=', id)
           .execute();
       }
+      const action = row.kind === 'goodwill' ? 'adjustment' : row.kind;
       await audit.record(tx, {
         actor: admin,
-        action: decision === 'approve' ? 'adjustment.posted' : 'adjustment.rejected',
+        action: decision === 'approve' ? `${action}.posted` : `${action}.rejected`,
         subject: { type: 'adjustment', id },
         accountId: row.account_id,
-        after: { amount: Number(row.amount), currency: row.currency },
+        after: { kind: row.kind, amount: Number(row.amount), currency: row.currency },
       });
       return presentAdjustment(
         await tx.selectFrom('adjustments').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),

@@ -5,6 +5,9 @@ import type { LinesService } from '../lines/lines.service.js';
 import type { UsageService } from '../usage/usage.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 
+/** The ways a balance can reach zero; the preflight offers exactly those that apply to this one. */
+export type BalanceWay = 'refund' | 'transfer' | 'forfeit' | 'topup' | 'waiver';
+
 export type BlockerCode = 'BALANCE_NOT_ZERO' | 'DEVICES_BOUND' | 'PAYMENT_IN_FLIGHT' | 'REQUEST_OPEN';
 
 export interface Blocker {
@@ -48,19 +51,8 @@ export function createEligibility(deps: {
         details: { requestId: openRequest.id },
       });
     }
-    const wallet = await deps.wallet.balance(accountId);
-    const arrears = deps.wallet.money(await deps.usage.arrears(accountId));
-    if (wallet.amount !== 0 || arrears.amount !== 0) {
-      blockers.push({
-        code: 'BALANCE_NOT_ZERO',
-        message: translate(locale, 'cancellation.blockers.BALANCE_NOT_ZERO', {
-          wallet: formatMoney(wallet, locale),
-          arrears: formatMoney(arrears, locale),
-        }),
-        fixAt: '/wallet',
-        details: { wallet, arrears },
-      });
-    }
+    const balance = await balanceBlocker(accountId, locale);
+    if (balance) blockers.push(balance);
     const devices = await deps.lines.devices(deps.db, accountId);
     if (devices.length > 0) {
       blockers.push({
@@ -80,6 +72,70 @@ export function createEligibility(deps: {
       });
     }
     return { eligible: blockers.length === 0, blockers };
+  }
+
+  /**
+   * BALANCE_NOT_ZERO, naming only the ways that work for this balance: a refund up to what can go
+   * back, a transfer, giving up what cannot be refunded; for arrears a top-up (it pays them first)
+   * and, once a request to close is open, a waiver by staff.
+   */
+  async function balanceBlocker(accountId: string, locale: Locale): Promise<Blocker | null> {
+    const wallet = await deps.wallet.balance(accountId);
+    const arrears = deps.wallet.money(await deps.usage.arrears(accountId));
+    if (wallet.amount === 0 && arrears.amount === 0) return null;
+    const account = await deps.db
+      .selectFrom('accounts')
+      .select('status')
+      .where('id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    const active = account.status === 'active';
+    const refundable = deps.wallet.money((await deps.wallet.refundable(deps.db, accountId)).amount);
+    const forfeitable = deps.wallet.money((await deps.wallet.forfeitable(deps.db, accountId)).amount);
+    const ways: BalanceWay[] = [];
+    const walletWays: string[] = [];
+    const arrearsWays: string[] = [];
+    const money = (value: { amount: number; currency: string }) => formatMoney(value, locale);
+    if (wallet.amount > 0 && active) {
+      if (refundable.amount > 0) {
+        ways.push('refund');
+        walletWays.push(translate(locale, 'cancellation.ways.refund', { amount: money(refundable) }));
+      }
+      ways.push('transfer');
+      walletWays.push(translate(locale, 'cancellation.ways.transfer'));
+      if (forfeitable.amount > 0) {
+        ways.push('forfeit');
+        walletWays.push(translate(locale, 'cancellation.ways.forfeit', { amount: money(forfeitable) }));
+      }
+    }
+    if (arrears.amount > 0) {
+      if (active) {
+        ways.push('topup');
+        arrearsWays.push(translate(locale, 'cancellation.ways.topup', { amount: money(arrears) }));
+      }
+      if (account.status === 'cancellation_pending') {
+        ways.push('waiver');
+        arrearsWays.push(translate(locale, 'cancellation.ways.waiver'));
+      }
+    }
+    const separator = translate(locale, 'cancellation.ways.separator');
+    const message = [
+      translate(locale, 'cancellation.blockers.BALANCE_NOT_ZERO', {
+        wallet: money(wallet),
+        arrears: money(arrears),
+      }),
+      walletWays.length > 0 &&
+        translate(locale, 'cancellation.ways.wallet', { ways: walletWays.join(separator) }),
+      arrearsWays.length > 0 &&
+        translate(locale, 'cancellation.ways.arrears', { ways: arrearsWays.join(separator) }),
+    ]
+      .filter(Boolean)
+      .join(locale === 'zh-CN' ? '' : ' ');
+    return {
+      code: 'BALANCE_NOT_ZERO',
+      message,
+      fixAt: '/wallet',
+      details: { wallet, arrears, refundable, forfeitable, ways },
+    };
   }
 
   return { check };

@@ -104,6 +104,7 @@ export async function writeArchive(db: Db, input: ArchiveInput): Promise<void> {
   zip.addReadStream(usageCsv(db, input.accountId, 'sms'), 'sms.csv', CSV_ZIP);
   zip.addReadStream(usageCsv(db, input.accountId, 'data'), 'data.csv', CSV_ZIP);
   zip.addReadStream(devicesCsv(db, input.accountId), 'devices.csv', CSV_ZIP);
+  zip.addReadStream(forfeitsCsv(db, input.walletId), 'forfeits.csv', CSV_ZIP);
   zip.addBuffer(Buffer.from(`${JSON.stringify(input.tickets, null, 2)}\n`), 'tickets.json');
   zip.end();
   await written;
@@ -257,4 +258,23 @@ function devicesCsv(db: Db, accountId: string): Readable {
     ]);
   };
   return csv(['id', 'name', 'eid', 'iccid', 'line', 'bound_at', 'unbound_at'], next);
+}
+
+/** The receipts of balance the subscriber gave up: the receipt id, when, how much, the balance left. */
+function forfeitsCsv(db: Db, walletId: string): Readable {
+  const next = keyset(
+    (after) => {
+      let q = db
+        .selectFrom('ledger_postings')
+        .select(['id', 'created_at', 'amount', 'currency', 'debit_balance_after', 'reference_id'])
+        .where('debit_id', '=', walletId)
+        .where('kind', '=', 'forfeit')
+        .orderBy('id')
+        .limit(PAGE);
+      if (after) q = q.where('id', '>', after);
+      return q.execute();
+    },
+    (p) => [p.reference_id ?? '', p.created_at, Number(p.amount), p.currency, p.debit_balance_after],
+  );
+  return csv(['receipt', 'time', 'amount_minor', 'currency', 'balance_after_minor'], next);
 }

@@ -23,6 +23,9 @@ export const TEMPLATES = {
   ticket_customer_reply: { sensitive: false },
   staff_invited: { sensitive: false },
   adjustment_posted: { sensitive: false },
+  write_off_posted: { sensitive: false },
+  arrears_waived: { sensitive: false },
+  balance_forfeited: { sensitive: false },
   sign_in_failures: { sensitive: false },
   staff_sign_in_alert: { sensitive: false },
 } as const satisfies Record<string, { sensitive: boolean }>;

@@ -53,7 +53,7 @@ export const PolicySchema = Type.Object({
     minimum: 0,
     maximum: 1_000_000_000,
     description:
-      'Goodwill credits one agent may give one account per 24 hours (in sum); above it they wait for an admin',
+      'Goodwill credits, write-offs and arrears waivers one agent may post on one account per 24 hours (in sum); above it they wait for an admin',
   }),
   usageMaxBytesPerRecord: Type.Integer({
     minimum: 1_048_576,

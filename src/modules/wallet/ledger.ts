@@ -17,7 +17,15 @@ export type PostingKind =
   | 'purchase_reversal'
   | 'refund_settled'
   | 'adjustment'
-  | 'arrears';
+  | 'arrears'
+  /** What the subscriber gave up, wallet → the operator's forfeited balances account. */
+  | 'forfeit'
+  /** A staff debit of the wallet (the goodwill credit's mirror), wallet → adjustments. */
+  | 'write_off'
+  /** The wallet paying what usage charged beyond it, wallet → arrears. */
+  | 'arrears_payment'
+  /** Staff cancelling arrears of a closing account, adjustments → arrears. */
+  | 'arrears_waiver';
 
 export interface PostingInput {
   debit: string;

@@ -210,7 +210,10 @@ export function createPaymentWebhooks(deps: {
       reference: { type: 'payment', id: payment.id },
     });
     // A top-up pays what usage charged beyond the wallet (arrears) first.
-    const arrearsPaid = await wallet.settleArrears(tx, payment.account_id, { type: 'payment', id: payment.id });
+    const arrearsPaid = await wallet.settleArrears(tx, payment.account_id, {
+      type: 'payment',
+      id: payment.id,
+    });
     const account = await tx
       .selectFrom('accounts')
       .selectAll()

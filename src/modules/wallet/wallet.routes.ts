@@ -46,6 +46,15 @@ const Refund = Type.Object({
   amount: MoneyRef,
   createdAt: Type.String({ format: 'date-time' }),
 });
+const Forfeit = Type.Object({
+  id: Type.String(),
+  amount: MoneyRef,
+  arrearsPaid: Type.Ref('Money', {
+    description: 'What usage charged beyond the wallet, paid from the balance before the forfeit',
+  }),
+  balanceAfter: MoneyRef,
+  createdAt: Type.String({ format: 'date-time' }),
+});
 const StatementLine = Type.Object({
   id: Type.String(),
   kind: Type.Enum(STATEMENT_KINDS),
@@ -237,6 +246,68 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         const principal = principalOf(request);
         return idempotency.respond(request, reply, 201, (complete) =>
           wallet.requestRefund(
+            principal.accountId,
+            toMoney(request.body.amount),
+            complete,
+            actorOf(principal),
+            request.id,
+          ),
+        );
+      },
+    );
+
+    app.get(
+      '/api/v1/me/forfeits/forfeitable',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['balance'],
+          summary: 'How much of the balance can be given up: what cannot be refunded, after arrears',
+          response: {
+            200: Type.Object({
+              forfeitable: MoneyRef,
+              refundable: MoneyRef,
+              balance: MoneyRef,
+              arrears: MoneyRef,
+              arrearsPaid: MoneyRef,
+            }),
+            ...errorResponses(401, 403),
+          },
+        },
+      },
+      async (request) => {
+        const f = await wallet.forfeitable(ctx.database.db, principalOf(request).accountId);
+        return {
+          forfeitable: wallet.money(f.amount),
+          refundable: wallet.money(f.refundable),
+          balance: wallet.money(f.balance),
+          arrears: wallet.money(f.arrears),
+          arrearsPaid: wallet.money(f.arrearsPaid),
+        };
+      },
+    );
+
+    app.post(
+      '/api/v1/me/forfeits',
+      {
+        config: { access: SUBSCRIBER },
+        schema: {
+          tags: ['balance'],
+          summary: 'Give up balance that can be neither refunded nor transferred, knowingly (idempotent)',
+          description:
+            "The amount moves to the operator's forfeited balances account and is lost to the subscriber. Only what cannot be refunded may be given up (409 FORFEIT_EXCEEDS_FORFEITABLE, with what can); arrears are paid from the balance first. 400 without confirm: true; 409 INSUFFICIENT_BALANCE above the balance.",
+          headers: IdempotencyHeader,
+          body: Type.Object({
+            amount: AmountInput,
+            confirm: Type.Literal(true, { description: 'The subscriber confirmed this amount will be lost' }),
+          }),
+          response: { 201: Forfeit, ...errorResponses(400, 401, 403, 409) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        return idempotency.respond(request, reply, 201, (complete) =>
+          wallet.forfeit(
             principal.accountId,
             toMoney(request.body.amount),
             complete,

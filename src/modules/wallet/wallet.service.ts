@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
@@ -26,6 +27,9 @@ export const STATEMENT_KINDS = [
   'transfer_out',
   'refund',
   'adjustment',
+  'forfeit',
+  'write_off',
+  'arrears_payment',
 ] as const;
 export type StatementKind = (typeof STATEMENT_KINDS)[number];
 
@@ -322,14 +326,19 @@ export function createWalletService(deps: {
         ((address?.email && party.email === address.email) ||
           (address?.phone && party.phone === address.phone)),
     );
-    if (!recipient) throw new AppError('RECIPIENT_NOT_FOUND', { field: 'to' });
-    if (recipient.id === sender.id) throw new AppError('SELF_TRANSFER', { field: 'to' });
-    if (recipient.status !== 'active') throw new AppError('RECIPIENT_NOT_ACTIVE', { field: 'to' });
+    if (recipient?.id === sender.id) throw new AppError('SELF_TRANSFER', { field: 'to' });
+    // Unknown, staff and inactive addresses answer alike, so a transfer cannot tell them apart.
+    if (!recipient || recipient.status !== 'active')
+      throw new AppError('RECIPIENT_NOT_FOUND', { field: 'to' });
     return { sender, recipient };
   }
 
-  /** At most `recipientChecksPerHour` recipient checks per subscriber (429 RATE_LIMITED with Retry-After). */
-  async function countRecipientCheck(accountId: string): Promise<void> {
+  /**
+   * At most `recipientChecksPerHour` recipient checks per subscriber (429 RATE_LIMITED with
+   * Retry-After). A transfer refused for its recipient or its amount counts as a check too: either
+   * answer says something about the address.
+   */
+  async function recipientBudget(accountId: string): Promise<void> {
     const now = clock.now();
     const since = new Date(now.getTime() - HOUR_MS).toISOString();
     const { recipientChecksPerHour: max } = await deps.policies.get();
@@ -352,6 +361,11 @@ export function createWalletService(deps: {
         { retryAfter: seconds },
       );
     }
+  }
+
+  async function countRecipientCheck(accountId: string): Promise<void> {
+    const now = clock.now();
+    const since = new Date(now.getTime() - HOUR_MS).toISOString();
     await db.transaction().execute(async (tx) => {
       await tx
         .deleteFrom('recipient_checks')
@@ -372,6 +386,7 @@ export function createWalletService(deps: {
    * cannot be used to find out who has an account or in what state.
    */
   async function recipient(accountId: string, to: string) {
+    await recipientBudget(accountId);
     await countRecipientCheck(accountId);
     const channel = to.includes('@') ? 'email' : 'sms';
     const { operatorCountry } = await deps.policies.get();
@@ -381,10 +396,7 @@ export function createWalletService(deps: {
       await transferSides(db, accountId, target);
       return { canReceive: true, display };
     } catch (error) {
-      if (
-        error instanceof AppError &&
-        (error.code === 'RECIPIENT_NOT_FOUND' || error.code === 'RECIPIENT_NOT_ACTIVE')
-      )
+      if (error instanceof AppError && error.code === 'RECIPIENT_NOT_FOUND')
         return { canReceive: false, display };
       throw error;
     }
@@ -398,6 +410,27 @@ export function createWalletService(deps: {
     requestId: string,
   ) {
     checkCurrency(input.amount);
+    // Spent checks refuse every transfer, so what is left of the hour cannot sort addresses either.
+    await recipientBudget(accountId);
+    try {
+      return await transferOnce(accountId, input, complete, actor, requestId);
+    } catch (error) {
+      if (
+        error instanceof AppError &&
+        (error.code === 'RECIPIENT_NOT_FOUND' || error.code === 'INSUFFICIENT_BALANCE')
+      )
+        await countRecipientCheck(accountId);
+      throw error;
+    }
+  }
+
+  async function transferOnce(
+    accountId: string,
+    input: { to: string; amount: MoneyValue },
+    complete: Complete,
+    actor: Actor,
+    requestId: string,
+  ) {
     return db.transaction().execute(async (tx) => {
       const { sender, recipient } = await transferSides(tx, accountId, input.to);
       const from = walletId(sender.id);
@@ -466,6 +499,138 @@ export function createWalletService(deps: {
       .execute();
     const unrefunded = payments.reduce((sum, p) => sum + Number(p.amount) - Number(p.refunded), 0);
     return { amount: Math.min(wallet, unrefunded), wallet, unrefunded, payments };
+  }
+
+  const arrearsId = (accountId: string) => ledgerAccountId('arrears', currency, accountId);
+
+  /**
+   * What a subscriber may give up: the balance that cannot go back to a payment method, after what
+   * usage charged beyond the wallet (arrears) is paid from it. Money that can be refunded is not
+   * forfeitable: it goes back through a refund. Transferable money is: the subscriber may have nobody
+   * to give it to, and the choice to give it up is theirs.
+   */
+  async function forfeitable(executor: Executor, accountId: string) {
+    const available = await refundable(executor, accountId);
+    const owed = Math.max(0, -(await ledger.balance(executor, arrearsId(accountId))));
+    const arrearsPaid = Math.min(available.wallet, owed);
+    const left = available.wallet - arrearsPaid;
+    const refundableAfter = Math.min(left, available.unrefunded);
+    return {
+      amount: left - refundableAfter,
+      balance: available.wallet,
+      arrears: owed,
+      arrearsPaid,
+      refundable: refundableAfter,
+    };
+  }
+
+  /**
+   * Pays arrears from the wallet, as far as it reaches, inside the caller's transaction (a top-up
+   * settling, a forfeit). Returns what it paid.
+   */
+  async function settleArrears(tx: Executor, accountId: string, reference: { type: string; id: string }) {
+    const owed = Math.max(0, -(await ledger.balance(tx, arrearsId(accountId))));
+    if (owed === 0) return 0;
+    const paid = Math.min(owed, await ledger.balance(tx, walletId(accountId)));
+    if (paid === 0) return 0;
+    await ledger.post(tx, {
+      debit: walletId(accountId),
+      credit: arrearsId(accountId),
+      amount: paid,
+      currency,
+      kind: 'arrears_payment',
+      reference,
+    });
+    return paid;
+  }
+
+  /**
+   * Gives up part or all of the balance, knowingly (the subscriber confirmed this amount): arrears are
+   * paid from the wallet first, then the amount moves to the operator's forfeited balances account,
+   * where it stays on the books. 409 INSUFFICIENT_BALANCE above the balance,
+   * FORFEIT_EXCEEDS_FORFEITABLE above what cannot be refunded.
+   */
+  async function forfeit(
+    accountId: string,
+    amount: MoneyValue,
+    complete: Complete,
+    actor: Actor,
+    requestId: string,
+  ) {
+    checkCurrency(amount);
+    const { operatorTimeZone } = await deps.policies.get();
+    return db.transaction().execute(async (tx) => {
+      const owner = await activeAccount(tx, accountId);
+      const wallet = walletId(accountId);
+      // Every other movement of this wallet waits, so the amount is checked against what stays true.
+      if (config.database.dialect === 'postgres')
+        await sql`select 1 from ledger_accounts where id = ${wallet} for update`.execute(tx);
+      const can = await forfeitable(tx, accountId);
+      if (amount.amount > can.balance)
+        throw new AppError('INSUFFICIENT_BALANCE', { field: 'amount.amount', balance: money(can.balance) });
+      if (amount.amount > can.amount) {
+        throw new AppError('FORFEIT_EXCEEDS_FORFEITABLE', {
+          field: 'amount.amount',
+          forfeitable: money(can.amount),
+          refundable: money(can.refundable),
+          balance: money(can.balance),
+          arrears: money(can.arrears),
+        });
+      }
+      const forfeitId = newId('fft', clock.now().getTime());
+      const reference = { type: 'forfeit', id: forfeitId };
+      const arrearsPaid = await settleArrears(tx, accountId, reference);
+      const forfeited = await ledger.ensureAccount(tx, 'forfeited', currency);
+      const posting = await ledger.post(tx, {
+        debit: wallet,
+        credit: forfeited,
+        amount: amount.amount,
+        currency,
+        kind: 'forfeit',
+        reference,
+        memo: 'given up by the subscriber',
+      });
+      await audit.record(tx, {
+        actor,
+        action: 'wallet.forfeit',
+        subject: { type: 'forfeit', id: forfeitId },
+        accountId,
+        before: { balance: can.balance, arrears: can.arrears, refundable: can.refundable },
+        after: {
+          amount: amount.amount,
+          currency,
+          arrearsPaid,
+          balance: posting.debit_balance_after,
+        },
+        requestId,
+      });
+      // The receipt, by email: what was given up, when, and the balance left.
+      await notifications.notify(
+        tx,
+        owner,
+        'balance_forfeited',
+        {
+          id: forfeitId,
+          amount: formatMoney(amount, owner.locale),
+          balance: formatMoney(money(posting.debit_balance_after), owner.locale),
+          date: new Intl.DateTimeFormat(owner.locale, {
+            dateStyle: 'long',
+            timeStyle: 'short',
+            timeZone: operatorTimeZone,
+          }).format(new Date(posting.created_at)),
+        },
+        ['email'],
+      );
+      const body = {
+        id: forfeitId,
+        amount: money(amount.amount),
+        arrearsPaid: money(arrearsPaid),
+        balanceAfter: money(posting.debit_balance_after),
+        createdAt: posting.created_at,
+      };
+      await complete(tx, body);
+      return body;
+    });
   }
 
   async function requestRefund(
@@ -647,6 +812,9 @@ export function createWalletService(deps: {
     transfer,
     requestRefund,
     refundable,
+    forfeitable,
+    forfeit,
+    settleArrears,
     moneyInFlight,
     ensureWallet,
     walletId,
