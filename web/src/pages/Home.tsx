@@ -146,9 +146,10 @@ function LineSummary({ line, t }: { line: Line; t: TFunction }) {
 function SubscriberHome({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
   const open = me.status !== 'deregistered';
-  const balance = useBalance();
-  const lines = useLines();
-  const tickets = useTickets();
+  // A closed account may only read its closure and export: nothing else is asked for.
+  const balance = useBalance(open);
+  const lines = useLines(open);
+  const tickets = useTickets(open);
   const cancellation = useCancellation(true);
   const loaded = lines.data && tickets.data && cancellation.isFetched;
   const step = loaded
@@ -197,64 +198,68 @@ function SubscriberHome({ me }: { me: Me }) {
           </Button>
         </Card>
       )}
-      <SimpleGrid cols={{ base: 1, sm: 2 }}>
-        <Card withBorder radius="md" padding="lg">
-          <Text size="sm" c="dimmed">
-            {t('wallet.balance')}
-          </Text>
-          {balance.data ? (
-            <Text fz={28} fw={700} data-testid="home-balance">
-              {formatMoney(balance.data as Money, i18n.language)}
-            </Text>
-          ) : (
-            <Skeleton h={36} w={120} mt={4} />
-          )}
-          {open && (
-            <Group gap="xs" mt="xs">
-              <Button size="compact-sm" variant="light" component={Link} to="/wallet">
-                {t('homeMe.topUp')}
+      {open && (
+        <>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <Card withBorder radius="md" padding="lg">
+              <Text size="sm" c="dimmed">
+                {t('wallet.balance')}
+              </Text>
+              {balance.data ? (
+                <Text fz={28} fw={700} data-testid="home-balance">
+                  {formatMoney(balance.data as Money, i18n.language)}
+                </Text>
+              ) : (
+                <Skeleton h={36} w={120} mt={4} />
+              )}
+              {open && (
+                <Group gap="xs" mt="xs">
+                  <Button size="compact-sm" variant="light" component={Link} to="/wallet">
+                    {t('homeMe.topUp')}
+                  </Button>
+                  <Button size="compact-sm" variant="subtle" component={Link} to="/wallet">
+                    {t('homeMe.statement')}
+                  </Button>
+                </Group>
+              )}
+            </Card>
+            {open && (
+              <Card withBorder radius="md" padding="lg">
+                <Text size="sm" c="dimmed">
+                  {t('homeMe.travelling')}
+                </Text>
+                <Text fw={600} mt={4}>
+                  {t('homeMe.buyTitle')}
+                </Text>
+                <Button component={Link} to="/plans" mt="sm" data-testid="home-buy">
+                  {t('home.browsePlans')}
+                </Button>
+              </Card>
+            )}
+          </SimpleGrid>
+          <Group justify="space-between">
+            <Title order={3} size="h4">
+              {t('lines.title')}
+            </Title>
+            {shownLines.length > 0 && (
+              <Button variant="subtle" size="compact-sm" component={Link} to="/lines">
+                {t('homeMe.allLines')}
               </Button>
-              <Button size="compact-sm" variant="subtle" component={Link} to="/wallet">
-                {t('homeMe.statement')}
-              </Button>
-            </Group>
+            )}
+          </Group>
+          {lines.isPending && <Skeleton h={96} />}
+          {lines.data && shownLines.length === 0 && (
+            <Text c="dimmed" data-testid="home-no-lines">
+              {t('lines.none')}
+            </Text>
           )}
-        </Card>
-        {open && (
-          <Card withBorder radius="md" padding="lg">
-            <Text size="sm" c="dimmed">
-              {t('homeMe.travelling')}
-            </Text>
-            <Text fw={600} mt={4}>
-              {t('homeMe.buyTitle')}
-            </Text>
-            <Button component={Link} to="/plans" mt="sm" data-testid="home-buy">
-              {t('home.browsePlans')}
-            </Button>
-          </Card>
-        )}
-      </SimpleGrid>
-      <Group justify="space-between">
-        <Title order={3} size="h4">
-          {t('lines.title')}
-        </Title>
-        {shownLines.length > 0 && (
-          <Button variant="subtle" size="compact-sm" component={Link} to="/lines">
-            {t('homeMe.allLines')}
-          </Button>
-        )}
-      </Group>
-      {lines.isPending && <Skeleton h={96} />}
-      {lines.data && shownLines.length === 0 && (
-        <Text c="dimmed" data-testid="home-no-lines">
-          {t('lines.none')}
-        </Text>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            {shownLines.map((l) => (
+              <LineSummary key={l.id} line={l} t={t} />
+            ))}
+          </SimpleGrid>
+        </>
       )}
-      <SimpleGrid cols={{ base: 1, sm: 2 }}>
-        {shownLines.map((l) => (
-          <LineSummary key={l.id} line={l} t={t} />
-        ))}
-      </SimpleGrid>
     </Stack>
   );
 }
