@@ -160,7 +160,7 @@ export function cli(): Command {
     .action(async (opts: { name: string }) => {
       const ctx = createAppContext(await checkedConfig());
       try {
-        await migrateToLatest(ctx.database.db);
+        await ctx.database.withStartupLock(() => migrateToLatest(ctx.database.db));
         const created = await ctx.usage.addServiceKey(opts.name);
         console.log(`service key ${created.id} for ${created.name} (shown once):`);
         console.log(created.key);
@@ -190,7 +190,7 @@ export function cli(): Command {
       const ctx = createAppContext(await checkedConfig());
       const started = Date.now();
       try {
-        await migrateToLatest(ctx.database.db);
+        await ctx.database.withStartupLock(() => migrateToLatest(ctx.database.db));
         const summary = await importUsageCsv(ctx.usage, file, {
           batchSize: Number(opts.batch) || 5000,
           onProgress: (s) => {
@@ -228,7 +228,7 @@ export function cli(): Command {
     .action(async (opts: { line: string }) => {
       const ctx = createAppContext(await checkedConfig());
       try {
-        await migrateToLatest(ctx.database.db);
+        await ctx.database.withStartupLock(() => migrateToLatest(ctx.database.db));
         const summary = await ctx.usage.rerate(opts.line, { type: 'system', id: 'cli' }, 'cli');
         console.log(JSON.stringify(summary, null, 2));
       } finally {
@@ -249,7 +249,7 @@ export function cli(): Command {
       }
       const ctx = createAppContext(await checkedConfig());
       try {
-        await migrateToLatest(ctx.database.db);
+        await ctx.database.withStartupLock(() => migrateToLatest(ctx.database.db));
         const result = await ctx.identity.addStaff(
           { email: opts.email, role: opts.role as 'agent' | 'reviewer' | 'admin' },
           { type: 'system', id: 'cli' },

@@ -35,8 +35,11 @@ export interface Database {
 
 /** The advisory lock key start-up work takes on PostgreSQL ("esid"). */
 const STARTUP_LOCK_KEY = 0x65736964;
-/** How long a process waits for another's start-up work before giving up. */
-const STARTUP_LOCK_WAIT_MS = 120_000;
+/**
+ * How long a process waits for another's start-up work (a long migration) before giving up. The
+ * lock dies with its holder's session or process, so a long wait never outlasts a crashed holder.
+ */
+const STARTUP_LOCK_WAIT_MS = 30 * 60_000;
 
 const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
