@@ -1,5 +1,5 @@
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import { type Config, demoPartWarnings } from './config.js';
 import { type AppContext, closeAppContext, createAppContext } from './context.js';
 import { migrateToLatest } from './db/migrate.js';
 import { startEs2Listeners } from './integrations/smdp/es2plus.listener.js';
@@ -42,8 +42,8 @@ export async function startServer(config: Config, options: StartOptions = {}) {
     { url: config.publicUrl, mode: config.mode, database: config.database.dialect, runner: runRunner },
     `${config.brandName} is listening`,
   );
-  if (config.mode === 'demo')
-    ctx.logger.warn('DEMO MODE: SM-DP+ emulator, test payments and dev mailbox are in use');
+  for (const warning of demoPartWarnings(config))
+    ctx.logger.warn({ demoPart: warning.part }, warning.message);
 
   let closing: Promise<void> | null = null;
   const close = () => {

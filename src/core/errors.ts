@@ -24,10 +24,6 @@ export const ERROR_STATUS = {
   DATABASE_UNAVAILABLE: 503,
   /** The database cannot take writes (disk full, read-only file or database); reads still work. */
   STORAGE_UNAVAILABLE: 503,
-  /** The database cannot be reached (connection lost, server restarting); retry shortly. */
-  DATABASE_UNAVAILABLE: 503,
-  /** The database cannot take writes (disk full, read-only file or database); reads still work. */
-  STORAGE_UNAVAILABLE: 503,
   INVALID_EMAIL: 400,
   /** Not a phone number libphonenumber-js can place (E.164 expected, e.g. +8613800138000). */
   INVALID_PHONE: 400,

@@ -15,8 +15,6 @@ export const zhCN: ServerMessages = {
     UNAVAILABLE: '服务暂时不可用，请稍后重试。',
     DATABASE_UNAVAILABLE: '暂时无法连接数据库，请稍后重试。',
     STORAGE_UNAVAILABLE: '暂时无法保存更改（数据库不可写入），请稍后重试。',
-    DATABASE_UNAVAILABLE: '暂时无法连接数据库，请稍后重试。',
-    STORAGE_UNAVAILABLE: '暂时无法保存更改（数据库不可写入），请稍后重试。',
     INVALID_EMAIL: '邮箱地址无效。',
     INVALID_PHONE: '手机号码无效，请包含国家代码，例如 +8613800138000。',
     UNSUPPORTED_LOCALE: '不支持该语言。',
