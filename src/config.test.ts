@@ -59,6 +59,9 @@ describe('configuration', () => {
     [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
     [{ RUNNER_ENABLED: 'maybe' }, 'RUNNER_ENABLED'],
     [{ BRAND_NAME: '   ' }, 'BRAND_NAME'],
+    [{ USAGE_RETENTION_MONTHS: '2' }, 'USAGE_RETENTION_MONTHS'],
+    [{ USAGE_RETENTION_MONTHS: '121' }, 'USAGE_RETENTION_MONTHS'],
+    [{ USAGE_RETENTION_MONTHS: 'forever' }, 'USAGE_RETENTION_MONTHS'],
   ])('refuses %o naming the variable', (env, variable) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);
@@ -307,6 +310,11 @@ describe('configuration: every documented variable is read', () => {
       ...variablesRead(production),
     ]);
     expect(read.has(name)).toBe(true);
+  });
+
+  it('USAGE_RETENTION_MONTHS reaches the configuration, 24 months unless set', () => {
+    expect(loadConfig({}).usageRetentionMonths).toBe(24);
+    expect(loadConfig(readEnv({ USAGE_RETENTION_MONTHS: '60' })).usageRetentionMonths).toBe(60);
   });
 
   it('SESSION_CACHE_MS reaches the configuration from the environment', () => {

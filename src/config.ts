@@ -32,6 +32,11 @@ export interface Config {
     maxAttempts: number;
     leaseMs: number;
   };
+  /**
+   * SIGTERM: /readyz answers 503 for drainMs (the balancer notices and stops sending), then requests
+   * in flight and running jobs get graceMs to finish (jobs still running are then handed back).
+   */
+  shutdown: { drainMs: number; graceMs: number };
   sqlite: { synchronous: 'FULL' | 'NORMAL' };
   webDir: string | null;
   /** Keys HMACs of one-time codes and CSRF tokens. Required in production. */
@@ -77,6 +82,8 @@ export interface Config {
   cancellation: { reviewDays: number; autoApprove: boolean };
   /** Days after deregistration before personal data is erased. */
   retentionDays: number;
+  /** Whole UTC months of usage records kept before the current one; older months are removed (a policy default). */
+  usageRetentionMonths: number;
   /** How long a request holding an Idempotency-Key is presumed running; after that a retry takes over. */
   idempotencyClaimSeconds: number;
   /** Requests per minute from one address before 429 (carrier NAT puts many subscribers behind one). */
@@ -181,6 +188,7 @@ const ENV_KEYS = [
   'NUMBER_DIGITS',
   'NUMBER_QUARANTINE_DAYS',
   'RETENTION_DAYS',
+  'USAGE_RETENTION_MONTHS',
   'ADJUSTMENT_APPROVAL_MINOR',
   'RATE_LIMIT_PER_MINUTE',
   'TRUST_PROXY',
@@ -197,6 +205,8 @@ const ENV_KEYS = [
   'SESSION_CACHE_MS',
   'METRICS_TOKEN',
   'DATABASE_POOL_SIZE',
+  'SHUTDOWN_DRAIN_MS',
+  'SHUTDOWN_GRACE_MS',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_API_URL',
@@ -493,6 +503,10 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
       maxAttempts: integer(env, 'RUNNER_MAX_ATTEMPTS', 8, 1, 100),
       leaseMs: integer(env, 'RUNNER_LEASE_MS', 30_000, 1_000, 3_600_000),
     },
+    shutdown: {
+      drainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 5_000, 0, 300_000),
+      graceMs: integer(env, 'SHUTDOWN_GRACE_MS', 30_000, 100, 3_600_000),
+    },
     sqlite: { synchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL'], 'FULL') },
     webDir: env.WEB_DIR || null,
     secret: secret(env, mode),
@@ -526,6 +540,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
       autoApprove: bool(env, 'CANCELLATION_AUTO_APPROVE', false),
     },
     retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 3650),
+    usageRetentionMonths: integer(env, 'USAGE_RETENTION_MONTHS', 24, 3, 120),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 10, 10_000_000),
     sessionCacheMs: integer(env, 'SESSION_CACHE_MS', 1000, 0, 10_000),
     trustProxy: trustProxy(env),

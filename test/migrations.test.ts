@@ -7,11 +7,15 @@ import { createTestDatabase, DIALECTS, describeEachDialect, type TestDatabase } 
 
 type Shape = Record<string, string[]>;
 
+// PostgreSQL only (0022): usage_records' monthly and default partitions, and the record ids that a
+// partitioned table cannot keep unique itself. The partitioned usage_records is compared as usual.
+const POSTGRES_ONLY = /^usage_records_(\d{4}_\d{2}|default)$|^usage_record_keys$/;
+
 async function shapeOf(t: TestDatabase): Promise<Shape> {
   const tables = await t.database.db.introspection.getTables();
   return Object.fromEntries(
     tables
-      .filter((table) => !table.name.startsWith('kysely_'))
+      .filter((table) => !table.name.startsWith('kysely_') && !POSTGRES_ONLY.test(table.name))
       .map((table) => [table.name, table.columns.map((c) => c.name).sort()])
       .sort(([a], [b]) => String(a).localeCompare(String(b))),
   );

@@ -430,10 +430,12 @@ export interface UsageRecordsTable {
   created_at: string;
 }
 
-/** The row /readyz writes to prove the database takes writes (migration 0017). */
-export interface OpsHeartbeatTable {
-  id: string;
-  beat_at: string;
+/**
+ * PostgreSQL only (migration 0022): the mediation system's id of every record in usage_records,
+ * unique across all months (the partitioned table's own keys must contain started_at).
+ */
+export interface UsageRecordKeysTable {
+  record_id: string;
 }
 
 export type UsageHoldStatus = 'held' | 'approved' | 'rejected';
@@ -463,6 +465,12 @@ export interface UsageHoldsTable {
   decided_by: string | null;
   decided_at: string | null;
   created_at: string;
+}
+
+/** The row /readyz writes to prove the database takes writes (migration 0017). */
+export interface OpsHeartbeatTable {
+  id: string;
+  beat_at: string;
 }
 
 export interface ExportsTable {
@@ -579,6 +587,7 @@ export interface DB {
   service_keys: ServiceKeysTable;
   usage_records: UsageRecordsTable;
   usage_holds: UsageHoldsTable;
+  usage_record_keys: UsageRecordKeysTable;
   network_preferences: NetworkPreferencesTable;
   addons: AddonsTable;
   line_addons: LineAddonsTable;

@@ -13,10 +13,11 @@ import * as m0011 from './0011-jobs-kind-index.js';
 import * as m0012 from './0012-leaner-money-writes.js';
 import * as m0013 from './0013-es2-calls.js';
 import * as m0015 from './0015-sign-in-guards.js';
+import * as m0016 from './0016-usage-holds.js';
 import * as m0017 from './0017-ops-heartbeat.js';
 import * as m0018 from './0018-exactly-once-payments.js';
 import * as m0021 from './0021-money-that-cannot-leave.js';
-import * as m0016 from './0016-usage-holds.js';
+import * as m0022 from './0022-usage-partitions.js';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -34,8 +35,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0012-leaner-money-writes': m0012,
   '0013-es2-calls': m0013,
   '0015-sign-in-guards': m0015,
+  '0016-usage-holds': m0016,
   '0017-ops-heartbeat': m0017,
   '0018-exactly-once-payments': m0018,
   '0021-money-that-cannot-leave': m0021,
-  '0016-usage-holds': m0016,
+  '0022-usage-partitions': m0022,
 };

@@ -185,6 +185,87 @@ function ledgerCsv(db: Db, walletId: string): Readable {
   return csv(['id', 'time', 'kind', 'amount_minor', 'balance_after_minor', 'currency', 'reference'], next);
 }
 
+const USAGE_COLUMNS = [
+  'id',
+  'record_id',
+  'started_at',
+  'duration_seconds',
+  'bytes',
+  'counterpart',
+  'direction',
+  'country',
+  'charge',
+] as const;
+
+/**
+ * A page of one type of a subscriber's usage records within one month, oldest first (by start, then
+ * id), after `after`. Bounded by the month on started_at, the partition key on PostgreSQL, it reads
+ * that month's partition only.
+ */
+export function usageExportPage(
+  db: Db,
+  accountId: string,
+  type: 'voice' | 'sms' | 'data',
+  month: { from: string; to: string },
+  after: { startedAt: string; id: string } | null,
+  limit = PAGE,
+) {
+  let q = db
+    .selectFrom('usage_records')
+    .select(USAGE_COLUMNS)
+    .where('account_id', '=', accountId)
+    .where('type', '=', type)
+    .where('started_at', '>=', after ? after.startedAt : month.from)
+    .where('started_at', '<', month.to)
+    .orderBy('started_at')
+    .orderBy('id')
+    .limit(limit);
+  if (after) q = q.where((eb) => eb.or([eb('started_at', '>', after.startedAt), eb('id', '>', after.id)]));
+  return q;
+}
+
+/** The UTC month `time` falls in, as the instants it starts and ends. */
+function monthAround(time: string): { from: string; to: string } {
+  const at = new Date(time);
+  const from = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
+  const to = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
+  return { from: from.toISOString(), to: to.toISOString() };
+}
+
+/**
+ * Pages of a subscriber's records of one type, month by month from the first record's month to the
+ * last's (one cheap lookup finds both), so each page query reads one month.
+ */
+function usagePages(db: Db, accountId: string, type: 'voice' | 'sms' | 'data') {
+  let span: { first: string; last: string } | null | undefined;
+  let month: { from: string; to: string } | null = null;
+  let after: { startedAt: string; id: string } | null = null;
+  return async () => {
+    if (span === undefined) {
+      const found = await db
+        .selectFrom('usage_records')
+        .select((eb) => [eb.fn.min('started_at').as('first'), eb.fn.max('started_at').as('last')])
+        .where('account_id', '=', accountId)
+        .where('type', '=', type)
+        .executeTakeFirst();
+      span = found?.first && found.last ? { first: found.first, last: found.last } : null;
+      if (span) month = monthAround(span.first);
+    }
+    while (span && month && month.from <= span.last) {
+      const rows = await usageExportPage(db, accountId, type, month, after).execute();
+      if (rows.length === PAGE) {
+        const last = rows[PAGE - 1]!;
+        after = { startedAt: last.started_at, id: last.id };
+        return rows;
+      }
+      month = monthAround(month.to);
+      after = null;
+      if (rows.length) return rows;
+    }
+    return null;
+  };
+}
+
 function usageCsv(db: Db, accountId: string, type: 'voice' | 'sms' | 'data'): Readable {
   const columns =
     type === 'voice'
@@ -192,45 +273,28 @@ function usageCsv(db: Db, accountId: string, type: 'voice' | 'sms' | 'data'): Re
       : type === 'sms'
         ? ['id', 'time', 'number', 'direction', 'country', 'charge_minor']
         : ['id', 'time', 'bytes', 'country', 'charge_minor'];
-  const next = keyset(
-    (after) => {
-      let q = db
-        .selectFrom('usage_records')
-        .select([
-          'id',
-          'record_id',
-          'started_at',
-          'duration_seconds',
-          'bytes',
-          'counterpart',
-          'direction',
-          'country',
-          'charge',
-        ])
-        .where('account_id', '=', accountId)
-        .where('type', '=', type)
-        .orderBy('id')
-        .limit(PAGE);
-      if (after) q = q.where('id', '>', after);
-      return q.execute();
-    },
-    (r) => {
-      const charge = Number(r.charge);
-      if (type === 'voice')
-        return [
-          r.record_id,
-          r.started_at,
-          r.duration_seconds,
-          r.counterpart ?? '',
-          r.direction ?? '',
-          r.country,
-          charge,
-        ];
-      if (type === 'sms')
-        return [r.record_id, r.started_at, r.counterpart ?? '', r.direction ?? '', r.country, charge];
-      return [r.record_id, r.started_at, Number(r.bytes), r.country, charge];
-    },
-  );
+  const nextPage = usagePages(db, accountId, type);
+  const next = async () => {
+    const rows = await nextPage();
+    return (
+      rows?.map((r) => {
+        const charge = Number(r.charge);
+        if (type === 'voice')
+          return [
+            r.record_id,
+            r.started_at,
+            r.duration_seconds,
+            r.counterpart ?? '',
+            r.direction ?? '',
+            r.country,
+            charge,
+          ];
+        if (type === 'sms')
+          return [r.record_id, r.started_at, r.counterpart ?? '', r.direction ?? '', r.country, charge];
+        return [r.record_id, r.started_at, Number(r.bytes), r.country, charge];
+      }) ?? null
+    );
+  };
   return csv(columns, next);
 }
 

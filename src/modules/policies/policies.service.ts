@@ -42,6 +42,12 @@ export const PolicySchema = Type.Object({
     maximum: 3650,
     description: 'Days after deregistration before personal data is erased',
   }),
+  usageRetentionMonths: Type.Integer({
+    minimum: 3,
+    maximum: 120,
+    description:
+      'Whole months of usage records kept before the current one; older months are removed (audited) and older records refused',
+  }),
   maxProfilesPerLine: Type.Integer({ minimum: 1, maximum: 20, description: 'Devices per line' }),
   topupMaxMinor: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Largest single top-up' }),
   topupDailyMaxMinor: Type.Integer({
@@ -121,6 +127,7 @@ export function defaultPolicies(config: Config): Policies {
     autoApprove: config.cancellation.autoApprove,
     quarantineDays: config.lines.quarantineDays,
     retentionDays: config.retentionDays,
+    usageRetentionMonths: config.usageRetentionMonths,
     maxProfilesPerLine: config.lines.maxProfilesPerLine,
     topupMaxMinor: config.wallet.topupMaxMinor,
     topupDailyMaxMinor: config.wallet.topupDailyMaxMinor,

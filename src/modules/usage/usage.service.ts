@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Dialect, Tx } from '../../db/database.js';
 import { bulkInsert, preparedList } from '../../db/prepared.js';
@@ -13,12 +14,15 @@ import type {
   UsageRecordsTable,
   UsageType,
 } from '../../db/schema.js';
+import type { Jobs } from '../../runner/jobs.js';
 import { normalizeIccid } from '../../telecom/iccid.js';
 import { type Actor, type AuditService, SYSTEM } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
 import type { PolicyService } from '../policies/policies.service.js';
 import { type Ledger, ledgerAccountId } from '../wallet/ledger.js';
+import { createUsagePartitions, firstMonthKept, monthStart } from './usage.partitions.js';
+import { decodeUsageCursor, encodeUsageCursor, usageListQuery } from './usage.store.js';
 
 export const MAX_BATCH = 10_000;
 /** No single call lasts more than a day: mediation closes long calls with interim records. */
@@ -41,6 +45,8 @@ interface Bounds {
   maxBytes: number;
   /** Latest plausible end of a record (ms since the epoch): now plus the clock skew allowed. */
   latest: number;
+  /** The earliest start kept (ISO): the first month of the usage retention period. */
+  earliest: string;
 }
 
 type Rejection = { code: string; field?: string };
@@ -124,6 +130,8 @@ function validate(raw: unknown, memo: BatchMemo, bounds: Bounds): ValidRecord | 
     return { code: 'BYTES_TOO_LARGE', field: 'bytes' };
   const start = Date.parse(startedAt);
   if (start > bounds.latest) return { code: 'STARTED_IN_FUTURE', field: 'startedAt' };
+  // Retention would remove it at once (and has removed what it could be a duplicate of).
+  if (startedAt < bounds.earliest) return { code: 'STARTED_BEFORE_RETENTION', field: 'startedAt' };
   if (r.type === 'voice' && start + (r.durationSeconds as number) * 1000 > bounds.latest)
     return { code: 'ENDS_IN_FUTURE', field: 'durationSeconds' };
   if (r.direction !== undefined && r.direction !== 'in' && r.direction !== 'out')
@@ -160,6 +168,34 @@ const heldRecordIds = preparedList(DEDUPE_CHUNK, (executor, ids) =>
   executor.selectFrom('usage_holds').select('record_id').where('record_id', 'in', ids),
 );
 
+/**
+ * The record ids among `ids` already counted: posted or held. On PostgreSQL the posted ones are in
+ * usage_record_keys (usage_records is partitioned by month, so its own keys include started_at): one
+ * lookup of the whole batch there, whatever the number of months.
+ */
+async function countedRecordIds(tx: Tx, dialect: Dialect, ids: string[]): Promise<Set<string>> {
+  const seen = new Set<string>();
+  if (dialect === 'postgres') {
+    const { rows } = await sql<{ record_id: string }>`
+      select record_id from usage_record_keys where record_id = any(${ids}::text[])
+      union all select record_id from usage_holds where record_id = any(${ids}::text[])`.execute(tx);
+    for (const row of rows) seen.add(row.record_id);
+    return seen;
+  }
+  for (let i = 0; i < ids.length; i += DEDUPE_CHUNK) {
+    const chunk = ids.slice(i, i + DEDUPE_CHUNK);
+    for (const e of await knownRecordIds(tx, chunk)) seen.add(e.record_id);
+    for (const e of await heldRecordIds(tx, chunk)) seen.add(e.record_id);
+  }
+  return seen;
+}
+
+/** PostgreSQL: the record ids of rows just written to usage_records, in one statement. */
+async function addRecordKeys(tx: Tx, dialect: Dialect, ids: string[]): Promise<void> {
+  if (dialect !== 'postgres' || ids.length === 0) return;
+  await sql`insert into usage_record_keys (record_id) select unnest(${ids}::text[])`.execute(tx);
+}
+
 const insertUsageRecords = bulkInsert('usage_records', [
   'id',
   'record_id',
@@ -186,8 +222,11 @@ export function createUsageService(deps: {
   catalog: CatalogService;
   audit: AuditService;
   policies: Pick<PolicyService, 'get'>;
+  jobs: Pick<Jobs, 'registerRecurring'>;
+  logger: Logger;
 }) {
   const { db, clock, ledger } = deps;
+  const partitions = createUsagePartitions(deps);
 
   async function addServiceKey(name: string) {
     const key = `esk_${randomBytes(32).toString('base64url')}`;
@@ -235,6 +274,7 @@ export function createUsageService(deps: {
     const bounds: Bounds = {
       maxBytes: policy.usageMaxBytesPerRecord,
       latest: clock.now().getTime() + CLOCK_SKEW_MS,
+      earliest: monthStart(firstMonthKept(clock.now(), policy.usageRetentionMonths)),
     };
     records.forEach((raw, index) => {
       const v = validate(raw, memo, bounds);
@@ -246,12 +286,11 @@ export function createUsageService(deps: {
     await db.transaction().execute(async (tx) => {
       // Ingest batches are rated one at a time, so allowances are consumed in a single, repeatable order.
       if (deps.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7301)`.execute(tx);
-      const seen = new Set<string>();
-      for (let i = 0; i < valid.length; i += DEDUPE_CHUNK) {
-        const ids = valid.slice(i, i + DEDUPE_CHUNK).map((v) => v.record.recordId);
-        for (const e of await knownRecordIds(tx, ids)) seen.add(e.record_id);
-        for (const e of await heldRecordIds(tx, ids)) seen.add(e.record_id);
-      }
+      const seen = await countedRecordIds(
+        tx,
+        deps.dialect,
+        valid.map((v) => v.record.recordId),
+      );
       const lines = await linesFor(tx, [...new Set(valid.map((v) => v.record.iccid))]);
       const rows: UsageRecordsTable[] = [];
       const holds: UsageHoldsTable[] = [];
@@ -307,6 +346,11 @@ export function createUsageService(deps: {
         });
       }
       await insertUsageRecords(tx, rows);
+      await addRecordKeys(
+        tx,
+        deps.dialect,
+        rows.map((r) => r.record_id),
+      );
       if (holds.length) await hold(tx, holds);
       for (const line of touched) {
         await tx
@@ -469,25 +513,28 @@ export function createUsageService(deps: {
     return balance === 0 ? 0 : -balance;
   }
 
+  /** A subscriber's records, newest first (by when they started), within the retention period. */
   async function list(
     accountId: string,
     filter: { type?: UsageType; from?: string; to?: string; cursor?: string; limit: number },
   ) {
-    let query = db
-      .selectFrom('usage_records')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .orderBy('id', 'desc')
-      .limit(filter.limit + 1);
-    if (filter.type) query = query.where('type', '=', filter.type);
-    if (filter.from) query = query.where('started_at', '>=', filter.from);
-    if (filter.to) query = query.where('started_at', '<', filter.to);
-    const after = decodeCursor(filter.cursor);
-    if (after) query = query.where('id', '<', after);
-    const result = page(await query.execute(), filter.limit);
+    const { usageRetentionMonths } = await deps.policies.get();
+    const earliest = monthStart(firstMonthKept(clock.now(), usageRetentionMonths));
+    const rows = await usageListQuery(db, accountId, {
+      type: filter.type,
+      from: filter.from && filter.from > earliest ? filter.from : earliest,
+      to: filter.to,
+      after: decodeUsageCursor(filter.cursor),
+      limit: filter.limit,
+    }).execute();
+    const items = rows.slice(0, filter.limit);
+    const last = items.at(-1);
     return {
-      nextCursor: result.nextCursor,
-      items: result.items.map((r) => ({
+      nextCursor:
+        rows.length > filter.limit && last
+          ? encodeUsageCursor({ startedAt: last.started_at, id: last.id })
+          : null,
+      items: items.map((r) => ({
         id: r.id,
         recordId: r.record_id,
         lineId: r.line_id,
@@ -573,7 +620,13 @@ export function createUsageService(deps: {
         summary.newTotal += charge;
         if (charge !== previous) {
           summary.changed++;
-          await tx.updateTable('usage_records').set({ charge }).where('id', '=', r.id).execute();
+          await tx
+            .updateTable('usage_records')
+            .set({ charge })
+            .where('id', '=', r.id)
+            // The partition key: on PostgreSQL the update goes to the record's month only.
+            .where('started_at', '=', r.started_at)
+            .execute();
         }
       }
       buyUntil(null);
@@ -742,6 +795,7 @@ export function createUsageService(deps: {
             created_at: now.toISOString(),
           },
         ]);
+        await addRecordKeys(tx, deps.dialect, [record.recordId]);
         await tx
           .updateTable('lines')
           .set({ ...allowancesOf(line), updated_at: now.toISOString() })
@@ -788,6 +842,9 @@ export function createUsageService(deps: {
     rerate,
     holds,
     decideHold,
+    partitions: partitions.partitions,
+    ensurePartitions: partitions.ensurePartitions,
+    applyRetention: partitions.applyRetention,
   };
 }
 

@@ -28,6 +28,7 @@ const NUMERIC = [
   ['reviewDays', 1, 3],
   ['quarantineDays', 0, 3650],
   ['retentionDays', 1, 3650],
+  ['usageRetentionMonths', 3, 120],
   ['maxProfilesPerLine', 1, 20],
   ['topupMaxMinor', 1, 1_000_000_000],
   ['topupDailyMaxMinor', 1, 10_000_000_000],
