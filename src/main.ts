@@ -45,14 +45,20 @@ function failedToStart(cfg: Config, error: unknown): never {
     );
     process.exit(78);
   }
-  if (databaseFault(error)) {
+  const fault = databaseFault(error);
+  if (fault) {
     const what = code ?? (error as Error).message;
-    process.stderr.write(`esimdesk: DATABASE_URL: the database failed during start-up (${what})\n`);
+    const problem = fault === 'storage' ? 'the database cannot be written' : 'the database went away';
+    process.stderr.write(`esimdesk: DATABASE_URL: ${problem} during start-up (${what})\n`);
     process.exit(69);
   }
   throw error;
 }
 
+/**
+ * SIGTERM or SIGINT stops gracefully (see startServer's shutdown and Runner.stop); a second signal
+ * ends the process at once.
+ */
 function onSignals(stop: () => Promise<unknown>): void {
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -83,7 +89,7 @@ export function cli(): Command {
         migrate: opts.migrate,
         runner: opts.runner && undefined,
       }).catch((error: unknown) => failedToStart(cfg, error));
-      onSignals(server.close);
+      onSignals(server.shutdown);
     });
 
   program

@@ -19,9 +19,13 @@ const CLI = [
 const HUNG_AFTER_MS = 90_000;
 
 /** `esimdesk <args>` to its end (killed if it hangs): exit code, output, and whether it hung. */
-function runCommand(args: string[], env: Record<string, string>) {
+function runCommand(args: string[], env: Record<string, string>, asUser?: string) {
   return new Promise<{ status: number | null; output: string; hung: boolean }>((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], {
+    const command = [process.execPath, ...CLI, ...args];
+    const [file, argv] = asUser
+      ? ['runuser', ['-u', asUser, '--', ...command]]
+      : [command[0]!, command.slice(1)];
+    const child = spawn(file, argv, {
       env: { ...process.env, LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -76,8 +80,8 @@ async function startServer(env: Record<string, string>): Promise<{ url: string; 
 }
 
 /** The command refused to start with one line naming DATABASE_URL that matches `what`. */
-async function expectRefused(args: string[], databaseUrl: string, what: RegExp) {
-  const result = await runCommand(args, { DATABASE_URL: databaseUrl });
+async function expectRefused(args: string[], databaseUrl: string, what: RegExp, asUser?: string) {
+  const result = await runCommand(args, { DATABASE_URL: databaseUrl }, asUser);
   expect(result.hung, `esimdesk ${args.join(' ')} with DATABASE_URL=${databaseUrl} hung`).toBe(false);
   expect([69, 78], result.output).toContain(result.status);
   const lines = result.output.trim().split('\n');
@@ -110,6 +114,29 @@ describeEachDialect('start-up with a DATABASE_URL that cannot work', (dialect) =
       await expectRefused(['runner'], '/proc/esimdesk.db', /proc file system/);
       await expectRefused(['migrate'], path.join(dir, 'missing', 'esimdesk.db'), /does not exist/);
     }, 180_000);
+
+    it('names a database file this user cannot write', async () => {
+      // Root writes any file, so as root (CI) the command runs as nobody, in a directory nobody owns.
+      const asRoot = process.getuid?.() === 0;
+      const own = fs.mkdtempSync(path.join(os.tmpdir(), 'esimdesk-readonly-'));
+      const file = path.join(own, 'esimdesk.db');
+      try {
+        const made = await createTestDatabase('sqlite');
+        fs.copyFileSync(made.config.dialect === 'sqlite' ? made.config.path : '', file);
+        await made.drop();
+        fs.chmodSync(own, 0o755);
+        if (asRoot) fs.chownSync(own, 65534, 65534);
+        fs.chmodSync(file, 0o444);
+        await expectRefused(
+          ['start'],
+          file,
+          /esimdesk\.db is not writable by this user/,
+          asRoot ? 'nobody' : undefined,
+        );
+      } finally {
+        fs.rmSync(own, { recursive: true, force: true });
+      }
+    }, 120_000);
   } else {
     it('names the variable and the problem: nothing listening, an unknown host, a missing database', async () => {
       const closed = await freePort();

@@ -69,6 +69,13 @@ function checkSqlite(file: string): void {
     throw new DatabaseUrlError(`${dir} is on the ${kind} file system, not a place for a database file`);
   const existing = fs.statSync(file, { throwIfNoEntry: false });
   if (existing && !existing.isFile()) throw new DatabaseUrlError(`${file} exists and is not a regular file`);
+  if (existing) {
+    try {
+      fs.accessSync(file, fs.constants.R_OK | fs.constants.W_OK);
+    } catch (error) {
+      throw new DatabaseUrlError(`${file} ${explain(error)}`);
+    }
+  }
   // SQLite keeps its write-ahead log and shared-memory index beside the database file.
   const probe = path.join(dir, `.esimdesk-probe-${process.pid}`);
   try {
