@@ -76,7 +76,9 @@ export function Layout() {
         {warnStaff && (
           <Alert variant="filled" color="red" radius={0} py={6} role="alert" data-testid="demo-parts-warning">
             {t('app.demoPartsWarning', {
-              parts: riskyParts.map((part) => t(`app.demoParts.${part}`, { defaultValue: part })).join(', '),
+              parts: new Intl.ListFormat(i18next.language, { type: 'conjunction' }).format(
+                riskyParts.map((part) => t(`app.demoParts.${part}`, { defaultValue: part })),
+              ),
             })}
           </Alert>
         )}
