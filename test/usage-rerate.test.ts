@@ -82,21 +82,27 @@ describeEachDialect('usage rerate', (dialect) => {
     expect(await balanceOf(t, sub)).toBe(0);
     expect(await t.ctx.usage.arrears(sub.account.id)).toBe(arrears);
 
-    await topUp(t, sub, 5_000);
+    // A top-up pays arrears first: this one pays them and the add-on, nothing more.
     const addon = (await api(t, 'GET', '/api/v1/addons')).body.items.find(
       (a: { code: string }) => a.code === 'data-1gb',
     );
+    await topUp(t, sub, arrears + addon.price.amount);
     const bought = await api(t, 'POST', `/api/v1/me/lines/${lineId}/addons`, {
       body: { addonId: addon.id },
       headers: { ...sub.headers, 'idempotency-key': newKey() },
     });
     expect(bought.status).toBe(201);
-    const wallet = await balanceOf(t, sub);
+    expect(await balanceOf(t, sub)).toBe(0);
+    // New arrears, from an hour's call (no voice allowance: 60 minutes at 0.50), rated the same again.
+    clock.set(at(70));
+    await send([{ type: 'voice', durationSeconds: 3600, direction: 'out', startedAt: at(8) }]);
+    const owed = 60 * 50;
+    expect(await t.ctx.usage.arrears(sub.account.id)).toBe(owed);
 
     // Rated again, the add-on bought at minute 3 covers the 1 GB at minute 5.
-    expect(await rerate()).toMatchObject({ records: 4, changed: 1, delta: -ONE_GB_OVER });
-    expect(await t.ctx.usage.arrears(sub.account.id)).toBe(Math.max(0, arrears - ONE_GB_OVER));
-    expect(await balanceOf(t, sub)).toBe(wallet + Math.max(0, ONE_GB_OVER - arrears));
+    expect(await rerate()).toMatchObject({ records: 5, changed: 1, delta: -ONE_GB_OVER });
+    expect(await t.ctx.usage.arrears(sub.account.id)).toBe(0);
+    expect(await balanceOf(t, sub)).toBe(ONE_GB_OVER - owed);
     const line = (await api(t, 'GET', `/api/v1/me/lines/${lineId}`, { headers: sub.headers })).body;
     expect(line.allowances.dataBytes).toBe(0);
     expect(await t.ctx.ledger.verify(t.ctx.database.db)).toEqual([]);

@@ -178,6 +178,7 @@ describeEachDialect('usage records: ingest, rating, arrears, subscriber view', (
       'calls.csv',
       'data.csv',
       'devices.csv',
+      'forfeits.csv',
       'ledger.csv',
       'profile.json',
       'sms.csv',
