@@ -1,9 +1,14 @@
 import { Type } from 'typebox';
+import { ERROR_STATUS, type ErrorCode } from '../core/errors.js';
 
 /** The error shape of every 4xx/5xx answer (API.md). */
 export const ErrorResponse = Type.Object(
   {
-    code: Type.String({ description: 'Stable UPPER_SNAKE code' }),
+    code: Type.Unsafe<ErrorCode>({
+      type: 'string',
+      enum: Object.keys(ERROR_STATUS),
+      description: 'Stable UPPER_SNAKE code (the list is src/core/errors.ts, each with its HTTP status)',
+    }),
     message: Type.String({ description: 'Localised, human-readable message' }),
     details: Type.Object({}, { additionalProperties: true }),
   },
