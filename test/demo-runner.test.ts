@@ -51,12 +51,12 @@ describeEachDialect('demo mode: a runner of its own reaches the emulator through
     const bought = await call('POST', '/api/v1/me/lines', token, { planId: plans[0]!.id }, randomUUID());
     expect(bought.status).toBe(201);
     let line = (await call('GET', `/api/v1/me/lines/${bought.body.id}`, token)).body;
-    for (let i = 0; i < 300 && line.esim?.state !== 'released'; i++) {
+    for (let i = 0; i < 900 && line.esim?.state !== 'released'; i++) {
       await sleep(100);
       line = (await call('GET', `/api/v1/me/lines/${bought.body.id}`, token)).body;
     }
     expect(line).toMatchObject({ status: 'pending', esim: { state: 'released' } });
     expect(line.esim.activationCode).toMatch(/^LPA:1\$/);
     expect(runner.running()).toBe(true);
-  }, 120_000);
+  }, 180_000);
 });
