@@ -41,6 +41,8 @@ export async function startStripePeer(options: StripePeerOptions) {
   const failed: Delivery[] = [];
   const state = {
     webhookUrl: '',
+    /** The app's real address: success_url keeps its path but goes there (PUBLIC_URL is fixed in tests). */
+    appUrl: '',
     /** deliver: at once; hold: kept until released; fail: the endpoint is treated as down (kept in `failed`). */
     webhooks: 'deliver' as 'deliver' | 'hold',
     down: false,
@@ -398,7 +400,10 @@ export async function startStripePeer(options: StripePeerOptions) {
           if (req.method === 'GET') return page(res, found);
           const method = new URLSearchParams(raw).get('method') as 'card' | 'alipay' | 'wechat_pay';
           await pay(found.id, method ?? 'card');
-          res.writeHead(303, { location: found.success_url ?? '/' });
+          const back = new URL(found.success_url ?? '/', base);
+          res.writeHead(303, {
+            location: state.appUrl ? `${state.appUrl}${back.pathname}${back.search}` : back.toString(),
+          });
           return res.end();
         }
         if (state.down) {

@@ -857,7 +857,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    kind?: "topup" | "purchase" | "usage" | "transfer_in" | "transfer_out" | "refund" | "adjustment";
+                    kind?: "topup" | "purchase" | "usage" | "transfer_in" | "transfer_out" | "refund" | "adjustment" | "forfeit" | "write_off" | "arrears_payment";
                     from?: string;
                     to?: string;
                     /** @description nextCursor of the previous page */
@@ -880,7 +880,7 @@ export interface paths {
                             items: {
                                 id: string;
                                 /** @enum {unknown} */
-                                kind: "topup" | "purchase" | "usage" | "transfer_in" | "transfer_out" | "refund" | "adjustment";
+                                kind: "topup" | "purchase" | "usage" | "transfer_in" | "transfer_out" | "refund" | "adjustment" | "forfeit" | "write_off" | "arrears_payment";
                                 amount: components["schemas"]["Money"];
                                 balanceAfter: components["schemas"]["Money"];
                                 reference: string | null;
@@ -971,8 +971,10 @@ export interface paths {
                             /** @enum {unknown} */
                             status: "pending" | "succeeded" | "failed";
                             amount: components["schemas"]["Money"];
-                            /** @description True when the built-in test payment provider handled it */
+                            /** @description True when the built-in test payment provider or a real provider's test mode handled it */
                             testMode: boolean;
+                            /** @description While pending: the provider's hosted page to send the subscriber to (Stripe Checkout, Alipay); it returns to /wallet?topup=<id> */
+                            redirectUrl?: string;
                             /** Format: date-time */
                             createdAt: string;
                         };
@@ -1061,8 +1063,10 @@ export interface paths {
                             /** @enum {unknown} */
                             status: "pending" | "succeeded" | "failed";
                             amount: components["schemas"]["Money"];
-                            /** @description True when the built-in test payment provider handled it */
+                            /** @description True when the built-in test payment provider or a real provider's test mode handled it */
                             testMode: boolean;
+                            /** @description While pending: the provider's hosted page to send the subscriber to (Stripe Checkout, Alipay); it returns to /wallet?topup=<id> */
+                            redirectUrl?: string;
                             /** Format: date-time */
                             createdAt: string;
                         };
@@ -1452,6 +1456,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/forfeits/forfeitable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How much of the balance can be given up: what cannot be refunded, after arrears */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            forfeitable: components["schemas"]["Money"];
+                            refundable: components["schemas"]["Money"];
+                            balance: components["schemas"]["Money"];
+                            arrears: components["schemas"]["Money"];
+                            arrearsPaid: components["schemas"]["Money"];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/forfeits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give up balance that can be neither refunded nor transferred, knowingly (idempotent)
+         * @description The amount moves to the operator's forfeited balances account and is lost to the subscriber. Only what cannot be refunded may be given up (409 FORFEIT_EXCEEDS_FORFEITABLE, with what can); arrears are paid from the balance first. 400 without confirm: true; 409 INSUFFICIENT_BALANCE above the balance.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Required: a unique key per intended write (8–128 chars) */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description { amount, currency } in minor units (a bare integer means the operator currency) */
+                        amount: {
+                            amount: number;
+                            currency: string;
+                        } | number;
+                        /**
+                         * @description The subscriber confirmed this amount will be lost
+                         * @enum {boolean}
+                         */
+                        confirm: true;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            amount: components["schemas"]["Money"];
+                            arrearsPaid: components["schemas"]["Money"];
+                            balanceAfter: components["schemas"]["Money"];
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/webhooks/{provider}": {
         parameters: {
             query?: never;
@@ -1461,7 +1625,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Payment provider webhook (HMAC-SHA256 signed, 5-minute replay window, applied once) */
+        /**
+         * Payment provider webhook (signed; stale, forged and replayed ones refused; applied once)
+         * @description test: HMAC-SHA256 in X-Payment-Signature, 5-minute window. stripe: Stripe-Signature checked by the SDK, 5-minute window. alipay: the notify_url, RSA2-signed form checked by the SDK, answered "success" as text/plain; notifications older than 26 hours are refused. See docs/payments.md.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -6537,6 +6704,133 @@ export interface paths {
                         "application/json": {
                             id: string;
                             accountId: string;
+                            /**
+                             * @description goodwill credits the balance; write_off debits it; arrears_waiver cancels what a closing account owes
+                             * @enum {unknown}
+                             */
+                            kind: "goodwill" | "write_off" | "arrears_waiver";
+                            amount: components["schemas"]["Money"];
+                            reason: string;
+                            /** @enum {unknown} */
+                            status: "pending_approval" | "posted" | "rejected";
+                            requestedBy: string;
+                            decidedBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/accounts/{id}/write-offs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write off part of a balance, or waive arrears of a closing account (Idempotency-Key required)
+         * @description The goodwill credit's mirror: the amount is positive and the direction is the operation. of "balance" (default) debits the wallet (409 INSUFFICIENT_BALANCE above it); of "arrears" cancels that much of what the account owes, only while a request to close it is open (409 ACCOUNT_NOT_CLOSING, WAIVER_EXCEEDS_ARREARS). An agent's goodwill credits, write-offs and waivers on one account are summed over 24 hours against the adjustmentApprovalMinor policy; beyond it the request waits for an admin (status pending_approval).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Required: a unique key per intended write (8–128 chars) */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        amount: {
+                            amount: number;
+                            currency: string;
+                        };
+                        reason: string;
+                        /**
+                         * @default balance
+                         * @enum {unknown}
+                         */
+                        of?: "balance" | "arrears";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            accountId: string;
+                            /**
+                             * @description goodwill credits the balance; write_off debits it; arrears_waiver cancels what a closing account owes
+                             * @enum {unknown}
+                             */
+                            kind: "goodwill" | "write_off" | "arrears_waiver";
                             amount: components["schemas"]["Money"];
                             reason: string;
                             /** @enum {unknown} */
@@ -6630,6 +6924,11 @@ export interface paths {
                             items: {
                                 id: string;
                                 accountId: string;
+                                /**
+                                 * @description goodwill credits the balance; write_off debits it; arrears_waiver cancels what a closing account owes
+                                 * @enum {unknown}
+                                 */
+                                kind: "goodwill" | "write_off" | "arrears_waiver";
                                 amount: components["schemas"]["Money"];
                                 reason: string;
                                 /** @enum {unknown} */
@@ -6710,6 +7009,11 @@ export interface paths {
                         "application/json": {
                             id: string;
                             accountId: string;
+                            /**
+                             * @description goodwill credits the balance; write_off debits it; arrears_waiver cancels what a closing account owes
+                             * @enum {unknown}
+                             */
+                            kind: "goodwill" | "write_off" | "arrears_waiver";
                             amount: components["schemas"]["Money"];
                             reason: string;
                             /** @enum {unknown} */
@@ -6808,13 +7112,15 @@ export interface paths {
                             quarantineDays: number;
                             /** @description Days after deregistration before personal data is erased */
                             retentionDays: number;
+                            /** @description Whole months of usage records kept before the current one; older months are removed (audited) and older records refused */
+                            usageRetentionMonths: number;
                             /** @description Devices per line */
                             maxProfilesPerLine: number;
                             /** @description Largest single top-up */
                             topupMaxMinor: number;
                             /** @description Top-ups per account per 24 hours */
                             topupDailyMaxMinor: number;
-                            /** @description Goodwill credits one agent may give one account per 24 hours (in sum); above it they wait for an admin */
+                            /** @description Goodwill credits, write-offs and arrears waivers one agent may post on one account per 24 hours (in sum); above it they wait for an admin */
                             adjustmentApprovalMinor: number;
                             /** @description Largest data record (bytes) accepted from mediation; larger ones are rejected */
                             usageMaxBytesPerRecord: number;
@@ -6883,13 +7189,15 @@ export interface paths {
                         quarantineDays?: number;
                         /** @description Days after deregistration before personal data is erased */
                         retentionDays?: number;
+                        /** @description Whole months of usage records kept before the current one; older months are removed (audited) and older records refused */
+                        usageRetentionMonths?: number;
                         /** @description Devices per line */
                         maxProfilesPerLine?: number;
                         /** @description Largest single top-up */
                         topupMaxMinor?: number;
                         /** @description Top-ups per account per 24 hours */
                         topupDailyMaxMinor?: number;
-                        /** @description Goodwill credits one agent may give one account per 24 hours (in sum); above it they wait for an admin */
+                        /** @description Goodwill credits, write-offs and arrears waivers one agent may post on one account per 24 hours (in sum); above it they wait for an admin */
                         adjustmentApprovalMinor?: number;
                         /** @description Largest data record (bytes) accepted from mediation; larger ones are rejected */
                         usageMaxBytesPerRecord?: number;
@@ -6930,13 +7238,15 @@ export interface paths {
                             quarantineDays: number;
                             /** @description Days after deregistration before personal data is erased */
                             retentionDays: number;
+                            /** @description Whole months of usage records kept before the current one; older months are removed (audited) and older records refused */
+                            usageRetentionMonths: number;
                             /** @description Devices per line */
                             maxProfilesPerLine: number;
                             /** @description Largest single top-up */
                             topupMaxMinor: number;
                             /** @description Top-ups per account per 24 hours */
                             topupDailyMaxMinor: number;
-                            /** @description Goodwill credits one agent may give one account per 24 hours (in sum); above it they wait for an admin */
+                            /** @description Goodwill credits, write-offs and arrears waivers one agent may post on one account per 24 hours (in sum); above it they wait for an admin */
                             adjustmentApprovalMinor: number;
                             /** @description Largest data record (bytes) accepted from mediation; larger ones are rejected */
                             usageMaxBytesPerRecord: number;
@@ -8100,8 +8410,11 @@ export interface components {
     schemas: {
         /** Error */
         Error: {
-            /** @description Stable UPPER_SNAKE code */
-            code: string;
+            /**
+             * @description Stable UPPER_SNAKE code (the list is src/core/errors.ts, each with its HTTP status)
+             * @enum {string}
+             */
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "HEADERS_TOO_LARGE" | "MALFORMED_REQUEST" | "REQUEST_TIMEOUT" | "RATE_LIMITED" | "INTERNAL" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "STORAGE_UNAVAILABLE" | "INVALID_EMAIL" | "INVALID_PHONE" | "UNSUPPORTED_LOCALE" | "INVALID_CODE" | "CODE_EXPIRED" | "CHALLENGE_NOT_FOUND" | "TOO_MANY_ATTEMPTS" | "CSRF_FAILED" | "ACCOUNT_DISABLED" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "INSUFFICIENT_BALANCE" | "CURRENCY_MISMATCH" | "TOPUP_LIMIT_EXCEEDED" | "RECIPIENT_NOT_FOUND" | "RECIPIENT_NOT_ACTIVE" | "SELF_TRANSFER" | "REFUND_EXCEEDS_REFUNDABLE" | "FORFEIT_EXCEEDS_FORFEITABLE" | "WAIVER_EXCEEDS_ARREARS" | "ACCOUNT_NOT_CLOSING" | "ACCOUNT_NOT_ACTIVE" | "INVALID_SIGNATURE" | "WEBHOOK_EXPIRED" | "PAYMENT_NOT_FOUND" | "AMOUNT_MISMATCH" | "PAYMENT_PROVIDER_UNAVAILABLE" | "INVALID_COUNTRY" | "PLAN_NOT_FOUND" | "PLAN_RETIRED" | "INVALID_EID" | "INVALID_ACTIVATION_CODE" | "PROFILE_NOT_DOWNLOADABLE" | "LINE_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_LIMIT_REACHED" | "LINE_NOT_ACTIVE" | "NUMBERS_EXHAUSTED" | "ES2_BAD_REQUEST" | "COUNTRY_NOT_COVERED" | "INVALID_NETWORK" | "ADDON_NOT_FOUND" | "QUOTE_CHANGED" | "NOT_ELIGIBLE" | "REQUEST_CHANGED" | "REQUEST_NOT_FOUND" | "INVALID_TRANSITION" | "ACCOUNT_DEREGISTERED" | "FRESH_SIGN_IN_REQUIRED" | "TICKET_NOT_FOUND" | "CONTACT_IN_USE" | "CONTACT_ALREADY_SET" | "RELATED_NOT_FOUND" | "ACCOUNT_NOT_FOUND" | "ASSIGNEE_NOT_STAFF" | "ADJUSTMENT_NOT_FOUND" | "JOB_NOT_FOUND" | "JOB_NOT_RETRYABLE" | "STAFF_EXISTS" | "SELF_CHANGE" | "EXPORT_IN_PROGRESS" | "EXPORT_LIMIT_REACHED" | "TICKET_LIMIT_REACHED" | "USAGE_HOLD_NOT_FOUND" | "FRESH_CODE_REQUIRED" | "STAFF_SUSPENDED";
             /** @description Localised, human-readable message */
             message: string;
             details: {

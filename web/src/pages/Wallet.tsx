@@ -101,10 +101,45 @@ function AmountInput(props: {
   );
 }
 
+/** Polls a top-up the provider's hosted page sent the subscriber back from, until its webhook has landed. */
+function TopUpReturn({ id }: { id: string }) {
+  const { t, i18n } = useTranslation();
+  const queryClient = useQueryClient();
+  const payment = useQuery({
+    queryKey: ['topup', id],
+    queryFn: () => unwrap(api.GET('/api/v1/me/topups/{id}', { params: { path: { id } } })),
+    // Every 2 s for the first two minutes, then every 15 s: a slow provider still settles on screen.
+    refetchInterval: (query) =>
+      query.state.data?.status !== 'pending' ? false : query.state.dataUpdateCount < 60 ? 2000 : 15_000,
+  });
+  const status = payment.data?.status;
+  useEffect(() => {
+    if (status && status !== 'pending')
+      for (const key of ['balance', 'statement', 'refundable'])
+        void queryClient.invalidateQueries({ queryKey: [key] });
+  }, [status, queryClient]);
+  if (payment.isError)
+    return (
+      <Alert color="red" role="alert" data-testid="topup-return">
+        {t('app.loadError')}
+      </Alert>
+    );
+  if (!payment.data) return null;
+  const amount = formatMoney(payment.data.amount as Money, i18n.language);
+  const color = status === 'succeeded' ? 'green' : status === 'failed' ? 'red' : 'blue';
+  return (
+    <Alert color={color} role="status" data-testid="topup-return" data-status={status}>
+      {t(`wallet.topupStatus.${payment.data.status}`, { amount })}
+    </Alert>
+  );
+}
+
 function TopUp({ currency }: { currency: string }) {
   const { t, i18n } = useTranslation();
   const meta = useMeta();
   const action = useMoneyAction();
+  const [params] = useSearchParams();
+  const returnedFrom = params.get('topup');
   const [amount, setAmount] = useState<number | string>(100);
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -115,6 +150,11 @@ function TopUp({ currency }: { currency: string }) {
           params: { header: { 'idempotency-key': key } },
         }),
       );
+      // A real provider's hosted page (Stripe Checkout, Alipay): it sends the subscriber back to ?topup=<id>.
+      if (payment.status === 'pending' && payment.redirectUrl) {
+        window.location.assign(payment.redirectUrl);
+        return t('wallet.topupRedirect');
+      }
       return t(`wallet.topupStatus.${payment.status}`, {
         amount: formatMoney(payment.amount as Money, i18n.language),
       });
@@ -123,6 +163,7 @@ function TopUp({ currency }: { currency: string }) {
   return (
     <form onSubmit={submit}>
       <Stack gap="sm">
+        {returnedFrom && <TopUpReturn id={returnedFrom} />}
         {meta.data?.demoParts.includes('test-payments') && (
           <Badge color="orange" variant="light" data-testid="test-mode">
             {t('wallet.testMode')}
