@@ -82,6 +82,8 @@ export interface AppContext {
    * it), and the loopback-only ES2+ listener the emulator notifies in production (null: the public one).
    */
   self: { url: string; es2Loopback: string | null };
+  /** Set when the process begins to shut down: /readyz answers 503 so load balancers stop sending. */
+  lifecycle: { draining: boolean };
 }
 
 export interface ContextOverrides {
@@ -355,6 +357,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     suspension,
     smdpEmulator,
     self,
+    lifecycle: { draining: false },
   };
 }
 
@@ -379,8 +382,9 @@ function realPaymentProvider(
   return null;
 }
 
-export async function closeAppContext(ctx: AppContext): Promise<void> {
-  await ctx.runner.stop();
+/** Stops the runner (jobs get `graceMs` to finish, see Runner.stop) and closes the connections. */
+export async function closeAppContext(ctx: AppContext, graceMs?: number): Promise<void> {
+  await ctx.runner.stop(graceMs);
   ctx.notifications.close();
   await ctx.es2.close();
   await ctx.database.close();

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './app.js';
 import { type Config, demoPartWarnings } from './config.js';
 import { type AppContext, closeAppContext, createAppContext } from './context.js';
@@ -46,19 +47,49 @@ export async function startServer(config: Config, options: StartOptions = {}) {
     ctx.logger.warn({ demoPart: warning.part }, warning.message);
 
   let closing: Promise<void> | null = null;
+  /** Closes at once (tests, start-up failures): no drain. */
   const close = () => {
     closing ??= (async () => {
+      ctx.lifecycle.draining = true;
       await es2.close();
       await app.close();
-      await closeAppContext(ctx);
+      await closeAppContext(ctx, config.shutdown.graceMs);
     })();
     return closing;
   };
-  return { app, ctx, es2, close };
+  /**
+   * The graceful stop (SIGTERM): /readyz turns 503 and keeps serving everything else for
+   * SHUTDOWN_DRAIN_MS, so a load balancer health-checking it stops sending new requests here; then
+   * the listeners close, requests in flight finish (up to SHUTDOWN_GRACE_MS, after which their
+   * connections are cut), the runner stops claiming and hands back what it could not finish, and
+   * the database connections close.
+   */
+  const shutdown = () => {
+    closing ??= (async () => {
+      ctx.lifecycle.draining = true;
+      ctx.logger.info({ drainMs: config.shutdown.drainMs }, 'shutting down: not ready, draining');
+      await sleep(config.shutdown.drainMs);
+      const cut = setTimeout(() => app.server.closeAllConnections(), config.shutdown.graceMs);
+      try {
+        await es2.close();
+        await app.close();
+      } finally {
+        clearTimeout(cut);
+      }
+      await closeAppContext(ctx, config.shutdown.graceMs);
+      ctx.logger.info('shut down');
+    })();
+    return closing;
+  };
+  return { app, ctx, es2, close, shutdown };
 }
 
+/** The runner alone (`esimdesk runner`); the function returned stops it gracefully (SIGTERM). */
 export async function runStandaloneRunner(ctx: AppContext): Promise<() => Promise<void>> {
   ctx.runner.start();
   ctx.logger.info({ runner: ctx.runner.id }, 'runner started');
-  return () => closeAppContext(ctx);
+  return async () => {
+    ctx.logger.info({ runner: ctx.runner.id }, 'runner stopping: no more claims');
+    await closeAppContext(ctx, ctx.config.shutdown.graceMs);
+  };
 }

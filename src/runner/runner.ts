@@ -259,7 +259,46 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     } catch (error) {
       failure = error ?? new Error('job failed');
     }
-    await finish(job, failure);
+    // Stopped under it (the shutdown's grace ran out): not the job's failure, so hand it back.
+    if (failure !== undefined && shutdown.signal.aborted) await handBack([job.id]);
+    else await finish(job, failure);
+  }
+
+  /**
+   * Returns jobs this runner holds to the queue at once, due now and without counting the attempt,
+   * so another runner takes them over on its next poll instead of after the lease runs out. A job
+   * handed back may have done part of its work: jobs are written to be run again (as after a crash).
+   */
+  async function handBack(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const now = clock.now().toISOString();
+    try {
+      const result = await db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'queued',
+          attempts: eb
+            .case()
+            .when('attempts', '>', 0)
+            .then(eb('attempts', '-', 1))
+            .else(0)
+            .end(),
+          run_at: now,
+          locked_by: null,
+          locked_until: null,
+          updated_at: now,
+        }))
+        .where('id', 'in', ids)
+        .where('locked_by', '=', runnerId)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      const handed = Number(result.numUpdatedRows);
+      if (handed > 0) logger.info({ jobs: ids, handed }, 'runner stopping: jobs handed back');
+      return handed;
+    } catch (error) {
+      logger.warn({ err: error }, 'could not hand back jobs; they are taken over when their lease runs out');
+      return 0;
+    }
   }
 
   /** Claims one batch of due jobs and runs it (and the failure paths due); returns how many ran. */
@@ -318,13 +357,25 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     wake(): void {
       wakeUp?.();
     },
-    /** Stops claiming and lets running jobs finish; after `graceMs` their signal is aborted. */
+    /**
+     * Stops claiming and lets running jobs finish. After `graceMs` their signal is aborted and each
+     * job that stops is handed back (queued again, due now, the attempt not counted); a job that
+     * ignores its signal for another `graceMs` is handed back all the same and left behind (its late
+     * answer no longer matches its lease, so it changes nothing).
+     */
     async stop(graceMs = 10_000): Promise<void> {
       stopping = true;
       wakeUp?.();
-      const timer = setTimeout(() => shutdown.abort(), graceMs);
-      await loop;
+      let timer: NodeJS.Timeout | undefined;
+      const abandoned = new Promise<'abandoned'>((resolve) => {
+        timer = setTimeout(() => {
+          shutdown.abort();
+          timer = setTimeout(() => resolve('abandoned'), graceMs);
+        }, graceMs);
+      });
+      const outcome = await Promise.race([loop ?? Promise.resolve(), abandoned]);
       clearTimeout(timer);
+      if (outcome === 'abandoned') await handBack([...running]);
       loop = null;
     },
   };

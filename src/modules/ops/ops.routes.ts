@@ -67,6 +67,18 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         config: { access: 'public', rateLimit: false },
       },
       async (_request, reply) => {
+        // Shutting down: not ready whatever the database says, so the balancer stops sending here
+        // while requests already in flight finish (src/server.ts).
+        if (ctx.lifecycle.draining) {
+          const last = readiness.last();
+          return reply.status(503).send({
+            status: 'not_ready',
+            database: last?.database ?? 'up',
+            writable: last?.writable ?? false,
+            schema: last?.schema ?? { current: null, latest: '', pending: [] },
+            reason: 'shutting down',
+          });
+        }
         const { ready, ...body } = await readiness.check();
         return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...body });
       },

@@ -74,7 +74,10 @@ export function createReadinessProbe(deps: { db: Db; clock: Clock; logger: Logge
     return { ready: true, database: 'up', writable: true, schema };
   }
 
+  let last: Readiness | null = null;
   return {
+    /** The latest answer check() gave (null before the first). */
+    last: (): Readiness | null => last,
     async check(): Promise<Readiness> {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<Readiness>((resolve) => {
@@ -91,7 +94,8 @@ export function createReadinessProbe(deps: { db: Db; clock: Clock; logger: Logge
         );
       });
       try {
-        return await Promise.race([probe(), timeout]);
+        last = await Promise.race([probe(), timeout]);
+        return last;
       } finally {
         clearTimeout(timer);
       }

@@ -1,0 +1,412 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Db, openPostgres } from '../src/db/database.js';
+import { DIALECTS } from './helpers/db.js';
+import { deviceEid } from './helpers/devices.js';
+import { TEST_ENV } from './helpers/env.js';
+import { type Haproxy, haproxyInstalled, startHaproxy } from './helpers/haproxy.js';
+import { type PgCluster, pgBinDir, startPgCluster } from './helpers/pg-cluster.js';
+import {
+  freePort,
+  runCli,
+  type ServerProcess,
+  startCliProcess,
+  startServerProcess,
+} from './helpers/process.js';
+
+// Three API processes behind HAProxy and two runners on one PostgreSQL (a private cluster), every
+// one of them restarted in turn (SIGTERM, wait for the exit, start again, wait until HAProxy has it
+// back) under a mixed load sent through HAProxy. No client retries: every request is sent once.
+const wanted = DIALECTS.includes('postgres');
+const missing = !pgBinDir()
+  ? 'no PostgreSQL server binaries under /usr/lib/postgresql to start a private cluster'
+  : !haproxyInstalled()
+    ? 'no /usr/sbin/haproxy (apt-get install haproxy)'
+    : null;
+if (wanted && missing) {
+  if (TEST_ENV.ci) throw new Error(`CI=true and ${missing}`);
+  console.warn(`\n!!! SKIPPING test/rolling-restart.test.ts: ${missing}\n`);
+}
+
+const SUBSCRIBERS = 4;
+/** A pause between one client's operations: a bounded load that leaves the two cores room to restart. */
+const PACE_MS = 40;
+/** Acknowledged operations to see between two restarts, so that each restart happens under load. */
+const OPS_BETWEEN = 12;
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes, read field by field
+type Answer = { status: number; body: any };
+
+(wanted && !missing ? describe : describe.skip)(
+  'rolling restart behind HAProxy: 3 API processes + 2 runners, SIGTERM one at a time [postgres]',
+  () => {
+    let cluster: PgCluster;
+    let env: Record<string, string>;
+    let haproxy: Haproxy;
+    let db: Db | null = null;
+    const apiPorts: number[] = [];
+    const apis: ServerProcess[] = [];
+    const runners: ReturnType<typeof startCliProcess>[] = [];
+
+    const startApi = (i: number) =>
+      startServerProcess(
+        { ...env, RUNNER_ENABLED: 'false' },
+        apiPorts[i]!,
+        ['start', '--no-runner'],
+        undefined,
+        120_000,
+      );
+    // The runners reach the SM-DP+ emulator and the dev mailbox's API through the balancer.
+    const startRunner = () => startCliProcess(['runner'], { ...env, PORT: String(haproxy.port) });
+
+    beforeAll(async () => {
+      cluster = await startPgCluster();
+      await cluster.query('create database esimdesk');
+      env = {
+        DATABASE_URL: cluster.url('esimdesk'),
+        DATABASE_POOL_SIZE: '6',
+        ESIMDESK_MODE: 'demo',
+        CURRENCY: 'CNY',
+        RUNNER_POLL_MS: '50',
+        // Long: a job left behind by a stopping runner would wait this long. Handed back, it does not.
+        RUNNER_LEASE_MS: '600000',
+        // Longer than HAProxy's health-check interval (250 ms) × fall (1), with room to spare.
+        SHUTDOWN_DRAIN_MS: '1500',
+        SHUTDOWN_GRACE_MS: '20000',
+        // The balancer is on the loopback: X-Forwarded-For from it is believed (sign-in limits per address).
+        TRUST_PROXY: 'loopback',
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        TOPUP_MAX_MINOR: '1000000',
+        TOPUP_DAILY_MAX_MINOR: '1000000000',
+        LOG_LEVEL: 'error',
+      };
+      const migrated = runCli(['migrate'], env);
+      expect(migrated.status, migrated.output).toBe(0);
+      for (let i = 0; i < 3; i++) apiPorts.push(await freePort());
+      for (let i = 0; i < 3; i++) apis.push(await startApi(i));
+      haproxy = await startHaproxy({ servers: apiPorts.map((port, i) => ({ name: `api${i}`, port })) });
+      for (let i = 0; i < 3; i++) await haproxy.waitFor(`api${i}`, 'UP');
+      for (let i = 0; i < 2; i++) runners.push(startRunner());
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const p of [...apis, ...runners]) if (p.child.exitCode === null) await p.stop();
+      await haproxy?.stop();
+      await db?.destroy();
+      await cluster?.destroy();
+    });
+
+    /** One request through HAProxy, sent once. */
+    async function request(
+      method: string,
+      url: string,
+      token: string | null,
+      body?: unknown,
+      key?: string,
+      headers: Record<string, string> = {},
+    ): Promise<Answer> {
+      const res = await fetch(`${haproxy.url}${url}`, {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(key ? { 'idempotency-key': key } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json().catch(() => null) };
+    }
+
+    /** Every answer that is not the expected one, with what was asked (asserted empty at the end). */
+    const failures: string[] = [];
+    async function ok(status: number, what: string, answer: Promise<Answer>): Promise<Answer['body'] | null> {
+      try {
+        const res = await answer;
+        if (res.status === status) return res.body;
+        failures.push(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
+      } catch (error) {
+        failures.push(`${what}: ${String(error)}`);
+      }
+      return null;
+    }
+
+    async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+      for (let i = 0; i < 600; i++) {
+        const value = await probe();
+        if (value) return value;
+        await sleep(100);
+      }
+      throw new Error(`gave up waiting for ${what}`);
+    }
+
+    let clients = 0;
+    async function signIn(email: string): Promise<string | null> {
+      const client = ++clients;
+      const from = { 'x-forwarded-for': `10.1.${client >> 8}.${client & 255}` };
+      const sent = await ok(
+        202,
+        `code for ${email}`,
+        request('POST', '/api/v1/auth/codes', null, { channel: 'email', to: email }, undefined, from),
+      );
+      if (!sent) return null;
+      const code = await until(`a code for ${email}`, async () => {
+        const inbox = await ok(
+          200,
+          'dev mailbox',
+          request('GET', `/api/v1/dev/messages?to=${encodeURIComponent(email)}`, null),
+        );
+        return (inbox?.items ?? [])
+          .map((m: { text: string }) => /\b(\d{6})\b/.exec(m.text)?.[1])
+          .find(Boolean) as string | undefined;
+      });
+      const session = await ok(
+        201,
+        `session for ${email}`,
+        request(
+          'POST',
+          '/api/v1/auth/sessions',
+          null,
+          { challengeId: sent.challengeId, code },
+          undefined,
+          from,
+        ),
+      );
+      return session?.token ?? null;
+    }
+
+    it('fails no request and loses or doubles nothing while every process restarts in turn', async () => {
+      const emails = Array.from({ length: SUBSCRIBERS }, (_, i) => `rolling${i}@example.com`);
+      const tokens: string[] = [];
+      for (const email of emails) tokens.push((await signIn(email))!);
+      expect(failures).toEqual([]);
+      const plans = (await ok(200, 'plans', request('GET', '/api/v1/plans?country=JP', null)))!
+        .items as Array<{
+        id: string;
+        code: string;
+      }>;
+      const plan = plans.find((p) => p.code === 'jp-5gb-7d')!;
+      const accountIds: string[] = [];
+      const iccids: string[] = [];
+      for (const [who, token] of tokens.entries()) {
+        accountIds.push((await ok(200, 'me', request('GET', '/api/v1/me', token)))!.id);
+        await ok(
+          201,
+          'first top-up',
+          request('POST', '/api/v1/me/topups', token, { amount: 1_000_000 }, randomUUID()),
+        );
+        const line = (await ok(
+          201,
+          'first line',
+          request('POST', '/api/v1/me/lines', token, { planId: plan.id }, randomUUID()),
+        ))!;
+        const released = await until(`line ${line.id} released`, async () => {
+          const l = await ok(200, 'line', request('GET', `/api/v1/me/lines/${line.id}`, token));
+          return l?.esim?.state === 'released' ? l : null;
+        });
+        await ok(
+          200,
+          'download',
+          request('POST', `/emulator/smdp/devices/${deviceEid(800 + who)}/download`, null, {
+            activationCode: released.esim.activationCode,
+          }),
+        );
+        await until(`line ${line.id} active`, async () => {
+          const l = await ok(200, 'line', request('GET', `/api/v1/me/lines/${line.id}`, token));
+          return l?.status === 'active';
+        });
+        iccids.push(released.esim.iccid);
+      }
+      const usageKey = /^(esk_\S+)$/m.exec(
+        runCli(['keys', 'add', '--name', 'rolling-mediation'], env).output,
+      )?.[1];
+      expect(usageKey).toBeTruthy();
+      expect(failures).toEqual([]);
+
+      // The load: top-ups, transfers, purchases and balance reads per subscriber; a usage feed; new
+      // subscribers signing in. Only acknowledged operations are logged.
+      const log = {
+        topups: [] as Array<{ who: number; id: string; amount: number }>,
+        transfers: [] as Array<{ from: number; to: number; id: string; amount: number }>,
+        lines: [] as Array<{ who: number; id: string }>,
+        usage: [] as string[],
+        sessions: [] as Array<{ email: string; token: string }>,
+      };
+      const acknowledged = () =>
+        log.topups.length +
+        log.transfers.length +
+        log.lines.length +
+        log.usage.length / 5 +
+        log.sessions.length;
+      let stop = false;
+      const subscriber = async (who: number) => {
+        const token = tokens[who]!;
+        for (let i = 0; !stop; i++) {
+          await sleep(PACE_MS);
+          const key = randomUUID();
+          switch (i % 6) {
+            case 0:
+            case 3: {
+              const amount = 100 + (i % 50);
+              const paid = await ok(
+                201,
+                'top-up',
+                request('POST', '/api/v1/me/topups', token, { amount }, key),
+              );
+              if (paid) log.topups.push({ who, id: paid.id, amount });
+              break;
+            }
+            case 1:
+            case 4: {
+              const to = (who + 1 + (i % (SUBSCRIBERS - 1))) % SUBSCRIBERS;
+              const moved = await ok(
+                201,
+                'transfer',
+                request('POST', '/api/v1/me/transfers', token, { to: emails[to], amount: 7 }, key),
+              );
+              if (moved) log.transfers.push({ from: who, to, id: moved.id, amount: 7 });
+              break;
+            }
+            case 2: {
+              const bought = await ok(
+                201,
+                'purchase',
+                request('POST', '/api/v1/me/lines', token, { planId: plan.id }, key),
+              );
+              if (bought) log.lines.push({ who, id: bought.id });
+              break;
+            }
+            default:
+              await ok(200, 'balance', request('GET', '/api/v1/me/balance', token));
+          }
+        }
+      };
+      const feed = async () => {
+        for (let batch = 0; !stop; batch++) {
+          await sleep(PACE_MS);
+          const records = Array.from({ length: 5 }, (_, i) => ({
+            id: `rolling-${batch}-${i}`,
+            iccid: iccids[(batch + i) % iccids.length],
+            type: 'data',
+            bytes: 1024 * 1024,
+            country: 'JP',
+            startedAt: new Date(Date.now() - 500).toISOString(),
+          }));
+          const answer = await ok(
+            202,
+            'usage batch',
+            request('POST', '/api/v1/usage/records', null, { records }, undefined, {
+              authorization: `Bearer ${usageKey}`,
+            }),
+          );
+          if (answer) {
+            expect(answer.rejected).toEqual([]);
+            log.usage.push(...records.map((r) => r.id));
+          }
+        }
+      };
+      const newcomers = async () => {
+        for (let n = 0; !stop; n++) {
+          const email = `rolling.new${n}@example.com`;
+          const token = await signIn(email);
+          if (token) log.sessions.push({ email, token });
+        }
+      };
+      const load = Promise.all([...tokens.map((_, who) => subscriber(who)), feed(), newcomers()]);
+      const underLoad = async () => {
+        const from = acknowledged();
+        await until('operations acknowledged under load', async () => acknowledged() >= from + OPS_BETWEEN);
+      };
+
+      // The rolling restart: each API process, then each runner, one at a time.
+      const exits: string[] = [];
+      for (let i = 0; i < apis.length; i++) {
+        await underLoad();
+        const name = `api${i}`;
+        // While it drains, /readyz answers 503 and HAProxy takes it out before it stops listening.
+        await Promise.all([haproxy.waitFor(name, 'DOWN'), apis[i]!.stop()]);
+        exits.push(`${name}: ${apis[i]!.child.exitCode}`);
+        apis[i] = await startApi(i);
+        await haproxy.waitFor(name, 'UP');
+      }
+      for (let i = 0; i < runners.length; i++) {
+        await underLoad();
+        await runners[i]!.stop();
+        exits.push(`runner${i}: ${runners[i]!.child.exitCode}`);
+        runners[i] = startRunner();
+      }
+      await underLoad();
+      stop = true;
+      await load;
+
+      // 1. No request failed, and every process stopped cleanly (exit status 0).
+      expect(failures).toEqual([]);
+      expect(exits).toEqual(['api0: 0', 'api1: 0', 'api2: 0', 'runner0: 0', 'runner1: 0']);
+
+      // The runners finish what was queued (recurring jobs are always queued).
+      db = openPostgres(cluster.url('esimdesk'), 2).db;
+      const conn = db;
+      await until('the queues to empty', async () => {
+        const open = await conn
+          .selectFrom('jobs')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', 'in', ['queued', 'running'])
+          .where((eb) =>
+            eb.or([eb('idempotency_key', 'is', null), eb('idempotency_key', 'not like', 'every:%')]),
+          )
+          .executeTakeFirstOrThrow();
+        return Number(open.n) === 0;
+      });
+      expect(log.topups.length).toBeGreaterThan(0);
+      expect(log.transfers.length).toBeGreaterThan(0);
+      expect(log.lines.length).toBeGreaterThan(0);
+      expect(log.usage.length).toBeGreaterThan(0);
+      expect(log.sessions.length).toBeGreaterThan(0);
+
+      // 2. Every acknowledged write is there once, and nothing else is.
+      const payments = await conn
+        .selectFrom('payments')
+        .select(['id', 'account_id', 'status', 'amount'])
+        .execute();
+      const postings = await conn.selectFrom('ledger_postings').select(['kind', 'reference_id']).execute();
+      const postedFor = (kind: string, id: string) =>
+        postings.filter((p) => p.kind === kind && p.reference_id === id).length;
+      expect(payments.length).toBe(SUBSCRIBERS + log.topups.length);
+      for (const t of log.topups) {
+        expect(payments.find((p) => p.id === t.id)).toMatchObject({
+          account_id: accountIds[t.who],
+          amount: t.amount,
+          status: 'succeeded',
+        });
+        expect(postedFor('topup', t.id)).toBe(1);
+      }
+      expect(postings.filter((p) => p.kind === 'transfer').length).toBe(log.transfers.length);
+      for (const t of log.transfers) expect(postedFor('transfer', t.id), `transfer ${t.id}`).toBe(1);
+      const lines = await conn.selectFrom('lines').select(['id', 'account_id', 'status']).execute();
+      const esims = await conn.selectFrom('esims').select(['line_id', 'state']).execute();
+      expect(lines.length).toBe(SUBSCRIBERS + log.lines.length);
+      for (const l of log.lines) {
+        expect(lines.find((x) => x.id === l.id)).toMatchObject({ account_id: accountIds[l.who] });
+        expect(postedFor('purchase', l.id)).toBe(1);
+        // The eSIM order was placed once and went through, restarts or not.
+        expect(esims.filter((e) => e.line_id === l.id).map((e) => e.state)).toEqual(['released']);
+      }
+      const usage = await conn.selectFrom('usage_records').select('record_id').execute();
+      expect(usage.map((u) => u.record_id).sort()).toEqual([...log.usage].sort());
+      for (const s of log.sessions)
+        expect((await ok(200, 'me', request('GET', '/api/v1/me', s.token)))?.email).toBe(s.email);
+
+      // 3. Every notification delivered once.
+      const messages = await conn.selectFrom('messages').select(['id', 'status']).execute();
+      expect(messages.filter((m) => m.status !== 'sent')).toEqual([]);
+      const delivered = await conn.selectFrom('dev_mailbox').select('message_id').execute();
+      expect(delivered.map((d) => d.message_id).sort()).toEqual(messages.map((m) => m.id).sort());
+
+      // 4. The books balance, as the operator's own command says.
+      const verify = runCli(['ledger', 'verify'], env);
+      expect(verify.status, verify.output).toBe(0);
+      expect(failures).toEqual([]);
+    }, 400_000);
+  },
+);
