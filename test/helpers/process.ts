@@ -27,12 +27,16 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** `esimdesk start` as a real child process (the CLI through tsx), answering /healthz. */
+/**
+ * `esimdesk start` as a real child process (the CLI through tsx), answering /healthz (within
+ * `readyWithinMs`: a machine busy with other processes starts it slowly).
+ */
 export async function startServerProcess(
   env: Record<string, string>,
   port: number,
   args?: string[],
   cwd: string = ROOT,
+  readyWithinMs = 20_000,
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...CLI, ...(args ?? ['start', '--migrate'])], {
     cwd,
@@ -45,7 +49,8 @@ export async function startServerProcess(
   });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; i < 200; i++) {
+  const attempts = Math.ceil(readyWithinMs / 100);
+  for (let i = 0; i < attempts; i++) {
     if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
@@ -53,7 +58,7 @@ export async function startServerProcess(
       // not listening yet
     }
     await sleep(100);
-    if (i === 199) throw new Error(`server did not start: ${stderr}`);
+    if (i === attempts - 1) throw new Error(`server did not start: ${stderr}`);
   }
   return {
     url,
@@ -83,12 +88,15 @@ export function runCli(
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-/** A long-running esimdesk command (e.g. `runner`) as a child process; stop() sends SIGTERM and waits. */
+/**
+ * A long-running esimdesk command (e.g. `runner`) as a child process; stop() sends SIGTERM and waits,
+ * kill() sends SIGKILL (a crash) and waits.
+ */
 export function startCliProcess(
   args: string[],
   env: Record<string, string>,
   cwd: string = ROOT,
-): { stop(): Promise<void>; running(): boolean } {
+): { stop(): Promise<void>; kill(): Promise<void>; running(): boolean; child: ChildProcess } {
   const child = spawn(process.execPath, [...CLI, ...args], {
     cwd,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
@@ -96,9 +104,14 @@ export function startCliProcess(
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
-    running: () => child.exitCode === null,
+    child,
+    running: () => child.exitCode === null && child.signalCode === null,
     stop: async () => {
       child.kill('SIGTERM');
+      await exited;
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
       await exited;
     },
   };
