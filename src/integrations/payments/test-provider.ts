@@ -19,8 +19,9 @@ export interface SignedDelivery {
  * be released later, twice, or out of order.
  *
  * What it created and how each settled is its own record, kept in the database (test_payment_records)
- * as a real provider keeps it on its side: a lookup after a restart still finds it. It never re-sends
- * a webhook; the reconciler asks (lookup) when one is overdue.
+ * as a real provider keeps it on its side: a lookup after a restart still finds it. It re-sends a
+ * webhook only when the same object is created again; otherwise the reconciler asks (lookup) when
+ * one is overdue.
  */
 export function createTestPaymentProvider(deps: {
   db: Db;
@@ -34,23 +35,47 @@ export function createTestPaymentProvider(deps: {
   const lost: SignedDelivery[] = [];
   const outcomes = { payment: 'succeed' as TestOutcome, refund: 'succeed' as TestOutcome };
 
-  /** Records a new object; false when it was created before (creation is idempotent per object id). */
-  async function record(kind: 'payment' | 'refund', objectId: string, providerRef: string) {
+  /**
+   * Records a new object with its outcome decided at once, as a real provider charges the card or
+   * refunds whatever happens to us afterwards: a settled record holds its event from the start, so a
+   * crash of our process between creating it and receiving the webhook loses nothing (a lookup, or
+   * the same create sent again, finds the outcome). Returns the event to deliver, or null for a held
+   * outcome; `created` is false when the object existed already (creation is idempotent per id).
+   */
+  async function record(
+    kind: 'payment' | 'refund',
+    data: PaymentEvent['data'],
+  ): Promise<{ created: boolean; event: PaymentEvent | null }> {
     const now = deps.clock.now().toISOString();
+    const outcome = outcomes[kind];
+    const event: PaymentEvent | null =
+      outcome === 'pending'
+        ? null
+        : {
+            id: `evt_${randomUUID()}`,
+            type: `${kind}.${outcome === 'fail' ? 'failed' : 'succeeded'}` as PaymentEvent['type'],
+            data: outcome === 'fail' ? { ...data, reason: 'declined by the test provider' } : data,
+          };
     const inserted = await db
       .insertInto('test_payment_records')
       .values({
-        object_id: objectId,
+        object_id: data.objectId,
         kind,
-        provider_ref: providerRef,
-        status: 'pending',
-        event: null,
+        provider_ref: data.providerRef,
+        status: event ? 'settled' : 'pending',
+        event: event ? JSON.stringify(event) : null,
         created_at: now,
         updated_at: now,
       })
       .onConflict((oc) => oc.column('object_id').doNothing())
       .executeTakeFirst();
-    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { created: true, event };
+    const existing = await db
+      .selectFrom('test_payment_records')
+      .select('event')
+      .where('object_id', '=', data.objectId)
+      .executeTakeFirst();
+    return { created: false, event: existing?.event ? (JSON.parse(existing.event) as PaymentEvent) : null };
   }
 
   async function markSettled(event: PaymentEvent): Promise<void> {
@@ -69,22 +94,27 @@ export function createTestPaymentProvider(deps: {
     };
   }
 
-  async function settle(kind: 'payment' | 'refund', data: PaymentEvent['data']): Promise<void> {
-    const outcome = outcomes[kind];
-    const type = `${kind}.${outcome === 'fail' ? 'failed' : 'succeeded'}` as PaymentEvent['type'];
-    const event: PaymentEvent = {
-      id: `evt_${randomUUID()}`,
-      type,
-      data: outcome === 'fail' ? { ...data, reason: 'declined by the test provider' } : data,
-    };
-    const delivery = signed(event);
-    if (outcome === 'pending') {
-      held.push(delivery);
+  /**
+   * Creates the object and sends its webhook. The same create sent again (our retry after a crash)
+   * sends the settled outcome's webhook again, as a provider re-sends an undelivered one: the handler
+   * applies each event once.
+   */
+  async function createAndSettle(kind: 'payment' | 'refund', data: PaymentEvent['data']): Promise<void> {
+    const { created, event } = await record(kind, data);
+    if (created && event === null) {
+      // Held: the webhook waits until a test releases it (resolveHeld).
+      held.push(
+        signed({ id: `evt_${randomUUID()}`, type: `${kind}.succeeded` as PaymentEvent['type'], data }),
+      );
       return;
     }
-    await markSettled(event);
-    if (outcome === 'lost') lost.push(delivery);
-    else await deps.deliver(delivery);
+    if (event === null) return;
+    const delivery = signed(event);
+    if (created && outcomes[kind] === 'lost') {
+      lost.push(delivery);
+      return;
+    }
+    await deps.deliver(delivery);
   }
 
   const provider: PaymentProvider = {
@@ -92,14 +122,12 @@ export function createTestPaymentProvider(deps: {
     testMode: true,
     async createPayment({ paymentId, amount, currency }) {
       const providerRef = `tp_pay_${paymentId.slice(4)}`;
-      if (await record('payment', paymentId, providerRef))
-        await settle('payment', { objectId: paymentId, providerRef, amount, currency });
+      await createAndSettle('payment', { objectId: paymentId, providerRef, amount, currency });
       return { providerRef, redirectUrl: null };
     },
     async refund({ refundId, amount, currency }) {
       const providerRef = `tp_rfd_${refundId.slice(4)}`;
-      if (await record('refund', refundId, providerRef))
-        await settle('refund', { objectId: refundId, providerRef, amount, currency });
+      await createAndSettle('refund', { objectId: refundId, providerRef, amount, currency });
       return { providerRef };
     },
     async lookup(kind, { id: objectId }): Promise<PaymentLookup> {
