@@ -227,6 +227,25 @@ describeEachDialect('payments: the Stripe adapter against a local Stripe peer', 
     expect(payments).toHaveLength(1);
   });
 
+  it('settles an asynchronous payment whose webhook was lost from its payment intent: processing, failed, succeeded', async () => {
+    peer.state.webhooks = 'hold';
+    const declined = await topUp(7_000);
+    const later = await topUp(5_000);
+    await peer.pay(sessionOf(declined.body.redirectUrl), 'wechat_pay');
+    await peer.pay(sessionOf(later.body.redirectUrl), 'alipay');
+    expect(await reconcileNow()).toBe(0); // both still processing at the wallet's end
+    await peer.settleAsync(sessionOf(declined.body.redirectUrl), 'failed');
+    await peer.settleAsync(sessionOf(later.body.redirectUrl), 'succeeded');
+    expect(await reconcileNow()).toBe(2);
+    expect(await topupOf(declined.body.id)).toMatchObject({ status: 'failed' });
+    expect(await topupOf(later.body.id)).toMatchObject({ status: 'succeeded' });
+    expect(peer.requests.filter((r) => r.path.startsWith('/v1/payment_intents/')).length).toBeGreaterThan(0);
+    // The webhooks, delivered at last, change nothing.
+    for (const delivery of peer.held) expect(await peer.post(delivery)).toBe(200);
+    expect(await balanceOf(t, alice)).toBe(5_000);
+    await verify();
+  });
+
   it('settles from Stripe’s record when webhooks are lost or Stripe was down, and retries a refund through the runner', async () => {
     peer.state.webhooks = 'hold';
     const res = await topUp(6_000);

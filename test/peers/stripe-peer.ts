@@ -31,8 +31,17 @@ export async function startStripePeer(options: StripePeerOptions) {
   const now = () => Math.floor((options.clock?.now() ?? new Date()).getTime() / 1000);
   const sessions = new Map<string, Stripe.Checkout.Session>();
   const refunds = new Map<string, Stripe.Refund>();
-  /** Payment intent → amount captured and refunded so far. */
-  const intents = new Map<string, { amount: number; refunded: number; currency: string }>();
+  /** Payment intents: amount, refunded so far, and where the payment stands. */
+  const intents = new Map<
+    string,
+    {
+      amount: number;
+      refunded: number;
+      currency: string;
+      status: Stripe.PaymentIntent.Status;
+      created: number;
+    }
+  >();
   const idempotent = new Map<string, { body: string; status: number; answer: unknown }>();
   /** Every API request: method, path, its form fields and headers (what the SDK sent). */
   const requests: Array<{ method: string; path: string; form: Form; headers: IncomingMessage['headers'] }> =
@@ -151,6 +160,55 @@ export async function startStripePeer(options: StripePeerOptions) {
     };
   }
 
+  function paymentIntent(intentId: string): Stripe.PaymentIntent | null {
+    const found = intents.get(intentId);
+    if (!found) return null;
+    return {
+      id: intentId,
+      object: 'payment_intent',
+      allowed_payment_method_types: null,
+      amount: found.amount,
+      amount_capturable: 0,
+      amount_received: found.status === 'succeeded' ? found.amount : 0,
+      application: null,
+      application_fee_amount: null,
+      automatic_payment_methods: null,
+      canceled_at: null,
+      cancellation_reason: null,
+      capture_method: 'automatic',
+      client_secret: null,
+      confirmation_method: 'automatic',
+      created: found.created,
+      currency: found.currency,
+      customer: null,
+      customer_account: null,
+      description: null,
+      excluded_payment_method_types: null,
+      last_payment_error: null,
+      latest_charge: null,
+      livemode: false,
+      managed_payments: null,
+      metadata: {},
+      next_action: null,
+      on_behalf_of: null,
+      payment_method: null,
+      payment_method_configuration_details: null,
+      payment_method_options: null,
+      payment_method_types: ['card'],
+      payment_record: null,
+      processing: null,
+      receipt_email: null,
+      review: null,
+      setup_future_usage: null,
+      shipping: null,
+      source: null,
+      statement_descriptor: null,
+      statement_descriptor_suffix: null,
+      status: found.status,
+      transfer_group: null,
+    };
+  }
+
   function event<E extends Stripe.Event>(type: E['type'], object: E['data']['object']): E {
     return {
       id: id('evt'),
@@ -237,6 +295,13 @@ export async function startStripePeer(options: StripePeerOptions) {
       return found
         ? json(res, 200, found)
         : stripeError(res, 404, 'invalid_request_error', 'No such checkout.session', 'resource_missing');
+    }
+    const pi = /^\/v1\/payment_intents\/([\w]+)$/.exec(path);
+    if (pi) {
+      const found = paymentIntent(pi[1]!);
+      return found
+        ? json(res, 200, found)
+        : stripeError(res, 404, 'invalid_request_error', 'No such payment_intent', 'resource_missing');
     }
     const re = /^\/v1\/refunds\/([\w]+)$/.exec(path);
     if (re) {
@@ -333,7 +398,13 @@ export async function startStripePeer(options: StripePeerOptions) {
     const found = sessions.get(sessionId);
     if (!found || found.status !== 'open') throw new Error(`session ${sessionId} is not open`);
     const intent = id('pi');
-    intents.set(intent, { amount: found.amount_total ?? 0, refunded: 0, currency: found.currency ?? 'usd' });
+    intents.set(intent, {
+      amount: found.amount_total ?? 0,
+      refunded: 0,
+      currency: found.currency ?? 'usd',
+      status: method === 'card' ? 'succeeded' : 'processing',
+      created: now(),
+    });
     Object.assign(found, {
       status: 'complete',
       payment_intent: intent,
@@ -345,6 +416,9 @@ export async function startStripePeer(options: StripePeerOptions) {
 
   async function settleAsync(sessionId: string, outcome: 'succeeded' | 'failed'): Promise<void> {
     const found = sessions.get(sessionId)!;
+    // A failed asynchronous payment leaves its intent wanting another method; the session stays complete, unpaid.
+    intents.get(String(found.payment_intent))!.status =
+      outcome === 'succeeded' ? 'succeeded' : 'requires_payment_method';
     if (outcome === 'succeeded') {
       found.payment_status = 'paid';
       await emit(

@@ -88,6 +88,26 @@ export function createStripeProvider(deps: {
   }
 
   /**
+   * A session complete but unpaid was paid by an asynchronous method (Alipay, WeChat Pay): its payment
+   * intent says whether that is still processing, went through, or failed (the session itself stays
+   * complete and unpaid after async_payment_failed, so without this a lost webhook left it pending).
+   */
+  async function asyncOutcome(
+    eventId: string,
+    session: Stripe.Checkout.Session,
+  ): Promise<PaymentEvent | null> {
+    if (session.status !== 'complete' || !session.payment_intent) return null;
+    const intent =
+      typeof session.payment_intent === 'string'
+        ? await stripe.paymentIntents.retrieve(session.payment_intent)
+        : session.payment_intent;
+    if (intent.status === 'succeeded') return sessionEvent(eventId, session, 'payment.succeeded');
+    if (intent.status === 'requires_payment_method' || intent.status === 'canceled')
+      return sessionEvent(eventId, session, 'payment.failed', 'the payment method declined');
+    return null;
+  }
+
+  /**
    * Parts are kept in our provider_ref as `<payment intent>=<refund id>`, or `<payment intent>=!<amount>:<code>`
    * for a part Stripe refused at once, comma-separated.
    */
@@ -228,7 +248,7 @@ export function createStripeProvider(deps: {
           };
         }
         const session = await stripe.checkout.sessions.retrieve(object.providerRef);
-        const event = sessionOutcome(eventId, session);
+        const event = sessionOutcome(eventId, session) ?? (await asyncOutcome(eventId, session));
         return event ? { status: 'settled', event } : { status: 'pending' };
       }
       const event = await refundLookup(eventId, object.id);
