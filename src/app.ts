@@ -246,8 +246,15 @@ async function registerWeb(app: App, ctx: AppContext): Promise<void> {
     root,
     wildcard: true,
     index: ['index.html'],
+    // The build writes file.br and file.gz beside each file (web/vite.config.ts): sent as they are, with
+    // Content-Encoding and Vary: Accept-Encoding, to clients that accept them.
+    preCompressed: true,
+    // Cache-Control is set below only (left to @fastify/static, a precompressed file got max-age=0).
+    cacheControl: false,
     // Hashed assets never change; index.html must always be revalidated.
     setHeaders: (res, file) => {
+      // A cache must keep the brotli, gzip and plain answers apart (@fastify/static does not say so itself).
+      res.setHeader('Vary', 'Accept-Encoding');
       res.setHeader(
         'Cache-Control',
         file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',

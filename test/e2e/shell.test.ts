@@ -30,8 +30,7 @@ describeBrowser('web shell in Chromium', () => {
     expect(await page.title()).toBe('Skyline Mobile');
     await shot(page, 'home-en-desktop');
 
-    await page.getByTestId('language-switch').click();
-    await page.getByRole('option', { name: '简体中文' }).click();
+    await page.getByTestId('language-switch').selectOption({ label: '简体中文' });
     await expect.poll(() => page.getByTestId('home-title').textContent()).toContain('走到哪里都能上网');
     expect(await page.getByTestId('demo-banner').textContent()).toContain('演示模式');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import type { Money } from '../format.js';
 import { api, unwrap } from './client.js';
 import { type Me, useMe } from './session.js';
 
@@ -18,6 +19,14 @@ export function useCancellation(enabled: boolean) {
       const { data, response } = await api.GET('/api/v1/me/cancellation');
       return response.status === 404 ? null : (data ?? null);
     },
+  });
+}
+
+export function useBalance(enabled = true) {
+  return useQuery({
+    queryKey: ['balance'],
+    enabled,
+    queryFn: () => unwrap(api.GET('/api/v1/me/balance')) as Promise<Money>,
   });
 }
 

@@ -1,9 +1,10 @@
 import { Alert, Button, Divider, Drawer, Group, Modal, Stack, Text } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, isApiError, unwrap } from '../api/client.js';
+import { useBalance } from '../api/subscriber.js';
 import { formatMoney, type Money } from '../format.js';
 
 /** Phones get a bottom sheet, wider screens a centred dialog; both trap focus and close on Escape. */
@@ -37,14 +38,6 @@ export function Sheet({
       {children}
     </Modal>
   );
-}
-
-export function useBalance(enabled = true) {
-  return useQuery({
-    queryKey: ['balance'],
-    enabled,
-    queryFn: () => unwrap(api.GET('/api/v1/me/balance')) as Promise<Money>,
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,4 +1,4 @@
-import { Select } from '@mantine/core';
+import { NativeSelect } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.js';
@@ -17,17 +17,16 @@ export function LanguageSwitch() {
       if (data) queryClient.setQueryData(['me'], data);
     }
   }
+  // A native select: the phone's own picker, and no popover code in the first download.
   return (
-    <Select
+    <NativeSelect
       aria-label={t('app.language')}
       data-testid="language-switch"
       size="xs"
       w={{ base: 96, sm: 120 }}
-      allowDeselect={false}
       value={i18n.language}
       data={LOCALE_CODES.map((code) => ({ value: code, label: t(`languages.${code}`) }))}
-      onChange={(value) => value && void change(value as WebLocale)}
-      comboboxProps={{ withinPortal: true }}
+      onChange={(e) => void change(e.currentTarget.value as WebLocale)}
     />
   );
 }

@@ -16,8 +16,15 @@ import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { isStaff, type Me, useMe } from '../api/session.js';
-import { daysLeft, type Line, nextStep, useCancellation, useLines, useTickets } from '../api/subscriber.js';
-import { useBalance } from '../components/Checkout.js';
+import {
+  daysLeft,
+  type Line,
+  nextStep,
+  useBalance,
+  useCancellation,
+  useLines,
+  useTickets,
+} from '../api/subscriber.js';
 import { formatMoney, type Money } from '../format.js';
 
 const FEATURES = [
