@@ -296,7 +296,7 @@ describeEachDialect('money that cannot leave: forfeits, write-offs, arrears', (d
     expect(owed).toBeGreaterThan(0);
     const check = await t.ctx.eligibility.check(finn.account.id, 'en', request.id);
     expect(check.blockers[0]).toMatchObject({ code: 'BALANCE_NOT_ZERO', details: { ways: ['waiver'] } });
-    expect(check.blockers[0].message).toContain('waive');
+    expect(check.blockers[0]!.message).toContain('waive');
 
     const tooMuch = await post(admin, path, { amount: cny(owed + 1), reason: 'waive', of: 'arrears' });
     expect(tooMuch).toMatchObject({
