@@ -13,7 +13,8 @@ export const en = {
     INTERNAL: 'Something went wrong on our side. It has been logged; please try again.',
     UNAVAILABLE: 'The service is temporarily unavailable; please try again shortly.',
     DATABASE_UNAVAILABLE: 'The database cannot be reached right now; please try again shortly.',
-    STORAGE_UNAVAILABLE: 'Changes cannot be saved right now (the database cannot be written); please try again later.',
+    STORAGE_UNAVAILABLE:
+      'Changes cannot be saved right now (the database cannot be written); please try again later.',
     INVALID_EMAIL: 'This is not a valid email address.',
     INVALID_PHONE: 'This is not a valid phone number; include the country code, e.g. +8613800138000.',
     UNSUPPORTED_LOCALE: 'This language is not available.',

@@ -82,8 +82,10 @@ export const zhCN: ServerMessages = {
     STAFF_SUSPENDED: '您的员工账户已被暂停，需由管理员恢复。',
     FRESH_SIGN_IN_REQUIRED: '为了您的安全，请重新登录后再恢复服务。',
     EXPORT_IN_PROGRESS: '上一次数据导出仍在准备中，请等待完成。',
-    EXPORT_LIMIT_REACHED: '24 小时内最多可申请 {{max}} 次数据导出。请在 {{retryAt}}（UTC）之后再试，或下载已有的导出。',
-    TICKET_LIMIT_REACHED: '24 小时内已提交 {{max}} 个客服工单。请在已有工单中回复，或在 {{retryAt}}（UTC）之后再试。',
+    EXPORT_LIMIT_REACHED:
+      '24 小时内最多可申请 {{max}} 次数据导出。请在 {{retryAt}}（UTC）之后再试，或下载已有的导出。',
+    TICKET_LIMIT_REACHED:
+      '24 小时内已提交 {{max}} 个客服工单。请在已有工单中回复，或在 {{retryAt}}（UTC）之后再试。',
     USAGE_HOLD_NOT_FOUND: '找不到该待审核的用量记录。',
   },
   exports: {
