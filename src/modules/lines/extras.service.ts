@@ -13,7 +13,7 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
 import type { WalletService } from '../wallet/wallet.service.js';
-import { ownActiveLine, ownLine } from './lines.store.js';
+import { addonAllowances, ownActiveLine, ownLine } from './lines.store.js';
 
 const DEMO_ADDONS = [
   {
@@ -348,26 +348,6 @@ export function createLineExtras(deps: {
       allowances: { dataMb: target.dataMb, voiceMinutes: target.voiceMinutes, sms: target.sms },
       quotedAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + target.validityDays * DAY).toISOString(),
-    };
-  }
-
-  /** What the add-ons bought in the current allowance period added to the plan's allowances. */
-  async function addonAllowances(executor: Executor, line: LinesTable) {
-    const extra = await executor
-      .selectFrom('line_addons')
-      .innerJoin('addons', 'addons.id', 'line_addons.addon_id')
-      .select((eb) => [
-        eb.fn.coalesce(eb.fn.sum<number>('addons.data_mb'), eb.lit(0)).as('dataMb'),
-        eb.fn.coalesce(eb.fn.sum<number>('addons.voice_minutes'), eb.lit(0)).as('voiceMinutes'),
-        eb.fn.coalesce(eb.fn.sum<number>('addons.sms'), eb.lit(0)).as('sms'),
-      ])
-      .where('line_addons.line_id', '=', line.id)
-      .where('line_addons.created_at', '>=', line.activated_at ?? line.created_at)
-      .executeTakeFirstOrThrow();
-    return {
-      dataMb: Number(extra.dataMb),
-      voiceMinutes: Number(extra.voiceMinutes),
-      sms: Number(extra.sms),
     };
   }
 

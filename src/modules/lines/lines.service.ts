@@ -20,6 +20,7 @@ import type { PolicyService } from '../policies/policies.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { createDownloadProgress } from './download-progress.js';
 import {
+  addonAllowances,
   boundDevice,
   effectiveStatus,
   isUniqueViolation,
@@ -110,18 +111,7 @@ export function createLinesService(deps: {
     const plan = await deps.catalog.get(executor, line.plan_id, locale === 'zh-CN' ? 'zh-CN' : 'en');
     const current = esims.filter((e) => e.state !== 'failed').at(0) ?? esims.at(0)!;
     // What the current allowances were made of: the plan plus the add-ons bought for it.
-    const extra = await executor
-      .selectFrom('line_addons')
-      .innerJoin('addons', 'addons.id', 'line_addons.addon_id')
-      .select((eb) => [
-        eb.fn.coalesce(eb.fn.sum<number>('addons.data_mb'), eb.lit(0)).as('dataMb'),
-        eb.fn.coalesce(eb.fn.sum<number>('addons.voice_minutes'), eb.lit(0)).as('voiceMinutes'),
-        eb.fn.coalesce(eb.fn.sum<number>('addons.sms'), eb.lit(0)).as('sms'),
-      ])
-      .where('line_addons.line_id', '=', line.id)
-      // A plan change restarts the allowances, so only add-ons bought since the (re)activation count.
-      .where('line_addons.created_at', '>=', line.activated_at ?? line.created_at)
-      .executeTakeFirstOrThrow();
+    const extra = await addonAllowances(executor, line);
     return {
       id: line.id,
       status: effectiveStatus(line, clock.now()),
@@ -136,9 +126,9 @@ export function createLinesService(deps: {
         voiceSeconds: line.voice_seconds_left === null ? null : Number(line.voice_seconds_left),
         sms: line.sms_left,
         total: {
-          dataBytes: (plan.dataMb + Number(extra.dataMb)) * 1024 * 1024,
-          voiceSeconds: (plan.voiceMinutes + Number(extra.voiceMinutes)) * 60,
-          sms: plan.sms + Number(extra.sms),
+          dataBytes: (plan.dataMb + extra.dataMb) * 1024 * 1024,
+          voiceSeconds: (plan.voiceMinutes + extra.voiceMinutes) * 60,
+          sms: plan.sms + extra.sms,
         },
       },
       activatedAt: line.activated_at,

@@ -130,3 +130,22 @@ export async function finishEs2Call(
     .where('call_id', '=', callId)
     .execute();
 }
+
+/**
+ * What the add-ons bought in the line's current allowance period add to its plan's allowances: a
+ * plan change restarts the allowances, so only add-ons bought since the (re)activation count.
+ */
+export async function addonAllowances(executor: Executor, line: LinesTable) {
+  const extra = await executor
+    .selectFrom('line_addons')
+    .innerJoin('addons', 'addons.id', 'line_addons.addon_id')
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number>('addons.data_mb'), eb.lit(0)).as('dataMb'),
+      eb.fn.coalesce(eb.fn.sum<number>('addons.voice_minutes'), eb.lit(0)).as('voiceMinutes'),
+      eb.fn.coalesce(eb.fn.sum<number>('addons.sms'), eb.lit(0)).as('sms'),
+    ])
+    .where('line_addons.line_id', '=', line.id)
+    .where('line_addons.created_at', '>=', line.activated_at ?? line.created_at)
+    .executeTakeFirstOrThrow();
+  return { dataMb: Number(extra.dataMb), voiceMinutes: Number(extra.voiceMinutes), sms: Number(extra.sms) };
+}
