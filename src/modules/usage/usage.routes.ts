@@ -58,7 +58,7 @@ export function usageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['usage'],
           summary: `Usage records from mediation (service key), up to ${MAX_BATCH} per batch; each accepted, counted as a duplicate, rejected with its index, or held for staff review`,
-          description: `Besides malformed records, implausible ones are rejected: a call over ${MAX_DURATION_SECONDS} s (DURATION_TOO_LONG), a data record over the usageMaxBytesPerRecord policy (BYTES_TOO_LARGE), a start or (for calls) an end in the future (STARTED_IN_FUTURE, ENDS_IN_FUTURE), a start outside the line's life (LINE_NOT_ACTIVE). A record that would charge more than the usageHoldAboveMinor policy is held: nothing is charged until staff approve it.`,
+          description: `Besides malformed records, implausible ones are rejected: a call over ${MAX_DURATION_SECONDS} s (DURATION_TOO_LONG), a data record over the usageMaxBytesPerRecord policy (BYTES_TOO_LARGE), a start or (for calls) an end in the future (STARTED_IN_FUTURE, ENDS_IN_FUTURE), a start before the months the usageRetentionMonths policy keeps (STARTED_BEFORE_RETENTION), a start outside the line's life (LINE_NOT_ACTIVE). A record that would charge more than the usageHoldAboveMinor policy is held: nothing is charged until staff approve it.`,
           security: [{ bearer: [] }],
           body: Type.Object({ records: Type.Array(Type.Unknown()) }),
           response: {
@@ -144,7 +144,8 @@ export function usageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         config: { access: SUBSCRIBER },
         schema: {
           tags: ['usage'],
-          summary: 'The subscriber’s calls, SMS and data sessions, newest first',
+          summary:
+            'The subscriber’s calls, SMS and data sessions, newest first (by start time), within the usage retention period',
           querystring: Type.Object({
             type: Type.Optional(Type.Enum(['voice', 'sms', 'data'])),
             from: Type.Optional(Type.String({ format: 'date-time' })),
