@@ -19,7 +19,7 @@ import { useIntersection, useMediaQuery } from '@mantine/hooks';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { useMeta } from '../api/meta.js';
 import { BackToChecklist } from '../components/BackToChecklist.js';
@@ -272,6 +272,7 @@ function Refund({ currency }: { currency: string }) {
     queryFn: () => unwrap(api.GET('/api/v1/me/refunds/refundable')),
   });
   const [amount, setAmount] = useState<number | string>('');
+  const fromClose = useSearchParams()[0].get('from') === 'close';
   const fmt = (m: Money | undefined) => (m ? formatMoney(m, i18n.language) : '…');
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -321,6 +322,15 @@ function Refund({ currency }: { currency: string }) {
           {t('wallet.refundAction')}
         </Button>
         {action.outcome}
+        {fromClose && r && r.balance.amount > r.refundable.amount && (
+          // Opened from the closure checklist: what no refund can return, and the other ways for it.
+          <Alert color="gray" variant="light" data-testid="not-refundable">
+            {t('forfeit.notRefundable', {
+              amount: fmt({ amount: r.balance.amount - r.refundable.amount, currency: r.balance.currency }),
+            })}{' '}
+            <Link to="/account/close">{t('closeLoop.backToChecklist')}</Link>
+          </Alert>
+        )}
       </Stack>
     </form>
   );

@@ -7,6 +7,7 @@ import {
   Code,
   Group,
   NumberInput,
+  SegmentedControl,
   SimpleGrid,
   Stack,
   Table,
@@ -181,6 +182,103 @@ function Adjust({ accountId, currency }: { accountId: string; currency: string }
         </Button>
       </Group>
       {outcome && <Alert color={outcome.ok ? 'green' : 'red'}>{outcome.text}</Alert>}
+    </Stack>
+  );
+}
+
+/** The goodwill credit's mirror: a debit of the balance, or (closing accounts only) a waiver of what is owed. */
+function WriteOff({
+  accountId,
+  currency,
+  closing,
+  arrears,
+}: {
+  accountId: string;
+  currency: string;
+  closing: boolean;
+  arrears: Money;
+}) {
+  const { t, i18n } = useTranslation();
+  const queryClient = useQueryClient();
+  const [amount, setAmount] = useState<number | string>('');
+  const [reason, setReason] = useState('');
+  const [of, setOf] = useState<'balance' | 'arrears'>('balance');
+  const [outcome, setOutcome] = useState<{ color: string; text: string } | null>(null);
+  // One key per intended write-off: a double click or a retry after a timeout debits once.
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  const target = closing ? of : 'balance';
+  const post = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/v1/staff/accounts/{id}/write-offs', {
+          params: { path: { id: accountId }, header: { 'idempotency-key': key } },
+          body: {
+            amount: { amount: toMinor(Number(amount), currency), currency },
+            reason: reason.trim(),
+            of: target,
+          },
+        }),
+      ),
+    onSuccess: (w) => {
+      setKey(crypto.randomUUID());
+      const color = w.status === 'posted' ? 'green' : w.status === 'pending_approval' ? 'yellow' : 'red';
+      setOutcome({ color, text: t(`customers.writeOff.${w.kind}.${w.status}`) });
+      setAmount('');
+      setReason('');
+      void queryClient.invalidateQueries({ queryKey: ['customer', accountId] });
+    },
+    onError: (e) => setOutcome({ color: 'red', text: isApiError(e) ? e.message : t('app.loadError') }),
+  });
+  return (
+    <Stack gap="xs" data-testid="write-off">
+      {closing && (
+        <SegmentedControl
+          value={of}
+          onChange={(v) => setOf(v as 'balance' | 'arrears')}
+          data={[
+            { value: 'balance', label: t('customers.writeOff.ofBalance') },
+            {
+              value: 'arrears',
+              label: t('customers.writeOff.ofArrears', { amount: formatMoney(arrears, i18n.language) }),
+            },
+          ]}
+          w="fit-content"
+          data-testid="write-off-of"
+        />
+      )}
+      <Group align="flex-end" wrap="wrap">
+        <NumberInput
+          label={t('customers.adjustment.amount')}
+          min={0.01}
+          decimalScale={2}
+          value={amount}
+          onChange={setAmount}
+          w={140}
+          data-testid="write-off-amount"
+        />
+        <TextInput
+          label={t('customers.writeOff.reason')}
+          value={reason}
+          onChange={(e) => setReason(e.currentTarget.value)}
+          style={{ flex: 1, minWidth: 200 }}
+          data-testid="write-off-reason"
+        />
+        <Button
+          color="red"
+          variant="light"
+          onClick={() => post.mutate()}
+          loading={post.isPending}
+          disabled={!(Number(amount) > 0) || reason.trim().length < 3}
+          data-testid="write-off-submit"
+        >
+          {t(target === 'arrears' ? 'customers.writeOff.postArrears' : 'customers.writeOff.post')}
+        </Button>
+      </Group>
+      {outcome && (
+        <Alert color={outcome.color} role="status" data-testid="write-off-outcome">
+          {outcome.text}
+        </Alert>
+      )}
     </Stack>
   );
 }
@@ -397,9 +495,19 @@ export function Customer360({ role }: { role: string }) {
         </Section>
       </SimpleGrid>
       {agentish && (
-        <Section title={t('customers.adjustment.title')}>
-          <Adjust accountId={c.id} currency={c.balance.currency} />
-        </Section>
+        <SimpleGrid cols={{ base: 1, md: 2 }}>
+          <Section title={t('customers.adjustment.title')}>
+            <Adjust accountId={c.id} currency={c.balance.currency} />
+          </Section>
+          <Section title={t('customers.writeOff.title')}>
+            <WriteOff
+              accountId={c.id}
+              currency={c.balance.currency}
+              closing={c.status === 'cancellation_pending'}
+              arrears={c.arrears}
+            />
+          </Section>
+        </SimpleGrid>
       )}
       <Section title={t('customers.statement')}>
         <Table.ScrollContainer minWidth={480}>
