@@ -242,6 +242,30 @@ async function registerWeb(app: App, ctx: AppContext): Promise<void> {
     ctx.logger.warn({ root }, 'web app not built (run npm run build:web); serving the API only');
     return;
   }
+  // The web app manifest from the brand settings (installable under the operator's name and colour).
+  app.get(
+    '/manifest.webmanifest',
+    { config: { access: 'public' }, schema: { hide: true } },
+    async (_request, reply) => {
+      const { brandName, brandColor, brandLogoUrl } = ctx.config;
+      const icon = brandLogoUrl.endsWith('.svg')
+        ? { src: brandLogoUrl, sizes: 'any', type: 'image/svg+xml', purpose: 'any' }
+        : { src: brandLogoUrl, sizes: '512x512', purpose: 'any' };
+      return reply
+        .type('application/manifest+json')
+        .header('cache-control', 'no-cache')
+        .send({
+          name: brandName,
+          short_name: brandName.slice(0, 12),
+          start_url: '/',
+          scope: '/',
+          display: 'standalone',
+          theme_color: brandColor,
+          background_color: '#ffffff',
+          icons: [icon],
+        });
+    },
+  );
   await app.register(fastifyStatic, {
     root,
     wildcard: true,

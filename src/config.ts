@@ -20,6 +20,10 @@ export interface Config {
   publicUrl: string;
   database: DatabaseConfig;
   brandName: string;
+  /** #rrggbb: the installed app's theme colour (web app manifest). */
+  brandColor: string;
+  /** The brand's square logo (an absolute http(s) URL or a path on this server) for the app icon. */
+  brandLogoUrl: string;
   operatorCountry: string;
   operatorTimeZone: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -149,6 +153,8 @@ const ENV_KEYS = [
   'ESIMDESK_MODE',
   'ESIMDESK_ALLOW_DEMO_PARTS',
   'BRAND_NAME',
+  'BRAND_COLOR',
+  'BRAND_LOGO_URL',
   'OPERATOR_COUNTRY',
   'OPERATOR_TIME_ZONE',
   'LOG_LEVEL',
@@ -485,6 +491,11 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
   const brandName = (env.BRAND_NAME ?? 'esimdesk').trim();
   if (brandName === '' || brandName.length > 60)
     throw new ConfigError('BRAND_NAME', 'must be 1 to 60 characters');
+  const brandColor = (env.BRAND_COLOR ?? '#1864ab').trim();
+  if (!/^#[0-9a-fA-F]{6}$/.test(brandColor)) throw new ConfigError('BRAND_COLOR', 'must be #rrggbb');
+  const brandLogoUrl = (env.BRAND_LOGO_URL ?? '/favicon.svg').trim();
+  if (!/^(https?:\/\/[^\s]+|\/[^\s/][^\s]*)$/.test(brandLogoUrl))
+    throw new ConfigError('BRAND_LOGO_URL', 'must be an http(s) URL or a path starting with /');
   return {
     mode,
     host,
@@ -492,6 +503,8 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     publicUrl: publicUrl.replace(/\/$/, ''),
     database: withPoolSize(parseDatabaseUrl(env.DATABASE_URL), env),
     brandName,
+    brandColor,
+    brandLogoUrl,
     operatorCountry,
     operatorTimeZone: timeZone(env, operatorCountry),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

@@ -85,3 +85,54 @@ describeBrowser('a fast first load: precompressed, cached for good, split by rou
     await staff.close();
   });
 });
+
+describeBrowser('installable: a manifest from the brand settings and an offline page', () => {
+  let t: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { env: { BRAND_NAME: 'Skyline Mobile', BRAND_COLOR: '#0b7285' } });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('serves the manifest and, once the connection is gone, a page that says so', async () => {
+    const manifest = await (await fetch(`${t.url}/manifest.webmanifest`)).json();
+    expect(manifest).toMatchObject({
+      name: 'Skyline Mobile',
+      theme_color: '#0b7285',
+      start_url: '/',
+      display: 'standalone',
+    });
+    expect(manifest.icons[0].src).toBe('/favicon.svg');
+
+    for (const [locale, text] of [
+      ['en-US', 'You are offline'],
+      ['zh-CN', '您已离线'],
+    ] as const) {
+      const context = await browser.newContext({ locale, viewport: VIEWPORTS.phone });
+      const page = await context.newPage();
+      await page.goto(`${t.url}/`);
+      expect(await page.locator('link[rel="manifest"]').getAttribute('href')).toBe('/manifest.webmanifest');
+      await page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+      });
+      await context.setOffline(true);
+      await page.goto(`${t.url}/wallet`).catch(() => {});
+      await page.getByText(text).waitFor();
+      await expect.poll(() => page.locator('#brand').textContent()).toBe('Skyline Mobile');
+      // Only the offline page, the manifest and the icon are kept: nothing personal.
+      const kept = await page.evaluate(async () => {
+        const names = await caches.keys();
+        const urls: string[] = [];
+        for (const n of names)
+          for (const r of await (await caches.open(n)).keys()) urls.push(new URL(r.url).pathname);
+        return urls.sort();
+      });
+      expect(kept).toEqual(['/favicon.svg', '/manifest.webmanifest', '/offline.html', '/offline.js']);
+      await context.close();
+    }
+  });
+});

@@ -172,6 +172,11 @@ const router = createBrowserRouter([
   },
 ]);
 
+// Installable app: the service worker only keeps the offline page (web/public/sw.js).
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => void navigator.serviceWorker.register('/sw.js').catch(() => {}));
+}
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={strongText}>
