@@ -10,8 +10,11 @@ export const DEMO_PARTS: readonly DemoPart[] = ['smdp-emulator', 'test-payments'
 
 export type DatabaseConfig =
   | { dialect: 'sqlite'; path: string }
-  /** poolSize: connections each process keeps to PostgreSQL (DATABASE_POOL_SIZE). */
-  | { dialect: 'postgres'; url: string; poolSize?: number };
+  /**
+   * poolSize: connections each process keeps to PostgreSQL (DATABASE_POOL_SIZE); readUrls: streaming
+   * replicas for the heavy reads (DATABASE_READ_URL), each with a pool of the same size.
+   */
+  | { dialect: 'postgres'; url: string; poolSize?: number; readUrls?: string[] };
 
 export interface Config {
   mode: Mode;
@@ -211,6 +214,7 @@ const ENV_KEYS = [
   'SESSION_CACHE_MS',
   'METRICS_TOKEN',
   'DATABASE_POOL_SIZE',
+  'DATABASE_READ_URL',
   'SHUTDOWN_DRAIN_MS',
   'SHUTDOWN_GRACE_MS',
   'STRIPE_SECRET_KEY',
@@ -310,6 +314,25 @@ export function parseDatabaseUrl(raw: string | undefined): DatabaseConfig {
  * stay below the server's max_connections.
  */
 export const DEFAULT_POOL_SIZE = Math.min(32, Math.max(4, 4 * os.availableParallelism()));
+
+/** DATABASE_READ_URL: one or more postgres:// URLs, comma-separated (PostgreSQL only). */
+function withReadUrls(database: DatabaseConfig, env: Env): DatabaseConfig {
+  const raw = (env.DATABASE_READ_URL ?? '').trim();
+  if (raw === '') return database;
+  if (database.dialect !== 'postgres')
+    throw new ConfigError('DATABASE_READ_URL', 'needs DATABASE_URL to be a postgres:// URL');
+  const readUrls = raw.split(',').map((url) => url.trim());
+  for (const url of readUrls) {
+    let valid = /^postgres(ql)?:\/\//.test(url);
+    try {
+      new URL(url);
+    } catch {
+      valid = false;
+    }
+    if (!valid) throw new ConfigError('DATABASE_READ_URL', `"${url}" is not a valid postgres:// URL`);
+  }
+  return { ...database, readUrls };
+}
 
 function withPoolSize(database: DatabaseConfig, env: Env): DatabaseConfig {
   const poolSize = integer(env, 'DATABASE_POOL_SIZE', DEFAULT_POOL_SIZE, 1, 500);
@@ -501,7 +524,7 @@ export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
     host,
     port,
     publicUrl: publicUrl.replace(/\/$/, ''),
-    database: withPoolSize(parseDatabaseUrl(env.DATABASE_URL), env),
+    database: withReadUrls(withPoolSize(parseDatabaseUrl(env.DATABASE_URL), env), env),
     brandName,
     brandColor,
     brandLogoUrl,

@@ -312,6 +312,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     support,
     notifications,
     policies,
+    reading: database.reading,
   });
   const operations = createOperations({ db, clock, config, audit, identity, notifications, metrics, jobs });
   const suspension = createSuspension({ db, clock, audit, identity, network });

@@ -5,6 +5,7 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { databaseFault } from './errors.js';
 import { IdentityChanges } from './identity-changes.js';
 import { PipelinedPostgresDialect } from './postgres-driver.js';
 import { directRunners, pipelinedAdapters } from './prepared.js';
@@ -30,8 +31,20 @@ export interface Database {
    * system releases if the holder dies.
    */
   withStartupLock<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a heavy read that may see data a little behind (a staff search): on a replica of
+   * DATABASE_READ_URL, taken in turn, or on the primary when there is none. A replica that cannot be
+   * reached is left alone for REPLICA_RETRY_MS and the read runs on the primary instead. Never for
+   * what must read its own writes (balances, what a request just wrote, anything in a transaction).
+   */
+  reading<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Whether reading() would use a replica now (for tests and /metrics). */
+  replicas(): Array<{ url: string; up: boolean }>;
   close(): Promise<void>;
 }
+
+/** How long a replica that could not be reached is skipped before it is tried again. */
+const REPLICA_RETRY_MS = 10_000;
 
 /** The advisory lock key start-up work takes on PostgreSQL ("esid"). */
 const STARTUP_LOCK_KEY = 0x65736964;
@@ -169,7 +182,15 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
       lock.close(); // ends the transaction, and with it the lock
     }
   };
-  return { db, dialect: 'sqlite', identityChanges, withStartupLock, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    identityChanges,
+    withStartupLock,
+    reading: (fn) => fn(db),
+    replicas: () => [],
+    close: () => db.destroy(),
+  };
 }
 
 /**
@@ -188,7 +209,29 @@ function listeningClient(driver: typeof pg) {
   };
 }
 
-export function openPostgres(url: string, max = 10): Database {
+/** A Kysely over a pool of its own (the primary's, or a replica's for reads). */
+function postgresKysely(
+  driver: typeof pg,
+  url: string,
+  max: number,
+  options: { connectionTimeoutMillis: number; applicationName: string },
+): Db {
+  const pool = new driver.Pool({
+    Client: listeningClient(driver) as unknown as new () => pg.ClientBase,
+    connectionString: url,
+    max,
+    types: pgTypes(driver),
+    application_name: options.applicationName,
+    pipeline: true,
+    connectionTimeoutMillis: options.connectionTimeoutMillis,
+  });
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PipelinedPostgresDialect(pool) });
+  pipelinedAdapters.add(db.getExecutor().adapter);
+  return db;
+}
+
+export function openPostgres(url: string, max = 10, readUrls: string[] = []): Database {
   const driver = loadPg();
   const pool = new driver.Pool({
     Client: listeningClient(driver) as unknown as new () => pg.ClientBase,
@@ -225,7 +268,41 @@ export function openPostgres(url: string, max = 10): Database {
       await client.end().catch(() => {}); // the session's end releases the lock
     }
   };
-  return { db, dialect: 'postgres', identityChanges, withStartupLock, close: () => db.destroy() };
+  // Replicas: a pool each, taken in turn; one that fails to answer is skipped for a while.
+  const replicas = readUrls.map((readUrl) => ({
+    url: readUrl,
+    db: postgresKysely(driver, readUrl, max, {
+      connectionTimeoutMillis: 2000,
+      applicationName: 'esimdesk-read',
+    }),
+    downUntil: 0,
+  }));
+  let turn = 0;
+  const reading = async <T>(fn: (db: Db) => Promise<T>): Promise<T> => {
+    const now = Date.now();
+    const up = replicas.filter((r) => r.downUntil <= now);
+    if (up.length === 0) return fn(db);
+    const replica = up[turn++ % up.length]!;
+    try {
+      return await fn(replica.db);
+    } catch (error) {
+      if (databaseFault(error) !== 'unavailable') throw error;
+      replica.downUntil = Date.now() + REPLICA_RETRY_MS;
+      return fn(db);
+    }
+  };
+  return {
+    db,
+    dialect: 'postgres',
+    identityChanges,
+    withStartupLock,
+    reading,
+    replicas: () => replicas.map((r) => ({ url: r.url, up: r.downUntil <= Date.now() })),
+    close: async () => {
+      await Promise.all(replicas.map((r) => r.db.destroy()));
+      await db.destroy();
+    },
+  };
 }
 
 export function openDatabase(
@@ -234,7 +311,7 @@ export function openDatabase(
 ): Database {
   return config.dialect === 'sqlite'
     ? openSqlite(config.path, options.sqliteSynchronous)
-    : openPostgres(config.url, config.poolSize);
+    : openPostgres(config.url, config.poolSize, config.readUrls);
 }
 
 /** The one transaction helper services use: fn runs in a transaction that commits when it resolves. */

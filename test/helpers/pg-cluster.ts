@@ -62,17 +62,36 @@ function owner(): { user: string; uid: number; gid: number } | null {
 export async function startPgCluster(
   options: { settings?: Record<string, string> } = {},
 ): Promise<PgCluster> {
+  return startCluster(options, null);
+}
+
+/**
+ * A streaming replica of `primary` (a cluster of startPgCluster) on a port of its own: made with
+ * `pg_basebackup -R` (which writes standby.signal and primary_conninfo) and started. It answers reads
+ * and refuses writes (25006); `select pg_wal_replay_pause()` on it holds it behind the primary.
+ */
+export async function startPgReplica(
+  primary: PgCluster,
+  options: { settings?: Record<string, string> } = {},
+): Promise<PgCluster> {
+  return startCluster(options, primary);
+}
+
+async function startCluster(
+  options: { settings?: Record<string, string> },
+  primary: PgCluster | null,
+): Promise<PgCluster> {
   const bin = pgBinDir();
   if (!bin)
     throw new Error('no PostgreSQL server installed under /usr/lib/postgresql (apt-get install postgresql)');
   const runAs = owner();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esimdesk-pg-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), primary ? 'esimdesk-pg-replica-' : 'esimdesk-pg-'));
   const dataDir = path.join(dir, 'data');
   const logFile = path.join(dir, 'server.log');
-  fs.mkdirSync(dataDir, { mode: 0o700 });
+  if (!primary) fs.mkdirSync(dataDir, { mode: 0o700 });
   fs.writeFileSync(logFile, '');
   if (runAs) {
-    for (const p of [dir, dataDir, logFile]) fs.chownSync(p, runAs.uid, runAs.gid);
+    for (const p of [dir, ...(primary ? [] : [dataDir]), logFile]) fs.chownSync(p, runAs.uid, runAs.gid);
   }
   const port = await freePort();
 
@@ -87,18 +106,22 @@ export async function startPgCluster(
     }
   };
 
-  tool('initdb', [
-    '-D',
-    dataDir,
-    '-U',
-    'postgres',
-    '-A',
-    'trust',
-    '-E',
-    'UTF8',
-    '--no-sync',
-    '--no-instructions',
-  ]);
+  if (primary) {
+    tool('pg_basebackup', ['-D', dataDir, '-d', primary.url(), '-R', '-X', 'stream', '--no-sync']);
+  } else {
+    tool('initdb', [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ]);
+  }
   const serverOptions = {
     port: String(port),
     listen_addresses: '127.0.0.1',

@@ -54,11 +54,17 @@ export function createCustomers(deps: {
   support: SupportService;
   notifications: NotificationService;
   policies: PolicyService;
+  /** Heavy reads that may lag a little: on a read replica when there is one (Database.reading). */
+  reading?: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
 }) {
   const { db, clock, config, audit } = deps;
   const currency = config.currency;
+  const reading = deps.reading ?? (<T>(fn: (on: Db) => Promise<T>) => fn(db));
 
-  async function search(raw: string) {
+  /** A staff search: on a read replica when there is one (a customer created a moment ago may lag). */
+  const search = (raw: string) => reading((replica) => searchOn(replica, raw));
+
+  async function searchOn(db: Db, raw: string) {
     const { kind, value } = classifyTerm(raw);
     let ids: string[] = [];
     if (kind === 'id') ids = [value];
@@ -135,21 +141,24 @@ export function createCustomers(deps: {
     return account;
   }
 
+  /** The last 30 days' usage on the customer page: an aggregate, read on a replica when there is one. */
   async function usageSummary(accountId: string) {
     const since = new Date(clock.now().getTime() - 30 * 86_400_000).toISOString();
-    const rows = await db
-      .selectFrom('usage_records')
-      .select([
-        'type',
-        (eb) => eb.fn.countAll<number>().as('records'),
-        (eb) => eb.fn.coalesce(eb.fn.sum<number>('bytes'), eb.lit(0)).as('bytes'),
-        (eb) => eb.fn.coalesce(eb.fn.sum<number>('duration_seconds'), eb.lit(0)).as('seconds'),
-        (eb) => eb.fn.coalesce(eb.fn.sum<number>('charge'), eb.lit(0)).as('charged'),
-      ])
-      .where('account_id', '=', accountId)
-      .where('started_at', '>=', since)
-      .groupBy('type')
-      .execute();
+    const rows = await reading((db) =>
+      db
+        .selectFrom('usage_records')
+        .select([
+          'type',
+          (eb) => eb.fn.countAll<number>().as('records'),
+          (eb) => eb.fn.coalesce(eb.fn.sum<number>('bytes'), eb.lit(0)).as('bytes'),
+          (eb) => eb.fn.coalesce(eb.fn.sum<number>('duration_seconds'), eb.lit(0)).as('seconds'),
+          (eb) => eb.fn.coalesce(eb.fn.sum<number>('charge'), eb.lit(0)).as('charged'),
+        ])
+        .where('account_id', '=', accountId)
+        .where('started_at', '>=', since)
+        .groupBy('type')
+        .execute(),
+    );
     const of = (type: string) => rows.find((r) => r.type === type);
     return {
       since,
