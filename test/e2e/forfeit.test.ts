@@ -198,6 +198,23 @@ describeBrowser('every balance can reach zero in Chromium', () => {
       (l: { kind: string }) => l.kind,
     );
     expect(kinds.slice(0, 2)).toEqual(['write_off', 'write_off']);
+
+    // Once the account is closing, the form offers waiving its arrears too (nothing to waive here: 0.00).
+    const rest = await api(t, 'POST', `/api/v1/staff/accounts/${gift.account.id}/write-offs`, {
+      body: { amount: cny(3000), reason: 'closing: nothing left to keep' },
+      headers: { ...admin.headers, 'idempotency-key': newKey() },
+    });
+    expect(rest.body).toMatchObject({ kind: 'write_off', status: 'posted' });
+    const applied = await api(t, 'POST', '/api/v1/me/cancellation', { body: {}, headers: gift.headers });
+    expect(applied.status).toBe(201);
+    await console.reload();
+    await console.getByTestId('write-off-of').waitFor();
+    await console.getByText('Waive arrears (CN¥0.00)').waitFor();
+    expect(await console.getByTestId('write-off-of').locator('input[value="arrears"]').isDisabled()).toBe(
+      true,
+    );
+    expect(await console.getByTestId('write-off-submit').textContent()).toBe('Debit the balance');
+    await shot(console, 'write-off-closing-en-1280');
     expect(await verify()).toEqual([]);
     await staff.close();
   }, 60_000);

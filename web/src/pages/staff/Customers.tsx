@@ -240,6 +240,7 @@ function WriteOff({
             {
               value: 'arrears',
               label: t('customers.writeOff.ofArrears', { amount: formatMoney(arrears, i18n.language) }),
+              disabled: arrears.amount === 0,
             },
           ]}
           w="fit-content"
