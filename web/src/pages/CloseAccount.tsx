@@ -277,7 +277,8 @@ function ForfeitStep() {
         </Alert>
       )}
       {f && f.forfeitable.amount > 0 && (
-        <Card withBorder radius="md" padding="lg">
+        // A readable measure on wide screens: the warning and the typed amount stay close to the button.
+        <Card withBorder radius="md" padding="lg" maw={640}>
           <Stack gap="md">
             <div>
               <Text size="sm" c="dimmed">
