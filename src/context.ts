@@ -314,7 +314,17 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     policies,
     reading: database.reading,
   });
-  const operations = createOperations({ db, clock, config, audit, identity, notifications, metrics, jobs });
+  const operations = createOperations({
+    db,
+    reading: database.reading,
+    clock,
+    config,
+    audit,
+    identity,
+    notifications,
+    metrics,
+    jobs,
+  });
   const suspension = createSuspension({ db, clock, audit, identity, network });
   const lineExtras = createLineExtras({
     db,

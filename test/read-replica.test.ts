@@ -85,6 +85,7 @@ if (wanted && !bin) {
       "select count(*)::int as n from pg_stat_activity where application_name = 'esimdesk-read'",
     );
     expect(readers[0]!.n).toBeGreaterThan(0);
+    expect((await call('GET', '/api/v1/staff/reports/service-levels', agent)).status).toBe(200);
 
     // Hold the replica behind the primary.
     await replica.query('select pg_wal_replay_pause()', 'esimdesk');
@@ -112,6 +113,9 @@ if (wanted && !bin) {
     expect(await search(agent, 'carol@example.com')).toEqual(['carol@example.com']);
     expect(await search(agent, 'alice@example.com')).toEqual(['alice@example.com']);
     expect((await call('GET', '/api/v1/me/balance', alice)).body.amount).toBe(1500);
+    // The staff dashboard too (its figures are read on a replica when one answers).
+    const levels = await call('GET', '/api/v1/staff/reports/service-levels', agent);
+    expect(levels.status, JSON.stringify(levels.body)).toBe(200);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   }, 180_000);
 });

@@ -53,6 +53,8 @@ const hoursBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(
  */
 export function createOperations(deps: {
   db: Db;
+  /** Heavy reads that may lag a little (the dashboards): on a read replica when there is one. */
+  reading?: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
   clock: Clock;
   config: Config;
   audit: AuditService;
@@ -62,6 +64,7 @@ export function createOperations(deps: {
   jobs: Pick<Jobs, 'moveStatus'>;
 }) {
   const { db, clock, audit } = deps;
+  const reading = deps.reading ?? (<T>(fn: (on: Db) => Promise<T>) => fn(db));
 
   // Staff ---------------------------------------------------------------------------------------
 
@@ -162,7 +165,12 @@ export function createOperations(deps: {
     };
   }
 
-  async function jobCounts() {
+  /** A dashboard figure: read on a replica when there is one. */
+  function jobCounts() {
+    return reading((on) => jobCountsOn(on));
+  }
+
+  async function jobCountsOn(db: Db) {
     const rows = await db
       .selectFrom('jobs')
       .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
@@ -236,8 +244,13 @@ export function createOperations(deps: {
   /**
    * Cancellation review: per ISO week of submission, time to the first decision (approve, request
    * information, reject) in hours — median, p90, max — and the outcomes; plus what is overdue now.
+   * Read on a replica when there is one.
    */
-  async function cancellationServiceLevels(weeks = 12) {
+  function cancellationServiceLevels(weeks = 12) {
+    return reading((on) => cancellationServiceLevelsOn(on, weeks));
+  }
+
+  async function cancellationServiceLevelsOn(db: Db, weeks: number) {
     const since = new Date(clock.now().getTime() - weeks * WEEK_MS).toISOString();
     const requests = await db
       .selectFrom('cancellation_requests')
@@ -322,8 +335,12 @@ export function createOperations(deps: {
     };
   }
 
-  /** Tickets: per ISO week of opening, time to the first staff answer in hours, and what is open now. */
-  async function ticketServiceLevels(weeks = 12) {
+  /** Tickets: per ISO week of opening, time to the first staff answer in hours, and what is open now (on a replica when there is one). */
+  function ticketServiceLevels(weeks = 12) {
+    return reading((on) => ticketServiceLevelsOn(on, weeks));
+  }
+
+  async function ticketServiceLevelsOn(db: Db, weeks: number) {
     const since = new Date(clock.now().getTime() - weeks * WEEK_MS).toISOString();
     const tickets = await db
       .selectFrom('tickets')
