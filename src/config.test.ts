@@ -7,6 +7,7 @@ import {
   estimatedBits,
   loadConfig,
   parseDatabaseUrl,
+  periodOf,
   readEnv,
 } from './config.js';
 
@@ -128,6 +129,9 @@ describe('configuration', () => {
       'x'.repeat(32),
       'abab'.repeat(10),
       '0123'.repeat(8),
+      // Repeated pieces pass a character count but carry only the piece's worth of guessing.
+      '0123456789abcdef0123456789abcdef',
+      'Password1Password1Password1Password1',
     ]) {
       expect(configError({ ...production, ESIMDESK_SECRET: weak }).variable).toBe('ESIMDESK_SECRET');
     }
@@ -140,6 +144,8 @@ describe('configuration', () => {
     expect(loadConfig({ ESIMDESK_SECRET: 'x'.repeat(32) }).secret).toBe('x'.repeat(32));
     expect(estimatedBits('x'.repeat(64))).toBe(0);
     expect(estimatedBits(STRONG)).toBeGreaterThan(96);
+    expect(periodOf(STRONG)).toBe(STRONG.length);
+    expect(periodOf('Password1Password1Pass')).toBe(9);
   });
 
   it('sizes the PostgreSQL pool from DATABASE_POOL_SIZE, bounded', () => {

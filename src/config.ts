@@ -444,7 +444,7 @@ function secret(env: Env, mode: Mode): string {
 function strongSecret(variable: string, value: string): void {
   if (value === DEMO_SECRET)
     throw new ConfigError(variable, 'is the public demo secret; generate one (openssl rand -hex 32)');
-  if (estimatedBits(value) < MIN_SECRET_BITS)
+  if (estimatedBits(value) < MIN_SECRET_BITS || periodOf(value) <= value.length / 2)
     throw new ConfigError(
       variable,
       'looks guessable (too few distinct characters); generate one with openssl rand -hex 32',
@@ -459,6 +459,22 @@ function webhookSecret(env: Env, mode: Mode): string {
     strongSecret('PAYMENT_WEBHOOK_SECRET', raw);
   }
   return raw;
+}
+
+/**
+ * The shortest period of a string: the smallest p such that every character repeats the one p places
+ * before it ("Password1Password1…" has period 9, a random string its own length). A secret that is a
+ * short piece repeated carries only that piece's worth of guessing, whatever its length.
+ */
+export function periodOf(value: string): number {
+  // Knuth–Morris–Pratt failure function: the longest proper prefix that is also a suffix.
+  const fail = new Array<number>(value.length).fill(0);
+  for (let i = 1, k = 0; i < value.length; i++) {
+    while (k > 0 && value[i] !== value[k]) k = fail[k - 1]!;
+    if (value[i] === value[k]) k++;
+    fail[i] = k;
+  }
+  return value.length - (fail[value.length - 1] ?? 0);
 }
 
 /** What a secret must at least carry, estimated from its own character frequencies. */
@@ -682,7 +698,10 @@ function stripeSetting(env: Env, mode: Mode): StripeConfig | null {
   if (!secretKey) throw new ConfigError('STRIPE_SECRET_KEY', 'is required with PAYMENT_PROVIDER=stripe');
   const key = /^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,250}$/.exec(secretKey);
   if (!key)
-    throw new ConfigError('STRIPE_SECRET_KEY', 'must be a secret or restricted key (sk_live_…, sk_test_…, rk_…)');
+    throw new ConfigError(
+      'STRIPE_SECRET_KEY',
+      'must be a secret or restricted key (sk_live_…, sk_test_…, rk_…)',
+    );
   const testMode = key[2] === 'test';
   const allowTestKey = bool(env, 'STRIPE_ALLOW_TEST_KEY', false);
   if (mode === 'production' && testMode && !allowTestKey)
@@ -716,13 +735,22 @@ function alipaySetting(env: Env, mode: Mode): AlipayConfig | null {
   if (!v) return null;
   const appId = v.ALIPAY_APP_ID;
   if (!appId || !/^\d{8,32}$/.test(appId))
-    throw new ConfigError('ALIPAY_APP_ID', 'must be the app id Alipay gave (digits) with PAYMENT_PROVIDER=alipay');
+    throw new ConfigError(
+      'ALIPAY_APP_ID',
+      'must be the app id Alipay gave (digits) with PAYMENT_PROVIDER=alipay',
+    );
   const privateKeyFile = v.ALIPAY_PRIVATE_KEY_FILE;
   if (!privateKeyFile)
-    throw new ConfigError('ALIPAY_PRIVATE_KEY_FILE', "is required with PAYMENT_PROVIDER=alipay (the app's RSA private key)");
+    throw new ConfigError(
+      'ALIPAY_PRIVATE_KEY_FILE',
+      "is required with PAYMENT_PROVIDER=alipay (the app's RSA private key)",
+    );
   const publicKeyFile = v.ALIPAY_PUBLIC_KEY_FILE;
   if (!publicKeyFile)
-    throw new ConfigError('ALIPAY_PUBLIC_KEY_FILE', "is required with PAYMENT_PROVIDER=alipay (Alipay's RSA public key)");
+    throw new ConfigError(
+      'ALIPAY_PUBLIC_KEY_FILE',
+      "is required with PAYMENT_PROVIDER=alipay (Alipay's RSA public key)",
+    );
   const gateway = urlSetting(env, 'ALIPAY_GATEWAY', mode === 'production' ? ['https'] : ['http', 'https']);
   if (gateway && !/\/gateway\.do$/.test(new URL(gateway).pathname))
     throw new ConfigError('ALIPAY_GATEWAY', 'must be the openapi gateway URL ending in /gateway.do');

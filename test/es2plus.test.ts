@@ -15,6 +15,7 @@ describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialec
         ICCID_PREFIX: '894801',
         ICCID_LENGTH: '19',
         SMDP_EMULATOR_PROFILE_TYPES: 'esimdesk-default,travel',
+        SMDP_REQUESTER_ID: 'test-operator',
       },
     });
     client = createEs2Client({
@@ -129,7 +130,7 @@ describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialec
     t.ctx.smdpEmulator!.faults.delayMs = 500;
     const impatient = createEs2Client({
       baseUrl: () => `${t.url}/emulator/smdp`,
-      requesterId: 'x',
+      requesterId: 'test-operator',
       timeoutMs: 100,
     });
     const error = await impatient.downloadOrder({ profileType: 'travel' }).catch((e: unknown) => e);
@@ -146,7 +147,7 @@ describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialec
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-admin-protocol': 'gsma/rsp/v2.5.0' },
       body: JSON.stringify({
-        header: { functionRequesterIdentifier: 'x', functionCallIdentifier: 'y' },
+        header: { functionRequesterIdentifier: 'test-operator', functionCallIdentifier: 'y' },
         iccid: '8948010000000000000F',
       }),
     });
@@ -156,6 +157,64 @@ describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialec
       status: 'Failed',
       statusCodeData: { subjectCode: '8.2.1', reasonCode: '3.9' },
     });
+  });
+});
+
+describeEachDialect('SM-DP+ emulator: who may call it', (dialect) => {
+  it('answers only its configured requester, and in production only this machine', async () => {
+    for (const mode of ['demo', 'production'] as const) {
+      const t = await startTestApp(dialect, {
+        env: {
+          SMDP_REQUESTER_ID: 'our-operator',
+          ...(mode === 'production'
+            ? {
+                ESIMDESK_MODE: 'production',
+                ESIMDESK_SECRET: '9c4e1f0b7a3d58e2c6b1f4a09d7e3c5b8a2f6d1e',
+                ESIMDESK_ALLOW_DEMO_PARTS: 'smdp-emulator,test-payments,dev-mailbox',
+              }
+            : {}),
+        },
+      });
+      try {
+        const client = createEs2Client({
+          baseUrl: () => `${t.url}/emulator/smdp`,
+          requesterId: 'our-operator',
+          timeoutMs: 2000,
+        });
+        const { iccid } = await client.downloadOrder({ profileType: 'esimdesk-default' });
+        await client.close();
+        const cancel = (requester: string, remoteAddress?: string) =>
+          t.app.inject({
+            method: 'POST',
+            url: '/emulator/smdp/gsma/rsp2/es2plus/cancelOrder',
+            headers: { 'content-type': 'application/json', 'x-admin-protocol': 'gsma/rsp/v2.5.0' },
+            payload: {
+              header: { functionRequesterIdentifier: requester, functionCallIdentifier: 'c1' },
+              iccid,
+              finalProfileStatusIndicator: 'Unavailable',
+            },
+            ...(remoteAddress ? { remoteAddress } : {}),
+          });
+        // A stranger naming any requester is refused, and the reserved profile stays as it was.
+        const stranger = await cancel('anyone');
+        expect(stranger.json().header.functionExecutionStatus).toMatchObject({
+          status: 'Failed',
+          statusCodeData: ES2_CODES.requesterNotAllowed,
+        });
+        expect((await t.ctx.smdpEmulator!.inventory()).reserved).toBe(1);
+        if (mode === 'production') {
+          // From another machine, even with the right requester, nothing is there.
+          const remote = await cancel('our-operator', '203.0.113.7');
+          expect(remote.statusCode).toBe(404);
+          expect((await t.ctx.smdpEmulator!.inventory()).reserved).toBe(1);
+        }
+        const own = await cancel('our-operator');
+        expect(own.json().header.functionExecutionStatus.status).toBe('Executed-Success');
+        expect((await t.ctx.smdpEmulator!.inventory()).reserved).toBe(0);
+      } finally {
+        await t.close();
+      }
+    }
   });
 });
 
@@ -173,6 +232,7 @@ describeEachDialect(
           ICCID_PREFIX: '894801',
           ICCID_LENGTH: '19',
           SMDP_EMULATOR_PROFILE_TYPES: 'esimdesk-default,travel',
+          SMDP_REQUESTER_ID: 'test-operator',
         },
       });
       client = createEs2Client({

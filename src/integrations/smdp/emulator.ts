@@ -8,6 +8,7 @@ import { AppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
 import type { EmuProfilesTable } from '../../db/schema.js';
+import { isLoopback } from '../../http/loopback.js';
 import { errorResponses } from '../../http/schemas.js';
 import { defineJob, type Jobs } from '../../runner/jobs.js';
 import { formatActivationCode, parseActivationCode } from '../../telecom/activation-code.js';
@@ -315,6 +316,11 @@ export function createSmdpEmulator(deps: {
             schema: { tags: ['demo'], summary: `SM-DP+ emulator (demo only): ES2+ ${summary}`, body },
           },
           async (request, reply) => {
+            // The emulator serves one operator: the requester it was configured with (SMDP_REQUESTER_ID).
+            const requester = (request.body as { header?: { functionRequesterIdentifier?: unknown } }).header
+              ?.functionRequesterIdentifier;
+            if (requester !== config.smdp.requesterId)
+              return failed(ES2_CODES.requesterNotAllowed, 'unknown function requester');
             const injected = await preamble(reply);
             if (injected) return reply.sent ? reply : injected;
             const answer = await handle(request.body as Record<string, unknown>);
@@ -475,6 +481,13 @@ export function createSmdpEmulator(deps: {
 
     await app.register(async (scope) => {
       answerErrorsInEs2Form(scope);
+      // In production (the emulator allowed by name) only this machine's runners may order from it:
+      // a stranger could otherwise cancel or release anyone's profile. Others are told nothing is here.
+      if (config.mode === 'production') {
+        scope.addHook('onRequest', async (request, reply) => {
+          if (!isLoopback(request.socket.remoteAddress)) return reply.callNotFound();
+        });
+      }
       for (const register of functions) register(scope);
     });
 
