@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { type Config, ConfigError, loadConfig, readEnv } from './config.js';
 import { closeAppContext, createAppContext } from './context.js';
@@ -279,4 +281,9 @@ function describeError(error: unknown): string {
 
 export async function main(argv: string[]): Promise<void> {
   await cli().parseAsync(argv);
+}
+
+// Run directly (`npm run dev`: tsx src/main.ts …), not only through bin/esimdesk.js.
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  await main(process.argv);
 }
