@@ -74,6 +74,9 @@ describeBrowser('every balance can reach zero in Chromium', () => {
     expect(await submit.isDisabled()).toBe(true);
     await page.getByTestId('forfeit-typed').fill('7');
     expect(await submit.isDisabled()).toBe(true);
+    await page.getByTestId('forfeit-typed').fill('70.01');
+    expect(await submit.isDisabled()).toBe(true);
+    await page.getByText('与上方显示的金额不一致。').waitFor();
     await page.getByTestId('forfeit-typed').fill('70.00');
     expect(await submit.isDisabled()).toBe(false);
     await shot(page, 'forfeit-step-zh-CN-390');

@@ -314,7 +314,12 @@ function ForfeitStep() {
               inputMode="decimal"
               autoComplete="off"
               placeholder={plainAmount(f.forfeitable)}
-              error={typed.trim() && !matches ? t('forfeit.typeMismatch') : undefined}
+              // Said only once as much has been typed as the amount has characters, not at the first digit.
+              error={
+                typed.trim().length >= plainAmount(f.forfeitable).length && !matches
+                  ? t('forfeit.typeMismatch')
+                  : undefined
+              }
               data-testid="forfeit-typed"
             />
             {error && (
