@@ -182,3 +182,40 @@ describeEachDialect('support tickets', (dialect) => {
     expect((await api(t, 'GET', '/api/v1/staff/tickets', { headers: a.headers })).status).toBe(403);
   });
 });
+
+describeEachDialect('support tickets after deregistration', (dialect) => {
+  it('lets a deregistered subscriber open, read and answer a ticket (questions about the refund or the export)', async () => {
+    const t = await startTestApp(dialect);
+    try {
+      const gone = await signIn(t, 'gone@example.com');
+      const tx = t.ctx.database.db;
+      await tx.transaction().execute(async (trx) => {
+        await t.ctx.identity.changeStatus(trx, gone.account.id, 'cancellation_pending');
+        await t.ctx.identity.changeStatus(trx, gone.account.id, 'deregistered');
+      });
+      // The rest of the account stays closed to them …
+      expect((await api(t, 'GET', '/api/v1/me/balance', { headers: gone.headers })).status).toBe(403);
+      // … but support stays open.
+      const opened = await api(t, 'POST', '/api/v1/me/tickets', {
+        headers: gone.headers,
+        body: {
+          subject: 'Where is my refund?',
+          message: 'My account is closed; the refund has not arrived.',
+        },
+      });
+      expect(opened.status).toBe(201);
+      const id = opened.body.id as string;
+      expect((await api(t, 'GET', `/api/v1/me/tickets/${id}`, { headers: gone.headers })).status).toBe(200);
+      const reply = await api(t, 'POST', `/api/v1/me/tickets/${id}/messages`, {
+        headers: gone.headers,
+        body: { message: 'It was a card payment.' },
+      });
+      expect(reply.status).toBe(201);
+      expect((await api(t, 'GET', '/api/v1/me/tickets', { headers: gone.headers })).body.items).toHaveLength(
+        1,
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});

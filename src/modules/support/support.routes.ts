@@ -49,7 +49,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.post(
       '/api/v1/me/tickets',
       {
-        config: { access: SUBSCRIBER },
+        config: { access: SUBSCRIBER, allowDeregistered: true },
         schema: {
           tags: ['support'],
           summary: 'Contact support: open a ticket, optionally about a line, payment or cancellation request',
@@ -76,7 +76,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/me/tickets',
       {
-        config: { access: SUBSCRIBER },
+        config: { access: SUBSCRIBER, allowDeregistered: true },
         schema: {
           tags: ['support'],
           summary: 'My support tickets, newest first',
@@ -94,7 +94,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/me/tickets/:id',
       {
-        config: { access: SUBSCRIBER },
+        config: { access: SUBSCRIBER, allowDeregistered: true },
         schema: {
           tags: ['support'],
           summary: 'One of my tickets with its conversation',
@@ -108,7 +108,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.post(
       '/api/v1/me/tickets/:id/messages',
       {
-        config: { access: SUBSCRIBER },
+        config: { access: SUBSCRIBER, allowDeregistered: true },
         schema: {
           tags: ['support'],
           summary: 'Reply on my ticket (reopens it if it was closed)',
@@ -135,7 +135,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.post(
       '/api/v1/me/tickets/:id/close',
       {
-        config: { access: SUBSCRIBER },
+        config: { access: SUBSCRIBER, allowDeregistered: true },
         schema: {
           tags: ['support'],
           summary: 'Close my ticket (my question is answered)',
