@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
+import { linkOf, render } from '../src/modules/notifications/templates.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 import { api, newKey, signIn, topUp } from './helpers/session.js';
@@ -179,5 +180,45 @@ describeEachDialect('notices queued by a transaction, written out by the runner'
       signal: new AbortController().signal,
     });
     expect(await count('messages')).toBe(messagesBefore + 2);
+  });
+});
+
+describeEachDialect('notifications link to the page they talk about', (dialect) => {
+  it('ends emails and SMS with the web app page of what they are about, never for sign-in codes', async () => {
+    const t = await startTestApp(dialect, { env: { PUBLIC_URL: 'https://esim.example-operator.com' } });
+    try {
+      const email = await signIn(t, 'linked@example.com');
+      await topUp(t, email, 500);
+      await t.ctx.runner.drain();
+      const mails = (await api(t, 'GET', '/api/v1/dev/messages?to=linked@example.com')).body.items as Array<{
+        subject: string | null;
+        text: string;
+        html: string | null;
+      }>;
+      const topup = mails.find((m) => /500|5\.00/.test(m.subject ?? ''))!;
+      expect(topup.text).toContain('https://esim.example-operator.com/wallet');
+      expect(topup.html).toContain('href="https://esim.example-operator.com/wallet"');
+      const code = mails.find((m) => /\b\d{6}\b/.test(m.text))!;
+      expect(code.text).not.toContain('https://esim.example-operator.com/');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('fills the page from the message (a ticket answer opens that ticket)', () => {
+    const params = {
+      brand: 'Example',
+      publicUrl: 'https://x.example',
+      ticketId: 'tkt_01ABC',
+      subject: 'Roaming',
+      excerpt: 'Yes',
+    };
+    expect(linkOf('ticket_reply', params)).toBe('https://x.example/help/tkt_01ABC');
+    expect(render('ticket_reply', 'sms', 'zh-CN', params).text).toMatch(
+      / https:\/\/x\.example\/help\/tkt_01ABC$/,
+    );
+    // A link whose param is missing is left out rather than pointing somewhere wrong.
+    expect(linkOf('esim_ready', { brand: 'Example', publicUrl: 'https://x.example' })).toBeNull();
+    expect(linkOf('sign_in_code', params)).toBeNull();
   });
 });

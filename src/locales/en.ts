@@ -117,6 +117,7 @@ export const en = {
   },
   notifications: {
     footer: '{{brand}} · This message was sent automatically; replies are not read.',
+    open: 'Open in {{brand}}',
     topup_succeeded: {
       subject: 'Top-up received: {{amount}}',
       text: 'Your top-up of {{amount}} has arrived. Your balance is now {{balance}}.',

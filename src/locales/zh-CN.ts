@@ -112,6 +112,7 @@ export const zhCN: ServerMessages = {
   },
   notifications: {
     footer: '{{brand}} · 此邮件由系统自动发送，请勿回复。',
+    open: '在 {{brand}} 中查看',
     topup_succeeded: {
       subject: '充值成功：{{amount}}',
       text: '您充值的 {{amount}} 已到账，当前余额为 {{balance}}。',

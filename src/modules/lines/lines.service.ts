@@ -313,7 +313,7 @@ export function createLinesService(deps: {
           tx,
           account,
           'esim_ready',
-          { plan: plan.name, number: line.msisdn, code: activationCode },
+          { plan: plan.name, number: line.msisdn, code: activationCode, lineId: line.id },
           ['email'],
         );
         await audit.record(tx, {

@@ -83,6 +83,7 @@ export function createNotificationService(deps: {
       const rendered = render(message.template, message.channel, message.locale, {
         ...message.params,
         brand: config.brandName,
+        publicUrl: config.publicUrl,
       });
       return {
         id: newId('msg', now.getTime()),

@@ -377,6 +377,7 @@ export function createSupportService(deps: {
           .where('id', '=', ticket.account_id)
           .executeTakeFirstOrThrow();
         await notifications.notify(tx, customer, 'ticket_reply', {
+          ticketId: ticket.id,
           subject: ticket.subject,
           excerpt: excerpt(input.message),
         });
