@@ -263,6 +263,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     policies,
     jobs,
     logger,
+    reading: database.reading,
   });
 
   const eligibility = createEligibility({ db, wallet, usage, lines });

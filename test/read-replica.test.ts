@@ -86,6 +86,7 @@ if (wanted && !bin) {
     );
     expect(readers[0]!.n).toBeGreaterThan(0);
     expect((await call('GET', '/api/v1/staff/reports/service-levels', agent)).status).toBe(200);
+    expect((await call('GET', '/api/v1/me/usage', alice)).body).toEqual({ items: [], nextCursor: null });
 
     // Hold the replica behind the primary.
     await replica.query('select pg_wal_replay_pause()', 'esimdesk');
@@ -116,6 +117,7 @@ if (wanted && !bin) {
     // The staff dashboard too (its figures are read on a replica when one answers).
     const levels = await call('GET', '/api/v1/staff/reports/service-levels', agent);
     expect(levels.status, JSON.stringify(levels.body)).toBe(200);
+    expect((await call('GET', '/api/v1/me/usage', alice)).body).toEqual({ items: [], nextCursor: null });
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   }, 180_000);
 });

@@ -224,8 +224,11 @@ export function createUsageService(deps: {
   policies: Pick<PolicyService, 'get'>;
   jobs: Pick<Jobs, 'registerRecurring'>;
   logger: Logger;
+  /** Heavy reads that may lag a little (the usage list): on a read replica when there is one. */
+  reading?: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
 }) {
   const { db, clock, ledger } = deps;
+  const reading = deps.reading ?? (<T>(fn: (on: Db) => Promise<T>) => fn(db));
   const partitions = createUsagePartitions(deps);
 
   async function addServiceKey(name: string) {
@@ -513,20 +516,25 @@ export function createUsageService(deps: {
     return balance === 0 ? 0 : -balance;
   }
 
-  /** A subscriber's records, newest first (by when they started), within the retention period. */
+  /**
+   * A subscriber's records, newest first (by when they started), within the retention period; read
+   * on a replica when there is one (a record that arrived a moment ago may not be listed yet).
+   */
   async function list(
     accountId: string,
     filter: { type?: UsageType; from?: string; to?: string; cursor?: string; limit: number },
   ) {
     const { usageRetentionMonths } = await deps.policies.get();
     const earliest = monthStart(firstMonthKept(clock.now(), usageRetentionMonths));
-    const rows = await usageListQuery(db, accountId, {
-      type: filter.type,
-      from: filter.from && filter.from > earliest ? filter.from : earliest,
-      to: filter.to,
-      after: decodeUsageCursor(filter.cursor),
-      limit: filter.limit,
-    }).execute();
+    const rows = await reading((on) =>
+      usageListQuery(on, accountId, {
+        type: filter.type,
+        from: filter.from && filter.from > earliest ? filter.from : earliest,
+        to: filter.to,
+        after: decodeUsageCursor(filter.cursor),
+        limit: filter.limit,
+      }).execute(),
+    );
     const items = rows.slice(0, filter.limit);
     const last = items.at(-1);
     return {
