@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -38,6 +39,14 @@ describeBrowser('every balance can reach zero in Chromium', () => {
     return session;
   }
 
+  /** Serious and critical axe findings on the page as it is now (as in test/e2e/a11y.test.ts). */
+  async function violations(page: Page): Promise<string[]> {
+    const result = await new AxeBuilder({ page }).analyze();
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }
+
   const ways = (page: Page) =>
     page
       .getByTestId('blocker-BALANCE_NOT_ZERO')
@@ -58,6 +67,7 @@ describeBrowser('every balance can reach zero in Chromium', () => {
     expect(await page.getByTestId('blocker-BALANCE_NOT_ZERO').textContent()).toContain('放弃 ¥70.00');
     expect(await page.getByTestId('close-start').isDisabled()).toBe(true);
     await shot(page, 'forfeit-blocker-zh-CN-390');
+    expect(await violations(page)).toEqual([]);
 
     // Transfer leads to the wallet's transfer tab, with the way back.
     await page.getByTestId('fix-BALANCE_NOT_ZERO').click();
@@ -80,6 +90,7 @@ describeBrowser('every balance can reach zero in Chromium', () => {
     await page.getByTestId('forfeit-typed').fill('70.00');
     expect(await submit.isDisabled()).toBe(false);
     await shot(page, 'forfeit-step-zh-CN-390');
+    expect(await violations(page)).toEqual([]);
     await page.setViewportSize(VIEWPORTS.desktop);
     await shot(page, 'forfeit-step-zh-CN-1280');
     await page.setViewportSize(VIEWPORTS.phone);
@@ -182,6 +193,7 @@ describeBrowser('every balance can reach zero in Chromium', () => {
       .poll(() => console.getByTestId('write-off-outcome').textContent())
       .toBe('Above your limit: waiting for an admin.');
     await shot(console, 'write-off-en-1280');
+    expect(await violations(console)).toEqual([]);
     expect((await api(t, 'GET', '/api/v1/me/balance', { headers: gift.headers })).body.amount).toBe(7000);
 
     const pending = await t.ctx.database.db
