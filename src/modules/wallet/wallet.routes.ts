@@ -318,7 +318,8 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    // Payment provider webhooks: the raw body is needed to check the HMAC, so this scope keeps it as text.
+    // Payment provider webhooks: the raw body is needed to check the signature, so this scope keeps it
+    // as text (JSON from the test provider and Stripe, a form from Alipay).
     await app.register(async (plain) => {
       const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
       scope.removeContentTypeParser('application/json');
