@@ -192,15 +192,16 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   }) as PaymentProvider;
   if (!payments.provider && !config.demoParts.has('test-payments'))
     throw new Error(`no payment provider adapter for ${config.paymentProvider}`);
-  if (!payments.provider) payments.test = createTestPaymentProvider({
-    db,
-    secret: config.paymentWebhookSecret,
-    clock,
-    // The same handler the webhook route calls: signature, replay window and exactly-once included.
-    deliver: async ({ rawBody, signature }) => {
-      await paymentWebhooks.handle('test', rawBody, signature);
-    },
-  });
+  if (!payments.provider)
+    payments.test = createTestPaymentProvider({
+      db,
+      secret: config.paymentWebhookSecret,
+      clock,
+      // The same handler the webhook route calls: signature, replay window and exactly-once included.
+      deliver: async ({ rawBody, signature }) => {
+        await paymentWebhooks.handle('test', rawBody, signature);
+      },
+    });
   if (payments.test) payments.provider = payments.test.provider;
   // Every minute: payments and refunds whose webhook is overdue (policy paymentReconcileMinutes) are
   // settled from the provider's record.

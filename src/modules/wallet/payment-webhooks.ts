@@ -3,11 +3,7 @@ import { AppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { formatMoney } from '../../core/money.js';
 import type { Db, Tx } from '../../db/database.js';
-import type {
-  PaymentEvent,
-  PaymentProvider,
-  WebhookRequest,
-} from '../../integrations/payments/provider.js';
+import type { PaymentEvent, PaymentProvider, WebhookRequest } from '../../integrations/payments/provider.js';
 import { verifyPayload } from '../../integrations/payments/signature.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';

@@ -134,7 +134,9 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             complete,
             actorOf(principal),
             request.id,
-            /Mobi|Android|iPhone|iPad/i.test(String(request.headers['user-agent'] ?? '')) ? 'phone' : 'desktop',
+            /Mobi|Android|iPhone|iPad/i.test(String(request.headers['user-agent'] ?? ''))
+              ? 'phone'
+              : 'desktop',
           ),
         );
       },
@@ -333,7 +335,8 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           config: { access: 'public', rateLimit: false },
           schema: {
             tags: ['payments'],
-            summary: 'Payment provider webhook (signed; stale, forged and replayed ones refused; applied once)',
+            summary:
+              'Payment provider webhook (signed; stale, forged and replayed ones refused; applied once)',
             description:
               'test: HMAC-SHA256 in X-Payment-Signature, 5-minute window. stripe: Stripe-Signature checked by the SDK, 5-minute window. alipay: the notify_url, RSA2-signed form checked by the SDK, answered "success" as text/plain; notifications older than 26 hours are refused. See docs/payments.md.',
             params: Type.Object({ provider: Type.String({ maxLength: 32 }) }),
