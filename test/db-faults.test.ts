@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { describeEachDialect } from './helpers/db.js';
+import { describeEachDialect, itWhere } from './helpers/db.js';
 import { TEST_ENV } from './helpers/env.js';
 import { api, balanceOf, type Session, signIn, topUp } from './helpers/session.js';
 
@@ -80,7 +80,7 @@ describeEachDialect('a database that cannot be written', (dialect) => {
     expect(await balanceOf(t, alice)).toBe(1200);
   });
 
-  it.runIf(dialect === 'sqlite')(
+  itWhere(dialect === 'sqlite')(
     'a full disk (SQLITE_FULL, here through max_page_count) answers 503 STORAGE_UNAVAILABLE and service resumes when space returns',
     async () => {
       const db = t.ctx.database.db;
