@@ -214,6 +214,16 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
     // ...below a ceiling per address (policy signInCodesPerTarget, 30 per 15 minutes) over all of them.
     await codeFrom('target@example.com', '198.51.100.30');
     await codeFrom('target@example.com', '198.51.100.30');
+    await expect(codeFrom('target@example.com', '198.51.100.30')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { limit: 'targetCeiling' },
+    });
+    // Past the ceiling, the owner on a network new to this address still gets one code …
+    await t.ctx.runner.drain();
+    clock.advance(1000);
+    const owner = await codeFrom('target@example.com', '203.0.113.22');
+    expect((await enter(owner.challengeId, await latestCode(t, 'target@example.com'))).status).toBe(201);
+    // … and only one: a second from there counts against the ceiling like any other.
     await expect(codeFrom('target@example.com', '203.0.113.22')).rejects.toMatchObject({
       code: 'RATE_LIMITED',
       details: { limit: 'targetCeiling' },

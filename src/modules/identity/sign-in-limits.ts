@@ -31,7 +31,7 @@ const isStaff = (account: Pick<AccountRow, 'role'> | undefined) =>
  * The limits that keep one-time codes from being guessed or used to lock people out (issue 17).
  *
  * Code requests count per address and requesting IP, per IP, and (not for staff) per address over
- * all IPs with a high ceiling. Wrong codes are kept 24 hours under a keyed hash of the address: past
+ * all IPs with a high ceiling, past which only an IP new to that address gets a code (one). Wrong codes are kept 24 hours under a keyed hash of the address: past
  * `signInFailuresPerDay` of them, codes sent before the ceiling was reached are void and each further
  * entry waits a time that doubles with every wrong code. For subscribers the failures count per
  * address over all IPs; for staff only per requesting IP (nobody can lock a staff member out), and
@@ -84,11 +84,28 @@ export function createSignInLimits(deps: {
     }
     for (const { limit, max, query } of limits) {
       const rows = await query.limit(max).execute();
+      // Past the ceiling an address that has not asked for this target in the window still gets
+      // one code: the owner on a new network is never locked out, and a flood is bounded by the
+      // ceiling plus one code per address the sender controls (each also under its own limits).
+      if (limit === 'targetCeiling' && rows.length >= max && (await firstFrom(target, ip, since))) continue;
       if (rows.length >= max) {
         const seconds = retryAfter(rows[0]!.created_at, windowMs);
         throw new AppError('RATE_LIMITED', { retryAfterSeconds: seconds, limit }, { retryAfter: seconds });
       }
     }
+  }
+
+  /** Whether `ip` has asked for no code for `target` since `since`. */
+  async function firstFrom(target: string, ip: string, since: string): Promise<boolean> {
+    const earlier = await db
+      .selectFrom('otp_challenges')
+      .select('id')
+      .where('target', '=', target)
+      .where('ip', '=', ip)
+      .where('created_at', '>', since)
+      .limit(1)
+      .executeTakeFirst();
+    return earlier === undefined;
   }
 
   async function failures(tx: Executor, target: string, now: Date) {
