@@ -30,6 +30,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,
+    // expect.poll waits for a condition (a webhook, a delivery) to hold; one second, the default, is
+    // too short on a busy two-core machine. Only a failing wait takes longer.
+    expect: { poll: { timeout: 15_000 } },
     hookTimeout: 120_000,
     reporters: ['default'],
   },
