@@ -212,6 +212,26 @@ describeEachDialect('payments: the Stripe adapter against a local Stripe peer', 
     await verify();
   });
 
+  it('answers a refund webhook that outruns our record of the refund 409, and applies it when Stripe delivers it again', async () => {
+    await paid(3_000);
+    peer.state.refundOutcome = 'failed';
+    peer.state.webhooks = 'hold';
+    const id = await refund(3_000);
+    await t.ctx.runner.drain();
+    await expect.poll(() => peer.held.length).toBe(1);
+    const [early] = peer.held;
+    // As if Stripe's event had come while our submission was still recording Stripe's answer.
+    const recorded = (await refundRow(id)).provider_ref;
+    await db().updateTable('refunds').set({ provider_ref: null }).where('id', '=', id).execute();
+    expect(await peer.post(early!)).toBe(409);
+    expect(await refundRow(id)).toMatchObject({ status: 'pending' });
+    await db().updateTable('refunds').set({ provider_ref: recorded }).where('id', '=', id).execute();
+    expect(await peer.post(early!)).toBe(200);
+    expect(await refundRow(id)).toMatchObject({ status: 'failed' });
+    expect(await balanceOf(t, alice)).toBe(3_000);
+    await verify();
+  });
+
   it('answers 503 while Stripe is down, applies nothing, and works with the same key once it is back', async () => {
     peer.state.down = true;
     const key = newKey();

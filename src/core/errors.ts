@@ -66,6 +66,11 @@ export const ERROR_STATUS = {
   INVALID_SIGNATURE: 401,
   /** The webhook's timestamp is outside the 5-minute window (a replay, or clocks apart). */
   WEBHOOK_EXPIRED: 401,
+  /**
+   * The webhook is about a refund we are still submitting (the provider answered, our record of its
+   * answer is not committed yet): not applied; the provider delivers it again.
+   */
+  WEBHOOK_TOO_EARLY: 409,
   PAYMENT_NOT_FOUND: 404,
   AMOUNT_MISMATCH: 400,
   /** The payment provider could not be reached or refused the call: nothing was applied; try again. */

@@ -43,6 +43,7 @@ export const en = {
     ACCOUNT_NOT_CLOSING: 'Arrears can only be waived for an account that is being closed.',
     INVALID_SIGNATURE: 'The signature is not valid.',
     WEBHOOK_EXPIRED: 'The message is too old or from the future.',
+    WEBHOOK_TOO_EARLY: 'This message arrived before its refund was recorded. Send it again shortly.',
     PAYMENT_NOT_FOUND: 'No such payment.',
     AMOUNT_MISMATCH: 'The amount does not match.',
     PAYMENT_PROVIDER_UNAVAILABLE:

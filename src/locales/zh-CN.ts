@@ -40,6 +40,7 @@ export const zhCN: ServerMessages = {
     ACCOUNT_NOT_CLOSING: '只有正在注销的账户才能减免欠费。',
     INVALID_SIGNATURE: '签名无效。',
     WEBHOOK_EXPIRED: '消息已过期或时间不正确。',
+    WEBHOOK_TOO_EARLY: '该消息早于退款记录到达，请稍后重新发送。',
     PAYMENT_NOT_FOUND: '找不到该支付。',
     AMOUNT_MISMATCH: '金额不一致。',
     PAYMENT_PROVIDER_UNAVAILABLE: '暂时无法连接支付服务，未扣任何款项；请稍后再试。',

@@ -23,6 +23,9 @@ export interface Delivery {
   event: Stripe.Event;
   payload: string;
 }
+/** When an event answered other than 200 is delivered again, after the first try. */
+const REDELIVERY_MS = [100, 250, 500, 1_000, 2_000];
+
 export type RefundOutcome = 'succeeded' | 'pending' | 'failed' | 'refused';
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
@@ -52,7 +55,7 @@ export async function startStripePeer(options: StripePeerOptions) {
     webhookUrl: '',
     /** The app's real address: success_url keeps its path but goes there (PUBLIC_URL is fixed in tests). */
     appUrl: '',
-    /** deliver: at once; hold: kept until released; fail: the endpoint is treated as down (kept in `failed`). */
+    /** deliver: at once (an answer other than 200 is delivered again a few times, then kept in `failed`); hold: kept until released. */
     webhooks: 'deliver' as 'deliver' | 'hold',
     down: false,
     refundOutcome: 'succeeded' as RefundOutcome,
@@ -245,8 +248,17 @@ export async function startStripePeer(options: StripePeerOptions) {
       held.push(delivery);
       return;
     }
-    const status = await post(delivery).catch(() => 0);
-    if (status !== 200) failed.push(delivery);
+    if ((await post(delivery).catch(() => 0)) === 200) return;
+    void redeliver(delivery);
+  }
+
+  /** Stripe delivers an unanswered event again, hours apart; here a fraction of a second apart. */
+  async function redeliver(delivery: Delivery): Promise<void> {
+    for (const wait of REDELIVERY_MS) {
+      await new Promise((resolve) => setTimeout(resolve, wait).unref());
+      if ((await post(delivery).catch(() => 0)) === 200) return;
+    }
+    failed.push(delivery);
   }
 
   function stripeError(res: ServerResponse, status: number, type: string, message: string, code?: string) {

@@ -308,6 +308,11 @@ export function createStripeProvider(deps: {
         // One part of a refund changed: the refund's outcome is read from all its parts at Stripe.
         const refundId = event.data.object.metadata?.refund_id;
         if (!refundId) return [];
+        const ours = await deps.objectOf('refund', refundId);
+        if (!ours) return [];
+        // Stripe can tell of a refund before our submission has recorded Stripe's answer: answered
+        // 409, Stripe delivers the event again, and by then the refund's parts are known.
+        if (!ours.providerRef) throw new AppError('WEBHOOK_TOO_EARLY', { refundId });
         const settled = await refundLookup(event.id, refundId);
         return settled ? [settled] : [];
       }
