@@ -268,6 +268,12 @@ export const EnvSchema = Type.Object({
     maximum: 20,
     description: 'devices (eSIM profiles) per line',
   }),
+  WEB_DIR: Type.Optional(
+    Type.String({
+      docDefault: '`dist/web` of the package',
+      description: 'the built web app served at `/` (`npm run build:web` writes it)',
+    }),
+  ),
   EXPORT_DIR: Type.String({
     default: './data/exports',
     description: 'where data-export archives are written',
