@@ -1,18 +1,19 @@
 import { sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logger.js';
 import type { Db, Dialect, Tx } from '../../db/database.js';
-import type { Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
+import {
+  decidedHoldStartsBefore,
+  recordMonthsBefore,
+  removeDecidedHolds,
+  USAGE_WRITE_LOCK,
+} from './usage.store.js';
 
-const DAY_MS = 86_400_000;
 /** Months created ahead of the current one, so the month after next already has its partition. */
 const MONTHS_AHEAD = 2;
 /** SQLite deletes old records this many at a time, each batch a short transaction of its own. */
 const DELETE_BATCH = 5_000;
-/** What ingest, rerating and held-usage approval take on PostgreSQL: no record is written meanwhile. */
-const USAGE_WRITE_LOCK = 7301;
 const DEFAULT_PARTITION = 'usage_records_default';
 const RETENTION: Actor = { type: 'system', id: 'usage-retention' };
 
@@ -57,36 +58,20 @@ export interface MonthRemoved {
  * creates the current month's and the next two ahead every day (records of a month without one go to
  * the default partition, and move to their month when it is created), and retention detaches and drops
  * whole months older than the policy's period. On SQLite the table is one; retention deletes old
- * records in batches. Every month removed is audited with its count.
+ * records in batches. Every month removed is audited with its count. The jobs are in usage.jobs.ts.
+ *
+ * The partitions' DDL and the statements that move or drop whole partitions stay here, with the
+ * partition logic they belong to; the plain statements on usage tables are in usage.store.ts.
  */
 export function createUsagePartitions(deps: {
   db: Db;
   dialect: Dialect;
   clock: Clock;
-  logger: Logger;
   audit: AuditService;
   policies: Pick<PolicyService, 'get'>;
-  jobs: Pick<Jobs, 'registerRecurring'>;
 }) {
   const { db, clock } = deps;
   const postgres = deps.dialect === 'postgres';
-
-  deps.jobs.registerRecurring({
-    kind: 'usage.partitions',
-    everyMs: DAY_MS,
-    handle: async () => {
-      const created = await ensurePartitions();
-      if (created.length) deps.logger.info({ months: created }, 'usage partitions created');
-    },
-  });
-  deps.jobs.registerRecurring({
-    kind: 'usage.retention',
-    everyMs: DAY_MS,
-    handle: async () => {
-      const removed = await applyRetention();
-      if (removed.length) deps.logger.info({ removed }, 'usage records past the retention period removed');
-    },
-  });
 
   /** The months that have a partition of their own (PostgreSQL; none on SQLite), oldest first. */
   async function partitions(executor: Db | Tx = db): Promise<Month[]> {
@@ -191,7 +176,7 @@ export function createUsagePartitions(deps: {
           keys as (delete from usage_record_keys k using gone where k.record_id = gone.record_id)
           select count(*) as n from gone`.execute(tx);
         records += Number(inDefault.rows[0]?.n ?? 0);
-        const holds = await removeHolds(tx, from, to);
+        const holds = await removeDecidedHolds(tx, from, to);
         const done = { month, records, holds, partitionDropped: dropped };
         if (dropped || records || holds) await audit(tx, done);
         return done;
@@ -211,7 +196,7 @@ export function createUsagePartitions(deps: {
           records += deleted;
           if (deleted === DELETE_BATCH) return null;
           // The last batch of the month: its holds go, and the month's removal is audited, in it.
-          const holds = await removeHolds(tx, from, to);
+          const holds = await removeDecidedHolds(tx, from, to);
           const done = { month, records, holds, partitionDropped: false };
           if (records || holds) await audit(tx, done);
           return done;
@@ -230,17 +215,6 @@ export function createUsagePartitions(deps: {
     }
   }
 
-  /** Decided held records of the range; one still waiting for staff is kept whatever its age. */
-  async function removeHolds(tx: Tx, from: string, to: string): Promise<number> {
-    const result = await tx
-      .deleteFrom('usage_holds')
-      .where('status', '!=', 'held')
-      .where('started_at', '>=', from)
-      .where('started_at', '<', to)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
-  }
-
   /** Months before `first` that hold usage records or decided holds (or, on PostgreSQL, a partition). */
   async function monthsBefore(first: Month): Promise<Month[]> {
     const cutoff = monthStart(first);
@@ -249,21 +223,9 @@ export function createUsagePartitions(deps: {
       for (const month of await partitions()) if (month < first) months.add(month);
       for (const month of await monthsInDefault(db)) if (month < first) months.add(month);
     } else {
-      const rows = await db
-        .selectFrom('usage_records')
-        .select(sql<string>`substr(started_at, 1, 7)`.as('month'))
-        .where('started_at', '<', cutoff)
-        .groupBy(sql`substr(started_at, 1, 7)`)
-        .execute();
-      for (const row of rows) months.add(row.month);
+      for (const month of await recordMonthsBefore(db, cutoff)) months.add(month);
     }
-    const holds = await db
-      .selectFrom('usage_holds')
-      .select('started_at')
-      .where('status', '!=', 'held')
-      .where('started_at', '<', cutoff)
-      .execute();
-    for (const hold of holds) months.add(monthOf(hold.started_at));
+    for (const startedAt of await decidedHoldStartsBefore(db, cutoff)) months.add(monthOf(startedAt));
     return [...months].sort();
   }
 

@@ -1,0 +1,92 @@
+import { newId } from '../../core/ids.js';
+import type { Tx } from '../../db/database.js';
+import type { LinesTable, UsageRecordsTable } from '../../db/schema.js';
+import { type Ledger, ledgerAccountId } from '../wallet/ledger.js';
+import { saveAllowances } from './usage.store.js';
+
+/** Posting what rating decided: the lines' allowances left and the charges, to the ledger. */
+export function createUsageCharges(deps: { currency: string; ledger: Ledger }) {
+  const { currency, ledger } = deps;
+
+  /**
+   * After `rows` were written: saves the allowances rating left on `lines` and charges each account
+   * the sum of its records' charges, under the first record's id (the batch).
+   */
+  async function settle(tx: Tx, lines: Iterable<LinesTable>, rows: UsageRecordsTable[], now: Date) {
+    const charges = new Map<string, number>();
+    for (const row of rows)
+      if (row.charge > 0) charges.set(row.account_id, (charges.get(row.account_id) ?? 0) + row.charge);
+    for (const line of lines) await saveAllowances(tx, line, now.toISOString());
+    const batchId = rows[0]?.id ?? newId('usg');
+    for (const [accountId, amount] of charges) await charge(tx, accountId, amount, batchId);
+  }
+
+  /** The wallet pays what it can; the rest becomes arrears (a receivable), never a negative wallet. */
+  async function charge(
+    tx: Tx,
+    accountId: string,
+    amount: number,
+    batchId: string,
+    referenceType: 'usage_batch' | 'usage_rerate' = 'usage_batch',
+  ) {
+    const wallet = await ledger.ensureAccount(tx, 'wallet', currency, accountId);
+    await ledger.ensureAccount(tx, 'revenue', currency);
+    const balance = await ledger.balance(tx, wallet);
+    const fromWallet = Math.min(balance, amount);
+    const reference = { type: referenceType, id: batchId };
+    if (fromWallet > 0) {
+      await ledger.post(tx, {
+        debit: wallet,
+        credit: ledgerAccountId('revenue', currency),
+        amount: fromWallet,
+        currency,
+        kind: 'usage',
+        reference,
+      });
+    }
+    if (amount > fromWallet) {
+      const arrears = await ledger.ensureAccount(tx, 'arrears', currency, accountId);
+      await ledger.post(tx, {
+        debit: arrears,
+        credit: ledgerAccountId('revenue', currency),
+        amount: amount - fromWallet,
+        currency,
+        kind: 'arrears',
+        reference,
+      });
+    }
+  }
+
+  /** Money rating took that it should not have: it first pays off arrears, the rest goes to the wallet. */
+  async function giveBack(tx: Tx, accountId: string, amount: number, rerateId: string) {
+    const revenue = await ledger.ensureAccount(tx, 'revenue', currency);
+    const reference = { type: 'usage_rerate', id: rerateId };
+    const arrears = await ledger.ensureAccount(tx, 'arrears', currency, accountId);
+    const owed = -(await ledger.balance(tx, arrears));
+    const toArrears = Math.min(Math.max(owed, 0), amount);
+    if (toArrears > 0)
+      await ledger.post(tx, {
+        debit: revenue,
+        credit: arrears,
+        amount: toArrears,
+        currency,
+        kind: 'arrears',
+        reference,
+      });
+    if (amount > toArrears) {
+      const wallet = await ledger.ensureAccount(tx, 'wallet', currency, accountId);
+      await ledger.post(tx, {
+        debit: revenue,
+        credit: wallet,
+        amount: amount - toArrears,
+        currency,
+        kind: 'usage',
+        reference,
+      });
+    }
+  }
+
+  return { settle, charge, giveBack };
+}
+
+export type UsageCharges = ReturnType<typeof createUsageCharges>;
