@@ -173,22 +173,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   payments.provider = realPaymentProvider(config, {
     clock,
     settle: (event) => paymentWebhooks.apply(config.paymentProvider, event),
-    objectOf: async (kind, id) => {
-      const row = await db
-        .selectFrom(kind === 'payment' ? 'payments' : 'refunds')
-        .select(['id', 'provider_ref', 'created_at', 'amount', 'currency'])
-        .where('id', '=', id)
-        .executeTakeFirst();
-      return row
-        ? {
-            id: row.id,
-            providerRef: row.provider_ref,
-            createdAt: row.created_at,
-            amount: Number(row.amount),
-            currency: row.currency,
-          }
-        : null;
-    },
+    objectOf: (kind, id) => paymentWebhooks.objectOf(kind, id),
   }) as PaymentProvider;
   if (!payments.provider && !config.demoParts.has('test-payments'))
     throw new Error(`no payment provider adapter for ${config.paymentProvider}`);

@@ -1,10 +1,8 @@
-import { sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
-import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Executor } from '../../db/database.js';
-import { bulkInsert, prepared, together } from '../../db/prepared.js';
 import type { LedgerAccountKind } from '../../db/schema.js';
+import * as store from './stores/ledger.store.js';
 
 /** Posting kinds. Wallet statements show transfer as transfer_in / transfer_out by side. */
 export type PostingKind =
@@ -53,59 +51,6 @@ export function ledgerAccountId(
  * and updates both maintained balances in the caller's transaction. Balances are credits minus
  * debits, so all accounts together always sum to zero; wallets may never go below zero.
  */
-/** A balance is read on every wallet request, so the query is prepared. */
-const balanceOf = prepared((executor: Executor, accountId: string) =>
-  executor.selectFrom('ledger_accounts').select('balance').where('id', '=', accountId),
-);
-
-// Every movement of money runs these; each is built and compiled once (see prepared).
-const insertAccount = prepared(
-  (
-    tx: Executor,
-    id: string,
-    kind: LedgerAccountKind,
-    ownerId: string | null,
-    currency: string,
-    now: string,
-  ) =>
-    tx
-      .insertInto('ledger_accounts')
-      .values({ id, kind, owner_id: ownerId, currency, balance: 0, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('id').doNothing()),
-);
-/** Takes `amount` from an account; a wallet only if it holds that much (no row comes back otherwise). */
-const debit = prepared((tx: Executor, id: string, currency: string, amount: number, now: string) =>
-  tx
-    .updateTable('ledger_accounts')
-    .set((eb) => ({ balance: eb('balance', '-', amount), updated_at: now }))
-    .where('id', '=', id)
-    .where('currency', '=', currency)
-    .where((eb) => eb.or([eb('kind', '!=', 'wallet'), eb('balance', '>=', amount)]))
-    .returning(['balance']),
-);
-const credit = prepared((tx: Executor, id: string, currency: string, amount: number, now: string) =>
-  tx
-    .updateTable('ledger_accounts')
-    .set((eb) => ({ balance: eb('balance', '+', amount), updated_at: now }))
-    .where('id', '=', id)
-    .where('currency', '=', currency)
-    .returning(['balance']),
-);
-const insertPosting = bulkInsert('ledger_postings', [
-  'id',
-  'debit_id',
-  'credit_id',
-  'amount',
-  'currency',
-  'kind',
-  'reference_type',
-  'reference_id',
-  'debit_balance_after',
-  'credit_balance_after',
-  'memo',
-  'created_at',
-]);
-
 export function createLedger(deps: { clock: Clock }) {
   const { clock } = deps;
 
@@ -116,8 +61,7 @@ export function createLedger(deps: { clock: Clock }) {
     ownerId: string | null = null,
   ): Promise<string> {
     const id = ledgerAccountId(kind, currency, ownerId);
-    const now = clock.now().toISOString();
-    await insertAccount(tx, id, kind, ownerId, currency, now);
+    await store.openAccount(tx, { id, kind, ownerId, currency }, clock.now().toISOString());
     return id;
   }
 
@@ -125,41 +69,22 @@ export function createLedger(deps: { clock: Clock }) {
     if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
       throw new Error(`posting amount ${input.amount} is not a positive integer`);
     const now = clock.now().toISOString();
-
-    async function takeDebit() {
-      const [debited] = await debit(tx, input.debit, input.currency, input.amount, now);
-      if (debited) return debited;
-      const exists = await tx
-        .selectFrom('ledger_accounts')
-        .select(['kind', 'currency'])
-        .where('id', '=', input.debit)
-        .executeTakeFirst();
-      // A wallet that never received money has no row yet: it simply has nothing to give.
-      if (!exists && input.debit.startsWith('lac_wallet_')) throw new AppError('INSUFFICIENT_BALANCE');
-      if (!exists) throw new Error(`ledger account ${input.debit} does not exist`);
-      if (exists.currency !== input.currency)
-        throw new AppError('CURRENCY_MISMATCH', {}, { currency: exists.currency });
-      throw new AppError('INSUFFICIENT_BALANCE');
-    }
-
-    async function giveCredit() {
-      let [credited] = await credit(tx, input.credit, input.currency, input.amount, now);
-      const open = input.openCredit;
-      if (!credited && open && ledgerAccountId(open.kind, input.currency, open.ownerId) === input.credit) {
-        await insertAccount(tx, input.credit, open.kind, open.ownerId, input.currency, now);
-        [credited] = await credit(tx, input.credit, input.currency, input.amount, now);
-      }
-      if (!credited) throw new Error(`ledger account ${input.credit} does not exist in ${input.currency}`);
-      return credited;
-    }
-
-    // Each update locks its balance row (PostgreSQL); taking the two in id order means two opposite
-    // transfers cannot deadlock. They are sent together and run in the order sent. SQLite
-    // transactions already hold the single write lock.
-    let debited: { balance: number };
-    let credited: { balance: number };
-    if (input.credit < input.debit) [credited, debited] = await together(giveCredit(), takeDebit());
-    else [debited, credited] = await together(takeDebit(), giveCredit());
+    const open = input.openCredit;
+    const { debited, credited } = await store.debitAndCredit(
+      tx,
+      {
+        debit: input.debit,
+        credit: input.credit,
+        amount: input.amount,
+        currency: input.currency,
+        openCredit: open && {
+          id: ledgerAccountId(open.kind, input.currency, open.ownerId),
+          kind: open.kind,
+          ownerId: open.ownerId,
+        },
+      },
+      now,
+    );
     const posting = {
       id: newId('pst', clock.now().getTime()),
       debit_id: input.debit,
@@ -174,14 +99,8 @@ export function createLedger(deps: { clock: Clock }) {
       memo: input.memo ?? null,
       created_at: now,
     };
-    // Nothing reads the row back here; the transaction's next statement or its commit reports a failure.
-    await insertPosting.later(tx, [posting]);
+    await store.recordPosting(tx, posting);
     return posting;
-  }
-
-  async function balance(executor: Executor, accountId: string): Promise<number> {
-    const [row] = await balanceOf(executor, accountId);
-    return Number(row?.balance ?? 0);
   }
 
   /**
@@ -190,21 +109,7 @@ export function createLedger(deps: { clock: Clock }) {
    */
   async function verify(db: Db): Promise<string[]> {
     const problems: string[] = [];
-    const sums = await db
-      .selectFrom('ledger_accounts as a')
-      .select([
-        'a.id',
-        'a.kind',
-        'a.currency',
-        'a.balance',
-        sql<number>`coalesce((select sum(p.amount) from ledger_postings p where p.credit_id = a.id), 0)`.as(
-          'credits',
-        ),
-        sql<number>`coalesce((select sum(p.amount) from ledger_postings p where p.debit_id = a.id), 0)`.as(
-          'debits',
-        ),
-      ])
-      .execute();
+    const sums = await store.balancesWithPostings(db);
     const totals = new Map<string, number>();
     for (const row of sums) {
       const computed = Number(row.credits) - Number(row.debits);
@@ -219,7 +124,7 @@ export function createLedger(deps: { clock: Clock }) {
     return problems;
   }
 
-  return { ensureAccount, post, balance, verify };
+  return { ensureAccount, post, balance: store.balance, verify };
 }
 
 export type Ledger = ReturnType<typeof createLedger>;

@@ -5,10 +5,13 @@ import { formatMoney } from '../../core/money.js';
 import type { Db, Tx } from '../../db/database.js';
 import type { PaymentEvent, PaymentProvider, WebhookRequest } from '../../integrations/payments/provider.js';
 import { verifyPayload } from '../../integrations/payments/signature.js';
+import type { OurObject } from '../../integrations/payments/stripe-provider.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
 import { type Ledger, ledgerAccountId } from './ledger.js';
+import * as paymentsStore from './stores/payments.store.js';
+import { accountToNotify } from './stores/transfers.store.js';
 import type { WalletService } from './wallet.service.js';
 
 export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored';
@@ -113,12 +116,8 @@ export function createPaymentWebhooks(deps: {
   }
 
   async function raiseMismatch(provider: string, event: PaymentEvent): Promise<void> {
-    const table = event.type.startsWith('payment.') ? 'payments' : 'refunds';
-    const row = await db
-      .selectFrom(table)
-      .select(['id', 'account_id', 'amount', 'currency'])
-      .where('id', '=', event.data.objectId)
-      .executeTakeFirst();
+    const kind = event.type.startsWith('payment.') ? 'payment' : 'refund';
+    const row = await paymentsStore.settlementObject(db, kind, event.data.objectId);
     logger.error(
       { provider, eventId: event.id, objectId: event.data.objectId, event: event.data, ours: row },
       'payment event amount or currency differs from ours: refused, needs staff',
@@ -126,8 +125,8 @@ export function createPaymentWebhooks(deps: {
     if (!row) return;
     await audit.record(db, {
       actor: SYSTEM,
-      action: `${table === 'payments' ? 'payment' : 'refund'}.amount_mismatch`,
-      subject: { type: table === 'payments' ? 'payment' : 'refund', id: row.id },
+      action: `${kind}.amount_mismatch`,
+      subject: { type: kind, id: row.id },
       accountId: row.account_id,
       before: { amount: Number(row.amount), currency: row.currency },
       after: { amount: event.data.amount, currency: event.data.currency, eventId: event.id, provider },
@@ -136,40 +135,22 @@ export function createPaymentWebhooks(deps: {
 
   function applyOnce(provider: string, event: PaymentEvent): Promise<WebhookOutcome> {
     return db.transaction().execute(async (tx) => {
-      const recorded = await tx
-        .insertInto('payment_events')
-        .values({
-          provider,
-          event_id: event.id,
-          type: event.type,
-          object_id: event.data.objectId,
-          outcome: 'applied',
-          received_at: clock.now().toISOString(),
-        })
-        .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
-        .executeTakeFirst();
-      if (Number(recorded.numInsertedOrUpdatedRows ?? 0) === 0) return 'duplicate';
+      const first = await paymentsStore.recordEvent(
+        tx,
+        { provider, eventId: event.id, type: event.type, objectId: event.data.objectId },
+        clock.now().toISOString(),
+      );
+      if (!first) return 'duplicate';
       const outcome = event.type.startsWith('payment.')
         ? await applyPayment(tx, event)
         : await applyRefund(tx, event);
-      if (outcome === 'ignored') {
-        await tx
-          .updateTable('payment_events')
-          .set({ outcome })
-          .where('provider', '=', provider)
-          .where('event_id', '=', event.id)
-          .execute();
-      }
+      if (outcome === 'ignored') await paymentsStore.markEventIgnored(tx, provider, event.id);
       return outcome;
     });
   }
 
   async function applyPayment(tx: Tx, event: PaymentEvent): Promise<WebhookOutcome> {
-    const payment = await tx
-      .selectFrom('payments')
-      .selectAll()
-      .where('id', '=', event.data.objectId)
-      .executeTakeFirst();
+    const payment = await paymentsStore.paymentById(tx, event.data.objectId);
     if (!payment) throw new AppError('PAYMENT_NOT_FOUND', { objectId: event.data.objectId });
     if (Number(payment.amount) !== event.data.amount || payment.currency !== event.data.currency) {
       throw new AppError('AMOUNT_MISMATCH', { objectId: payment.id });
@@ -177,16 +158,16 @@ export function createPaymentWebhooks(deps: {
     if (payment.status !== 'pending') return 'ignored';
     const now = clock.now().toISOString();
     const succeeded = event.type === 'payment.succeeded';
-    await tx
-      .updateTable('payments')
-      .set({
+    await paymentsStore.settlePayment(
+      tx,
+      payment.id,
+      {
         status: succeeded ? 'succeeded' : 'failed',
         failure: event.data.reason ?? null,
-        provider_ref: event.data.providerRef,
-        updated_at: now,
-      })
-      .where('id', '=', payment.id)
-      .execute();
+        providerRef: event.data.providerRef,
+      },
+      now,
+    );
     await audit.record(tx, {
       actor: SYSTEM,
       action: succeeded ? 'payment.succeeded' : 'payment.failed',
@@ -210,11 +191,7 @@ export function createPaymentWebhooks(deps: {
       type: 'payment',
       id: payment.id,
     });
-    const account = await tx
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', payment.account_id)
-      .executeTakeFirstOrThrow();
+    const account = await accountToNotify(tx, payment.account_id);
     await notifications.notify(
       tx,
       account,
@@ -229,11 +206,7 @@ export function createPaymentWebhooks(deps: {
   }
 
   async function applyRefund(tx: Tx, event: PaymentEvent): Promise<WebhookOutcome> {
-    const refund = await tx
-      .selectFrom('refunds')
-      .selectAll()
-      .where('id', '=', event.data.objectId)
-      .executeTakeFirst();
+    const refund = await paymentsStore.refundById(tx, event.data.objectId);
     if (!refund) throw new AppError('PAYMENT_NOT_FOUND', { objectId: event.data.objectId });
     if (Number(refund.amount) !== event.data.amount || refund.currency !== event.data.currency) {
       throw new AppError('AMOUNT_MISMATCH', { objectId: refund.id });
@@ -241,20 +214,13 @@ export function createPaymentWebhooks(deps: {
     if (refund.status !== 'pending') return 'ignored';
     const now = clock.now().toISOString();
     const succeeded = event.type === 'refund.succeeded';
-    await tx
-      .updateTable('refunds')
-      .set({
-        status: succeeded ? 'succeeded' : 'failed',
-        failure: event.data.reason ?? null,
-        updated_at: now,
-      })
-      .where('id', '=', refund.id)
-      .execute();
-    const account = await tx
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', refund.account_id)
-      .executeTakeFirstOrThrow();
+    await paymentsStore.settleRefund(
+      tx,
+      refund.id,
+      { status: succeeded ? 'succeeded' : 'failed', failure: event.data.reason ?? null },
+      now,
+    );
+    const account = await accountToNotify(tx, refund.account_id);
     const payable = ledgerAccountId('refunds_payable', refund.currency);
     const amount = Number(refund.amount);
     if (succeeded) {
@@ -292,20 +258,11 @@ export function createPaymentWebhooks(deps: {
         kind: 'refund_reversal',
         reference: { type: 'refund', id: refund.id },
       });
-      const allocations = await tx
-        .selectFrom('refund_allocations')
-        .innerJoin('payments', 'payments.id', 'refund_allocations.payment_id')
-        .select(['refund_allocations.payment_id', 'refund_allocations.amount', 'payments.provider_ref'])
-        .where('refund_allocations.refund_id', '=', refund.id)
-        .execute();
+      const allocations = await paymentsStore.refundAllocations(tx, refund.id);
       for (const a of allocations) {
         const failed = (ref: string | null) => ref !== null && partial?.failedPayments.includes(ref);
         if (partial && !failed(a.provider_ref) && !failed(a.payment_id)) continue;
-        await tx
-          .updateTable('payments')
-          .set((eb) => ({ refunded: eb('refunded', '-', Number(a.amount)), updated_at: now }))
-          .where('id', '=', a.payment_id)
-          .execute();
+        await paymentsStore.returnRefunded(tx, a.payment_id, Number(a.amount), now);
       }
       await notifications.notify(tx, account, 'refund_failed', {
         amount: formatMoney(wallet.money(amount), account.locale),
@@ -338,13 +295,7 @@ export function createPaymentWebhooks(deps: {
     const cutoff = new Date(clock.now().getTime() - window).toISOString();
     let settled = 0;
     for (const kind of ['payment', 'refund'] as const) {
-      const pending = await db
-        .selectFrom(kind === 'payment' ? 'payments' : 'refunds')
-        .select(['id', 'provider_ref', 'created_at'])
-        .where('status', '=', 'pending')
-        .where('created_at', '<', cutoff)
-        .orderBy('created_at')
-        .execute();
+      const pending = await paymentsStore.pendingBefore(db, kind, cutoff);
       for (const { id, provider_ref, created_at } of pending) {
         try {
           const found = await provider.lookup(kind, { id, providerRef: provider_ref, createdAt: created_at });
@@ -362,7 +313,21 @@ export function createPaymentWebhooks(deps: {
     return settled;
   }
 
-  return { handle, handleProvider, apply, reconcile };
+  /** One of our payments or refunds as a provider adapter checks it against the provider's record. */
+  async function objectOf(kind: 'payment' | 'refund', id: string): Promise<OurObject | null> {
+    const row = await paymentsStore.settlementObject(db, kind, id);
+    return row
+      ? {
+          id: row.id,
+          providerRef: row.provider_ref,
+          createdAt: row.created_at,
+          amount: Number(row.amount),
+          currency: row.currency,
+        }
+      : null;
+  }
+
+  return { handle, handleProvider, apply, reconcile, objectOf };
 }
 
 export type PaymentWebhooks = ReturnType<typeof createPaymentWebhooks>;

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
@@ -8,8 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { formatMoney, type MoneyValue } from '../../core/money.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
-import { prepared } from '../../db/prepared.js';
-import type { AccountRow, PaymentStatus } from '../../db/schema.js';
+import type { PaymentStatus } from '../../db/schema.js';
 import type { Complete } from '../../http/idempotency.js';
 import type { PaymentProvider } from '../../integrations/payments/provider.js';
 import { defineJob, type Jobs } from '../../runner/jobs.js';
@@ -17,7 +15,11 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import { maskTarget, normalizeTarget } from '../identity/normalize.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
-import { type Ledger, ledgerAccountId } from './ledger.js';
+import { type Ledger, ledgerAccountId, type PostingKind } from './ledger.js';
+import * as ledgerStore from './stores/ledger.store.js';
+import * as paymentsStore from './stores/payments.store.js';
+import * as transfersStore from './stores/transfers.store.js';
+import type { Party } from './stores/transfers.store.js';
 
 export const STATEMENT_KINDS = [
   'topup',
@@ -44,26 +46,24 @@ export interface StatementFilter {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
 
-// The account reads of every transfer, built and compiled once (see prepared), with what a transfer
-// uses of an account: its status, and whom and in which language to tell.
-const PARTY = ['id', 'status', 'email', 'phone', 'locale'] as const;
-type Party = Pick<AccountRow, (typeof PARTY)[number]>;
-const accountById = prepared((executor: Executor, id: string) =>
-  executor.selectFrom('accounts').select(PARTY).where('id', '=', id),
-);
-/** Both sides of a transfer in one read: the sender by id, the recipient (a subscriber) by address. */
-const transferParties = prepared(
-  (executor: Executor, senderId: string, email: string | null, phone: string | null) =>
-    executor
-      .selectFrom('accounts')
-      .select([...PARTY, 'role'])
-      .where((eb) =>
-        eb.or([
-          eb('id', '=', senderId),
-          eb.and([eb('role', '=', 'subscriber'), eb.or([eb('email', '=', email), eb('phone', '=', phone)])]),
-        ]),
-      ),
-);
+/** The postings a statement kind stands for, and on which side of the wallet. */
+function postingsOfKind(kind: StatementKind | undefined): {
+  kinds?: readonly PostingKind[];
+  side?: 'debit' | 'credit';
+} {
+  switch (kind) {
+    case undefined:
+      return {};
+    case 'transfer_in':
+      return { kinds: ['transfer'], side: 'credit' };
+    case 'transfer_out':
+      return { kinds: ['transfer'], side: 'debit' };
+    case 'refund':
+      return { kinds: ['refund', 'refund_reversal', 'purchase_reversal'] };
+    default:
+      return { kinds: [kind] };
+  }
+}
 
 export function createWalletService(deps: {
   db: Db;
@@ -104,8 +104,7 @@ export function createWalletService(deps: {
   }
 
   async function activeAccount(tx: Executor, accountId: string): Promise<Party> {
-    const [account] = await accountById(tx, accountId);
-    return activeParty(account, accountId);
+    return activeParty(await transfersStore.party(tx, accountId), accountId);
   }
 
   async function balance(accountId: string): Promise<MoneyValue> {
@@ -115,32 +114,14 @@ export function createWalletService(deps: {
   /** Postings of the wallet, newest first, each with the signed amount and the balance after it. */
   async function statement(accountId: string, filter: StatementFilter) {
     const wallet = walletId(accountId);
-    let query = db
-      .selectFrom('ledger_postings')
-      .selectAll()
-      .where((eb) => eb.or([eb('debit_id', '=', wallet), eb('credit_id', '=', wallet)]))
-      .orderBy('id', 'desc')
-      .limit(filter.limit + 1);
-    const after = decodeCursor(filter.cursor);
-    if (after) query = query.where('id', '<', after);
-    if (filter.from) query = query.where('created_at', '>=', filter.from);
-    if (filter.to) query = query.where('created_at', '<', filter.to);
-    switch (filter.kind) {
-      case undefined:
-        break;
-      case 'transfer_in':
-        query = query.where('kind', '=', 'transfer').where('credit_id', '=', wallet);
-        break;
-      case 'transfer_out':
-        query = query.where('kind', '=', 'transfer').where('debit_id', '=', wallet);
-        break;
-      case 'refund':
-        query = query.where('kind', 'in', ['refund', 'refund_reversal', 'purchase_reversal']);
-        break;
-      default:
-        query = query.where('kind', '=', filter.kind);
-    }
-    const result = page(await query.execute(), filter.limit);
+    const rows = await ledgerStore.postingsOf(db, wallet, {
+      limit: filter.limit,
+      before: decodeCursor(filter.cursor),
+      from: filter.from,
+      to: filter.to,
+      ...postingsOfKind(filter.kind),
+    });
+    const result = page(rows, filter.limit);
     return {
       nextCursor: result.nextCursor,
       items: result.items.map((p) => {
@@ -200,26 +181,16 @@ export function createWalletService(deps: {
     const provider = deps.payments();
     const payment = await db.transaction().execute(async (tx) => {
       await activeAccount(tx, accountId);
-      const existing = await tx
-        .selectFrom('payments')
-        .selectAll()
-        .where('request_key', '=', requestKey)
-        .executeTakeFirst();
+      const existing = await paymentsStore.paymentByRequestKey(tx, requestKey);
       if (existing) return existing;
       const since = new Date(clock.now().getTime() - DAY_MS).toISOString();
-      const today = await tx
-        .selectFrom('payments')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
-        .where('account_id', '=', accountId)
-        .where('status', '!=', 'failed')
-        .where('created_at', '>', since)
-        .executeTakeFirstOrThrow();
-      if (Number(today.total) + amount.amount > limits.topupDailyMaxMinor) {
+      const today = await paymentsStore.toppedUpSince(tx, accountId, since);
+      if (today + amount.amount > limits.topupDailyMaxMinor) {
         throw new AppError('TOPUP_LIMIT_EXCEEDED', {
           field: 'amount.amount',
           limit: 'per_day',
           max: money(limits.topupDailyMaxMinor),
-          used: money(Number(today.total)),
+          used: money(today),
         });
       }
       await ensureWallet(tx, accountId);
@@ -238,7 +209,7 @@ export function createWalletService(deps: {
         created_at: now,
         updated_at: now,
       };
-      await tx.insertInto('payments').values(row).execute();
+      await paymentsStore.insertPayment(tx, row);
       await audit.record(tx, {
         actor,
         action: 'payment.created',
@@ -263,18 +234,10 @@ export function createWalletService(deps: {
         }),
       );
       redirectUrl = created.redirectUrl;
-      await db
-        .updateTable('payments')
-        .set({ provider_ref: created.providerRef })
-        .where('id', '=', payment.id)
-        .where('provider_ref', 'is', null)
-        .execute();
+      await paymentsStore.setPaymentProviderRef(db, payment.id, created.providerRef);
     }
-    const settled = await db
-      .selectFrom('payments')
-      .selectAll()
-      .where('id', '=', payment.id)
-      .executeTakeFirstOrThrow();
+    const settled = await paymentsStore.paymentById(db, payment.id);
+    if (!settled) throw new Error(`payment ${payment.id} is gone`);
     const body = {
       ...presentPayment(settled),
       ...(redirectUrl && settled.status === 'pending' ? { redirectUrl } : {}),
@@ -315,7 +278,10 @@ export function createWalletService(deps: {
   /** Sender and recipient of a transfer, read together, after every check on who may send to whom. */
   async function transferSides(tx: Executor, accountId: string, to: string) {
     const address = await recipientAddress(tx, to);
-    const parties = await transferParties(tx, accountId, address?.email ?? null, address?.phone ?? null);
+    const parties = await transfersStore.transferParties(tx, accountId, {
+      email: address?.email ?? null,
+      phone: address?.phone ?? null,
+    });
     const sender = activeParty(
       parties.find((party) => party.id === accountId),
       accountId,
@@ -342,14 +308,7 @@ export function createWalletService(deps: {
     const now = clock.now();
     const since = new Date(now.getTime() - HOUR_MS).toISOString();
     const { recipientChecksPerHour: max } = await deps.policies.get();
-    const recent = await db
-      .selectFrom('recipient_checks')
-      .select('created_at')
-      .where('account_id', '=', accountId)
-      .where('created_at', '>', since)
-      .orderBy('created_at')
-      .limit(max)
-      .execute();
+    const recent = await transfersStore.recipientChecksSince(db, accountId, since, max);
     if (recent.length >= max) {
       const seconds = Math.max(
         1,
@@ -367,15 +326,8 @@ export function createWalletService(deps: {
     const now = clock.now();
     const since = new Date(now.getTime() - HOUR_MS).toISOString();
     await db.transaction().execute(async (tx) => {
-      await tx
-        .deleteFrom('recipient_checks')
-        .where('account_id', '=', accountId)
-        .where('created_at', '<=', since)
-        .execute();
-      await tx
-        .insertInto('recipient_checks')
-        .values({ id: newId('rck', now.getTime()), account_id: accountId, created_at: now.toISOString() })
-        .execute();
+      const check = { id: newId('rck', now.getTime()), accountId, createdAt: now.toISOString() };
+      await transfersStore.recordRecipientCheck(tx, check, since);
     });
   }
 
@@ -490,13 +442,7 @@ export function createWalletService(deps: {
   /** How much can go back to the original payment methods now, and the payments it would come from. */
   async function refundable(executor: Executor, accountId: string) {
     const wallet = await ledger.balance(executor, walletId(accountId));
-    const payments = await executor
-      .selectFrom('payments')
-      .select(['id', 'provider_ref', 'amount', 'refunded'])
-      .where('account_id', '=', accountId)
-      .where('status', '=', 'succeeded')
-      .orderBy('id', 'desc')
-      .execute();
+    const payments = await paymentsStore.refundablePayments(executor, accountId);
     const unrefunded = payments.reduce((sum, p) => sum + Number(p.amount) - Number(p.refunded), 0);
     return { amount: Math.min(wallet, unrefunded), wallet, unrefunded, payments };
   }
@@ -563,8 +509,7 @@ export function createWalletService(deps: {
       const owner = await activeAccount(tx, accountId);
       const wallet = walletId(accountId);
       // Every other movement of this wallet waits, so the amount is checked against what stays true.
-      if (config.database.dialect === 'postgres')
-        await sql`select 1 from ledger_accounts where id = ${wallet} for update`.execute(tx);
+      if (config.database.dialect === 'postgres') await ledgerStore.lockAccount(tx, wallet);
       const can = await forfeitable(tx, accountId);
       if (amount.amount > can.balance)
         throw new AppError('INSUFFICIENT_BALANCE', { field: 'amount.amount', balance: money(can.balance) });
@@ -654,33 +599,22 @@ export function createWalletService(deps: {
       }
       const now = clock.now().toISOString();
       const refundId = newId('rfd', clock.now().getTime());
-      await tx
-        .insertInto('refunds')
-        .values({
-          id: refundId,
-          account_id: accountId,
-          amount: amount.amount,
-          currency,
-          status: 'pending',
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await paymentsStore.insertRefund(tx, {
+        id: refundId,
+        account_id: accountId,
+        amount: amount.amount,
+        currency,
+        status: 'pending',
+        created_at: now,
+        updated_at: now,
+      });
       // Newest payments first: refund what was paid most recently.
       let left = amount.amount;
       for (const payment of available.payments) {
         if (left === 0) break;
         const share = Math.min(left, Number(payment.amount) - Number(payment.refunded));
         if (share <= 0) continue;
-        await tx
-          .insertInto('refund_allocations')
-          .values({ refund_id: refundId, payment_id: payment.id, amount: share })
-          .execute();
-        await tx
-          .updateTable('payments')
-          .set((eb) => ({ refunded: eb('refunded', '+', share), updated_at: now }))
-          .where('id', '=', payment.id)
-          .execute();
+        await paymentsStore.allocateRefund(tx, { refundId, paymentId: payment.id, amount: share }, now);
         left -= share;
       }
       // The money leaves the wallet now, so it cannot be spent while the provider works.
@@ -708,43 +642,25 @@ export function createWalletService(deps: {
   }
 
   async function submitRefund(refundId: string): Promise<void> {
-    const refund = await db
-      .selectFrom('refunds')
-      .selectAll()
-      .where('id', '=', refundId)
-      .executeTakeFirstOrThrow();
+    const refund = await paymentsStore.refundById(db, refundId);
+    if (!refund) throw new Error(`refund ${refundId} does not exist`);
     if (refund.status !== 'pending') return;
-    const allocations = await db
-      .selectFrom('refund_allocations')
-      .innerJoin('payments', 'payments.id', 'refund_allocations.payment_id')
-      .select(['payments.id', 'payments.provider_ref', 'refund_allocations.amount'])
-      .where('refund_allocations.refund_id', '=', refundId)
-      .execute();
+    const allocations = await paymentsStore.refundAllocations(db, refundId);
     const { providerRef } = await deps.payments().refund({
       refundId,
       amount: Number(refund.amount),
       currency: refund.currency,
       payments: allocations.map((a) => ({
-        paymentId: a.id,
+        paymentId: a.payment_id,
         providerRef: a.provider_ref ?? '',
         amount: Number(a.amount),
       })),
     });
-    await db
-      .updateTable('refunds')
-      .set({ provider_ref: providerRef })
-      .where('id', '=', refundId)
-      .where('provider_ref', 'is', null)
-      .execute();
+    await paymentsStore.setRefundProviderRef(db, refundId, providerRef);
   }
 
   async function payment(accountId: string, paymentId: string) {
-    const row = await db
-      .selectFrom('payments')
-      .selectAll()
-      .where('id', '=', paymentId)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
+    const row = await paymentsStore.paymentOf(db, accountId, paymentId);
     return row ? presentPayment(row) : null;
   }
 
@@ -786,19 +702,7 @@ export function createWalletService(deps: {
 
   /** Payments or refunds not settled yet (they block cancellation). */
   async function moneyInFlight(executor: Executor, accountId: string) {
-    const payments = await executor
-      .selectFrom('payments')
-      .select(['id', 'amount'])
-      .where('account_id', '=', accountId)
-      .where('status', '=', 'pending')
-      .execute();
-    const refunds = await executor
-      .selectFrom('refunds')
-      .select(['id', 'amount'])
-      .where('account_id', '=', accountId)
-      .where('status', '=', 'pending')
-      .execute();
-    return { payments, refunds };
+    return paymentsStore.pendingOf(executor, accountId);
   }
 
   return {
