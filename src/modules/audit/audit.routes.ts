@@ -7,7 +7,11 @@ import { errorResponses } from '../../http/schemas.js';
 
 const AuditItem = Type.Object({
   id: Type.String(),
-  actor: Type.Object({ type: Type.String(), id: Type.Union([Type.String(), Type.Null()]) }),
+  actor: Type.Object({
+    type: Type.String(),
+    id: Type.Union([Type.String(), Type.Null()]),
+    email: Type.Union([Type.String(), Type.Null()], { description: 'A staff member, by email address' }),
+  }),
   action: Type.String(),
   subject: Type.Object({ type: Type.String(), id: Type.String() }),
   accountId: Type.Union([Type.String(), Type.Null()]),
@@ -32,7 +36,12 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             action: Type.Optional(
               Type.String({ maxLength: 64, description: 'An action, or a prefix ending in a dot (ticket.)' }),
             ),
-            actor: Type.Optional(Type.String({ maxLength: 64, description: 'Who did it (account id)' })),
+            actor: Type.Optional(
+              Type.String({
+                maxLength: 254,
+                description: 'Who did it: an account id or a staff email address',
+              }),
+            ),
             from: Type.Optional(Type.String({ format: 'date-time' })),
             to: Type.Optional(Type.String({ format: 'date-time' })),
             ...PageQuery,
@@ -45,7 +54,7 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           subject: request.query.subject,
           accountId: request.query.account,
           action: request.query.action,
-          actorId: request.query.actor,
+          actor: request.query.actor,
           from: request.query.from && new Date(request.query.from).toISOString(),
           to: request.query.to && new Date(request.query.to).toISOString(),
           cursor: request.query.cursor,

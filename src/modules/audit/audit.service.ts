@@ -29,6 +29,8 @@ export interface AuditFilter {
   /** An exact action (cancellation.approved) or a prefix ending in a dot (cancellation.). */
   action?: string;
   actorId?: string;
+  /** An account id or a staff member's email address. */
+  actor?: string;
   from?: string;
   to?: string;
   cursor?: string;
@@ -84,21 +86,45 @@ export function createAuditService(deps: { clock: Clock }) {
     if (filter.action?.endsWith('.')) query = query.where('action', 'like', `${filter.action}%`);
     else if (filter.action) query = query.where('action', '=', filter.action);
     if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+    const actor = filter.actor?.trim();
+    if (actor?.includes('@'))
+      query = query.where('actor_id', 'in', (eb) =>
+        eb.selectFrom('accounts').select('id').where('email', '=', actor.toLowerCase()),
+      );
+    else if (actor) query = query.where('actor_id', '=', actor);
     if (filter.from) query = query.where('created_at', '>=', filter.from);
     if (filter.to) query = query.where('created_at', '<', filter.to);
     const after = decodeCursor(filter.cursor);
     if (after) query = query.where('id', '<', after);
     const result = page(await query.execute(), filter.limit);
-    return { items: result.items.map(present), nextCursor: result.nextCursor };
+    const emails = await staffEmails(executor, result.items);
+    return {
+      items: result.items.map((row) => present(row, emails.get(row.actor_id ?? '') ?? null)),
+      nextCursor: result.nextCursor,
+    };
+  }
+
+  /** Staff are named by their email address in the trail, not by an id. */
+  async function staffEmails(executor: Executor, rows: AuditRow[]) {
+    const ids = [
+      ...new Set(rows.filter((r) => r.actor_type === 'staff' && r.actor_id).map((r) => r.actor_id!)),
+    ];
+    if (ids.length === 0) return new Map<string, string>();
+    const accounts = await executor
+      .selectFrom('accounts')
+      .select(['id', 'email'])
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(accounts.flatMap((a) => (a.email ? [[a.id, a.email] as const] : [])));
   }
 
   return { record, list };
 }
 
-function present(row: AuditRow) {
+function present(row: AuditRow, actorEmail: string | null) {
   return {
     id: row.id,
-    actor: { type: row.actor_type, id: row.actor_id },
+    actor: { type: row.actor_type, id: row.actor_id, email: actorEmail },
     action: row.action,
     subject: { type: row.subject_type, id: row.subject_id },
     accountId: row.account_id,

@@ -78,6 +78,56 @@ const StaffView = Type.Object({
   }),
 });
 
+const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A queue item: the request with the facts a reviewer decides on. */
+const QueueItem = Type.Intersect([
+  StaffView,
+  Type.Object({
+    customer: Type.Object({
+      contact: Nullable(Type.String({ description: 'Email address or phone number, masked' })),
+      status: Type.String(),
+      createdAt: Type.String({ format: 'date-time', description: 'Customer since' }),
+      lines: Type.Array(
+        Type.Object({
+          id: Type.String(),
+          msisdn: Type.String(),
+          status: Type.String(),
+          planName: Type.String(),
+          expiresAt: Nullable(Type.String({ format: 'date-time' })),
+        }),
+      ),
+    }),
+    events: Type.Array(
+      Type.Object({
+        status: Type.String(),
+        at: Type.String({ format: 'date-time' }),
+        note: Nullable(Type.String({ description: "A reviewer's note or the subscriber's answer" })),
+        actor: Type.String(),
+        actorEmail: Nullable(Type.String({ description: 'The staff member, by email address' })),
+      }),
+    ),
+    checksNow: Type.Object(
+      {
+        eligible: Type.Boolean(),
+        blockers: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+      },
+      { description: "The automatic checks run again now, in the reviewer's language" },
+    ),
+  }),
+]);
+
+const Decided = Type.Object({
+  id: Type.String(),
+  accountId: Type.String(),
+  contact: Nullable(Type.String()),
+  decision: Type.Enum(['approved', 'info_requested', 'rejected']),
+  status: Type.String({ description: 'Where the request is now' }),
+  note: Nullable(Type.String()),
+  decidedAt: Type.String({ format: 'date-time' }),
+  decidedBy: Type.Object({ type: Type.String(), email: Nullable(Type.String()) }),
+});
+
 export function cancellationRequestRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   const { cancellation } = ctx;
   const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -178,12 +228,32 @@ export function cancellationRequestRoutes(ctx: AppContext): FastifyPluginAsyncTy
             ),
           }),
           response: {
-            200: Type.Object({ items: Type.Array(StaffView), nextCursor: Type.Null() }),
+            200: Type.Object({ items: Type.Array(QueueItem), nextCursor: Type.Null() }),
             ...errorResponses(400, 401, 403),
           },
         },
       },
-      async (request) => ({ items: await cancellation.queue(request.query.status), nextCursor: null }),
+      async (request) => ({
+        items: await cancellation.queue(request.query.status, request.locale),
+        nextCursor: null,
+      }),
+    );
+
+    app.get(
+      '/api/v1/staff/cancellations/decided',
+      {
+        config: { access: REVIEWERS },
+        schema: {
+          tags: ['staff'],
+          summary: 'Recently decided: the latest approvals, requests for information and rejections',
+          querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
+          response: {
+            200: Type.Object({ items: Type.Array(Decided) }),
+            ...errorResponses(400, 401, 403),
+          },
+        },
+      },
+      async (request) => ({ items: await cancellation.recentDecisions(request.query.limit ?? 20) }),
     );
 
     app.post(

@@ -17,6 +17,7 @@ import type { LinesService } from '../lines/lines.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
 import type { Eligibility } from './eligibility.js';
+import { createReviewFacts } from './review-facts.js';
 
 export const REASON_CODES = [
   'no_longer_needed',
@@ -49,6 +50,7 @@ export function createCancellationService(deps: {
 }) {
   const { db, clock, audit } = deps;
   const now = () => clock.now().toISOString();
+  const facts = createReviewFacts({ db, lines: deps.lines, eligibility: deps.eligibility });
 
   const checksJob = defineJob({
     kind: 'cancellation.checks',
@@ -400,12 +402,15 @@ export function createCancellationService(deps: {
     };
   }
 
-  async function queue(status: CancellationStatus | undefined) {
+  /** The review queue by due date, each request with the facts to decide it (in the reviewer's language). */
+  async function queue(status: CancellationStatus | undefined, locale: Locale = 'en') {
     let q = db.selectFrom('cancellation_requests').selectAll().orderBy('due_by').limit(500);
     q = status
       ? q.where('status', '=', status)
       : q.where('status', 'in', ['submitted', 'in_review', 'info_requested']);
-    return (await q.execute()).map(staffView);
+    return Promise.all(
+      (await q.execute()).map(async (r) => ({ ...staffView(r), ...(await facts.of(r, locale)) })),
+    );
   }
 
   async function hasOpen(executor: Executor, accountId: string) {
@@ -419,7 +424,18 @@ export function createCancellationService(deps: {
     );
   }
 
-  return { submit, withdraw, resubmit, decide, latest, history, queue, hasOpen, runChecks };
+  return {
+    submit,
+    withdraw,
+    resubmit,
+    decide,
+    latest,
+    history,
+    queue,
+    recentDecisions: facts.recentDecisions,
+    hasOpen,
+    runChecks,
+  };
 }
 
 export type CancellationService = ReturnType<typeof createCancellationService>;

@@ -712,7 +712,7 @@ export interface paths {
                     account?: string;
                     /** @description An action, or a prefix ending in a dot (ticket.) */
                     action?: string;
-                    /** @description Who did it (account id) */
+                    /** @description Who did it: an account id or a staff email address */
                     actor?: string;
                     from?: string;
                     to?: string;
@@ -738,6 +738,8 @@ export interface paths {
                                 actor: {
                                     type: string;
                                     id: string | null;
+                                    /** @description A staff member, by email address */
+                                    email: string | null;
                                 };
                                 action: string;
                                 subject: {
@@ -4752,7 +4754,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: {
+                            items: ({
                                 id: string;
                                 accountId: string;
                                 status: string;
@@ -4766,9 +4768,128 @@ export interface paths {
                                 checks: unknown;
                                 /** @description Send it back with the decision: a stale version is refused with REQUEST_CHANGED */
                                 version: number;
-                            }[];
+                            } & {
+                                customer: {
+                                    /** @description Email address or phone number, masked */
+                                    contact: string | null;
+                                    status: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description Customer since
+                                     */
+                                    createdAt: string;
+                                    lines: {
+                                        id: string;
+                                        msisdn: string;
+                                        status: string;
+                                        planName: string;
+                                        /** Format: date-time */
+                                        expiresAt: string | null;
+                                    }[];
+                                };
+                                events: {
+                                    status: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @description A reviewer's note or the subscriber's answer */
+                                    note: string | null;
+                                    actor: string;
+                                    /** @description The staff member, by email address */
+                                    actorEmail: string | null;
+                                }[];
+                                /** @description The automatic checks run again now, in the reviewer's language */
+                                checksNow: {
+                                    eligible: boolean;
+                                    blockers: {
+                                        code: string;
+                                        message: string;
+                                    }[];
+                                };
+                            })[];
                             /** @enum {object|null} */
                             nextCursor: never | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/cancellations/decided": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recently decided: the latest approvals, requests for information and rejections */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                accountId: string;
+                                contact: string | null;
+                                /** @enum {unknown} */
+                                decision: "approved" | "info_requested" | "rejected";
+                                /** @description Where the request is now */
+                                status: string;
+                                note: string | null;
+                                /** Format: date-time */
+                                decidedAt: string;
+                                decidedBy: {
+                                    type: string;
+                                    email: string | null;
+                                };
+                            }[];
                         };
                     };
                 };
