@@ -14,7 +14,15 @@ import { isValidEid } from '../../telecom/eid.js';
 import { normalizeIccid } from '../../telecom/iccid.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
-import { claimEs2Call, finishEs2Call } from './lines.store.js';
+import { insertDevice } from './stores/devices.store.js';
+import { claimEs2Call, finishEs2Call } from './stores/es2-calls.store.js';
+import {
+  markDownloaded,
+  markInstalled,
+  newestEsimWithIccid,
+  recordEsimFailure,
+} from './stores/esims.store.js';
+import { activatePendingLine, lineById } from './stores/lines.store.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const ACTOR: Actor = { type: 'system', id: 'es2plus' };
@@ -127,13 +135,7 @@ export function createDownloadProgress(deps: {
         ),
       };
     // The newest order of the ICCID: a profile cancelled before download may be ordered again later.
-    const esim = await tx
-      .selectFrom('esims')
-      .selectAll()
-      .where('iccid', '=', iccid)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
+    const esim = await newestEsimWithIccid(tx, iccid);
     if (!esim)
       return { answer: refused(ES2_CODES.iccidUnknown, 'no profile with this ICCID was ordered here') };
     const answer = await decideFor(tx, esim, n, point, caller);
@@ -161,14 +163,12 @@ export function createDownloadProgress(deps: {
     if (n.notificationPointStatus.status !== 'Executed-Success') {
       // A failed attempt, not a final state: the subscriber may try again with the same code.
       if (!inFlight) return { outcome: 'ignored' };
-      await tx
-        .updateTable('esims')
-        .set({
-          failure: `point ${point}: ${n.notificationPointStatus.status}`.slice(0, 500),
-          updated_at: clock.now().toISOString(),
-        })
-        .where('id', '=', esim.id)
-        .execute();
+      await recordEsimFailure(
+        tx,
+        esim.id,
+        `point ${point}: ${n.notificationPointStatus.status}`,
+        clock.now().toISOString(),
+      );
       return { outcome: 'recorded' };
     }
     if (point !== NOTIFICATION_POINT.downloaded && point !== NOTIFICATION_POINT.installed)
@@ -184,12 +184,7 @@ export function createDownloadProgress(deps: {
     // Each update re-checks the state itself: notifications may arrive at once and out of order (an
     // SM-DP+ resending both after an outage), and a late "downloaded" must not undo "installed".
     if (point === NOTIFICATION_POINT.downloaded) {
-      await tx
-        .updateTable('esims')
-        .set({ state: 'downloaded', eid: eid ?? esim.eid, updated_at: clock.now().toISOString() })
-        .where('id', '=', esim.id)
-        .where('state', '=', 'released')
-        .execute();
+      await markDownloaded(tx, esim.id, eid ?? esim.eid, clock.now().toISOString());
       return { outcome: 'recorded' };
     }
     const deviceEid = eid ?? esim.eid;
@@ -204,11 +199,7 @@ export function createDownloadProgress(deps: {
     reportedAt: Date,
     caller: Es2Caller,
   ): Promise<ProgressAnswer> {
-    const line = await tx
-      .selectFrom('lines')
-      .selectAll()
-      .where('id', '=', esim.line_id)
-      .executeTakeFirstOrThrow();
+    const line = await lineById(tx, esim.line_id);
     if (line.status === 'failed' || line.status === 'terminated')
       return refused(ES2_CODES.invalidTransition, `the line is ${line.status}`);
     // When the profile was installed, as the SM-DP+ says: not before it was ordered, not in the future.
@@ -221,43 +212,28 @@ export function createDownloadProgress(deps: {
         { iccid: esim.iccid, reported: reportedAt.toISOString(), used: installedAt.toISOString() },
         'install time outside the order and now; bounded',
       );
-    const installed = await tx
-      .updateTable('esims')
-      .set({ state: 'installed', eid, updated_at: now.toISOString() })
-      .where('id', '=', esim.id)
-      .where('state', 'in', ['released', 'downloaded'])
-      .executeTakeFirst();
-    if (Number(installed.numUpdatedRows) === 0) return { outcome: 'duplicate' };
+    if (!(await markInstalled(tx, esim.id, eid, now.toISOString()))) return { outcome: 'duplicate' };
     const deviceId = newId('dev', now.getTime());
-    await tx
-      .insertInto('devices')
-      .values({
-        id: deviceId,
-        account_id: esim.account_id,
-        line_id: esim.line_id,
-        esim_id: esim.id,
-        eid,
-        name: `Device ·${eid.slice(-4)}`,
-        bound_at: installedAt.toISOString(),
-      })
-      .execute();
+    await insertDevice(tx, {
+      id: deviceId,
+      account_id: esim.account_id,
+      line_id: esim.line_id,
+      esim_id: esim.id,
+      eid,
+      name: `Device ·${eid.slice(-4)}`,
+      bound_at: installedAt.toISOString(),
+    });
     if (line.status === 'pending') {
       const plan = await deps.catalog.get(tx, line.plan_id, 'en');
       // Allowances start at activation (the first install) and run for the plan's validity.
-      await tx
-        .updateTable('lines')
-        .set({
-          status: 'active',
-          activated_at: installedAt.toISOString(),
-          expires_at: new Date(installedAt.getTime() + plan.validityDays * DAY).toISOString(),
-          data_bytes_left: plan.dataMb * 1024 * 1024,
-          voice_seconds_left: plan.voiceMinutes * 60,
-          sms_left: plan.sms,
-          updated_at: now.toISOString(),
-        })
-        .where('id', '=', line.id)
-        .where('status', '=', 'pending')
-        .execute();
+      await activatePendingLine(tx, line.id, {
+        activated_at: installedAt.toISOString(),
+        expires_at: new Date(installedAt.getTime() + plan.validityDays * DAY).toISOString(),
+        data_bytes_left: plan.dataMb * 1024 * 1024,
+        voice_seconds_left: plan.voiceMinutes * 60,
+        sms_left: plan.sms,
+        updated_at: now.toISOString(),
+      });
     }
     if (esim.replaces_esim_id) await deps.retireMovedFrom(tx, esim.replaces_esim_id, esim.account_id);
     await audit.record(tx, {

@@ -1,10 +1,9 @@
-import { PostgresAdapter, sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Locale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import { minorDigits } from '../../core/money.js';
-import type { Db, Executor, Tx } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import type { AddonsTable, LinesTable } from '../../db/schema.js';
 import type { Complete } from '../../http/idempotency.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
@@ -13,7 +12,28 @@ import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
 import type { WalletService } from '../wallet/wallet.service.js';
-import { addonAllowances, ownActiveLine, ownLine } from './lines.store.js';
+import {
+  activeAddon,
+  activeAddons,
+  addonAllowances,
+  addonById,
+  addonIdByCode,
+  anyAddon,
+  insertAddon,
+  insertLineAddon,
+  preferredNetwork,
+  savePreferredNetwork,
+  retireAddon as saveRetired,
+  updateAddon,
+} from './stores/extras.store.js';
+import {
+  addToAllowances,
+  holdRatingLock,
+  ownActiveLine,
+  ownLine,
+  planOfLine,
+  startPlan,
+} from './stores/lines.store.js';
 
 const DEMO_ADDONS = [
   {
@@ -112,17 +132,6 @@ export function creditFor(paid: number, used: Used): number {
 }
 
 /**
- * usage.service.ts rates a batch on PostgreSQL under this transaction lock, reading the allowances
- * first and writing them back at the end; a change of the allowances in between would be written
- * over. Plan changes and add-ons take the same lock. (SQLite runs one write transaction at a time.)
- */
-const USAGE_RATING_LOCK = 7301;
-async function holdRatingLock(tx: Tx) {
-  if (tx.getExecutor().adapter instanceof PostgresAdapter)
-    await sql`select pg_advisory_xact_lock(${sql.lit(USAGE_RATING_LOCK)})`.execute(tx);
-}
-
-/**
  * What a subscriber changes on a line after buying it (R3, R12): the preferred partner network per
  * country, and add-ons that top up the allowances of an active line.
  */
@@ -148,13 +157,8 @@ export function createLineExtras(deps: {
   async function networks(accountId: string, lineId: string, rawCountry: string) {
     const line = await ownLine(db, accountId, lineId);
     const country = await coveredCountry(line.plan_id, rawCountry);
-    const preference = await db
-      .selectFrom('network_preferences')
-      .select('plmn')
-      .where('line_id', '=', lineId)
-      .where('country', '=', country)
-      .executeTakeFirst();
-    return { country, preferred: preference?.plmn ?? null, networks: networksOf(country) };
+    const preferred = await preferredNetwork(db, lineId, country);
+    return { country, preferred, networks: networksOf(country) };
   }
 
   /** Switches the preferred network at once: recorded, audited and sent to the network adapter. */
@@ -171,24 +175,15 @@ export function createLineExtras(deps: {
     const network = networksOf(country).find((n) => n.plmn === plmn);
     if (!network) throw new AppError('INVALID_NETWORK', { field: 'plmn' });
     await db.transaction().execute(async (tx) => {
-      const before = await tx
-        .selectFrom('network_preferences')
-        .select('plmn')
-        .where('line_id', '=', lineId)
-        .where('country', '=', country)
-        .executeTakeFirst();
+      const before = await preferredNetwork(tx, lineId, country);
       const now = clock.now().toISOString();
-      await tx
-        .insertInto('network_preferences')
-        .values({ line_id: lineId, country, plmn, updated_at: now })
-        .onConflict((oc) => oc.columns(['line_id', 'country']).doUpdateSet({ plmn, updated_at: now }))
-        .execute();
+      await savePreferredNetwork(tx, { line_id: lineId, country, plmn, updated_at: now });
       await audit.record(tx, {
         actor,
         action: 'line.network_preferred',
         subject: { type: 'line', id: lineId },
         accountId,
-        before: { country, plmn: before?.plmn ?? null },
+        before: { country, plmn: before },
         after: { country, plmn },
         requestId,
       });
@@ -211,12 +206,7 @@ export function createLineExtras(deps: {
   }
 
   async function addons(locale: string) {
-    const rows = await db
-      .selectFrom('addons')
-      .selectAll()
-      .where('status', '=', 'active')
-      .orderBy('price')
-      .execute();
+    const rows = await activeAddons(db);
     return rows.map((a) => presentAddon(a, locale));
   }
 
@@ -233,35 +223,23 @@ export function createLineExtras(deps: {
     return db.transaction().execute(async (tx) => {
       await holdRatingLock(tx);
       await ownActiveLine(tx, accountId, lineId, clock.now());
-      const addon = await tx
-        .selectFrom('addons')
-        .selectAll()
-        .where('id', '=', addonId)
-        .where('status', '=', 'active')
-        .executeTakeFirst();
+      const addon = await activeAddon(tx, addonId);
       if (!addon) throw new AppError('ADDON_NOT_FOUND', { field: 'addonId' });
       const purchaseId = newId('lad', clock.now().getTime());
       await deps.wallet.charge(tx, accountId, Number(addon.price), { type: 'addon', id: purchaseId });
-      await tx
-        .insertInto('line_addons')
-        .values({
-          id: purchaseId,
-          line_id: lineId,
-          addon_id: addon.id,
-          price: addon.price,
-          created_at: clock.now().toISOString(),
-        })
-        .execute();
-      await tx
-        .updateTable('lines')
-        .set((eb) => ({
-          data_bytes_left: eb('data_bytes_left', '+', addon.data_mb * MB),
-          voice_seconds_left: eb('voice_seconds_left', '+', addon.voice_minutes * 60),
-          sms_left: eb('sms_left', '+', addon.sms),
-          updated_at: clock.now().toISOString(),
-        }))
-        .where('id', '=', lineId)
-        .execute();
+      await insertLineAddon(tx, {
+        id: purchaseId,
+        line_id: lineId,
+        addon_id: addon.id,
+        price: addon.price,
+        created_at: clock.now().toISOString(),
+      });
+      await addToAllowances(
+        tx,
+        lineId,
+        { dataBytes: addon.data_mb * MB, voiceSeconds: addon.voice_minutes * 60, sms: addon.sms },
+        clock.now().toISOString(),
+      );
       await audit.record(tx, {
         actor,
         action: 'line.addon_purchased',
@@ -277,25 +255,21 @@ export function createLineExtras(deps: {
   }
 
   async function seedDemoAddons(): Promise<number> {
-    const any = await db.selectFrom('addons').select('id').limit(1).executeTakeFirst();
-    if (any) return 0;
+    if (await anyAddon(db)) return 0;
     const scale = 10 ** minorDigits(deps.currency);
     for (const a of DEMO_ADDONS) {
-      await db
-        .insertInto('addons')
-        .values({
-          id: newId('add', clock.now().getTime()),
-          code: a.code,
-          names: JSON.stringify(a.names),
-          data_mb: a.dataMb,
-          voice_minutes: a.voiceMinutes,
-          sms: a.sms,
-          price: a.price * scale,
-          currency: deps.currency,
-          status: 'active',
-          created_at: clock.now().toISOString(),
-        })
-        .execute();
+      await insertAddon(db, {
+        id: newId('add', clock.now().getTime()),
+        code: a.code,
+        names: JSON.stringify(a.names),
+        data_mb: a.dataMb,
+        voice_minutes: a.voiceMinutes,
+        sms: a.sms,
+        price: a.price * scale,
+        currency: deps.currency,
+        status: 'active',
+        created_at: clock.now().toISOString(),
+      });
     }
     return DEMO_ADDONS.length;
   }
@@ -377,27 +351,22 @@ export function createLineExtras(deps: {
           ? await deps.wallet.charge(tx, accountId, quote.toPay.amount, { type: 'plan_change', id: lineId })
           : null;
       const now = clock.now();
-      const before = await tx
-        .selectFrom('lines')
-        .select(['plan_id', 'price', 'expires_at', 'data_bytes_left', 'voice_seconds_left', 'sms_left'])
-        .where('id', '=', lineId)
-        .executeTakeFirstOrThrow();
+      const before = await planOfLine(tx, lineId);
       // The new plan is paid in full (money plus the credit), so it starts fresh: all its allowances
       // and validity from now. What was left of the old period, add-ons included, ends here.
-      await tx
-        .updateTable('lines')
-        .set({
-          plan_id: planId,
-          price: target.price.amount,
+      await startPlan(
+        tx,
+        lineId,
+        { plan_id: planId, price: target.price.amount },
+        {
           activated_at: now.toISOString(),
           expires_at: quote.expiresAt,
           data_bytes_left: target.dataMb * MB,
           voice_seconds_left: target.voiceMinutes * 60,
           sms_left: target.sms,
           updated_at: now.toISOString(),
-        })
-        .where('id', '=', lineId)
-        .execute();
+        },
+      );
       await audit.record(tx, {
         actor,
         action: 'line.plan_changed',
@@ -441,12 +410,8 @@ export function createLineExtras(deps: {
       throw new AppError('CURRENCY_MISMATCH', { field: 'price.currency' }, { currency: deps.currency });
     }
     return db.transaction().execute(async (tx) => {
-      const clash = await tx
-        .selectFrom('addons')
-        .select('id')
-        .where('code', '=', input.code)
-        .executeTakeFirst();
-      if (clash && clash.id !== addonId)
+      const clash = await addonIdByCode(tx, input.code);
+      if (clash !== undefined && clash !== addonId)
         throw new AppError('CONFLICT', { field: 'code', reason: 'an add-on with this code exists' });
       const columns = {
         code: input.code,
@@ -458,22 +423,19 @@ export function createLineExtras(deps: {
       };
       let id = addonId;
       if (id) {
-        const before = await tx.selectFrom('addons').selectAll().where('id', '=', id).executeTakeFirst();
+        const before = await addonById(tx, id);
         if (!before) throw new AppError('ADDON_NOT_FOUND', { field: 'id' });
         if (before.status === 'retired') throw new AppError('PLAN_RETIRED', { field: 'id' });
-        await tx.updateTable('addons').set(columns).where('id', '=', id).execute();
+        await updateAddon(tx, id, columns);
       } else {
         id = newId('add', clock.now().getTime());
-        await tx
-          .insertInto('addons')
-          .values({
-            id,
-            ...columns,
-            currency: deps.currency,
-            status: 'active',
-            created_at: clock.now().toISOString(),
-          })
-          .execute();
+        await insertAddon(tx, {
+          id,
+          ...columns,
+          currency: deps.currency,
+          status: 'active',
+          created_at: clock.now().toISOString(),
+        });
       }
       await audit.record(tx, {
         actor,
@@ -482,18 +444,16 @@ export function createLineExtras(deps: {
         after: input,
         requestId,
       });
-      return presentAddon(
-        await tx.selectFrom('addons').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
-        'en',
-      );
+      // Just written: it is there.
+      return presentAddon((await addonById(tx, id))!, 'en');
     });
   }
 
   async function retireAddon(addonId: string, actor: Actor, requestId: string) {
     return db.transaction().execute(async (tx) => {
-      const addon = await tx.selectFrom('addons').selectAll().where('id', '=', addonId).executeTakeFirst();
+      const addon = await addonById(tx, addonId);
       if (!addon) throw new AppError('ADDON_NOT_FOUND', { field: 'id' });
-      await tx.updateTable('addons').set({ status: 'retired' }).where('id', '=', addonId).execute();
+      await saveRetired(tx, addonId);
       if (addon.status !== 'retired') {
         await audit.record(tx, {
           actor,

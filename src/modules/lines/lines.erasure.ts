@@ -1,4 +1,5 @@
 import { ERASED, type ErasureContributor } from '../../core/erasure.js';
+import { renameDevicesOfAccount } from './stores/devices.store.js';
 
 /** The names the subscriber gave their devices (EIDs stay with the line's history). */
 export const linesErasure: ErasureContributor = {
@@ -6,7 +7,7 @@ export const linesErasure: ErasureContributor = {
   tables: ['devices'],
   label: 'devices',
   async erase(tx, { accountId }) {
-    await tx.updateTable('devices').set({ name: ERASED }).where('account_id', '=', accountId).execute();
+    await renameDevicesOfAccount(tx, accountId, ERASED);
     return undefined;
   },
 };

@@ -19,16 +19,47 @@ import type { NotificationService } from '../notifications/notifications.service
 import type { PolicyService } from '../policies/policies.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { createDownloadProgress } from './download-progress.js';
+import type { NumberPool } from './numbers.js';
+import { accountById, accountStatus } from './stores/accounts.store.js';
 import {
-  addonAllowances,
   boundDevice,
-  effectiveStatus,
+  boundDeviceOfEsim,
+  boundDevicesOfAccount,
+  renameDevice as saveDeviceName,
+  unbindDevice,
+  unbindDevicesOfAccount,
+} from './stores/devices.store.js';
+import {
+  activationCodeOf,
+  countEsimsInStates,
+  esimById,
+  esimsOfLine,
+  esimsToEndOfLine,
+  iccidAndState,
+  iccidOf,
+  insertEsim,
   isUniqueViolation,
+  markAllocated,
+  markDisabling,
+  markOrderFailed,
+  markReleased,
+  markUnusable,
   nextIccid,
+  otherLiveEsimsOfLine,
+  pendingReplacementOf,
+  recordIccid,
+} from './stores/esims.store.js';
+import { addonAllowances } from './stores/extras.store.js';
+import {
+  effectiveStatus,
+  insertLine,
+  lineById,
+  linesOfAccount,
+  openLinesOfAccount,
   ownActiveLine,
   ownLine,
-} from './lines.store.js';
-import type { NumberPool } from './numbers.js';
+  setLineStatus,
+} from './stores/lines.store.js';
 
 const SYSTEM: Actor = { type: 'system', id: 'lines' };
 /** Profiles that still count towards the per-line limit. */
@@ -102,12 +133,7 @@ export function createLinesService(deps: {
   }
 
   async function presentLine(executor: Executor, line: LinesTable, locale = 'en') {
-    const esims = await executor
-      .selectFrom('esims')
-      .selectAll()
-      .where('line_id', '=', line.id)
-      .orderBy('id')
-      .execute();
+    const esims = await esimsOfLine(executor, line.id);
     const plan = await deps.catalog.get(executor, line.plan_id, locale === 'zh-CN' ? 'zh-CN' : 'en');
     const current = esims.filter((e) => e.state !== 'failed').at(0) ?? esims.at(0)!;
     // What the current allowances were made of: the plan plus the add-ons bought for it.
@@ -156,7 +182,7 @@ export function createLinesService(deps: {
       created_at: now(),
       updated_at: now(),
     };
-    await tx.insertInto('esims').values(esim).execute();
+    await insertEsim(tx, esim);
     await deps.jobs.enqueue(tx, orderJob, { esimId: esim.id }, { idempotencyKey: `order:${esim.id}` });
     return esim;
   }
@@ -171,12 +197,8 @@ export function createLinesService(deps: {
     requestId: string,
   ) {
     return db.transaction().execute(async (tx) => {
-      const account = await tx
-        .selectFrom('accounts')
-        .select('status')
-        .where('id', '=', accountId)
-        .executeTakeFirstOrThrow();
-      if (account.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
+      const status = await accountStatus(tx, accountId);
+      if (status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status });
       const plan = await deps.catalog.get(tx, planId, 'en');
       if (plan.status !== 'active') throw new AppError('PLAN_RETIRED', { field: 'planId' });
       const lineId = newId('lin', clock.now().getTime());
@@ -198,7 +220,7 @@ export function createLinesService(deps: {
         created_at: now(),
         updated_at: now(),
       };
-      await tx.insertInto('lines').values(line).execute();
+      await insertLine(tx, line);
       await newEsim(tx, line);
       await audit.record(tx, {
         actor,
@@ -226,14 +248,9 @@ export function createLinesService(deps: {
       const line = await ownLine(tx, accountId, lineId);
       if (line.status !== 'active' && line.status !== 'pending')
         throw new AppError('LINE_NOT_ACTIVE', { status: line.status });
-      const live = await tx
-        .selectFrom('esims')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('line_id', '=', lineId)
-        .where('state', 'in', [...LIVE_STATES])
-        .executeTakeFirstOrThrow();
+      const live = await countEsimsInStates(tx, lineId, LIVE_STATES);
       const max = (await deps.policies.get(tx)).maxProfilesPerLine;
-      if (Number(live.n) >= max) throw new AppError('DEVICE_LIMIT_REACHED', { max }, { max });
+      if (live >= max) throw new AppError('DEVICE_LIMIT_REACHED', { max }, { max });
       const esim = await newEsim(tx, line);
       await audit.record(tx, {
         actor,
@@ -255,21 +272,15 @@ export function createLinesService(deps: {
    * retry after a crash or a lost answer continues the same order instead of reserving a second profile.
    */
   async function orderEsim(esimId: string, { job }: JobContext): Promise<void> {
-    let esim = await db.selectFrom('esims').selectAll().where('id', '=', esimId).executeTakeFirstOrThrow();
+    let esim = await esimById(db, esimId);
     if (esim.state !== 'ordering' && esim.state !== 'allocated') return;
     try {
       if (esim.state === 'ordering') {
         const iccid = esim.iccid ?? (await assignIccid(esimId));
         if (!iccid) return;
         await reserveProfile(iccid);
-        const moved = await db
-          .updateTable('esims')
-          .set({ state: 'allocated', updated_at: now() })
-          .where('id', '=', esimId)
-          .where('state', '=', 'ordering')
-          .executeTakeFirst();
         // The order ended while DownloadOrder was out (its failure path, or the line was terminated).
-        if (Number(moved.numUpdatedRows) === 0) return await giveBackLate(esimId, job.attempts);
+        if (!(await markAllocated(db, esimId, now()))) return await giveBackLate(esimId, job.attempts);
         esim = { ...esim, iccid, state: 'allocated' };
       }
       // Our own matching ID, derived from the eSIM: a ConfirmOrder repeated after a crash asks for the
@@ -286,28 +297,15 @@ export function createLinesService(deps: {
         confirmationCodeRequired: false,
       });
       const released = await db.transaction().execute(async (tx) => {
-        const done = await tx
-          .updateTable('esims')
-          .set({
-            state: 'released',
-            matching_id: confirmed.matchingId,
-            activation_code: activationCode,
-            updated_at: now(),
-          })
-          .where('id', '=', esimId)
-          .where('state', '=', 'allocated')
-          .executeTakeFirst();
-        if (Number(done.numUpdatedRows) === 0) return false;
-        const line = await tx
-          .selectFrom('lines')
-          .selectAll()
-          .where('id', '=', esim.line_id)
-          .executeTakeFirstOrThrow();
-        const account = await tx
-          .selectFrom('accounts')
-          .selectAll()
-          .where('id', '=', esim.account_id)
-          .executeTakeFirstOrThrow();
+        const done = await markReleased(
+          tx,
+          esimId,
+          { matchingId: confirmed.matchingId, activationCode },
+          now(),
+        );
+        if (!done) return false;
+        const line = await lineById(tx, esim.line_id);
+        const account = await accountById(tx, esim.account_id);
         const plan = await deps.catalog.get(tx, line.plan_id, account.locale === 'zh-CN' ? 'zh-CN' : 'en');
         await deps.notifications.notify(
           tx,
@@ -349,20 +347,9 @@ export function createLinesService(deps: {
         return null;
       }
       try {
-        const set = await db
-          .updateTable('esims')
-          .set({ iccid, updated_at: now() })
-          .where('id', '=', esimId)
-          .where('iccid', 'is', null)
-          .where('state', '=', 'ordering')
-          .executeTakeFirst();
-        if (Number(set.numUpdatedRows) === 1) return iccid;
+        if (await recordIccid(db, esimId, iccid, now())) return iccid;
         // A stalled earlier attempt recorded one first, or the order ended.
-        const esim = await db
-          .selectFrom('esims')
-          .select(['iccid', 'state'])
-          .where('id', '=', esimId)
-          .executeTakeFirstOrThrow();
+        const esim = await iccidAndState(db, esimId);
         return esim.state === 'ordering' ? esim.iccid : null;
       } catch (error) {
         // Another runner took this ICCID for another eSIM a moment ago: pick again.
@@ -396,7 +383,7 @@ export function createLinesService(deps: {
    * ended while its DownloadOrder was out), so the SM-DP+ can hand it out again.
    */
   async function cancelReservation(esimId: string): Promise<void> {
-    const esim = await db.selectFrom('esims').selectAll().where('id', '=', esimId).executeTakeFirstOrThrow();
+    const esim = await esimById(db, esimId);
     if (!esim.iccid || !['failed', 'disabling', 'unusable'].includes(esim.state)) return;
     await cancelAtSmdp(esim.iccid);
     await audit.record(db, {
@@ -428,50 +415,22 @@ export function createLinesService(deps: {
    */
   async function failOrder(esimId: string, reason: string): Promise<void> {
     await db.transaction().execute(async (tx) => {
-      const esim = await tx
-        .selectFrom('esims')
-        .selectAll()
-        .where('id', '=', esimId)
-        .executeTakeFirstOrThrow();
+      const esim = await esimById(tx, esimId);
       // Checked by the update itself: a failure path and a stalled last attempt may both get here.
-      const failed = await tx
-        .updateTable('esims')
-        .set({ state: 'failed', failure: reason.slice(0, 500), updated_at: now() })
-        .where('id', '=', esimId)
-        .where('state', 'in', ['ordering', 'allocated'])
-        .executeTakeFirst();
-      if (Number(failed.numUpdatedRows) === 0) return;
+      if (!(await markOrderFailed(tx, esimId, reason, now()))) return;
       // Recorded before DownloadOrder was sent: the SM-DP+ may hold it for us whatever it answered.
       if (esim.iccid)
         await deps.jobs.enqueue(tx, cancelJob, { esimId }, { idempotencyKey: `cancel:${esimId}` });
-      const line = await tx
-        .selectFrom('lines')
-        .selectAll()
-        .where('id', '=', esim.line_id)
-        .executeTakeFirstOrThrow();
-      const others = await tx
-        .selectFrom('esims')
-        .select('id')
-        .where('line_id', '=', line.id)
-        .where('id', '!=', esimId)
-        .where('state', '!=', 'failed')
-        .execute();
+      const line = await lineById(tx, esim.line_id);
+      const others = await otherLiveEsimsOfLine(tx, line.id, esimId);
       if (line.status === 'pending' && others.length === 0) {
-        await tx
-          .updateTable('lines')
-          .set({ status: 'failed', updated_at: now() })
-          .where('id', '=', line.id)
-          .execute();
+        await setLineStatus(tx, line.id, 'failed', now());
         await deps.wallet.reverseCharge(tx, line.account_id, Number(line.price), {
           type: 'line',
           id: line.id,
         });
         await deps.numbers.release(tx, line.msisdn, false);
-        const account = await tx
-          .selectFrom('accounts')
-          .selectAll()
-          .where('id', '=', line.account_id)
-          .executeTakeFirstOrThrow();
+        const account = await accountById(tx, line.account_id);
         const plan = await deps.catalog.get(tx, line.plan_id, account.locale === 'zh-CN' ? 'zh-CN' : 'en');
         await deps.notifications.notify(tx, account, 'order_failed', {
           plan: plan.name,
@@ -497,19 +456,9 @@ export function createLinesService(deps: {
 
   /** The new phone is in service: the old phone's device is unbound and its profile made unusable. */
   async function retireMovedFrom(tx: Executor, oldEsimId: string, accountId: string) {
-    const old = await tx
-      .selectFrom('devices')
-      .selectAll()
-      .where('esim_id', '=', oldEsimId)
-      .where('unbound_at', 'is', null)
-      .executeTakeFirst();
-    if (old) await tx.updateTable('devices').set({ unbound_at: now() }).where('id', '=', old.id).execute();
-    await tx
-      .updateTable('esims')
-      .set({ state: 'disabling', updated_at: now() })
-      .where('id', '=', oldEsimId)
-      .where('state', 'in', ['installed', 'released', 'downloaded'])
-      .execute();
+    const old = await boundDeviceOfEsim(tx, oldEsimId);
+    if (old) await unbindDevice(tx, old.id, now());
+    await markDisabling(tx, oldEsimId, now(), ['installed', 'released', 'downloaded']);
     await deps.jobs.enqueue(
       tx,
       disableJob,
@@ -540,12 +489,7 @@ export function createLinesService(deps: {
       const device = await boundDevice(tx, accountId, deviceId);
       const line = await ownActiveLine(tx, accountId, device.line_id, clock.now());
       // Asking twice gives the same new profile rather than a second one.
-      const pending = await tx
-        .selectFrom('esims')
-        .selectAll()
-        .where('replaces_esim_id', '=', device.esim_id)
-        .where('state', 'in', ['ordering', 'allocated', 'released', 'downloaded'])
-        .executeTakeFirst();
+      const pending = await pendingReplacementOf(tx, device.esim_id);
       const esim = pending ?? (await newEsim(tx, line, device.esim_id));
       if (!pending) {
         await audit.record(tx, {
@@ -565,37 +509,14 @@ export function createLinesService(deps: {
 
   /** Ends every line of an account (deregistration): profiles made unusable, devices unbound, numbers quarantined. */
   async function terminateAccountLines(tx: Executor, accountId: string, reason: string) {
-    const lines = await tx
-      .selectFrom('lines')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('status', 'not in', ['terminated', 'failed'])
-      .execute();
-    await tx
-      .updateTable('devices')
-      .set({ unbound_at: now() })
-      .where('account_id', '=', accountId)
-      .where('unbound_at', 'is', null)
-      .execute();
+    const lines = await openLinesOfAccount(tx, accountId);
+    await unbindDevicesOfAccount(tx, accountId, now());
     for (const line of lines) {
-      await tx
-        .updateTable('lines')
-        .set({ status: 'terminated', updated_at: now() })
-        .where('id', '=', line.id)
-        .execute();
+      await setLineStatus(tx, line.id, 'terminated', now());
       await deps.numbers.release(tx, line.msisdn, true);
-      const esims = await tx
-        .selectFrom('esims')
-        .select(['id', 'state'])
-        .where('line_id', '=', line.id)
-        .where('state', 'not in', ['unusable', 'failed'])
-        .execute();
+      const esims = await esimsToEndOfLine(tx, line.id);
       for (const e of esims) {
-        await tx
-          .updateTable('esims')
-          .set({ state: 'disabling', updated_at: now() })
-          .where('id', '=', e.id)
-          .execute();
+        await markDisabling(tx, e.id, now());
         await deps.jobs.enqueue(
           tx,
           disableJob,
@@ -615,15 +536,7 @@ export function createLinesService(deps: {
   }
 
   async function devices(executor: Executor, accountId: string) {
-    const rows = await executor
-      .selectFrom('devices')
-      .innerJoin('esims', 'esims.id', 'devices.esim_id')
-      .selectAll('devices')
-      .select('esims.iccid')
-      .where('devices.account_id', '=', accountId)
-      .where('devices.unbound_at', 'is', null)
-      .orderBy('devices.bound_at')
-      .execute();
+    const rows = await boundDevicesOfAccount(executor, accountId);
     return rows.map((r) => presentDevice(r, r.iccid));
   }
 
@@ -631,12 +544,8 @@ export function createLinesService(deps: {
   async function unbind(accountId: string, deviceId: string, actor: Actor, requestId: string) {
     await db.transaction().execute(async (tx) => {
       const device = await boundDevice(tx, accountId, deviceId);
-      await tx.updateTable('devices').set({ unbound_at: now() }).where('id', '=', deviceId).execute();
-      await tx
-        .updateTable('esims')
-        .set({ state: 'disabling', updated_at: now() })
-        .where('id', '=', device.esim_id)
-        .execute();
+      await unbindDevice(tx, deviceId, now());
+      await markDisabling(tx, device.esim_id, now());
       await deps.jobs.enqueue(
         tx,
         disableJob,
@@ -663,7 +572,7 @@ export function createLinesService(deps: {
   ) {
     return db.transaction().execute(async (tx) => {
       const device = await boundDevice(tx, accountId, deviceId);
-      await tx.updateTable('devices').set({ name }).where('id', '=', deviceId).execute();
+      await saveDeviceName(tx, deviceId, name);
       await audit.record(tx, {
         actor,
         action: 'device.renamed',
@@ -673,28 +582,19 @@ export function createLinesService(deps: {
         after: { name },
         requestId,
       });
-      const esim = await tx
-        .selectFrom('esims')
-        .select('iccid')
-        .where('id', '=', device.esim_id)
-        .executeTakeFirstOrThrow();
-      return presentDevice({ ...device, name }, esim.iccid);
+      return presentDevice({ ...device, name }, await iccidOf(tx, device.esim_id));
     });
   }
 
   /** Runner: an installed profile is ended on the network (SGP.22 leaves it to the operator), then marked unusable. */
   async function disableEsim(esimId: string, reason: string): Promise<void> {
-    const esim = await db.selectFrom('esims').selectAll().where('id', '=', esimId).executeTakeFirstOrThrow();
+    const esim = await esimById(db, esimId);
     if (esim.state === 'unusable') return;
     // A profile no device has downloaded is still the SM-DP+'s to hand out again.
     if (esim.iccid && !esim.eid) await cancelAtSmdp(esim.iccid);
     if (esim.iccid) await deps.network.deactivate(esim.iccid, reason);
     await db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('esims')
-        .set({ state: 'unusable', updated_at: now() })
-        .where('id', '=', esimId)
-        .execute();
+      await markUnusable(tx, esimId, now());
       await audit.record(tx, {
         actor: SYSTEM,
         action: 'esim.unusable',
@@ -706,12 +606,7 @@ export function createLinesService(deps: {
   }
 
   async function list(accountId: string, locale: string) {
-    const lines = await db
-      .selectFrom('lines')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .orderBy('id', 'desc')
-      .execute();
+    const lines = await linesOfAccount(db, accountId);
     return Promise.all(lines.map((l) => presentLine(db, l, locale)));
   }
 
@@ -721,12 +616,7 @@ export function createLinesService(deps: {
 
   /** The activation code of one of the subscriber's profiles (for the QR code). */
   async function activationCode(accountId: string, esimId: string): Promise<string> {
-    const esim = await db
-      .selectFrom('esims')
-      .select(['activation_code'])
-      .where('id', '=', esimId)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
+    const esim = await activationCodeOf(db, accountId, esimId);
     if (!esim?.activation_code) throw new AppError('NOT_FOUND', { field: 'id' });
     return esim.activation_code;
   }

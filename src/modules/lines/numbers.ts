@@ -3,6 +3,13 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Dialect, Executor } from '../../db/database.js';
 import type { PolicyService } from '../policies/policies.service.js';
+import {
+  addNumberIfNew,
+  assignNumber,
+  countNumbers,
+  firstFreeNumber,
+  releaseNumber,
+} from './stores/numbers.store.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -22,41 +29,19 @@ export function createNumberPool(deps: {
 
   async function assign(tx: Executor, lineId: string): Promise<string> {
     const now = clock.now().toISOString();
-    let free = tx
-      .selectFrom('numbers')
-      .select('msisdn')
-      .where('status', 'in', ['available', 'quarantined'])
-      .where('available_from', '<=', now)
-      .orderBy('available_from')
-      .orderBy('msisdn')
-      .limit(1);
-    if (deps.dialect === 'postgres') free = free.forUpdate().skipLocked();
-    let msisdn = (await free.executeTakeFirst())?.msisdn;
+    let msisdn = await firstFreeNumber(tx, now, deps.dialect === 'postgres');
     if (!msisdn && mint) msisdn = await mintNumber(tx);
     if (!msisdn) throw new AppError('NUMBERS_EXHAUSTED');
-    await tx
-      .updateTable('numbers')
-      .set({ status: 'assigned', line_id: lineId, updated_at: now })
-      .where('msisdn', '=', msisdn)
-      .execute();
+    await assignNumber(tx, msisdn, lineId, now);
     return msisdn;
   }
 
   async function mintNumber(tx: Executor): Promise<string> {
-    const count = await tx
-      .selectFrom('numbers')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
+    const count = await countNumbers(tx);
     const width = config.lines.numberDigits - (config.lines.numberPrefix.length - 1);
-    for (let serial = Number(count.n) + 1; serial < Number(count.n) + 50; serial++) {
+    for (let serial = count + 1; serial < count + 50; serial++) {
       const msisdn = `${config.lines.numberPrefix}${String(serial).padStart(width, '0')}`;
-      const now = clock.now().toISOString();
-      const inserted = await tx
-        .insertInto('numbers')
-        .values({ msisdn, status: 'available', line_id: null, available_from: now, updated_at: now })
-        .onConflict((oc) => oc.column('msisdn').doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return msisdn;
+      if (await addNumberIfNew(tx, msisdn, clock.now().toISOString())) return msisdn;
     }
     throw new AppError('NUMBERS_EXHAUSTED');
   }
@@ -66,16 +51,13 @@ export function createNumberPool(deps: {
     const now = clock.now();
     const { quarantineDays } = await deps.policies.get(tx);
     const from = used ? new Date(now.getTime() + quarantineDays * DAY) : now;
-    await tx
-      .updateTable('numbers')
-      .set({
-        status: used ? 'quarantined' : 'available',
-        line_id: null,
-        available_from: from.toISOString(),
-        updated_at: now.toISOString(),
-      })
-      .where('msisdn', '=', msisdn)
-      .execute();
+    await releaseNumber(
+      tx,
+      msisdn,
+      used ? 'quarantined' : 'available',
+      from.toISOString(),
+      now.toISOString(),
+    );
   }
 
   return { assign, release };

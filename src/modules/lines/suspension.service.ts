@@ -5,7 +5,8 @@ import type { AccountRole, AccountRow } from '../../db/schema.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { IdentityService, Principal } from '../identity/identity.service.js';
-import { ownLine } from './lines.store.js';
+import { accountById, accountStatus, sessionCreatedAt } from './stores/accounts.store.js';
+import { numbersInService, ownLine, setLineStatus } from './stores/lines.store.js';
 
 const FRESH_MS = 10 * 60 * 1000;
 
@@ -43,11 +44,7 @@ export function createSuspension(deps: {
     callerRole?: AccountRole,
   ) {
     const lines = await db.transaction().execute(async (tx) => {
-      const account = await tx
-        .selectFrom('accounts')
-        .selectAll()
-        .where('id', '=', accountId)
-        .executeTakeFirstOrThrow();
+      const account = await accountById(tx, accountId);
       mayChange(account, callerRole);
       if (account.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
       await deps.identity.changeStatus(tx, accountId, 'suspended');
@@ -61,12 +58,7 @@ export function createSuspension(deps: {
         after: { status: 'suspended', ...reasonOf(account) },
         requestId,
       });
-      return tx
-        .selectFrom('lines')
-        .select('msisdn')
-        .where('account_id', '=', accountId)
-        .where('status', 'in', ['active', 'pending'])
-        .execute();
+      return numbersInService(tx, accountId);
     });
     for (const line of lines) await deps.network.setBarred(line.msisdn, true, 'lost or stolen');
   }
@@ -74,12 +66,8 @@ export function createSuspension(deps: {
   /** Refuses a subscriber's resume from a session older than ten minutes (a thief's old session). */
   async function requireFreshSignIn(principal: Principal): Promise<void> {
     if (principal.role !== 'subscriber') return;
-    const session = await db
-      .selectFrom('sessions')
-      .select('created_at')
-      .where('id', '=', principal.sessionId)
-      .executeTakeFirstOrThrow();
-    if (clock.now().getTime() - Date.parse(session.created_at) > FRESH_MS)
+    const signedInAt = await sessionCreatedAt(db, principal.sessionId);
+    if (clock.now().getTime() - Date.parse(signedInAt) > FRESH_MS)
       throw new AppError('FRESH_SIGN_IN_REQUIRED');
   }
 
@@ -87,11 +75,7 @@ export function createSuspension(deps: {
   async function resume(accountId: string, principal: Principal, actor: Actor, requestId: string) {
     await requireFreshSignIn(principal);
     const lines = await db.transaction().execute(async (tx) => {
-      const account = await tx
-        .selectFrom('accounts')
-        .selectAll()
-        .where('id', '=', accountId)
-        .executeTakeFirstOrThrow();
+      const account = await accountById(tx, accountId);
       mayChange(account, principal.role);
       if (account.status !== 'suspended')
         throw new AppError('INVALID_TRANSITION', { status: account.status });
@@ -106,12 +90,7 @@ export function createSuspension(deps: {
         requestId,
       });
       // Lines suspended one by one stay barred until they are resumed themselves.
-      return tx
-        .selectFrom('lines')
-        .select('msisdn')
-        .where('account_id', '=', accountId)
-        .where('status', 'in', ['active', 'pending'])
-        .execute();
+      return numbersInService(tx, accountId);
     });
     for (const line of lines) await deps.network.setBarred(line.msisdn, false, 'account resumed');
   }
@@ -128,11 +107,7 @@ export function createSuspension(deps: {
       throw new AppError(move.from === 'active' ? 'LINE_NOT_ACTIVE' : 'INVALID_TRANSITION', {
         status: line.status,
       });
-    await tx
-      .updateTable('lines')
-      .set({ status: move.to, updated_at: clock.now().toISOString() })
-      .where('id', '=', move.lineId)
-      .execute();
+    await setLineStatus(tx, move.lineId, move.to, clock.now().toISOString());
     await deps.audit.record(tx, {
       actor,
       action: move.to === 'suspended' ? 'line.suspended' : 'line.resumed',
@@ -170,12 +145,7 @@ export function createSuspension(deps: {
         actor,
         requestId,
       );
-      const account = await tx
-        .selectFrom('accounts')
-        .select('status')
-        .where('id', '=', accountId)
-        .executeTakeFirstOrThrow();
-      return { ...line, accountSuspended: account.status === 'suspended' };
+      return { ...line, accountSuspended: (await accountStatus(tx, accountId)) === 'suspended' };
     });
     // While the whole account is suspended the line stays barred.
     if (!line.accountSuspended) await deps.network.setBarred(line.msisdn, false, 'line resumed');
