@@ -1,5 +1,6 @@
 import type { ErasureContributor } from '../../core/erasure.js';
 import type { Executor } from '../../db/database.js';
+import { clearContacts, deleteChallengesTo, markAccountErased } from './identity.store.js';
 
 /**
  * Marks the account erased and returns the addresses it had, or null when it already was: claiming
@@ -10,13 +11,7 @@ export async function claimForErasure(
   accountId: string,
   now: string,
 ): Promise<string[] | null> {
-  const account = await tx
-    .updateTable('accounts')
-    .set({ erased_at: now, updated_at: now })
-    .where('id', '=', accountId)
-    .where('erased_at', 'is', null)
-    .returning(['email', 'phone'])
-    .executeTakeFirst();
+  const account = await markAccountErased(tx, accountId, now);
   if (!account) return null;
   return [account.email, account.phone].filter((a): a is string => a !== null);
 }
@@ -27,8 +22,8 @@ export const identityErasure: ErasureContributor = {
   tables: ['accounts', 'otp_challenges'],
   label: 'email, phone',
   async erase(tx, { accountId, addresses }) {
-    await tx.updateTable('accounts').set({ email: null, phone: null }).where('id', '=', accountId).execute();
-    if (addresses.length) await tx.deleteFrom('otp_challenges').where('target', 'in', addresses).execute();
+    await clearContacts(tx, accountId);
+    if (addresses.length) await deleteChallengesTo(tx, addresses);
     return undefined;
   },
 };

@@ -6,6 +6,14 @@ import type { AccountRow } from '../../db/schema.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
+import {
+  activeAdmins,
+  askedSince,
+  codesSentSince,
+  deleteFailuresUpTo,
+  failuresSince,
+  insertFailure,
+} from './identity.store.js';
 
 /**
  * Codes sent within the window: per address *and* requesting IP, and per requesting IP. The ceiling
@@ -61,33 +69,21 @@ export function createSignInLimits(deps: {
   ): Promise<void> {
     const windowMs = CODE_LIMITS.windowMinutes * 60_000;
     const since = new Date(clock.now().getTime() - windowMs).toISOString();
-    const recent = db
-      .selectFrom('otp_challenges')
-      .select('created_at')
-      .where('created_at', '>', since)
-      .orderBy('created_at');
-    const limits = [
-      {
-        limit: 'target',
-        max: CODE_LIMITS.perTargetAndIp,
-        query: recent.where('target', '=', target).where('ip', '=', ip),
-      },
-      { limit: 'ip', max: CODE_LIMITS.perIp, query: recent.where('ip', '=', ip) },
+    const limits: Array<{ limit: string; max: number; by: { target?: string; ip?: string } }> = [
+      { limit: 'target', max: CODE_LIMITS.perTargetAndIp, by: { target, ip } },
+      { limit: 'ip', max: CODE_LIMITS.perIp, by: { ip } },
     ];
     if (!isStaff(account)) {
       const { signInCodesPerTarget } = await deps.policies.get();
-      limits.push({
-        limit: 'targetCeiling',
-        max: signInCodesPerTarget,
-        query: recent.where('target', '=', target),
-      });
+      limits.push({ limit: 'targetCeiling', max: signInCodesPerTarget, by: { target } });
     }
-    for (const { limit, max, query } of limits) {
-      const rows = await query.limit(max).execute();
+    for (const { limit, max, by } of limits) {
+      const rows = await codesSentSince(db, since, by, max);
       // Past the ceiling an address that has not asked for this target in the window still gets
       // one code: the owner on a new network is never locked out, and a flood is bounded by the
       // ceiling plus one code per address the sender controls (each also under its own limits).
-      if (limit === 'targetCeiling' && rows.length >= max && (await firstFrom(target, ip, since))) continue;
+      if (limit === 'targetCeiling' && rows.length >= max && !(await askedSince(db, target, ip, since)))
+        continue;
       if (rows.length >= max) {
         const seconds = retryAfter(rows[0]!.created_at, windowMs);
         throw new AppError('RATE_LIMITED', { retryAfterSeconds: seconds, limit }, { retryAfter: seconds });
@@ -95,28 +91,9 @@ export function createSignInLimits(deps: {
     }
   }
 
-  /** Whether `ip` has asked for no code for `target` since `since`. */
-  async function firstFrom(target: string, ip: string, since: string): Promise<boolean> {
-    const earlier = await db
-      .selectFrom('otp_challenges')
-      .select('id')
-      .where('target', '=', target)
-      .where('ip', '=', ip)
-      .where('created_at', '>', since)
-      .limit(1)
-      .executeTakeFirst();
-    return earlier === undefined;
-  }
-
-  async function failures(tx: Executor, target: string, now: Date) {
-    return tx
-      .selectFrom('sign_in_failures')
-      .select(['ip', 'created_at'])
-      .where('target_key', '=', deps.targetKey(target))
-      .where('created_at', '>', new Date(now.getTime() - DAY_MS).toISOString())
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+  /** The wrong codes entered for `target` in the 24 hours before `now`, oldest first. */
+  function failures(tx: Executor, target: string, now: Date) {
+    return failuresSince(tx, deps.targetKey(target), new Date(now.getTime() - DAY_MS).toISOString());
   }
 
   /**
@@ -161,20 +138,13 @@ export function createSignInLimits(deps: {
     now: Date,
   ) {
     const key = deps.targetKey(challenge.target);
-    await tx
-      .deleteFrom('sign_in_failures')
-      .where('target_key', '=', key)
-      .where('created_at', '<=', new Date(now.getTime() - DAY_MS).toISOString())
-      .execute();
-    await tx
-      .insertInto('sign_in_failures')
-      .values({
-        id: newId('sif', now.getTime()),
-        target_key: key,
-        ip: challenge.ip,
-        created_at: now.toISOString(),
-      })
-      .execute();
+    await deleteFailuresUpTo(tx, key, new Date(now.getTime() - DAY_MS).toISOString());
+    await insertFailure(tx, {
+      id: newId('sif', now.getTime()),
+      target_key: key,
+      ip: challenge.ip,
+      created_at: now.toISOString(),
+    });
     if (!account || account.disabled_at || account.erased_at) return;
     const { signInFailuresPerDay: ceiling } = await deps.policies.get(tx);
     const all = await failures(tx, challenge.target, now);
@@ -189,13 +159,7 @@ export function createSignInLimits(deps: {
       accountId: account.id,
       after: { failures: all.length, addresses: ips.slice(0, 20), addressCount: ips.length },
     });
-    const admins = await tx
-      .selectFrom('accounts')
-      .select(['id', 'email', 'phone', 'locale'])
-      .where('role', '=', 'admin')
-      .where('status', '=', 'active')
-      .where('disabled_at', 'is', null)
-      .execute();
+    const admins = await activeAdmins(tx);
     await deps.notifications.notifyAll(
       tx,
       admins.map((admin) => ({
