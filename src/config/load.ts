@@ -13,7 +13,11 @@ import { isAddressOrCidr, urlSetting } from './values.js';
  * (env.schema.ts), then the rules between variables. A bad value throws one ConfigError naming it.
  */
 export function loadConfig(env: Env, defaults: { mode?: Mode } = {}): Config {
-  const v = parseEnv(env, { ESIMDESK_MODE: defaults.mode });
+  return configFrom(env, parseEnv(env, { ESIMDESK_MODE: defaults.mode }));
+}
+
+/** The configuration from the parsed variables `v` (`env` only tells which were set at all). */
+export function configFrom(env: Env, v: EnvValues): Config {
   const mode = v.ESIMDESK_MODE;
   const port = v.PORT;
   const publicUrl = v.PUBLIC_URL || `http://localhost:${port}`;
