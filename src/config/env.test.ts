@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { Type } from 'typebox';
+import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { configTable, TABLE_END, TABLE_START, withConfigTable } from './docs.js';
 import { ConfigError, ENV_NAMES, parseEnv, readEnv } from './env.js';
@@ -70,4 +72,29 @@ describe('parseEnv', () => {
   ])('refuses %o with one line: %s', (env, line) => {
     expect(parseError(env)).toBe(line);
   });
+});
+
+describe('parseEnv agrees with the schema', () => {
+  it('produces values the schema accepts', () => {
+    for (const env of [
+      {},
+      { PORT: '0', ES2_PORT: '65535', RUNNER_ENABLED: 'no', LOG_LEVEL: 'silent', SMDP_URL: 'https://x' },
+    ])
+      expect(Value.Check(EnvSchema, parseEnv(env))).toBe(true);
+  });
+
+  it.each(ENV_NAMES.filter((name) => Type.IsInteger(EnvSchema.properties[name])))(
+    '%s takes its bounds and refuses one past them',
+    (name) => {
+      const { minimum, maximum } = EnvSchema.properties[name] as unknown as {
+        minimum: number;
+        maximum: number;
+      };
+      expect(parseEnv({ [name]: String(minimum) })[name]).toBe(minimum);
+      expect(parseEnv({ [name]: String(maximum) })[name]).toBe(maximum);
+      expect(() => parseEnv({ [name]: String(maximum + 1) })).toThrow(`${name}: must be between`);
+      if (minimum > 0)
+        expect(() => parseEnv({ [name]: String(minimum - 1) })).toThrow(`${name}: must be between`);
+    },
+  );
 });
