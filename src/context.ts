@@ -40,6 +40,7 @@ import { createSupportService, type SupportService } from './modules/support/sup
 import { createUsageService, type UsageService } from './modules/usage/usage.service.js';
 import { createLedger, type Ledger } from './modules/wallet/ledger.js';
 import { createPaymentWebhooks, type PaymentWebhooks } from './modules/wallet/payment-webhooks.js';
+import { reconcilePaymentsJob } from './modules/wallet/wallet.jobs.js';
 import { createWalletService, type WalletService } from './modules/wallet/wallet.service.js';
 import { createJobs, type Jobs } from './runner/jobs.js';
 import { createRunner, type Runner } from './runner/runner.js';
@@ -149,8 +150,10 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const payments = { provider: null as unknown as PaymentProvider, test: null as TestPaymentProvider | null };
   const wallet = createWalletService({
     db,
+    dialect: database.dialect,
     clock,
-    config,
+    currency: config.currency,
+    publicUrl: config.publicUrl,
     ledger,
     jobs,
     audit,
@@ -188,15 +191,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
       },
     });
   if (payments.test) payments.provider = payments.test.provider;
-  // Every minute: payments and refunds whose webhook is overdue (policy paymentReconcileMinutes) are
-  // settled from the provider's record.
-  jobs.registerRecurring({
-    kind: 'payments.reconcile',
-    everyMs: 60 * 1000,
-    handle: async () => {
-      await paymentWebhooks.reconcile(payments.provider);
-    },
-  });
+  jobs.registerRecurring(reconcilePaymentsJob(() => paymentWebhooks.reconcile(payments.provider)));
   const catalog = createCatalogService({ db, clock, currency: config.currency, audit });
   const self: AppContext['self'] = { url: `http://127.0.0.1:${config.port}`, es2Loopback: null };
   const smdpEmulator =

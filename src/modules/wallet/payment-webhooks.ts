@@ -28,10 +28,10 @@ export function createPaymentWebhooks(deps: {
   db: Db;
   clock: Clock;
   secret: string;
-  ledger: Ledger;
-  wallet: WalletService;
-  audit: AuditService;
-  notifications: NotificationService;
+  ledger: Pick<Ledger, 'post'>;
+  wallet: Pick<WalletService, 'ensureWallet' | 'settleArrears' | 'walletId' | 'money'>;
+  audit: Pick<AuditService, 'record'>;
+  notifications: Pick<NotificationService, 'notify'>;
   policies: Pick<PolicyService, 'get'>;
   logger: Logger;
 }) {

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Db } from '../../db/database.js';
 import type { PaymentProvider } from '../../integrations/payments/provider.js';
-import { defineJob } from '../../runner/jobs.js';
+import { defineJob, type RecurringJob } from '../../runner/jobs.js';
 import * as paymentsStore from './stores/payments.store.js';
 
 /** The wallet's jobs: a requested refund goes to the payment provider outside the request. */
@@ -38,3 +38,17 @@ export function createWalletJobs(deps: { db: Db; payments: () => PaymentProvider
 }
 
 export type WalletJobs = ReturnType<typeof createWalletJobs>;
+
+/**
+ * Every minute: payments and refunds whose webhook is overdue (policy paymentReconcileMinutes) are
+ * settled from the provider's record (see PaymentWebhooks.reconcile).
+ */
+export function reconcilePaymentsJob(reconcile: () => Promise<unknown>): RecurringJob {
+  return {
+    kind: 'payments.reconcile',
+    everyMs: 60 * 1000,
+    handle: async () => {
+      await reconcile();
+    },
+  };
+}

@@ -1,7 +1,6 @@
-import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import type { Db } from '../../db/database.js';
+import type { Db, Dialect } from '../../db/database.js';
 import type { PaymentProvider } from '../../integrations/payments/provider.js';
 import type { Jobs } from '../../runner/jobs.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -25,18 +24,21 @@ export { STATEMENT_KINDS, type StatementFilter, type StatementKind } from './sta
  */
 export function createWalletService(deps: {
   db: Db;
+  dialect: Dialect;
   clock: Clock;
-  config: Config;
+  currency: string;
+  /** Where a payment provider's hosted page sends the subscriber back to. */
+  publicUrl: string;
   ledger: Ledger;
-  jobs: Jobs;
-  audit: AuditService;
-  notifications: NotificationService;
+  jobs: Pick<Jobs, 'register' | 'enqueue'>;
+  audit: Pick<AuditService, 'record'>;
+  notifications: Pick<NotificationService, 'notify' | 'notifyAll'>;
   payments: () => PaymentProvider;
-  policies: PolicyService;
+  policies: Pick<PolicyService, 'get'>;
   logger?: Logger;
 }) {
-  const { db, clock, config, ledger, audit, notifications, policies } = deps;
-  const core = createWalletCore({ currency: config.currency, ledger });
+  const { db, clock, ledger, audit, notifications, policies } = deps;
+  const core = createWalletCore({ currency: deps.currency, ledger });
   const jobs = createWalletJobs({ db, payments: deps.payments });
   deps.jobs.register(jobs.submitRefund);
 
@@ -45,7 +47,7 @@ export function createWalletService(deps: {
     db,
     clock,
     core,
-    publicUrl: config.publicUrl,
+    publicUrl: deps.publicUrl,
     audit,
     payments: deps.payments,
     policies,
@@ -63,7 +65,7 @@ export function createWalletService(deps: {
   });
   const forfeits = createForfeits({
     db,
-    dialect: config.database.dialect,
+    dialect: deps.dialect,
     clock,
     core,
     ledger,
