@@ -72,6 +72,7 @@ describeBrowser('closing an account in Chromium (zh-CN)', () => {
     const console = await staff.newPage();
     await console.goto(`${t.url}/staff/cancellations`);
     await console.getByTestId('review-approve').click();
+    await console.getByTestId('review-confirm-yes').click();
     await expect
       .poll(
         async () =>

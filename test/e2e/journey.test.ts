@@ -280,6 +280,7 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
       await expect.poll(() => page.getByTestId('cancellation-status').textContent()).toBe(x.inReview);
       await console.reload();
       await console.getByTestId('review-approve').click();
+      await console.getByTestId('review-confirm-yes').click();
       await shot(console, `journey-review-${lang}`);
       await staff.close();
 

@@ -1,37 +1,163 @@
-import { Alert, Anchor, Badge, Button, Card, Group, Stack, Text, Textarea, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Group,
+  Modal,
+  SimpleGrid,
+  Stack,
+  Text,
+  Textarea,
+  Timeline,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
+import type { TFunction } from 'i18next';
 import { formatDateTime } from '../format.js';
 
 type Item = Awaited<ReturnType<typeof loadQueue>>['items'][number];
+type Decision = 'approve' | 'request_info' | 'reject';
 
 function loadQueue() {
   return unwrap(api.GET('/api/v1/staff/cancellations'));
 }
 
-function Decision({ item }: { item: Item }) {
+const DAY_MS = 86_400_000;
+
+/** How long someone has been a customer, in the largest whole unit: 12 days, 3 months, 2 years. */
+function customerAge(since: string, t: TFunction): string {
+  const days = Math.max(0, Math.floor((Date.now() - new Date(since).getTime()) / DAY_MS));
+  if (days === 0) return t('review.ageToday');
+  if (days < 60) return t('review.ageDays', { count: days });
+  if (days < 730) return t('review.ageMonths', { count: Math.floor(days / 30.44) });
+  return t('review.ageYears', { count: Math.floor(days / 365.25) });
+}
+
+const DECISION_COLOR: Record<string, string> = { approved: 'teal', info_requested: 'blue', rejected: 'red' };
+
+/** Who the customer is: masked contact, how long they have been a customer, their lines. */
+function Customer({ item }: { item: Item }) {
+  const { t, i18n } = useTranslation();
+  const { customer } = item;
+  return (
+    <Stack gap={4} data-testid="review-customer">
+      <Text size="sm">
+        {t('review.since', {
+          date: new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium' }).format(
+            new Date(customer.createdAt),
+          ),
+          age: customerAge(customer.createdAt, t),
+        })}{' '}
+        · {t('review.lineCount', { count: customer.lines.length })}
+      </Text>
+      {customer.lines.map((l) => (
+        <div key={l.id} data-testid="review-line">
+          <Group gap="xs" wrap="nowrap">
+            <Text size="sm" fw={500} style={{ whiteSpace: 'nowrap' }}>
+              {l.msisdn}
+            </Text>
+            <Badge size="sm" variant="light" style={{ flexShrink: 0 }}>
+              {t(`lines.status.${l.status}`)}
+            </Badge>
+          </Group>
+          <Text size="xs" c="dimmed">
+            {l.planName}
+          </Text>
+        </div>
+      ))}
+    </Stack>
+  );
+}
+
+/** The checks at submission and as they stand now (approval runs them again). */
+function Checks({ item }: { item: Item }) {
+  const { t, i18n } = useTranslation();
+  const atSubmission = item.checks as { passed?: boolean; at?: string } | null;
+  return (
+    <Stack gap={4} data-testid="review-checks">
+      {atSubmission && (
+        <Text size="xs" c="dimmed">
+          {atSubmission.passed ? t('review.checksPassed') : t('review.checksFailed')}
+          {atSubmission.at && ` · ${formatDateTime(atSubmission.at, i18n.language)}`}
+        </Text>
+      )}
+      {item.checksNow.eligible ? (
+        <Text size="sm" c="teal.9" data-testid="review-checks-now">
+          ✓ {t('review.checksNowClear')}
+        </Text>
+      ) : (
+        <Alert color="orange" variant="light" p="xs" title={t('review.checksNowBlocked')}>
+          <Stack gap={2}>
+            {item.checksNow.blockers.map((b) => (
+              <Text key={b.code} size="sm" data-testid={`review-blocker-${b.code}`}>
+                {b.message}
+              </Text>
+            ))}
+          </Stack>
+        </Alert>
+      )}
+    </Stack>
+  );
+}
+
+/** Everything that happened to the request, with who said what (the subscriber's answers included). */
+function History({ item }: { item: Item }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <Timeline bulletSize={10} lineWidth={2} data-testid="review-history">
+      {item.events.map((e) => (
+        <Timeline.Item key={`${e.status}-${e.at}`} title={t(`close.status.${e.status}`)}>
+          <Text size="xs" c="dimmed">
+            {formatDateTime(e.at, i18n.language)} · {e.actorEmail ?? t(`staff.actorType.${e.actor}`)}
+          </Text>
+          {e.note && (
+            <Text size="sm" data-testid="review-event-note">
+              {e.actor === 'account' ? t('review.subscriberSaid', { note: e.note }) : e.note}
+            </Text>
+          )}
+        </Timeline.Item>
+      ))}
+    </Timeline>
+  );
+}
+
+function DecisionBar({ item }: { item: Item }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const [note, setNote] = useState('');
+  const [confirming, setConfirming] = useState<'approve' | 'reject' | null>(null);
   const [error, setError] = useState<string | null>(null);
   const decide = useMutation({
-    mutationFn: (decision: 'approve' | 'request_info' | 'reject') =>
+    mutationFn: (decision: Decision) =>
       unwrap(
         api.POST('/api/v1/staff/cancellations/{id}/decision', {
           params: { path: { id: item.id } },
           body: { decision, note, version: item.version },
         }),
       ),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['review-queue'] }),
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
+    onSuccess: () => {
+      setConfirming(null);
+      void queryClient.invalidateQueries({ queryKey: ['review-queue'] });
+      void queryClient.invalidateQueries({ queryKey: ['review-decided'] });
+    },
+    onError: (e) => {
+      setConfirming(null);
+      setError(isApiError(e) ? e.message : t('app.loadError'));
+    },
   });
+  const inReview = item.status === 'in_review';
+  const who = item.customer.contact ?? item.accountId;
   return (
-    <Stack gap="xs" mt="sm">
+    <Stack gap="xs">
       <Textarea
         size="xs"
+        label={t('review.noteLabel')}
         placeholder={t('review.note')}
         value={note}
         onChange={(e) => setNote(e.currentTarget.value)}
@@ -40,9 +166,9 @@ function Decision({ item }: { item: Item }) {
       <Group gap="xs">
         <Button
           size="compact-sm"
-          color="teal"
-          disabled={item.status !== 'in_review'}
-          onClick={() => decide.mutate('approve')}
+          color="teal.8"
+          disabled={!inReview}
+          onClick={() => setConfirming('approve')}
           data-testid="review-approve"
         >
           {t('review.approve')}
@@ -50,7 +176,8 @@ function Decision({ item }: { item: Item }) {
         <Button
           size="compact-sm"
           variant="light"
-          disabled={item.status !== 'in_review' || !note.trim()}
+          disabled={!inReview || !note.trim()}
+          loading={decide.isPending && decide.variables === 'request_info'}
           onClick={() => decide.mutate('request_info')}
           data-testid="review-info"
         >
@@ -60,73 +187,191 @@ function Decision({ item }: { item: Item }) {
           size="compact-sm"
           color="red"
           variant="light"
-          disabled={item.status !== 'in_review' || !note.trim()}
-          onClick={() => decide.mutate('reject')}
+          disabled={!inReview || !note.trim()}
+          onClick={() => setConfirming('reject')}
           data-testid="review-reject"
         >
           {t('review.reject')}
         </Button>
       </Group>
       {error && <Alert color="red">{error}</Alert>}
+      <Modal
+        opened={confirming !== null}
+        onClose={() => setConfirming(null)}
+        centered
+        title={confirming === 'reject' ? t('review.confirmRejectTitle') : t('review.confirmApproveTitle')}
+        styles={{ title: { fontWeight: 700 } }}
+      >
+        <Stack gap="sm" data-testid="review-confirm">
+          <Text size="sm">
+            {confirming === 'reject'
+              ? t('review.confirmReject', { who })
+              : t('review.confirmApprove', { who, count: item.customer.lines.length })}
+          </Text>
+          {note.trim() && (
+            <Text size="sm" c="dimmed">
+              {t('review.confirmNote', { note: note.trim() })}
+            </Text>
+          )}
+          {confirming === 'approve' && !item.checksNow.eligible && (
+            <Alert color="orange" variant="light">
+              {t('review.confirmBlocked')}
+            </Alert>
+          )}
+          <Group justify="flex-end" gap="xs">
+            <Button variant="default" onClick={() => setConfirming(null)} data-testid="review-confirm-cancel">
+              {t('review.cancel')}
+            </Button>
+            <Button
+              color={confirming === 'reject' ? 'red' : 'teal.8'}
+              loading={decide.isPending}
+              onClick={() => confirming && decide.mutate(confirming)}
+              data-testid="review-confirm-yes"
+            >
+              {confirming === 'reject' ? t('review.rejectYes') : t('review.approveYes')}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
     </Stack>
   );
 }
 
-/** The reviewers' queue, by due date, overdue first in view. */
-export function ReviewQueue() {
+function RequestCard({ item }: { item: Item }) {
   const { t, i18n } = useTranslation();
+  return (
+    <Card
+      withBorder
+      radius="sm"
+      padding="md"
+      data-testid="review-item"
+      style={item.overdue ? { borderColor: 'var(--mantine-color-red-6)' } : undefined}
+    >
+      <Group justify="space-between" align="flex-start" wrap="nowrap">
+        <div style={{ minWidth: 0 }}>
+          <Anchor
+            component={Link}
+            to={`/staff/customers/${item.accountId}`}
+            fw={600}
+            underline="always"
+            data-testid="review-contact"
+          >
+            {item.customer.contact ?? t('review.erased')}
+          </Anchor>
+          <Text size="xs" c="dimmed">
+            {t('review.due', { date: formatDateTime(item.dueBy, i18n.language) })}
+          </Text>
+        </div>
+        <Group gap="xs" justify="flex-end">
+          {item.overdue && <Badge color="red">{t('review.overdue')}</Badge>}
+          <Badge variant="light">{t(`close.status.${item.status}`)}</Badge>
+        </Group>
+      </Group>
+      {(item.reasonCode || item.reason) && (
+        <Text size="sm" mt="xs">
+          {item.reasonCode && t(`close.reasons.${item.reasonCode}`)}
+          {item.reason && (
+            <Text span c="dimmed">
+              {' '}
+              “{item.reason}”
+            </Text>
+          )}
+        </Text>
+      )}
+      <SimpleGrid cols={{ base: 1, md: 3 }} mt="sm" spacing="md">
+        <div>
+          <Text size="xs" fw={700} tt="uppercase" c="dimmed" mb={4}>
+            {t('review.customer')}
+          </Text>
+          <Customer item={item} />
+        </div>
+        <div>
+          <Text size="xs" fw={700} tt="uppercase" c="dimmed" mb={4}>
+            {t('review.checks')}
+          </Text>
+          <Checks item={item} />
+        </div>
+        <div>
+          <Text size="xs" fw={700} tt="uppercase" c="dimmed" mb={4}>
+            {t('review.history')}
+          </Text>
+          <History item={item} />
+        </div>
+      </SimpleGrid>
+      <DecisionBar item={item} />
+    </Card>
+  );
+}
+
+/** The latest decisions, so a reviewer sees what was just done (and by whom). */
+function RecentlyDecided() {
+  const { t, i18n } = useTranslation();
+  const decided = useQuery({
+    queryKey: ['review-decided'],
+    queryFn: () =>
+      unwrap(api.GET('/api/v1/staff/cancellations/decided', { params: { query: { limit: 20 } } })),
+    refetchInterval: 15_000,
+  });
+  const items = decided.data?.items ?? [];
+  return (
+    <Card withBorder radius="md" padding="lg" data-testid="review-decided">
+      <Title order={3} size="h4" mb="sm">
+        {t('review.decidedTitle')}
+      </Title>
+      {items.length === 0 && <Text c="dimmed">{t('review.decidedNone')}</Text>}
+      <Stack gap="xs">
+        {items.map((d) => (
+          <Group
+            key={`${d.id}-${d.decidedAt}`}
+            justify="space-between"
+            align="flex-start"
+            wrap="nowrap"
+            data-testid="review-decided-item"
+          >
+            <div style={{ minWidth: 0 }}>
+              <Anchor component={Link} to={`/staff/customers/${d.accountId}`} size="sm" fw={500}>
+                {d.contact ?? t('review.erased')}
+              </Anchor>
+              <Text size="xs" c="dimmed">
+                {formatDateTime(d.decidedAt, i18n.language)} ·{' '}
+                {d.decidedBy.email ?? t(`staff.actorType.${d.decidedBy.type}`)}
+              </Text>
+              {d.note && (
+                <Text size="xs" lineClamp={2}>
+                  {d.note}
+                </Text>
+              )}
+            </div>
+            <Badge color={DECISION_COLOR[d.decision]} variant="light" style={{ flexShrink: 0 }}>
+              {t(`close.status.${d.decision}`)}
+            </Badge>
+          </Group>
+        ))}
+      </Stack>
+    </Card>
+  );
+}
+
+/** The reviewers' queue, by due date, overdue first in view; each request with the facts to decide it. */
+export function ReviewQueue() {
+  const { t } = useTranslation();
   const queue = useQuery({ queryKey: ['review-queue'], queryFn: loadQueue, refetchInterval: 5000 });
   const items = queue.data?.items ?? [];
   return (
-    <Card withBorder radius="md" padding="lg">
-      <Title order={3} size="h4" mb="sm">
-        {t('review.title')}
-      </Title>
-      {items.length === 0 && <Text c="dimmed">{t('review.empty')}</Text>}
-      <Stack gap="md">
-        {items.map((item) => {
-          const checks = item.checks as { passed?: boolean } | null;
-          return (
-            <Card
-              key={item.id}
-              withBorder
-              radius="sm"
-              padding="md"
-              data-testid="review-item"
-              style={item.overdue ? { borderColor: 'var(--mantine-color-red-6)' } : undefined}
-            >
-              <Group justify="space-between">
-                <Anchor
-                  component={Link}
-                  to={`/staff/customers/${item.accountId}`}
-                  size="sm"
-                  fw={600}
-                  underline="always"
-                >
-                  {item.accountId}
-                </Anchor>
-                <Group gap="xs">
-                  {item.overdue && <Badge color="red">{t('review.overdue')}</Badge>}
-                  <Badge variant="light">{t(`close.status.${item.status}`)}</Badge>
-                </Group>
-              </Group>
-              <Text size="xs" c="dimmed">
-                {t('review.due', { date: formatDateTime(item.dueBy, i18n.language) })}
-              </Text>
-              {item.reasonCode && <Text size="sm">{t(`close.reasons.${item.reasonCode}`)}</Text>}
-              {item.reason && (
-                <Text size="sm" c="dimmed">
-                  “{item.reason}”
-                </Text>
-              )}
-              {checks && (
-                <Text size="xs">{checks.passed ? t('review.checksPassed') : t('review.checksFailed')}</Text>
-              )}
-              <Decision item={item} />
-            </Card>
-          );
-        })}
-      </Stack>
-    </Card>
+    <Stack gap="md">
+      <Card withBorder radius="md" padding="lg">
+        <Title order={3} size="h4" mb="sm">
+          {t('review.title')}
+        </Title>
+        {queue.isError && <Alert color="red">{t('app.loadError')}</Alert>}
+        {queue.isSuccess && items.length === 0 && <Text c="dimmed">{t('review.empty')}</Text>}
+        <Stack gap="md">
+          {items.map((item) => (
+            <RequestCard key={item.id} item={item} />
+          ))}
+        </Stack>
+      </Card>
+      <RecentlyDecided />
+    </Stack>
   );
 }
