@@ -69,14 +69,11 @@ async function transferRig(database: DatabaseConfig, clients: number): Promise<R
   for (let c = 0; c < clients; c++) {
     const pair = [await insertSubscriber(ctx), await insertSubscriber(ctx)];
     for (const { id } of pair) {
-      await ctx.wallet.topup(
-        id,
-        { amount: 50_000_000, currency: config.currency },
-        `bench:${id}`,
-        async () => {},
-        system,
-        'bench',
-      );
+      await ctx.wallet.topup(id, { amount: 50_000_000, currency: config.currency }, `bench:${id}`, {
+        actor: system,
+        requestId: 'bench',
+        idempotency: async () => {},
+      });
     }
     pairs.push(pair);
   }
@@ -88,9 +85,7 @@ async function transferRig(database: DatabaseConfig, clients: number): Promise<R
             ctx.wallet.transfer(
               pair[n % 2]!.id,
               { to: pair[1 - (n % 2)]!.email, amount: { amount: 1, currency: config.currency } },
-              async () => {},
-              system,
-              'bench',
+              { actor: system, requestId: 'bench', idempotency: async () => {} },
             ),
           ),
         ),

@@ -35,14 +35,11 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
   await ctx.catalog.seedDemo();
   const sub = await insertSubscriber(ctx);
   const system = { type: 'system' as const, id: 'bench' };
-  await ctx.wallet.topup(
-    sub.id,
-    { amount: 50_000_000, currency: config.currency },
-    `bench-${sub.id}`,
-    async () => {},
-    system,
-    'bench',
-  );
+  await ctx.wallet.topup(sub.id, { amount: 50_000_000, currency: config.currency }, `bench-${sub.id}`, {
+    actor: system,
+    requestId: 'bench',
+    idempotency: async () => {},
+  });
   const plan = (await ctx.catalog.list({ country: 'JP' }, 'en'))[0]!;
   const line = await ctx.lines.buy(sub.id, plan.id, 'en', async () => {}, system, 'bench');
   const app = await buildApp(ctx);

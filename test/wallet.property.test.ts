@@ -70,9 +70,7 @@ describeEachDialect('wallet agrees with a simple model', (dialect) => {
               ids[a.who]!,
               { amount: a.amount, currency: t.ctx.config.currency },
               newId('req'),
-              noComplete,
-              SYSTEM,
-              'prop',
+              { actor: SYSTEM, requestId: 'prop', idempotency: noComplete },
             );
             if (a.outcome === 'succeed') {
               expect(result.status).toBe('succeeded');
@@ -86,9 +84,7 @@ describeEachDialect('wallet agrees with a simple model', (dialect) => {
             const attempt = wallet.transfer(
               ids[a.from]!,
               { to: emails[a.to]!, amount: { amount: a.amount, currency: t.ctx.config.currency } },
-              noComplete,
-              SYSTEM,
-              'prop',
+              { actor: SYSTEM, requestId: 'prop', idempotency: noComplete },
             );
             if (ok) {
               await attempt;
@@ -106,9 +102,7 @@ describeEachDialect('wallet agrees with a simple model', (dialect) => {
             const attempt = wallet.requestRefund(
               ids[a.who]!,
               { amount: a.amount, currency: t.ctx.config.currency },
-              noComplete,
-              SYSTEM,
-              'prop',
+              { actor: SYSTEM, requestId: 'prop', idempotency: noComplete },
             );
             if (a.amount <= refundable) {
               await attempt;

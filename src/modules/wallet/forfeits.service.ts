@@ -1,10 +1,10 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { formatMoney, type MoneyValue } from '../../core/money.js';
 import type { Db, Dialect, Executor } from '../../db/database.js';
-import type { Complete } from '../../http/idempotency.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
 import type { Ledger } from './ledger.js';
@@ -74,13 +74,7 @@ export function createForfeits(deps: {
    * where it stays on the books. 409 INSUFFICIENT_BALANCE above the balance,
    * FORFEIT_EXCEEDS_FORFEITABLE above what cannot be refunded.
    */
-  async function forfeit(
-    accountId: string,
-    amount: MoneyValue,
-    complete: Complete,
-    actor: Actor,
-    requestId: string,
-  ) {
+  async function forfeit(accountId: string, amount: MoneyValue, caller: Caller) {
     checkCurrency(amount);
     const { operatorTimeZone } = await deps.policies.get();
     return db.transaction().execute(async (tx) => {
@@ -114,7 +108,7 @@ export function createForfeits(deps: {
         memo: 'given up by the subscriber',
       });
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'wallet.forfeit',
         subject: { type: 'forfeit', id: forfeitId },
         accountId,
@@ -125,7 +119,7 @@ export function createForfeits(deps: {
           arrearsPaid,
           balance: posting.debit_balance_after,
         },
-        requestId,
+        requestId: caller.requestId,
       });
       // The receipt, by email: what was given up, when, and the balance left.
       await notifications.notify(
@@ -151,7 +145,7 @@ export function createForfeits(deps: {
         balanceAfter: money(posting.debit_balance_after),
         createdAt: posting.created_at,
       };
-      await complete(tx, body);
+      await caller.idempotency?.(tx, body);
       return body;
     });
   }

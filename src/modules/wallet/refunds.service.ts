@@ -1,11 +1,11 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { MoneyValue } from '../../core/money.js';
 import type { Db, Executor } from '../../db/database.js';
-import type { Complete } from '../../http/idempotency.js';
 import type { Jobs } from '../../runner/jobs.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { type Ledger, ledgerAccountId } from './ledger.js';
 import * as paymentsStore from './stores/payments.store.js';
 import { activeAccount, type WalletCore } from './wallet.core.js';
@@ -32,13 +32,7 @@ export function createRefunds(deps: {
     return { amount: Math.min(wallet, unrefunded), wallet, unrefunded, payments };
   }
 
-  async function requestRefund(
-    accountId: string,
-    amount: MoneyValue,
-    complete: Complete,
-    actor: Actor,
-    requestId: string,
-  ) {
+  async function requestRefund(accountId: string, amount: MoneyValue, caller: Caller) {
     checkCurrency(amount);
     return db.transaction().execute(async (tx) => {
       await activeAccount(tx, accountId);
@@ -82,15 +76,15 @@ export function createRefunds(deps: {
       });
       await deps.jobs.enqueue(tx, submitRefundJob, { refundId }, { idempotencyKey: `refund:${refundId}` });
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'refund.requested',
         subject: { type: 'refund', id: refundId },
         accountId,
         after: { amount: amount.amount, currency },
-        requestId,
+        requestId: caller.requestId,
       });
       const body = { id: refundId, status: 'pending', amount: money(amount.amount), createdAt: now };
-      await complete(tx, body);
+      await caller.idempotency?.(tx, body);
       return body;
     });
   }

@@ -1,3 +1,4 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -5,9 +6,8 @@ import type { Logger } from '../../core/logger.js';
 import type { MoneyValue } from '../../core/money.js';
 import type { Db } from '../../db/database.js';
 import type { PaymentStatus } from '../../db/schema.js';
-import type { Complete } from '../../http/idempotency.js';
 import type { PaymentProvider } from '../../integrations/payments/provider.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
 import * as paymentsStore from './stores/payments.store.js';
 import { activeAccount, type WalletCore } from './wallet.core.js';
@@ -48,9 +48,7 @@ export function createTopups(deps: {
     accountId: string,
     amount: MoneyValue,
     requestKey: string,
-    complete: Complete,
-    actor: Actor,
-    requestId: string,
+    caller: Caller,
     client: 'phone' | 'desktop' = 'desktop',
   ) {
     checkCurrency(amount);
@@ -95,12 +93,12 @@ export function createTopups(deps: {
       };
       await paymentsStore.insertPayment(tx, row);
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'payment.created',
         subject: { type: 'payment', id: row.id },
         accountId,
         after: { amount: row.amount, currency, provider: provider.name },
-        requestId,
+        requestId: caller.requestId,
       });
       return row;
     });
@@ -126,7 +124,7 @@ export function createTopups(deps: {
       ...presentPayment(settled),
       ...(redirectUrl && settled.status === 'pending' ? { redirectUrl } : {}),
     };
-    await complete(db, body);
+    await caller.idempotency?.(db, body);
     return body;
   }
 

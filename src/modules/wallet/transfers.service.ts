@@ -1,10 +1,10 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { formatMoney, type MoneyValue } from '../../core/money.js';
 import type { Db, Executor } from '../../db/database.js';
-import type { Complete } from '../../http/idempotency.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { maskTarget, normalizeTarget } from '../identity/normalize.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
@@ -118,18 +118,12 @@ export function createTransfers(deps: {
     }
   }
 
-  async function transfer(
-    accountId: string,
-    input: { to: string; amount: MoneyValue },
-    complete: Complete,
-    actor: Actor,
-    requestId: string,
-  ) {
+  async function transfer(accountId: string, input: { to: string; amount: MoneyValue }, caller: Caller) {
     checkCurrency(input.amount);
     // Spent checks refuse every transfer, so what is left of the hour cannot sort addresses either.
     await recipientBudget(accountId);
     try {
-      return await transferOnce(accountId, input, complete, actor, requestId);
+      return await transferOnce(accountId, input, caller);
     } catch (error) {
       if (
         error instanceof AppError &&
@@ -140,13 +134,7 @@ export function createTransfers(deps: {
     }
   }
 
-  async function transferOnce(
-    accountId: string,
-    input: { to: string; amount: MoneyValue },
-    complete: Complete,
-    actor: Actor,
-    requestId: string,
-  ) {
+  async function transferOnce(accountId: string, input: { to: string; amount: MoneyValue }, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       const { sender, recipient } = await transferSides(tx, accountId, input.to);
       const from = walletId(sender.id);
@@ -161,12 +149,12 @@ export function createTransfers(deps: {
         openCredit: { kind: 'wallet', ownerId: recipient.id },
       });
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'wallet.transfer',
         subject: { type: 'transfer', id: transferId },
         accountId: sender.id,
         after: { to: recipient.id, amount: input.amount.amount, currency },
-        requestId,
+        requestId: caller.requestId,
       });
       const senderName = maskTarget(sender.email ?? sender.phone ?? '');
       const recipientName = maskTarget(recipient.email ?? recipient.phone ?? '');
@@ -198,7 +186,7 @@ export function createTransfers(deps: {
         balanceAfter: money(posting.debit_balance_after),
         createdAt: posting.created_at,
       };
-      await complete(tx, body);
+      await caller.idempotency?.(tx, body);
       return body;
     });
   }

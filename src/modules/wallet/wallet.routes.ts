@@ -131,9 +131,7 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             principal.accountId,
             toMoney(request.body.amount),
             key,
-            complete,
-            actorOf(principal),
-            request.id,
+            { actor: actorOf(principal), requestId: request.id, idempotency: complete },
             /Mobi|Android|iPhone|iPad/i.test(String(request.headers['user-agent'] ?? ''))
               ? 'phone'
               : 'desktop',
@@ -178,9 +176,7 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           wallet.transfer(
             principal.accountId,
             { to: request.body.to, amount: toMoney(request.body.amount) },
-            complete,
-            actorOf(principal),
-            request.id,
+            { actor: actorOf(principal), requestId: request.id, idempotency: complete },
           ),
         );
       },
@@ -247,13 +243,11 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const principal = principalOf(request);
         return idempotency.respond(request, reply, 201, (complete) =>
-          wallet.requestRefund(
-            principal.accountId,
-            toMoney(request.body.amount),
-            complete,
-            actorOf(principal),
-            request.id,
-          ),
+          wallet.requestRefund(principal.accountId, toMoney(request.body.amount), {
+            actor: actorOf(principal),
+            requestId: request.id,
+            idempotency: complete,
+          }),
         );
       },
     );
@@ -309,13 +303,11 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const principal = principalOf(request);
         return idempotency.respond(request, reply, 201, (complete) =>
-          wallet.forfeit(
-            principal.accountId,
-            toMoney(request.body.amount),
-            complete,
-            actorOf(principal),
-            request.id,
-          ),
+          wallet.forfeit(principal.accountId, toMoney(request.body.amount), {
+            actor: actorOf(principal),
+            requestId: request.id,
+            idempotency: complete,
+          }),
         );
       },
     );
