@@ -1,4 +1,5 @@
 import { ERASED, type ErasureContributor } from '../../core/erasure.js';
+import { overwriteMessagesOfAccount, overwriteSubjectsOfAccount } from './support.store.js';
 
 /** Ticket subjects and every message of the account's tickets (theirs and support's answers). */
 export const supportErasure: ErasureContributor = {
@@ -6,9 +7,8 @@ export const supportErasure: ErasureContributor = {
   tables: ['tickets', 'ticket_messages'],
   label: 'tickets',
   async erase(tx, { accountId }) {
-    const tickets = tx.selectFrom('tickets').select('id').where('account_id', '=', accountId);
-    await tx.updateTable('ticket_messages').set({ body: ERASED }).where('ticket_id', 'in', tickets).execute();
-    await tx.updateTable('tickets').set({ subject: ERASED }).where('account_id', '=', accountId).execute();
+    await overwriteMessagesOfAccount(tx, accountId, ERASED);
+    await overwriteSubjectsOfAccount(tx, accountId, ERASED);
     return undefined;
   },
 };
