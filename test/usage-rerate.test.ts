@@ -129,5 +129,5 @@ describeEachDialect('usage rerate', (dialect) => {
     const unknown = runCli(['usage', 'rerate', '--line', 'lin_nope'], { DATABASE_URL: database });
     expect(unknown.status).not.toBe(0);
     expect(unknown.output).toContain('LINE_NOT_FOUND');
-  });
+  }, 120_000); // two processes started from the sources: slow on a busy two-core machine
 });
