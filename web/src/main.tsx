@@ -7,6 +7,7 @@ import {
   darken,
   Loader,
   MantineProvider,
+  Table,
 } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ComponentType, type JSX, lazy, StrictMode, Suspense } from 'react';
@@ -83,7 +84,13 @@ const theme = createTheme({
   primaryColor: 'blue',
   primaryShade: 9,
   // Status badges on a light tint with dark text: filled green or orange cannot carry white text at AA.
-  components: { Badge: Badge.extend({ defaultProps: { variant: 'light' } }) },
+  components: {
+    Badge: Badge.extend({ defaultProps: { variant: 'light' } }),
+    // A table wider than a phone scrolls sideways: its scroll area takes keyboard focus, so arrow keys scroll it.
+    TableScrollContainer: Table.ScrollContainer.extend({
+      defaultProps: { scrollAreaProps: { viewportProps: { tabIndex: 0 } } },
+    }),
+  },
   defaultRadius: 'md',
   fontFamily:
     'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif',
