@@ -6,6 +6,18 @@ import { minorDigits } from '../../core/money.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { PlansTable } from '../../db/schema.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
+import {
+  anyPlan,
+  countriesOfPlans,
+  deletePlanCountries,
+  findPlan,
+  findPlanIdByCode,
+  insertPlan,
+  insertPlanCountries,
+  listPlans,
+  retirePlan,
+  updatePlanColumns,
+} from './catalog.store.js';
 import { countryCode, countryName } from './countries.js';
 import { DEMO_PLANS } from './demo-catalog.js';
 
@@ -62,14 +74,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
   }
 
   async function countriesOf(executor: Executor, planIds: string[]) {
-    const rows = planIds.length
-      ? await executor
-          .selectFrom('plan_countries')
-          .selectAll()
-          .where('plan_id', 'in', planIds)
-          .orderBy('country')
-          .execute()
-      : [];
+    const rows = planIds.length ? await countriesOfPlans(executor, planIds) : [];
     const map = new Map<string, string[]>();
     for (const r of rows) map.set(r.plan_id, [...(map.get(r.plan_id) ?? []), r.country]);
     return map;
@@ -77,17 +82,8 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
 
   /** Active plans, for one country (including regional plans that cover it) or all of them. */
   async function list(filter: { country?: string; includeRetired?: boolean }, locale: Locale) {
-    let query = db.selectFrom('plans').selectAll('plans').orderBy('plans.price').orderBy('plans.code');
-    if (!filter.includeRetired) query = query.where('plans.status', '=', 'active');
-    if (filter.country) {
-      const code = countryCode(filter.country);
-      query = query.where(
-        'plans.id',
-        'in',
-        db.selectFrom('plan_countries').select('plan_id').where('country', '=', code),
-      );
-    }
-    const rows = await query.execute();
+    const country = filter.country ? countryCode(filter.country) : undefined;
+    const rows = await listPlans(db, { country, includeRetired: filter.includeRetired });
     const countries = await countriesOf(
       db,
       rows.map((r) => r.id),
@@ -96,7 +92,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
   }
 
   async function get(executor: Executor, planId: string, locale: Locale) {
-    const row = await executor.selectFrom('plans').selectAll().where('id', '=', planId).executeTakeFirst();
+    const row = await findPlan(executor, planId);
     if (!row) throw new AppError('PLAN_NOT_FOUND', { field: 'planId' });
     return present(row, (await countriesOf(executor, [row.id])).get(row.id) ?? [], locale);
   }
@@ -114,27 +110,17 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
     const now = clock.now().toISOString();
     const id = newId('pln', clock.now().getTime());
     return db.transaction().execute(async (tx) => {
-      const existing = await tx
-        .selectFrom('plans')
-        .select('id')
-        .where('code', '=', input.code)
-        .executeTakeFirst();
+      const existing = await findPlanIdByCode(tx, input.code);
       if (existing) throw new AppError('CONFLICT', { field: 'code', reason: 'a plan with this code exists' });
-      await tx
-        .insertInto('plans')
-        .values({
-          id,
-          ...columns(input, DEFAULT_OVERAGE),
-          currency: input.price.currency,
-          status: 'active',
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      await tx
-        .insertInto('plan_countries')
-        .values(countries.map((country) => ({ plan_id: id, country })))
-        .execute();
+      await insertPlan(tx, {
+        id,
+        ...columns(input, DEFAULT_OVERAGE),
+        currency: input.price.currency,
+        status: 'active',
+        created_at: now,
+        updated_at: now,
+      });
+      await insertPlanCountries(tx, id, countries);
       await audit.record(tx, {
         actor,
         action: 'plan.created',
@@ -152,16 +138,9 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
     return db.transaction().execute(async (tx) => {
       const before = await get(tx, planId, 'en');
       if (before.status === 'retired') throw new AppError('PLAN_RETIRED', { field: 'planId' });
-      await tx
-        .updateTable('plans')
-        .set({ ...columns(input, before.overage), updated_at: clock.now().toISOString() })
-        .where('id', '=', planId)
-        .execute();
-      await tx.deleteFrom('plan_countries').where('plan_id', '=', planId).execute();
-      await tx
-        .insertInto('plan_countries')
-        .values(countries.map((country) => ({ plan_id: planId, country })))
-        .execute();
+      await updatePlanColumns(tx, planId, columns(input, before.overage), clock.now().toISOString());
+      await deletePlanCountries(tx, planId);
+      await insertPlanCountries(tx, planId, countries);
       await audit.record(tx, {
         actor,
         action: 'plan.updated',
@@ -178,11 +157,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
   async function retire(planId: string, actor: Actor, requestId: string | null) {
     return db.transaction().execute(async (tx) => {
       const before = await get(tx, planId, 'en');
-      await tx
-        .updateTable('plans')
-        .set({ status: 'retired', updated_at: clock.now().toISOString() })
-        .where('id', '=', planId)
-        .execute();
+      await retirePlan(tx, planId, clock.now().toISOString());
       if (before.status !== 'retired') {
         await audit.record(tx, {
           actor,
@@ -199,7 +174,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
 
   /** Demo mode: fills an empty catalog with the demo plans, priced in the operator currency. */
   async function seedDemo(): Promise<number> {
-    const any = await db.selectFrom('plans').select('id').limit(1).executeTakeFirst();
+    const any = await anyPlan(db);
     if (any) return 0;
     const scale = 10 ** minorDigits(deps.currency);
     for (const plan of DEMO_PLANS) {
