@@ -9,6 +9,7 @@ import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { SIGNATURE_HEADER } from '../../integrations/payments/signature.js';
 import { principalOf } from '../identity/identity.guard.js';
 import { actorOf } from '../identity/identity.service.js';
+import { createStatementWords } from './statement-words.js';
 import { STATEMENT_KINDS } from './wallet.service.js';
 
 const MoneyRef = Type.Ref('Money');
@@ -61,11 +62,22 @@ const StatementLine = Type.Object({
   amount: MoneyRef,
   balanceAfter: MoneyRef,
   reference: Type.Union([Type.String(), Type.Null()]),
+  counterparty: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description: 'The other side of a transfer, masked: 138****0001, a***@example.com',
+    }),
+  ),
+  item: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description: "What a purchase bought (plan or add-on), in the subscriber's language",
+    }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
 });
 
 export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   const { wallet, idempotency, config } = ctx;
+  const words = createStatementWords({ db: ctx.database.db });
   const toMoney = (input: MoneyValue | number): MoneyValue =>
     typeof input === 'number' ? { amount: input, currency: config.currency } : input;
 
@@ -101,13 +113,19 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { kind, from, to, cursor, limit } = request.query;
-        return wallet.statement(principalOf(request).accountId, {
+        const { accountId } = principalOf(request);
+        const statement = await wallet.statement(accountId, {
           kind,
           from: from && new Date(from).toISOString(),
           to: to && new Date(to).toISOString(),
           cursor,
           limit: limit ?? 50,
         });
+        const facts = await words.describe(accountId, statement.items, request.locale);
+        return {
+          ...statement,
+          items: statement.items.map((line) => ({ ...line, ...facts.get(line.id) })),
+        };
       },
     );
 

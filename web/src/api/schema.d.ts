@@ -886,6 +886,10 @@ export interface paths {
                                 amount: components["schemas"]["Money"];
                                 balanceAfter: components["schemas"]["Money"];
                                 reference: string | null;
+                                /** @description The other side of a transfer, masked: 138****0001, a***@example.com */
+                                counterparty?: string | null;
+                                /** @description What a purchase bought (plan or add-on), in the subscriber's language */
+                                item?: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                             }[];
