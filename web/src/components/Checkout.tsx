@@ -1,8 +1,9 @@
 import { Alert, Button, Divider, Drawer, Group, Modal, Stack, Text } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, useNavigate } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { useBalance } from '../api/subscriber.js';
 import { formatMoney, type Money } from '../format.js';
@@ -42,16 +43,75 @@ export function Sheet({
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Tops up `amount` and waits (up to a minute) for the payment to succeed; throws when it fails. */
-async function topUpAndWait(amount: Money, key: string, failed: string): Promise<void> {
+/** A priced purchase written down as data, so it can finish after the payment provider's page. */
+export type Resumable = { kind: 'plan'; planId: string } | { kind: 'addon'; lineId: string; addonId: string };
+
+/** What "Top up and buy" leaves behind when the top-up goes through the provider's hosted page. */
+interface Pending {
+  topupId: string;
+  /** The purchase's idempotency key: finishing twice (a reload, a second tab) still buys once. */
+  buyKey: string;
+  what: Resumable;
+  title: string;
+  /** Where the subscriber pressed the button (the plan, the line), for a way back when it fails. */
+  from: string;
+  at: number;
+}
+
+const PENDING = 'esimdesk.checkout.pending';
+
+const STEP_LABEL = {
+  topup: 'checkout.stepTopup',
+  redirect: 'checkout.stepRedirect',
+  buy: 'checkout.stepBuy',
+} as const;
+
+/** The purchase waiting for top-up `topupId`, if this tab started one (in the last day). */
+function pendingFor(topupId: string): Pending | null {
+  try {
+    const p = JSON.parse(sessionStorage.getItem(PENDING) ?? 'null') as Pending | null;
+    return p && p.topupId === topupId && Date.now() - p.at < 86_400_000 ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Buys `what` with `key`; answers the line it lands on. */
+async function buy(what: Resumable, key: string): Promise<{ lineId: string }> {
+  const params = { header: { 'idempotency-key': key } };
+  if (what.kind === 'plan') {
+    const line = await unwrap(api.POST('/api/v1/me/lines', { body: { planId: what.planId }, params }));
+    return { lineId: line.id };
+  }
+  await unwrap(
+    api.POST('/api/v1/me/lines/{id}/addons', {
+      params: { ...params, path: { id: what.lineId } },
+      body: { addonId: what.addonId },
+    }),
+  );
+  return { lineId: what.lineId };
+}
+
+/**
+ * Tops up `amount`. The built-in provider settles at once or soon (waited for, up to a minute; throws
+ * when it fails); a real provider (Stripe, Alipay) answers its hosted page's address instead, returned
+ * here for the caller to go to.
+ */
+async function topUp(
+  amount: Money,
+  key: string,
+  failed: string,
+): Promise<{ id: string; redirectUrl?: string }> {
   let payment = await unwrap(
     api.POST('/api/v1/me/topups', { body: { amount }, params: { header: { 'idempotency-key': key } } }),
   );
+  if (payment.status === 'pending' && payment.redirectUrl) return payment;
   for (let i = 0; payment.status === 'pending' && i < 60; i++) {
     await sleep(1000);
     payment = await unwrap(api.GET('/api/v1/me/topups/{id}', { params: { path: { id: payment.id } } }));
   }
   if (payment.status !== 'succeeded') throw new Error(failed);
+  return { id: payment.id };
 }
 
 export interface CheckoutProps {
@@ -65,6 +125,11 @@ export interface CheckoutProps {
   confirmLabel?: string;
   /** Does the write with this idempotency key (the same key for every retry of one sheet). */
   purchase: (idempotencyKey: string) => Promise<unknown>;
+  /**
+   * The same purchase as data, for a top-up on the provider's own page: it is kept in this tab and
+   * finished on the way back (ResumePurchase), then the subscriber lands on the line.
+   */
+  resumable?: Resumable;
   onDone?: (result: unknown) => void;
 }
 
@@ -72,13 +137,15 @@ export interface CheckoutProps {
  * The one confirmation sheet for every purchase: what you get, the price, the balance before and after.
  * Not enough balance offers "Top up ¥X and buy": the top-up and then the purchase, each with its own
  * idempotency key kept for the life of the sheet, so pressing again after a failure never pays twice.
+ * When the provider pays on its own page, the purchase waits in sessionStorage until the subscriber
+ * comes back from it (to /wallet?topup=<id>, where ResumePurchase finishes it).
  */
 export function Checkout(props: CheckoutProps) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
   const balance = useBalance(props.opened && props.price !== null);
   const [keys, setKeys] = useState(() => ({ topup: crypto.randomUUID(), buy: crypto.randomUUID() }));
-  const [step, setStep] = useState<'idle' | 'topup' | 'buy'>('idle');
+  const [step, setStep] = useState<'idle' | 'topup' | 'redirect' | 'buy'>('idle');
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (props.opened) {
@@ -97,10 +164,28 @@ export function Checkout(props: CheckoutProps) {
 
   async function go() {
     setError(null);
+    let leaving = false;
     try {
       if (missing) {
         setStep('topup');
-        await topUpAndWait(missing, keys.topup, t('checkout.topupFailed'));
+        const payment = await topUp(missing, keys.topup, t('checkout.topupFailed'));
+        if (payment.redirectUrl) {
+          if (props.resumable) {
+            const pending: Pending = {
+              topupId: payment.id,
+              buyKey: keys.buy,
+              what: props.resumable,
+              title: props.title,
+              from: `${window.location.pathname}${window.location.search}`,
+              at: Date.now(),
+            };
+            sessionStorage.setItem(PENDING, JSON.stringify(pending));
+          }
+          leaving = true;
+          setStep('redirect');
+          window.location.assign(payment.redirectUrl);
+          return;
+        }
         void queryClient.invalidateQueries({ queryKey: ['balance'] });
       }
       setStep('buy');
@@ -111,7 +196,7 @@ export function Checkout(props: CheckoutProps) {
       setError(isApiError(e) || e instanceof Error ? e.message : t('app.loadError'));
       void balance.refetch();
     } finally {
-      setStep('idle');
+      if (!leaving) setStep('idle');
     }
   }
 
@@ -192,10 +277,89 @@ export function Checkout(props: CheckoutProps) {
         </Group>
         {busy && (
           <Text size="xs" c="dimmed" ta="right" role="status">
-            {step === 'topup' ? t('checkout.stepTopup') : t('checkout.stepBuy')}
+            {t(STEP_LABEL[step])}
           </Text>
         )}
       </Stack>
     </Sheet>
+  );
+}
+
+/**
+ * Back from the provider's page with top-up `topupId`: when this tab left a purchase waiting for it,
+ * waits for the top-up to succeed, buys with the purchase's own idempotency key and lands on the line.
+ * A declined top-up buys nothing; either failure offers the way back to where the subscriber was.
+ */
+export function ResumePurchase({ topupId }: { topupId: string }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [pending] = useState(() => pendingFor(topupId));
+  const [error, setError] = useState<string | null>(null);
+  const started = useRef(false);
+  const payment = useQuery({
+    queryKey: ['topup', topupId],
+    queryFn: () => unwrap(api.GET('/api/v1/me/topups/{id}', { params: { path: { id: topupId } } })),
+    enabled: pending !== null,
+    refetchInterval: (query) => (query.state.data?.status === 'pending' ? 2000 : false),
+  });
+  const status = payment.data?.status;
+  useEffect(() => {
+    if (!pending || started.current || (status !== 'succeeded' && status !== 'failed')) return;
+    started.current = true;
+    sessionStorage.removeItem(PENDING);
+    if (status === 'failed') return setError(t('checkout.topupFailed'));
+    buy(pending.what, pending.buyKey).then(
+      ({ lineId }) => {
+        void queryClient.invalidateQueries();
+        navigate(`/lines/${lineId}`, { replace: true });
+      },
+      (e: unknown) => {
+        void queryClient.invalidateQueries();
+        setError(t('checkout.resumeFailed', { error: e instanceof Error ? e.message : t('app.loadError') }));
+      },
+    );
+  }, [pending, status, navigate, queryClient, t]);
+  if (!pending) return null;
+  const forget = () => {
+    sessionStorage.removeItem(PENDING);
+    navigate(pending.from);
+  };
+  return (
+    <Alert
+      color={error ? 'red' : 'blue'}
+      role={error ? 'alert' : 'status'}
+      title={t('checkout.resumeTitle', { name: pending.title })}
+      data-testid="checkout-resume"
+      data-state={error ? 'failed' : status === 'succeeded' ? 'buying' : 'waiting'}
+    >
+      <Stack gap="xs" align="flex-start">
+        <Text size="sm">
+          {error ??
+            (status === 'succeeded'
+              ? t('checkout.stepBuy')
+              : payment.isError
+                ? t('app.loadError')
+                : t('checkout.resumeWaiting'))}
+        </Text>
+        {error ? (
+          <Button
+            component={Link}
+            to={pending.from}
+            size="xs"
+            variant="default"
+            data-testid="checkout-resume-back"
+          >
+            {t('checkout.resumeBack')}
+          </Button>
+        ) : (
+          status === 'pending' && (
+            <Button size="xs" variant="default" onClick={forget} data-testid="checkout-resume-forget">
+              {t('checkout.resumeForget')}
+            </Button>
+          )
+        )}
+      </Stack>
+    </Alert>
   );
 }

@@ -125,6 +125,7 @@ export function AddonShop({ lineId, active }: { lineId: string; active: boolean 
         title={chosen?.name ?? ''}
         facts={chosen ? addonFacts(chosen, t) : []}
         price={(chosen?.price as Money | undefined) ?? null}
+        resumable={chosen ? { kind: 'addon', lineId, addonId: chosen.id } : undefined}
         purchase={(key) =>
           unwrap(
             api.POST('/api/v1/me/lines/{id}/addons', {

@@ -136,6 +136,7 @@ export function Plans() {
         title={chosen?.name ?? ''}
         facts={chosen ? planFacts(chosen, t) : []}
         price={(chosen?.price as Money | undefined) ?? null}
+        resumable={chosen ? { kind: 'plan', planId: chosen.id } : undefined}
         purchase={(key) =>
           unwrap(
             api.POST('/api/v1/me/lines', {

@@ -23,6 +23,7 @@ import { Link, useSearchParams } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { useMeta } from '../api/meta.js';
 import { BackToChecklist } from '../components/BackToChecklist.js';
+import { ResumePurchase } from '../components/Checkout.js';
 import { formatDateTime, formatMoney, type Money, minorDigits, toMinor } from '../format.js';
 
 const PRESETS = [50, 100, 200, 500];
@@ -462,6 +463,8 @@ export function Wallet() {
     <Stack gap="lg" py="md">
       <BackToChecklist />
       <Title order={2}>{t('wallet.title')}</Title>
+      {/* Back from the provider's page after "Top up and buy": the purchase finishes here. */}
+      {params.get('topup') && <ResumePurchase topupId={params.get('topup')!} />}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder radius="md" padding="lg">
           <Text size="sm" c="dimmed">
