@@ -116,7 +116,7 @@ describeBrowser(
         expect(await page.getByTestId('nav-sign-in').count()).toBe(0);
         await shot(page, `home-${lang}-${size}`);
         await context.close();
-      }, 60_000);
+      }, 120_000);
     }
 
     it('asks for the missing amount only once when pressed again after a failed purchase', async () => {
