@@ -6,6 +6,7 @@ import { useNavigate } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
 import { BackToChecklist } from '../components/BackToChecklist.js';
 import { Checkout } from '../components/Checkout.js';
+import { deviceName } from '../device-name.js';
 import { formatDateTime } from '../format.js';
 
 /** The device's name, editable in place. */
@@ -25,7 +26,7 @@ function DeviceName({ id, name }: { id: string; name: string }) {
     return (
       <Group gap="xs">
         <Text fw={600} data-testid="device-name">
-          {name}
+          {deviceName(name, t)}
         </Text>
         <Button size="compact-xs" variant="subtle" onClick={() => setDraft(name)} data-testid="rename">
           {t('devices.rename')}
@@ -100,7 +101,7 @@ export function Devices() {
               <Button
                 color="red"
                 variant="light"
-                onClick={() => setConfirm({ id: d.id, name: d.name })}
+                onClick={() => setConfirm({ id: d.id, name: deviceName(d.name, t) })}
                 data-testid="unbind"
               >
                 {t('devices.unbind')}

@@ -25,6 +25,7 @@ import { useMeta } from '../api/meta.js';
 import { BackToChecklist } from '../components/BackToChecklist.js';
 import { ResumePurchase } from '../components/Checkout.js';
 import { formatDateTime, formatMoney, type Money, minorDigits, toMinor } from '../format.js';
+import { statementWhat } from '../statement-what.js';
 
 const PRESETS = [50, 100, 200, 500];
 
@@ -376,7 +377,7 @@ function Statement() {
             >
               <div style={{ minWidth: 0 }}>
                 <Text size="sm" fw={500}>
-                  {t(`wallet.kind.${l.kind}`)}
+                  {statementWhat(l, t)}
                 </Text>
                 <Text size="xs" c="dimmed">
                   {formatDateTime(l.createdAt, i18n.language)}
@@ -415,7 +416,7 @@ function Statement() {
                 <Table.Tr key={l.id} data-testid="statement-line">
                   <Table.Td>
                     <Text size="sm" fw={500}>
-                      {t(`wallet.kind.${l.kind}`)}
+                      {statementWhat(l, t)}
                     </Text>
                     <Text size="xs" c="dimmed">
                       {formatDateTime(l.createdAt, i18n.language)}

@@ -21,6 +21,7 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api, isApiError, unwrap } from '../../api/client.js';
 import { formatDateTime } from '../../format.js';
+import { actionLabel } from './labels.js';
 
 type Policies = Awaited<ReturnType<typeof loadPolicies>>;
 const loadPolicies = () => unwrap(api.GET('/api/v1/staff/policies'));
@@ -388,7 +389,7 @@ export function AuditPage() {
         />
         <TextInput
           label={t('staff.actor')}
-          placeholder="acc_…"
+          placeholder={t('staff.actorPlaceholder')}
           value={draft.actor}
           onChange={(e) => setDraft({ ...draft, actor: e.currentTarget.value })}
         />
@@ -418,18 +419,15 @@ export function AuditPage() {
               <Table.Tr key={row.id}>
                 <Table.Td>{formatDateTime(row.createdAt, i18n.language)}</Table.Td>
                 <Table.Td>
-                  <Text size="sm">{t(`staff.actorType.${row.actor.type}`)}</Text>
-                  {row.actor.id && (
-                    <Text size="xs" c="dimmed">
-                      {row.actor.id}
-                    </Text>
-                  )}
+                  <Text size="sm">{row.actor.email ?? t(`staff.actorType.${row.actor.type}`)}</Text>
+                  {row.actor.id && !row.actor.email && <Code fz="xs">{row.actor.id}</Code>}
                 </Table.Td>
                 <Table.Td>
-                  <Code>{row.action}</Code>
+                  <Text size="sm">{actionLabel(row.action, t)}</Text>
+                  <Code fz="xs">{row.action}</Code>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="xs">{row.subject.id}</Text>
+                  <Code fz="xs">{row.subject.id}</Code>
                 </Table.Td>
               </Table.Tr>
             ))}

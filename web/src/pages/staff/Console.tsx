@@ -123,11 +123,11 @@ function Figure({
   );
 }
 
-const hours = (h: number | null | undefined) => (h === null || h === undefined ? '—' : `${h} h`);
-
 /** What needs attention now, and how the service has been doing per week. */
 export function Dashboard() {
   const { t } = useTranslation();
+  const hours = (h: number | null | undefined) =>
+    h === null || h === undefined ? '—' : t('dashboard.hours', { count: h });
   const levels = useQuery({
     queryKey: ['service-levels'],
     queryFn: () => unwrap(api.GET('/api/v1/staff/reports/service-levels')),
@@ -192,7 +192,7 @@ export function Dashboard() {
                 <Table.Th>{t('dashboard.week')}</Table.Th>
                 <Table.Th ta="right">{t('dashboard.submitted')}</Table.Th>
                 <Table.Th ta="right">{t('dashboard.median')}</Table.Th>
-                <Table.Th ta="right">p90</Table.Th>
+                <Table.Th ta="right">{t('dashboard.p90')}</Table.Th>
                 <Table.Th ta="right">{t('dashboard.max')}</Table.Th>
                 <Table.Th>{t('dashboard.outcomes')}</Table.Th>
               </Table.Tr>
@@ -233,7 +233,7 @@ export function Dashboard() {
                 <Table.Th>{t('dashboard.week')}</Table.Th>
                 <Table.Th ta="right">{t('dashboard.opened')}</Table.Th>
                 <Table.Th ta="right">{t('dashboard.median')}</Table.Th>
-                <Table.Th ta="right">p90</Table.Th>
+                <Table.Th ta="right">{t('dashboard.p90')}</Table.Th>
                 <Table.Th ta="right">{t('dashboard.max')}</Table.Th>
               </Table.Tr>
             </Table.Thead>

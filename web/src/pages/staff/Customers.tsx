@@ -22,7 +22,9 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api, isApiError, unwrap } from '../../api/client.js';
 import { formatDateTime, formatMoney, type Money, toMinor } from '../../format.js';
+import { deviceName } from '../../device-name.js';
 import { STATUS_COLOR } from '../Help.js';
+import { actionLabel } from './labels.js';
 
 export function CustomerSearch() {
   const { t, i18n } = useTranslation();
@@ -73,7 +75,7 @@ export function CustomerSearch() {
                       {c.email ?? c.phone ?? c.id}
                     </Anchor>
                     <Text size="xs" c="dimmed">
-                      {c.id} · {t('customers.matchedBy', { how: c.matchedBy })}
+                      {c.id} · {t('customers.matchedBy', { how: t(`customers.matchedHow.${c.matchedBy}`) })}
                     </Text>
                   </Table.Td>
                   <Table.Td>
@@ -336,7 +338,12 @@ export function Customer360({ role }: { role: string }) {
     status: string;
     createdAt: string;
   }[];
-  const audit = c.audit as { id: string; action: string; actor: { type: string }; createdAt: string }[];
+  const audit = c.audit as {
+    id: string;
+    action: string;
+    actor: { type: string; email: string | null };
+    createdAt: string;
+  }[];
   const agentish = role === 'agent' || role === 'admin';
   const when = (iso: string) => formatDateTime(iso, i18n.language);
   return (
@@ -351,7 +358,8 @@ export function Customer360({ role }: { role: string }) {
               {c.email ?? c.phone ?? c.id}
             </Title>
             <Text size="sm" c="dimmed">
-              {[c.email, c.phone].filter(Boolean).join(' · ')} · {c.id} · {c.locale}
+              {[c.email, c.phone].filter(Boolean).join(' · ')} · {c.id} ·{' '}
+              {t(`languages.${c.locale}`, { defaultValue: c.locale as string })}
             </Text>
           </div>
           <Badge
@@ -441,7 +449,7 @@ export function Customer360({ role }: { role: string }) {
                   {l.planName}
                 </Text>
               </div>
-              <Badge variant="light">{l.status}</Badge>
+              <Badge variant="light">{t(`lines.status.${l.status}`)}</Badge>
             </Group>
           ))}
         </Section>
@@ -449,7 +457,7 @@ export function Customer360({ role }: { role: string }) {
           {devices.length === 0 && <Text c="dimmed">—</Text>}
           {devices.map((d) => (
             <div key={d.id}>
-              <Text fw={500}>{d.name}</Text>
+              <Text fw={500}>{deviceName(d.name, t)}</Text>
               <Text size="xs" c="dimmed">
                 EID <Code>{d.eid}</Code> · ICCID <Code>{d.iccid}</Code>
               </Text>
@@ -532,10 +540,11 @@ export function Customer360({ role }: { role: string }) {
             <Group key={m.id} justify="space-between" wrap="nowrap" py={2}>
               <div style={{ minWidth: 0 }}>
                 <Text size="sm" truncate>
-                  {m.subject ?? m.template}
+                  {m.subject ?? t(`customers.template.${m.template}`, { defaultValue: m.template })}
                 </Text>
                 <Text size="xs" c="dimmed">
-                  {m.channel} · {m.status} · {when(m.createdAt)}
+                  {t(`customers.channel.${m.channel}`)} · {t(`customers.messageStatus.${m.status}`)} ·{' '}
+                  {when(m.createdAt)}
                 </Text>
               </div>
               {agentish && !['sign_in_code', 'contact_code'].includes(m.template) && (
@@ -549,7 +558,8 @@ export function Customer360({ role }: { role: string }) {
         <Section title={t('staff.audit')}>
           {audit.map((a) => (
             <Text key={a.id} size="xs">
-              <Code>{a.action}</Code> · {t(`staff.actorType.${a.actor.type}`)} · {when(a.createdAt)}
+              {actionLabel(a.action, t)} · {a.actor.email ?? t(`staff.actorType.${a.actor.type}`)} ·{' '}
+              {when(a.createdAt)}
             </Text>
           ))}
         </Section>

@@ -18,6 +18,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, isApiError, unwrap } from '../../api/client.js';
 import { formatDateTime, formatMoney } from '../../format.js';
+import { countryName } from './labels.js';
 
 const VIEWS = ['held', 'approved', 'rejected'] as const;
 type View = (typeof VIEWS)[number];
@@ -62,7 +63,7 @@ export function HeldUsagePage() {
           {t('heldUsage.title')}
         </Title>
         <Text size="sm" c="dimmed">
-          {t('heldUsage.explain')}
+          {t('heldUsage.explain', { policy: t('policies.usageHoldAboveMinor.label') })}
         </Text>
         <SegmentedControl
           size="xs"
@@ -105,7 +106,7 @@ export function HeldUsagePage() {
                         {t(`heldUsage.used.${h.type}`, usedOf(h))}
                       </Text>
                       <Text size="sm" c="dimmed">
-                        {h.country}
+                        {countryName(h.country, i18n.language)}
                       </Text>
                     </Group>
                     <Text size="xs" c="dimmed">

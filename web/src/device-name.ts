@@ -1,0 +1,7 @@
+import type { TFunction } from 'i18next';
+
+/** The server names a new device "Device ·<last 4 of the EID>" until its owner renames it; say it in the reader's language. */
+export function deviceName(name: string, t: TFunction): string {
+  const generated = /^Device ·(\w{4})$/.exec(name);
+  return generated ? t('devices.defaultName', { last4: generated[1] }) : name;
+}
