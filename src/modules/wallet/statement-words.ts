@@ -1,6 +1,7 @@
 import type { Locale } from '../../core/i18n.js';
 import type { Db } from '../../db/database.js';
 import { maskTarget } from '../identity/normalize.js';
+import * as statementStore from './stores/statement.store.js';
 
 /** A phone number as people write it, with its middle hidden: 138****0001 (mainland China), +44 ******0001 elsewhere. */
 export function maskedParty(party: { email: string | null; phone: string | null }): string | null {
@@ -32,52 +33,24 @@ export function createStatementWords(deps: { db: Db }) {
     const ids = items.filter((i) => i.kind !== 'topup' && i.kind !== 'usage').map((i) => i.id);
     const facts = new Map<string, { counterparty: string | null; item: string | null }>();
     if (ids.length === 0) return facts;
-    const postings = await db
-      .selectFrom('ledger_postings')
-      .select(['id', 'kind', 'debit_id', 'credit_id', 'reference_type', 'reference_id'])
-      .where('id', 'in', ids)
-      .execute();
+    const postings = await statementStore.postingsByIds(db, ids);
 
     const transferSides = postings
       .filter((p) => p.kind === 'transfer')
       .flatMap((p) => [p.debit_id, p.credit_id]);
-    const wallets = transferSides.length
-      ? await db
-          .selectFrom('ledger_accounts')
-          .select(['id', 'owner_id'])
-          .where('kind', '=', 'wallet')
-          .where('id', 'in', transferSides)
-          .execute()
-      : [];
+    const wallets = transferSides.length ? await statementStore.walletOwners(db, transferSides) : [];
     const ownerOf = new Map(wallets.map((w) => [w.id, w.owner_id]));
     const owners = [...new Set(wallets.map((w) => w.owner_id).filter((o): o is string => o !== null))];
-    const parties = owners.length
-      ? await db.selectFrom('accounts').select(['id', 'email', 'phone']).where('id', 'in', owners).execute()
-      : [];
+    const parties = owners.length ? await statementStore.contactsOf(db, owners) : [];
     const partyOf = new Map(parties.map((p) => [p.id, maskedParty(p)]));
 
     const lineIds = postings
       .filter((p) => p.reference_type === 'line' || p.reference_type === 'plan_change')
       .map((p) => p.reference_id!);
-    const plans = lineIds.length
-      ? await db
-          .selectFrom('lines')
-          .innerJoin('plans', 'plans.id', 'lines.plan_id')
-          .select(['lines.id', 'plans.names'])
-          .where('lines.id', 'in', lineIds)
-          .where('lines.account_id', '=', accountId)
-          .execute()
-      : [];
+    const plans = lineIds.length ? await statementStore.planNamesOfLines(db, accountId, lineIds) : [];
     const planOf = new Map(plans.map((p) => [p.id, nameIn(p.names, locale)]));
     const addonIds = postings.filter((p) => p.reference_type === 'addon').map((p) => p.reference_id!);
-    const addons = addonIds.length
-      ? await db
-          .selectFrom('line_addons')
-          .innerJoin('addons', 'addons.id', 'line_addons.addon_id')
-          .select(['line_addons.id', 'addons.names'])
-          .where('line_addons.id', 'in', addonIds)
-          .execute()
-      : [];
+    const addons = addonIds.length ? await statementStore.addonNames(db, addonIds) : [];
     const addonOf = new Map(addons.map((a) => [a.id, nameIn(a.names, locale)]));
 
     for (const p of postings) {
