@@ -22,8 +22,16 @@ export function Sheet({
   children: ReactNode;
   testId?: string;
 }) {
+  const { t } = useTranslation();
   const phone = useMediaQuery('(max-width: 48em)', false, { getInitialValueInEffect: false });
-  const common = { opened, onClose, title, 'data-testid': testId } as const;
+  // The × in the corner has no text of its own: it is named for screen readers (axe: button-name).
+  const common = {
+    opened,
+    onClose,
+    title,
+    'data-testid': testId,
+    closeButtonProps: { 'aria-label': t('checkout.cancel') },
+  } as const;
   return phone ? (
     <Drawer
       {...common}
