@@ -115,7 +115,7 @@ describeBrowser('reviewers decide with the facts in front of them (Chromium, zh-
     expect(decidedText).toContain('reviewer.zh@operator.example.com');
     await shots(page, 'review-decided-zh-CN');
     await context.close();
-  });
+  }, 120_000);
 
   it('rejecting asks first and the decision is listed as recently decided (en)', async () => {
     const { session } = await applied('bo@example.com');
@@ -156,5 +156,5 @@ describeBrowser('reviewers decide with the facts in front of them (Chromium, zh-
     );
     await shots(page, 'review-decided-en');
     await context.close();
-  });
+  }, 120_000);
 });
