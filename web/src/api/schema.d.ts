@@ -6669,15 +6669,201 @@ export interface paths {
                             id: string;
                             email: string | null;
                             phone: string | null;
-                            status: string;
+                            /** @enum {unknown} */
+                            status: "active" | "suspended" | "cancellation_pending" | "deregistered";
                             locale: string;
+                            /** @description Always subscriber (staff accounts have no customer 360) */
+                            role: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            erasedAt: string | null;
                             balance: components["schemas"]["Money"];
-                            lines: unknown[];
-                            devices: unknown[];
-                            requests: unknown[];
-                            tickets: unknown[];
-                        } & {
-                            [key: string]: unknown;
+                            arrears: components["schemas"]["Money"];
+                            /** @description The latest 20 movements of the wallet */
+                            statement: {
+                                id: string;
+                                /** @enum {unknown} */
+                                kind: "topup" | "purchase" | "usage" | "transfer_in" | "transfer_out" | "refund" | "adjustment" | "forfeit" | "write_off" | "arrears_payment";
+                                amount: components["schemas"]["Money"];
+                                balanceAfter: components["schemas"]["Money"];
+                                reference: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            lines: {
+                                id: string;
+                                /** @enum {unknown} */
+                                status: "pending" | "active" | "expired" | "failed" | "suspended" | "terminated";
+                                msisdn: string;
+                                planId: string;
+                                planName: string;
+                                price: components["schemas"]["Money"];
+                                esim: {
+                                    id: string;
+                                    iccid: string | null;
+                                    activationCode: string | null;
+                                    /** @enum {unknown} */
+                                    state: "ordering" | "allocated" | "released" | "downloaded" | "installed" | "disabling" | "unusable" | "failed";
+                                    eid: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                };
+                                esims: {
+                                    id: string;
+                                    iccid: string | null;
+                                    activationCode: string | null;
+                                    /** @enum {unknown} */
+                                    state: "ordering" | "allocated" | "released" | "downloaded" | "installed" | "disabling" | "unusable" | "failed";
+                                    eid: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                                allowances: {
+                                    dataBytes: number | null;
+                                    voiceSeconds: number | null;
+                                    sms: number | null;
+                                    total: {
+                                        dataBytes: number;
+                                        voiceSeconds: number;
+                                        sms: number;
+                                    };
+                                };
+                                activatedAt: string | null;
+                                expiresAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            devices: {
+                                id: string;
+                                eid: string;
+                                name: string;
+                                lineId: string;
+                                iccid: string | null;
+                                /** Format: date-time */
+                                boundAt: string;
+                            }[];
+                            usage: {
+                                /** Format: date-time */
+                                since: string;
+                                dataBytes: number;
+                                voiceSeconds: number;
+                                smsCount: number;
+                                charged: components["schemas"]["Money"];
+                            };
+                            /** @description Requests to close the account, newest first */
+                            requests: {
+                                id: string;
+                                accountId: string;
+                                /** @enum {unknown} */
+                                status: "submitted" | "in_review" | "info_requested" | "approved" | "completed" | "rejected" | "withdrawn";
+                                reasonCode: string | null;
+                                reason: string | null;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                /** Format: date-time */
+                                dueBy: string;
+                                overdue: boolean;
+                                /** @description The automatic checks as recorded at submission, or null */
+                                checks: unknown;
+                                version: number;
+                                events: {
+                                    /** @enum {unknown} */
+                                    status: "submitted" | "in_review" | "info_requested" | "approved" | "completed" | "rejected" | "withdrawn";
+                                    /** Format: date-time */
+                                    at: string;
+                                    note: string | null;
+                                    actor: string;
+                                }[];
+                            }[];
+                            tickets: {
+                                id: string;
+                                accountId: string;
+                                subject: string;
+                                category: string;
+                                /**
+                                 * @description open: waiting on support; waiting_on_customer: support answered
+                                 * @enum {unknown}
+                                 */
+                                status: "open" | "waiting_on_customer" | "closed";
+                                related: {
+                                    type: string;
+                                    id: string;
+                                } | null;
+                                assigneeId: string | null;
+                                /** Format: date-time */
+                                firstResponseAt: string | null;
+                                /** Format: date-time */
+                                lastMessageAt: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                closedAt: string | null;
+                                messages: {
+                                    id: string;
+                                    /** @enum {unknown} */
+                                    author: "subscriber" | "staff" | "system";
+                                    authorName: string | null;
+                                    body: string;
+                                    internal: boolean;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                            /** @description The latest 50 entries about the account */
+                            audit: {
+                                id: string;
+                                actor: {
+                                    type: string;
+                                    id: string | null;
+                                    email: string | null;
+                                };
+                                action: string;
+                                subject: {
+                                    type: string;
+                                    id: string;
+                                };
+                                accountId: string | null;
+                                /** @description What changed, as recorded (any JSON) */
+                                before: unknown;
+                                /** @description What changed, as recorded (any JSON) */
+                                after: unknown;
+                                requestId: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            /** @description The latest 20 notifications (without their text) */
+                            messages: {
+                                id: string;
+                                /** @enum {unknown} */
+                                channel: "email" | "sms";
+                                to: string;
+                                template: string;
+                                subject: string | null;
+                                /** @enum {unknown} */
+                                status: "queued" | "sent" | "failed" | "dead";
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            adjustments: {
+                                id: string;
+                                accountId: string;
+                                /**
+                                 * @description goodwill credits the balance; write_off debits it; arrears_waiver cancels what a closing account owes
+                                 * @enum {unknown}
+                                 */
+                                kind: "goodwill" | "write_off" | "arrears_waiver";
+                                amount: components["schemas"]["Money"];
+                                reason: string;
+                                /** @enum {unknown} */
+                                status: "pending_approval" | "posted" | "rejected";
+                                requestedBy: string;
+                                decidedBy: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                            }[];
                         };
                     };
                 };

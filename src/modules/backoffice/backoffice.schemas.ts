@@ -1,0 +1,237 @@
+import { type TSchema, Type } from 'typebox';
+import {
+  AccountStatusSchema,
+  CancellationStatusSchema,
+  EsimStateSchema,
+  LineStatusSchema,
+  TicketStatusSchema,
+} from '../../core/statuses.js';
+import { STATEMENT_KINDS } from '../wallet/statement.service.js';
+
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const Adjustment = Type.Object({
+  id: Type.String(),
+  accountId: Type.String(),
+  kind: Type.Enum(['goodwill', 'write_off', 'arrears_waiver'], {
+    description:
+      'goodwill credits the balance; write_off debits it; arrears_waiver cancels what a closing account owes',
+  }),
+  amount: Type.Ref('Money'),
+  reason: Type.String(),
+  status: Type.Enum(['pending_approval', 'posted', 'rejected']),
+  requestedBy: Type.String(),
+  decidedBy: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  decidedAt: Nullable(Type.String({ format: 'date-time' })),
+});
+
+export const StaffMember = Type.Object({
+  id: Type.String(),
+  email: Nullable(Type.String()),
+  role: Type.Enum(['agent', 'reviewer', 'admin']),
+  locale: Type.String(),
+  disabled: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const Job = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  status: Type.String(),
+  attempts: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  runAt: Type.String({ format: 'date-time' }),
+  lastError: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+});
+
+export const Spread = Type.Object({
+  median: Nullable(Type.Number()),
+  p90: Nullable(Type.Number()),
+  max: Nullable(Type.Number()),
+});
+
+export const CancellationLevels = Type.Object({
+  openNow: Type.Integer(),
+  overdueNow: Type.Integer(),
+  weeks: Type.Array(
+    Type.Object({
+      week: Type.String({ description: 'Monday (UTC) of the ISO week of submission' }),
+      submitted: Type.Integer(),
+      decided: Type.Integer(),
+      hoursToDecision: Spread,
+      outcomes: Type.Object({
+        approved: Type.Integer(),
+        infoRequested: Type.Integer(),
+        rejected: Type.Integer(),
+        withdrawn: Type.Integer(),
+      }),
+    }),
+  ),
+});
+
+export const TicketLevels = Type.Object({
+  openNow: Type.Integer(),
+  waitingOnSupportNow: Type.Integer(),
+  unansweredNow: Type.Integer(),
+  weeks: Type.Array(
+    Type.Object({
+      week: Type.String(),
+      opened: Type.Integer(),
+      answered: Type.Integer(),
+      hoursToFirstResponse: Spread,
+    }),
+  ),
+});
+
+const Money = Type.Ref('Money');
+const DateTime = Type.String({ format: 'date-time' });
+
+// The customer 360, closed: each part names its fields, so the serializer sends only these.
+
+const Esim360 = Type.Object({
+  id: Type.String(),
+  iccid: Nullable(Type.String()),
+  activationCode: Nullable(Type.String()),
+  state: EsimStateSchema,
+  eid: Nullable(Type.String()),
+  createdAt: DateTime,
+});
+
+const Line360 = Type.Object({
+  id: Type.String(),
+  status: LineStatusSchema,
+  msisdn: Type.String(),
+  planId: Type.String(),
+  planName: Type.String(),
+  price: Money,
+  esim: Esim360,
+  esims: Type.Array(Esim360),
+  allowances: Type.Object({
+    dataBytes: Nullable(Type.Integer()),
+    voiceSeconds: Nullable(Type.Integer()),
+    sms: Nullable(Type.Integer()),
+    total: Type.Object({ dataBytes: Type.Integer(), voiceSeconds: Type.Integer(), sms: Type.Integer() }),
+  }),
+  activatedAt: Nullable(Type.String()),
+  expiresAt: Nullable(Type.String()),
+  createdAt: DateTime,
+});
+
+const Device360 = Type.Object({
+  id: Type.String(),
+  eid: Type.String(),
+  name: Type.String(),
+  lineId: Type.String(),
+  iccid: Nullable(Type.String()),
+  boundAt: DateTime,
+});
+
+const StatementLine360 = Type.Object({
+  id: Type.String(),
+  kind: Type.Enum(STATEMENT_KINDS),
+  amount: Money,
+  balanceAfter: Money,
+  reference: Nullable(Type.String()),
+  createdAt: DateTime,
+});
+
+const Usage360 = Type.Object({
+  since: DateTime,
+  dataBytes: Type.Integer(),
+  voiceSeconds: Type.Integer(),
+  smsCount: Type.Integer(),
+  charged: Money,
+});
+
+const Request360 = Type.Object({
+  id: Type.String(),
+  accountId: Type.String(),
+  status: CancellationStatusSchema,
+  reasonCode: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  submittedAt: DateTime,
+  dueBy: DateTime,
+  overdue: Type.Boolean(),
+  checks: Type.Unknown({ description: 'The automatic checks as recorded at submission, or null' }),
+  version: Type.Integer(),
+  events: Type.Array(
+    Type.Object({
+      status: CancellationStatusSchema,
+      at: DateTime,
+      note: Nullable(Type.String()),
+      actor: Type.String(),
+    }),
+  ),
+});
+
+const Ticket360 = Type.Object({
+  id: Type.String(),
+  accountId: Type.String(),
+  subject: Type.String(),
+  category: Type.String(),
+  status: TicketStatusSchema,
+  related: Nullable(Type.Object({ type: Type.String(), id: Type.String() })),
+  assigneeId: Nullable(Type.String()),
+  firstResponseAt: Nullable(DateTime),
+  lastMessageAt: DateTime,
+  createdAt: DateTime,
+  closedAt: Nullable(DateTime),
+  messages: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      author: Type.Enum(['subscriber', 'staff', 'system']),
+      authorName: Nullable(Type.String()),
+      body: Type.String(),
+      internal: Type.Boolean(),
+      createdAt: DateTime,
+    }),
+  ),
+});
+
+const AuditEntry360 = Type.Object({
+  id: Type.String(),
+  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()), email: Nullable(Type.String()) }),
+  action: Type.String(),
+  subject: Type.Object({ type: Type.String(), id: Type.String() }),
+  accountId: Nullable(Type.String()),
+  before: Type.Unknown({ description: 'What changed, as recorded (any JSON)' }),
+  after: Type.Unknown({ description: 'What changed, as recorded (any JSON)' }),
+  requestId: Nullable(Type.String()),
+  createdAt: DateTime,
+});
+
+const Message360 = Type.Object({
+  id: Type.String(),
+  channel: Type.Enum(['email', 'sms']),
+  to: Type.String(),
+  template: Type.String(),
+  subject: Nullable(Type.String()),
+  status: Type.Enum(['queued', 'sent', 'failed', 'dead']),
+  createdAt: DateTime,
+});
+
+export const Customer360 = Type.Object({
+  id: Type.String(),
+  email: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  status: AccountStatusSchema,
+  locale: Type.String(),
+  role: Type.String({ description: 'Always subscriber (staff accounts have no customer 360)' }),
+  createdAt: DateTime,
+  erasedAt: Nullable(DateTime),
+  balance: Money,
+  arrears: Money,
+  statement: Type.Array(StatementLine360, { description: 'The latest 20 movements of the wallet' }),
+  lines: Type.Array(Line360),
+  devices: Type.Array(Device360),
+  usage: Usage360,
+  requests: Type.Array(Request360, { description: 'Requests to close the account, newest first' }),
+  tickets: Type.Array(Ticket360),
+  audit: Type.Array(AuditEntry360, { description: 'The latest 50 entries about the account' }),
+  messages: Type.Array(Message360, { description: 'The latest 20 notifications (without their text)' }),
+  adjustments: Type.Array(Adjustment),
+});
