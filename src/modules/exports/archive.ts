@@ -10,6 +10,13 @@ import yazl from 'yazl';
 import type { DatabaseConfig } from '../../config.js';
 import { type Locale, translate } from '../../core/i18n.js';
 import type { Db } from '../../db/database.js';
+import {
+  devicesOfAccount,
+  forfeitPostingsPage,
+  usageExportPage as usageExportPageQuery,
+  usageSpan,
+  walletPostingsPage,
+} from './exports.store.js';
 
 const PAGE = 2000;
 /** Fast deflate: CSV still shrinks to about a fifth, at several times the speed of the default level. */
@@ -149,26 +156,7 @@ export function buildArchive(database: DatabaseConfig, db: Db, input: ArchiveInp
 
 function ledgerCsv(db: Db, walletId: string): Readable {
   const next = keyset(
-    (after) => {
-      let q = db
-        .selectFrom('ledger_postings')
-        .select([
-          'id',
-          'created_at',
-          'kind',
-          'amount',
-          'credit_id',
-          'credit_balance_after',
-          'debit_balance_after',
-          'currency',
-          'reference_id',
-        ])
-        .where((eb) => eb.or([eb('debit_id', '=', walletId), eb('credit_id', '=', walletId)]))
-        .orderBy('id')
-        .limit(PAGE);
-      if (after) q = q.where('id', '>', after);
-      return q.execute();
-    },
+    (after) => walletPostingsPage(db, walletId, after, PAGE),
     (p) => {
       const incoming = p.credit_id === walletId;
       return [
@@ -185,22 +173,9 @@ function ledgerCsv(db: Db, walletId: string): Readable {
   return csv(['id', 'time', 'kind', 'amount_minor', 'balance_after_minor', 'currency', 'reference'], next);
 }
 
-const USAGE_COLUMNS = [
-  'id',
-  'record_id',
-  'started_at',
-  'duration_seconds',
-  'bytes',
-  'counterpart',
-  'direction',
-  'country',
-  'charge',
-] as const;
-
 /**
- * A page of one type of a subscriber's usage records within one month, oldest first (by start, then
- * id), after `after`. Bounded by the month on started_at, the partition key on PostgreSQL, it reads
- * that month's partition only.
+ * A page of one type of a subscriber's usage records within one month (see the store), a page long
+ * unless told.
  */
 export function usageExportPage(
   db: Db,
@@ -210,18 +185,7 @@ export function usageExportPage(
   after: { startedAt: string; id: string } | null,
   limit = PAGE,
 ) {
-  let q = db
-    .selectFrom('usage_records')
-    .select(USAGE_COLUMNS)
-    .where('account_id', '=', accountId)
-    .where('type', '=', type)
-    .where('started_at', '>=', after ? after.startedAt : month.from)
-    .where('started_at', '<', month.to)
-    .orderBy('started_at')
-    .orderBy('id')
-    .limit(limit);
-  if (after) q = q.where((eb) => eb.or([eb('started_at', '>', after.startedAt), eb('id', '>', after.id)]));
-  return q;
+  return usageExportPageQuery(db, accountId, type, month, after, limit);
 }
 
 /** The UTC month `time` falls in, as the instants it starts and ends. */
@@ -242,12 +206,7 @@ function usagePages(db: Db, accountId: string, type: 'voice' | 'sms' | 'data') {
   let after: { startedAt: string; id: string } | null = null;
   return async () => {
     if (span === undefined) {
-      const found = await db
-        .selectFrom('usage_records')
-        .select((eb) => [eb.fn.min('started_at').as('first'), eb.fn.max('started_at').as('last')])
-        .where('account_id', '=', accountId)
-        .where('type', '=', type)
-        .executeTakeFirst();
+      const found = await usageSpan(db, accountId, type);
       span = found?.first && found.last ? { first: found.first, last: found.last } : null;
       if (span) month = monthAround(span.first);
     }
@@ -303,14 +262,7 @@ function devicesCsv(db: Db, accountId: string): Readable {
   const next = async () => {
     if (done) return null;
     done = true;
-    const devices = await db
-      .selectFrom('devices')
-      .innerJoin('esims', 'esims.id', 'devices.esim_id')
-      .selectAll('devices')
-      .select('esims.iccid')
-      .where('devices.account_id', '=', accountId)
-      .orderBy('devices.bound_at')
-      .execute();
+    const devices = await devicesOfAccount(db, accountId);
     return devices.map((d) => [
       d.id,
       d.name,
@@ -327,17 +279,7 @@ function devicesCsv(db: Db, accountId: string): Readable {
 /** The receipts of balance the subscriber gave up: the receipt id, when, how much, the balance left. */
 function forfeitsCsv(db: Db, walletId: string): Readable {
   const next = keyset(
-    (after) => {
-      let q = db
-        .selectFrom('ledger_postings')
-        .select(['id', 'created_at', 'amount', 'currency', 'debit_balance_after', 'reference_id'])
-        .where('debit_id', '=', walletId)
-        .where('kind', '=', 'forfeit')
-        .orderBy('id')
-        .limit(PAGE);
-      if (after) q = q.where('id', '>', after);
-      return q.execute();
-    },
+    (after) => forfeitPostingsPage(db, walletId, after, PAGE),
     (p) => [p.reference_id ?? '', p.created_at, Number(p.amount), p.currency, p.debit_balance_after],
   );
   return csv(['receipt', 'time', 'amount_minor', 'currency', 'balance_after_minor'], next);

@@ -1,4 +1,5 @@
 import type { ErasureContributor } from '../../core/erasure.js';
+import { exportFilesOfAccount, forgetExportFilesOfAccount } from './exports.store.js';
 
 /** The account's export archives: the rows forget their files, which are deleted after the commit. */
 export const exportsErasure: ErasureContributor = {
@@ -6,17 +7,8 @@ export const exportsErasure: ErasureContributor = {
   tables: ['exports'],
   label: 'exports',
   async erase(tx, { accountId }) {
-    const files = await tx
-      .selectFrom('exports')
-      .select('file')
-      .where('account_id', '=', accountId)
-      .where('file', 'is not', null)
-      .execute();
-    await tx
-      .updateTable('exports')
-      .set({ status: 'failed', file: null, error: 'erased after the retention period' })
-      .where('account_id', '=', accountId)
-      .execute();
+    const files = await exportFilesOfAccount(tx, accountId);
+    await forgetExportFilesOfAccount(tx, accountId, 'erased after the retention period');
     return files.map((e) => e.file as string);
   },
 };

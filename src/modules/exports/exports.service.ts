@@ -1,7 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
@@ -16,6 +15,18 @@ import type { PolicyService } from '../policies/policies.service.js';
 import type { SupportService } from '../support/support.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { type ArchiveInput, buildArchive } from './archive.js';
+import {
+  findExport,
+  findExportOfAccount,
+  getAccount,
+  getExport,
+  insertPendingExport,
+  latestExportIds,
+  lockExportsOfAccount,
+  markExportFailed,
+  markExportReady,
+  pendingOrRecentExports,
+} from './exports.store.js';
 
 const LINK_HOURS = 24;
 const DAY_MS = 86_400_000;
@@ -59,17 +70,9 @@ export function createExportService(deps: {
     const id = newId('exp', clock.now().getTime());
     const { exportsPerDay } = await deps.policies.get();
     await db.transaction().execute(async (tx) => {
-      // Two requests of one subscriber are counted one after the other (SQLite runs one transaction at a time).
-      if (deps.dialect === 'postgres')
-        await sql`select pg_advisory_xact_lock(7304, hashtext(${accountId}))`.execute(tx);
+      await lockExportsOfAccount(tx, deps.dialect, accountId);
       const since = new Date(clock.now().getTime() - DAY_MS).toISOString();
-      const recent = await tx
-        .selectFrom('exports')
-        .select(['id', 'status', 'created_at'])
-        .where('account_id', '=', accountId)
-        .where((eb) => eb.or([eb('status', '=', 'pending'), eb('created_at', '>', since)]))
-        .orderBy('id')
-        .execute();
+      const recent = await pendingOrRecentExports(tx, accountId, since);
       const running = recent.find((r) => r.status === 'pending');
       if (running) throw new AppError('EXPORT_IN_PROGRESS', { id: running.id });
       const counted = recent.filter((r) => r.created_at > since);
@@ -87,10 +90,7 @@ export function createExportService(deps: {
           },
         );
       }
-      await tx
-        .insertInto('exports')
-        .values({ id, account_id: accountId, status: 'pending', created_at: clock.now().toISOString() })
-        .execute();
+      await insertPendingExport(tx, { id, account_id: accountId, created_at: clock.now().toISOString() });
       await deps.jobs.enqueue(tx, buildJob, { exportId: id }, { idempotencyKey: `export:${id}` });
       await deps.audit.record(tx, {
         actor,
@@ -104,12 +104,7 @@ export function createExportService(deps: {
   }
 
   async function status(accountId: string, exportId: string) {
-    const row = await db
-      .selectFrom('exports')
-      .selectAll()
-      .where('id', '=', exportId)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
+    const row = await findExportOfAccount(db, accountId, exportId);
     if (!row) throw new AppError('NOT_FOUND', { field: 'id' });
     if (row.status !== 'ready') return { id: row.id, status: row.status, createdAt: row.created_at };
     const expires = Math.floor(clock.now().getTime() / 1000) + LINK_HOURS * 3600;
@@ -125,13 +120,7 @@ export function createExportService(deps: {
 
   /** The subscriber's exports, newest first (the last 20), each with its fresh link when ready. */
   async function list(accountId: string) {
-    const rows = await db
-      .selectFrom('exports')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .orderBy('id', 'desc')
-      .limit(20)
-      .execute();
+    const rows = await latestExportIds(db, accountId, 20);
     return { items: await Promise.all(rows.map((r) => status(accountId, r.id))), nextCursor: null };
   }
 
@@ -142,23 +131,15 @@ export function createExportService(deps: {
     if (given.length !== expected.length || !timingSafeEqual(given, expected))
       throw new AppError('FORBIDDEN', { reason: 'bad signature' });
     if (expires * 1000 < clock.now().getTime()) throw new AppError('FORBIDDEN', { reason: 'link expired' });
-    const row = await db.selectFrom('exports').selectAll().where('id', '=', exportId).executeTakeFirst();
+    const row = await findExport(db, exportId);
     if (row?.status !== 'ready' || !row.file || !fs.existsSync(row.file)) throw new AppError('NOT_FOUND');
     return { path: row.file, name: `export-${row.created_at.slice(0, 10)}-${row.id}.zip` };
   }
 
   async function build(exportId: string, lastAttempt: boolean) {
-    const row = await db
-      .selectFrom('exports')
-      .selectAll()
-      .where('id', '=', exportId)
-      .executeTakeFirstOrThrow();
+    const row = await getExport(db, exportId);
     if (row.status !== 'pending') return;
-    const account = await db
-      .selectFrom('accounts')
-      .selectAll()
-      .where('id', '=', row.account_id)
-      .executeTakeFirstOrThrow();
+    const account = await getAccount(db, row.account_id);
     const locale = isLocale(account.locale) ? account.locale : 'en';
     fs.mkdirSync(config.exportDir, { recursive: true });
     const target = path.join(config.exportDir, `${exportId}.zip`);
@@ -189,21 +170,13 @@ export function createExportService(deps: {
       fs.renameSync(partial, target);
       const size = fs.statSync(target).size;
       await db.transaction().execute(async (tx) => {
-        await tx
-          .updateTable('exports')
-          .set({ status: 'ready', file: target, size, ready_at: clock.now().toISOString() })
-          .where('id', '=', exportId)
-          .execute();
+        await markExportReady(tx, exportId, { file: target, size, at: clock.now().toISOString() });
         await deps.notifications.notify(tx, account, 'export_ready', { hours: LINK_HOURS }, ['email']);
       });
     } catch (error) {
       fs.rmSync(partial, { force: true });
       if (lastAttempt) {
-        await db
-          .updateTable('exports')
-          .set({ status: 'failed', error: String(error).slice(0, 500) })
-          .where('id', '=', exportId)
-          .execute();
+        await markExportFailed(db, exportId, String(error).slice(0, 500));
         return;
       }
       throw error;
