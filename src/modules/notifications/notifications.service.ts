@@ -9,6 +9,14 @@ import type { Channel, MessageRow } from '../../db/schema.js';
 import { createSmtpChannel } from '../../integrations/email/smtp.js';
 import { createHttpSmsChannel } from '../../integrations/sms/http-gateway.js';
 import { defineJob, type JobContext, type Jobs } from '../../runner/jobs.js';
+import {
+  devMailboxOf,
+  findMessage,
+  insertDevMailboxOnce,
+  insertMessages,
+  markMessageAttemptFailed,
+  markMessageSent,
+} from './notifications.store.js';
 import { render, TEMPLATES, type TemplateName, type TemplateParams } from './templates.js';
 
 export interface Recipient {
@@ -100,7 +108,7 @@ export function createNotificationService(deps: {
         created_at: now.toISOString(),
       };
     });
-    await tx.insertInto('messages').values(rows).execute();
+    await insertMessages(tx, rows);
     await deps.jobs.enqueueMany(
       tx,
       deliverJob,
@@ -126,7 +134,7 @@ export function createNotificationService(deps: {
       status: 'queued' as const,
       created_at: now.toISOString(),
     };
-    await tx.insertInto('messages').values(copy).execute();
+    await insertMessages(tx, copy);
     await deps.jobs.enqueue(tx, deliverJob, { messageId: copy.id }, { idempotencyKey: `deliver:${copy.id}` });
     return [copy.id];
   }
@@ -201,11 +209,7 @@ export function createNotificationService(deps: {
   }
 
   async function deliver(messageId: string, { job }: JobContext): Promise<void> {
-    const message = await db
-      .selectFrom('messages')
-      .selectAll()
-      .where('id', '=', messageId)
-      .executeTakeFirst();
+    const message = await findMessage(db, messageId);
     if (!message || message.status === 'sent' || message.status === 'dead') return;
     try {
       const external = message.channel === 'email' ? smtp : sms;
@@ -214,21 +218,17 @@ export function createNotificationService(deps: {
         await markSent(db, message);
       } else if (devMailbox) {
         await db.transaction().execute(async (tx) => {
-          await tx
-            .insertInto('dev_mailbox')
-            .values({
-              id: newId('dmx', clock.now().getTime()),
-              message_id: message.id,
-              channel: message.channel,
-              to: message.to,
-              locale: message.locale,
-              subject: message.subject,
-              text: message.text,
-              html: message.html,
-              created_at: clock.now().toISOString(),
-            })
-            .onConflict((oc) => oc.column('message_id').doNothing())
-            .execute();
+          await insertDevMailboxOnce(tx, {
+            id: newId('dmx', clock.now().getTime()),
+            message_id: message.id,
+            channel: message.channel,
+            to: message.to,
+            locale: message.locale,
+            subject: message.subject,
+            text: message.text,
+            html: message.html,
+            created_at: clock.now().toISOString(),
+          });
           await markSent(tx, message);
         });
       } else {
@@ -236,15 +236,10 @@ export function createNotificationService(deps: {
       }
     } catch (error) {
       const final = job.attempts >= job.max_attempts;
-      await db
-        .updateTable('messages')
-        .set((eb) => ({
-          status: final ? 'dead' : 'failed',
-          attempts: eb('attempts', '+', 1),
-          last_error: error instanceof Error ? error.message : String(error),
-        }))
-        .where('id', '=', message.id)
-        .execute();
+      await markMessageAttemptFailed(db, message.id, {
+        final,
+        error: error instanceof Error ? error.message : String(error),
+      });
       throw error;
     }
   }
@@ -264,29 +259,12 @@ export function createNotificationService(deps: {
   }
 
   async function markSent(executor: Executor, message: MessageRow): Promise<void> {
-    await executor
-      .updateTable('messages')
-      .set((eb) => ({
-        status: 'sent',
-        attempts: eb('attempts', '+', 1),
-        sent_at: clock.now().toISOString(),
-        last_error: null,
-        // A sign-in code has no business staying in the database once it is on its way.
-        ...(message.sensitive ? { text: REDACTED, html: null } : {}),
-      }))
-      .where('id', '=', message.id)
-      .execute();
+    await markMessageSent(executor, message, clock.now().toISOString(), REDACTED);
   }
 
   /** The dev mailbox (demo mode): what would have been emailed or texted to `to`, newest first. */
   async function devMessages(to: string, limit = 50) {
-    const rows = await db
-      .selectFrom('dev_mailbox')
-      .selectAll()
-      .where('to', '=', to)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
+    const rows = await devMailboxOf(db, to, limit);
     return rows.map((r) => ({
       id: r.message_id,
       channel: r.channel,
