@@ -319,33 +319,27 @@ function RecentlyDecided() {
         {t('review.decidedTitle')}
       </Title>
       {items.length === 0 && <Text c="dimmed">{t('review.decidedNone')}</Text>}
-      <Stack gap="xs">
+      <Stack gap="sm">
         {items.map((d) => (
-          <Group
-            key={`${d.id}-${d.decidedAt}`}
-            justify="space-between"
-            align="flex-start"
-            wrap="nowrap"
-            data-testid="review-decided-item"
-          >
-            <div style={{ minWidth: 0 }}>
+          <div key={`${d.id}-${d.decidedAt}`} data-testid="review-decided-item">
+            <Group gap="xs" wrap="wrap">
+              <Badge color={DECISION_COLOR[d.decision]} variant="light">
+                {t(`close.status.${d.decision}`)}
+              </Badge>
               <Anchor component={Link} to={`/staff/customers/${d.accountId}`} size="sm" fw={500}>
                 {d.contact ?? t('review.erased')}
               </Anchor>
-              <Text size="xs" c="dimmed">
-                {formatDateTime(d.decidedAt, i18n.language)} ·{' '}
-                {d.decidedBy.email ?? t(`staff.actorType.${d.decidedBy.type}`)}
+            </Group>
+            <Text size="xs" c="dimmed">
+              {formatDateTime(d.decidedAt, i18n.language)} ·{' '}
+              {d.decidedBy.email ?? t(`staff.actorType.${d.decidedBy.type}`)}
+            </Text>
+            {d.note && (
+              <Text size="xs" lineClamp={2}>
+                {d.note}
               </Text>
-              {d.note && (
-                <Text size="xs" lineClamp={2}>
-                  {d.note}
-                </Text>
-              )}
-            </div>
-            <Badge color={DECISION_COLOR[d.decision]} variant="light" style={{ flexShrink: 0 }}>
-              {t(`close.status.${d.decision}`)}
-            </Badge>
-          </Group>
+            )}
+          </div>
         ))}
       </Stack>
     </Card>

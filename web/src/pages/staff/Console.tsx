@@ -44,7 +44,7 @@ export function StaffConsole({ me }: { me: Me }) {
   );
   return (
     <Stack gap="md" py="md">
-      <Group justify="space-between" wrap="nowrap">
+      <Group justify="space-between" wrap="wrap" gap="xs">
         <Title order={2} data-testid="staff-title">
           {t('staff.title')}
         </Title>
