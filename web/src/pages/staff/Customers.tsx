@@ -103,33 +103,6 @@ function Section({ title, children, testId }: { title: string; children: ReactNo
   );
 }
 
-interface LineView {
-  id: string;
-  msisdn: string;
-  status: string;
-  planName: string;
-}
-interface DeviceView {
-  id: string;
-  name: string;
-  eid: string;
-  iccid: string | null;
-}
-interface RequestView {
-  id: string;
-  status: string;
-  dueBy: string;
-  overdue: boolean;
-  reasonCode: string | null;
-  events: { status: string; at: string; note: string | null; actor: string }[];
-}
-interface TicketView {
-  id: string;
-  subject: string;
-  status: string;
-  lastMessageAt: string;
-}
-
 function Adjust({ accountId, currency }: { accountId: string; currency: string }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
@@ -314,36 +287,9 @@ export function Customer360({ role }: { role: string }) {
     onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
   });
   if (customer.isError) return <Alert color="red">{t('app.loadError')}</Alert>;
-  const c = customer.data as
-    | (NonNullable<typeof customer.data> & Record<string, unknown> & { balance: Money; arrears: Money })
-    | undefined;
+  const c = customer.data;
   if (!c) return null;
-  const lines = c.lines as LineView[];
-  const devices = c.devices as DeviceView[];
-  const requests = c.requests as RequestView[];
-  const tickets = c.tickets as TicketView[];
-  const usage = c.usage as { dataBytes: number; voiceSeconds: number; smsCount: number; charged: Money };
-  const statement = c.statement as {
-    id: string;
-    kind: string;
-    amount: Money;
-    balanceAfter: Money;
-    createdAt: string;
-  }[];
-  const messages = c.messages as {
-    id: string;
-    channel: string;
-    subject: string | null;
-    template: string;
-    status: string;
-    createdAt: string;
-  }[];
-  const audit = c.audit as {
-    id: string;
-    action: string;
-    actor: { type: string; email: string | null };
-    createdAt: string;
-  }[];
+  const { lines, devices, requests, tickets, usage, statement, messages, audit } = c;
   const agentish = role === 'agent' || role === 'admin';
   const when = (iso: string) => formatDateTime(iso, i18n.language);
   return (
@@ -359,7 +305,7 @@ export function Customer360({ role }: { role: string }) {
             </Title>
             <Text size="sm" c="dimmed">
               {[c.email, c.phone].filter(Boolean).join(' · ')} · {c.id} ·{' '}
-              {t(`languages.${c.locale}`, { defaultValue: c.locale as string })}
+              {t(`languages.${c.locale}`, { defaultValue: c.locale })}
             </Text>
           </div>
           <Badge
@@ -404,7 +350,7 @@ export function Customer360({ role }: { role: string }) {
             <Text size="xs" c="dimmed">
               {t('customers.since')}
             </Text>
-            <Text size="sm">{when(c.createdAt as string)}</Text>
+            <Text size="sm">{when(c.createdAt)}</Text>
           </div>
         </SimpleGrid>
         {agentish && (
