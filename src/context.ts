@@ -161,6 +161,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     payments: () => payments.provider,
     policies,
     logger,
+    reading: database.reading,
   });
   const paymentWebhooks = createPaymentWebhooks({
     db,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId, ulid } from '../src/core/ids.js';
+import { idTime, newId, ulid } from '../src/core/ids.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const decodeTime = (id: string) => [...id.slice(0, 10)].reduce((ms, ch) => ms * 32 + ALPHABET.indexOf(ch), 0);
@@ -13,6 +13,8 @@ describe('ids', () => {
     expect(newId('trf', at)).toMatch(/^trf_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(() => ulid(2 ** 48)).toThrow(RangeError);
     expect(() => ulid(Number.NaN)).toThrow(RangeError);
+    expect(idTime(newId('pst', at))).toBe(at);
+    expect(idTime('pst_not-an-id')).toBeNull();
   });
 
   it('sort in the order they were made, within a millisecond and when the clock steps back', () => {

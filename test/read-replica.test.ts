@@ -101,6 +101,9 @@ if (wanted && !bin) {
     const statement = await call('GET', '/api/v1/me/ledger', alice);
     expect(statement.status).toBe(200);
     expect((statement.body.items as Array<{ amount: { amount: number } | number }>).length).toBe(2);
+    // A page of settled history (ending two minutes ago) is read on the replica, lagging or not.
+    const settled = `/api/v1/me/ledger?to=${encodeURIComponent(new Date(Date.now() - 120_000).toISOString())}`;
+    expect(await call('GET', settled, alice)).toMatchObject({ status: 200, body: { items: [] } });
     // Resumed, the replica catches up and the search finds Bob.
     await replica.query('select pg_wal_replay_resume()', 'esimdesk');
     await expect
@@ -114,6 +117,7 @@ if (wanted && !bin) {
     expect(await search(agent, 'carol@example.com')).toEqual(['carol@example.com']);
     expect(await search(agent, 'alice@example.com')).toEqual(['alice@example.com']);
     expect((await call('GET', '/api/v1/me/balance', alice)).body.amount).toBe(1500);
+    expect(await call('GET', settled, alice)).toMatchObject({ status: 200, body: { items: [] } });
     // The staff dashboard too (its figures are read on a replica when one answers).
     const levels = await call('GET', '/api/v1/staff/reports/service-levels', agent);
     expect(levels.status, JSON.stringify(levels.body)).toBe(200);

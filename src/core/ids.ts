@@ -91,3 +91,12 @@ export function ulid(now: number = Date.now()): string {
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${ulid(now)}`;
 }
+
+/** When an id was made (its ULID's milliseconds), or null for text that is not one of our ids. */
+export function idTime(id: string): number | null {
+  const match = /^[a-z]{3}_([0-9A-HJKMNP-TV-Z]{10})[0-9A-HJKMNP-TV-Z]{16}$/.exec(id);
+  if (!match) return null;
+  let ms = 0;
+  for (const char of match[1]!) ms = ms * 32 + ALPHABET.indexOf(char);
+  return ms;
+}

@@ -1,3 +1,5 @@
+import type { Clock } from '../../core/clock.js';
+import { idTime } from '../../core/ids.js';
 import type { MoneyValue } from '../../core/money.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
@@ -46,9 +48,33 @@ function postingsOfKind(kind: StatementKind | undefined): {
   }
 }
 
+/** How old postings must be before a statement page of them may be read on a replica. */
+export const SETTLED_HISTORY_MS = 60_000;
+
+/**
+ * Whether every posting a statement page can list is older than a minute: a page ending (`to`) or
+ * continuing (the cursor, a time-sortable id) before then. Such a page may be read on a replica; the
+ * newest page, what a subscriber checks after moving money, is always read on the primary.
+ */
+export function isSettledHistory(filter: Pick<StatementFilter, 'to'>, before: string | undefined, now: Date) {
+  const settled = now.getTime() - SETTLED_HISTORY_MS;
+  const to = filter.to === undefined ? Number.POSITIVE_INFINITY : Date.parse(filter.to);
+  const cursor =
+    before === undefined ? Number.POSITIVE_INFINITY : (idTime(before) ?? Number.POSITIVE_INFINITY);
+  return Math.min(to, cursor) < settled;
+}
+
 /** The wallet's balance and statement. */
-export function createStatements(deps: { db: Db; ledger: Pick<Ledger, 'balance'>; core: WalletCore }) {
+export function createStatements(deps: {
+  db: Db;
+  clock: Clock;
+  ledger: Pick<Ledger, 'balance'>;
+  core: WalletCore;
+  /** Reads on a replica when one answers (Database.reading); the primary otherwise. */
+  reading?: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
+}) {
   const { db, ledger } = deps;
+  const reading = deps.reading ?? (<T>(fn: (on: Db) => Promise<T>) => fn(db));
   const { money, walletId } = deps.core;
 
   async function balance(accountId: string): Promise<MoneyValue> {
@@ -58,13 +84,16 @@ export function createStatements(deps: { db: Db; ledger: Pick<Ledger, 'balance'>
   /** Postings of the wallet, newest first, each with the signed amount and the balance after it. */
   async function statement(accountId: string, filter: StatementFilter) {
     const wallet = walletId(accountId);
-    const rows = await ledgerStore.postingsOf(db, wallet, {
-      limit: filter.limit,
-      before: decodeCursor(filter.cursor),
-      from: filter.from,
-      to: filter.to,
-      ...postingsOfKind(filter.kind),
-    });
+    const before = decodeCursor(filter.cursor);
+    const query = (on: Db) =>
+      ledgerStore.postingsOf(on, wallet, {
+        limit: filter.limit,
+        before,
+        from: filter.from,
+        to: filter.to,
+        ...postingsOfKind(filter.kind),
+      });
+    const rows = isSettledHistory(filter, before, deps.clock.now()) ? await reading(query) : await query(db);
     const result = page(rows, filter.limit);
     return {
       nextCursor: result.nextCursor,

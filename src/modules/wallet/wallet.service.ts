@@ -36,13 +36,15 @@ export function createWalletService(deps: {
   payments: () => PaymentProvider;
   policies: Pick<PolicyService, 'get'>;
   logger?: Logger;
+  /** Reads on a replica when one answers: statement pages of settled history. */
+  reading?: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
 }) {
   const { db, clock, ledger, audit, notifications, policies } = deps;
   const core = createWalletCore({ currency: deps.currency, ledger });
   const jobs = createWalletJobs({ db, payments: deps.payments });
   deps.jobs.register(jobs.submitRefund);
 
-  const statements = createStatements({ db, ledger, core });
+  const statements = createStatements({ db, clock, ledger, core, reading: deps.reading });
   const topups = createTopups({
     db,
     clock,
