@@ -56,7 +56,10 @@ export async function markMessageSent(
 // Dev mailbox
 
 /** The message in the dev mailbox, once (a second delivery of the same message adds nothing). */
-export async function insertDevMailboxOnce(executor: Executor, row: Insertable<DevMailboxTable>): Promise<void> {
+export async function insertDevMailboxOnce(
+  executor: Executor,
+  row: Insertable<DevMailboxTable>,
+): Promise<void> {
   await executor
     .insertInto('dev_mailbox')
     .values(row)

@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
 import { databaseFault } from '../../db/errors.js';
 import { type SchemaVersion, schemaVersion } from '../../db/migrate.js';
+import { beat } from './ops.store.js';
 
 export interface Readiness {
   ready: boolean;
@@ -55,11 +56,7 @@ export function createReadinessProbe(deps: { db: Db; clock: Clock; logger: Logge
     }
     try {
       const beatAt = clock.now().toISOString();
-      await db
-        .insertInto('ops_heartbeat')
-        .values({ id: 'readyz', beat_at: beatAt })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ beat_at: beatAt }))
-        .execute();
+      await beat(db, 'readyz', beatAt);
     } catch (error) {
       logger.warn({ err: error }, 'readiness: the database does not take a write');
       const down = databaseFault(error) === 'unavailable';

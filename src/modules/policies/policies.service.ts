@@ -7,6 +7,7 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
+import { policyRows, upsertPolicy } from './policies.store.js';
 
 const COUNTRIES = new Set(Object.keys(new Holidays().getCountries() ?? {}));
 
@@ -157,7 +158,7 @@ export function createPolicies(deps: { db: Db; clock: Clock; config: Config; aud
   const calendars = new Map<string, Calendar>();
 
   async function read(executor: Executor): Promise<Policies> {
-    const rows = await executor.selectFrom('policies').select(['key', 'value']).execute();
+    const rows = await policyRows(executor);
     const value: Record<string, unknown> = { ...defaults };
     for (const row of rows) if (row.key in defaults) value[row.key] = JSON.parse(row.value);
     return value as Policies;
@@ -219,15 +220,7 @@ export function createPolicies(deps: { db: Db; clock: Clock; config: Config; aud
       const before = await read(tx);
       const now = clock.now().toISOString();
       for (const [key, value] of Object.entries(patch)) {
-        await tx
-          .insertInto('policies')
-          .values({ key, value: JSON.stringify(value), updated_by: actor.id, updated_at: now })
-          .onConflict((oc) =>
-            oc
-              .column('key')
-              .doUpdateSet({ value: JSON.stringify(value), updated_by: actor.id, updated_at: now }),
-          )
-          .execute();
+        await upsertPolicy(tx, { key, value: JSON.stringify(value), updatedBy: actor.id, at: now });
       }
       const after = { ...before, ...patch };
       const changed = Object.keys(patch).filter(

@@ -7,7 +7,13 @@ import { createStaffTickets } from './support.staff.js';
 import { createSubscriberTickets } from './support.subscriber.js';
 import { createTickets } from './support.tickets.js';
 
-export { CATEGORIES, QUEUE_VIEWS, type QueueView, RELATED_TYPES, type RelatedType } from './support.tickets.js';
+export {
+  CATEGORIES,
+  QUEUE_VIEWS,
+  type QueueView,
+  RELATED_TYPES,
+  type RelatedType,
+} from './support.tickets.js';
 
 /**
  * Support tickets (R11 "contact customer service"): subscribers open, reply and close

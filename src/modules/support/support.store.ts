@@ -138,13 +138,7 @@ export async function assignTicket(
     .execute();
 }
 
-export type QueueFilter =
-  | 'unassigned'
-  | 'mine'
-  | 'waiting_on_customer'
-  | 'open'
-  | 'closed'
-  | 'all';
+export type QueueFilter = 'unassigned' | 'mine' | 'waiting_on_customer' | 'open' | 'closed' | 'all';
 
 /** A page of the staff queue with each customer's contact, newest first (one more than `limit`). */
 export function queuePage(
