@@ -77,6 +77,9 @@ describeBrowser('usage and data backup in Chromium', () => {
     expect(await page.locator('[data-testid="usage-chart"] rect').count()).toBe(3);
     await page.getByText('通话').first().click();
     await page.getByTestId('usage-table').getByText('+81312****5678').first().waitFor();
+    // Where it happened, in the reader's words: 日本, never the code JP.
+    expect(await page.getByTestId('usage-table').textContent()).toContain('日本');
+    expect(await page.getByTestId('usage-table').textContent()).not.toMatch(/\bJP\b/);
     await shot(page, 'usage-zh-CN');
 
     await navTo(page, 'backup');

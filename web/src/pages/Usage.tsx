@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.js';
-import { formatDateTime, formatMoney, type Money } from '../format.js';
+import { countryName, formatDateTime, formatMoney, type Money } from '../format.js';
 
 type Kind = 'data' | 'voice' | 'sms';
 
@@ -157,7 +157,7 @@ export function Usage() {
                     {kind !== 'data' && ` · ${r.direction === 'in' ? '←' : '→'} ${r.counterpart ?? '—'}`}
                   </Text>
                   <Text size="xs" c="dimmed">
-                    {formatDateTime(r.startedAt, i18n.language)} · {r.country}
+                    {formatDateTime(r.startedAt, i18n.language)} · {countryName(r.country, i18n.language)}
                   </Text>
                 </div>
                 <Text size="sm" style={{ flexShrink: 0 }}>
@@ -192,7 +192,7 @@ export function Usage() {
                       </Table.Td>
                     )}
                     <Table.Td>{amount(r)}</Table.Td>
-                    <Table.Td>{r.country}</Table.Td>
+                    <Table.Td>{countryName(r.country, i18n.language)}</Table.Td>
                     <Table.Td ta="right">{formatMoney(r.charge as Money, i18n.language)}</Table.Td>
                   </Table.Tr>
                 ))}

@@ -5,11 +5,4 @@ export function actionLabel(action: string, t: TFunction): string {
   return t(`audit.actions.${action}`, { defaultValue: action });
 }
 
-/** A country code (JP) as its name in the reader's language (日本). */
-export function countryName(code: string, language: string): string {
-  try {
-    return new Intl.DisplayNames([language], { type: 'region' }).of(code) ?? code;
-  } catch {
-    return code;
-  }
-}
+export { countryName } from '../../format.js';
