@@ -1,4 +1,5 @@
 import type { ErasureContributor } from '../core/erasure.js';
+import { emptyNoticesNaming } from './jobs.store.js';
 
 /**
  * Notices not yet turned into messages (a notification fan-out that never succeeded) carry
@@ -9,14 +10,7 @@ export const jobsErasure: ErasureContributor = {
   tables: ['jobs'],
   label: 'queued notices',
   async erase(tx, { accountId }) {
-    await tx
-      .updateTable('jobs')
-      .set({ payload: JSON.stringify({ notices: [] }) })
-      // Through jobs_due (status first): unfinished jobs are few, finished ones many.
-      .where('status', 'in', ['queued', 'running', 'dead', 'cancelled'])
-      .where('kind', '=', 'notifications.fanout')
-      .where('payload', 'like', `%"id":"${accountId}"%`)
-      .execute();
+    await emptyNoticesNaming(tx, accountId);
     return undefined;
   },
 };

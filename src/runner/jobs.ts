@@ -3,8 +3,14 @@ import { Compile, type Validator } from 'typebox/compile';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Executor } from '../db/database.js';
-import { prepared } from '../db/prepared.js';
 import type { JobRow } from '../db/schema.js';
+import {
+  completeRunningJob,
+  insertJob,
+  insertJobs,
+  insertJobWithoutKey,
+  moveJobStatus,
+} from './jobs.store.js';
 
 export interface JobContext {
   job: JobRow;
@@ -56,52 +62,6 @@ export interface EnqueueOptions {
   idempotencyKey?: string;
   maxAttempts?: number;
 }
-
-function queuedJob(
-  executor: Executor,
-  id: string,
-  kind: string,
-  payload: string,
-  runAt: string,
-  maxAttempts: number,
-  key: string | null,
-  now: string,
-) {
-  return executor.insertInto('jobs').values({
-    id,
-    kind,
-    payload,
-    status: 'queued',
-    run_at: runAt,
-    attempts: 0,
-    max_attempts: maxAttempts,
-    idempotency_key: key,
-    created_at: now,
-    updated_at: now,
-  });
-}
-
-// One queued job, as most transactions write (a notice, an order): built and compiled once. With an
-// idempotency key the answer says whether it was written; without one it always is.
-const insertJob = prepared(
-  (
-    executor: Executor,
-    id: string,
-    kind: string,
-    payload: string,
-    runAt: string,
-    max: number,
-    key: string | null,
-    now: string,
-  ) =>
-    queuedJob(executor, id, kind, payload, runAt, max, key, now)
-      .onConflict((oc) => oc.column('idempotency_key').where('idempotency_key', 'is not', null).doNothing())
-      .returning('id'),
-);
-const insertJobWithoutKey = prepared(
-  (executor: Executor, id: string, kind: string, payload: string, runAt: string, max: number, now: string) =>
-    queuedJob(executor, id, kind, payload, runAt, max, null, now),
-);
 
 export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
   const definitions = new Map<string, JobDefinition>();
@@ -189,12 +149,7 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
       );
       return written.map((r) => r.id);
     }
-    const written = await executor
-      .insertInto('jobs')
-      .values(rows)
-      .onConflict((oc) => oc.column('idempotency_key').where('idempotency_key', 'is not', null).doNothing())
-      .returning('id')
-      .execute();
+    const written = await insertJobs(executor, rows);
     return written.map((r) => r.id);
   }
 
@@ -246,14 +201,7 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
   ): Promise<boolean> {
     const now = deps.clock.now().toISOString();
     const scrub = options.scrubPayload === undefined ? {} : { payload: JSON.stringify(options.scrubPayload) };
-    const result = await tx
-      .updateTable('jobs')
-      .set({ status: 'succeeded', finished_at: now, updated_at: now, ...scrub })
-      .where('id', '=', job.id)
-      .where('status', '=', 'running')
-      .where('locked_by', '=', job.locked_by)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return completeRunningJob(tx, job, now, scrub);
   }
 
   /**
@@ -266,13 +214,7 @@ export function createJobs(deps: { clock: Clock; defaultMaxAttempts: number }) {
     from: JobRow['status'],
     set: { status: JobRow['status']; attempts?: number; run_at?: string; finished_at: string | null },
   ): Promise<boolean> {
-    const changed = await executor
-      .updateTable('jobs')
-      .set({ ...set, updated_at: deps.clock.now().toISOString() })
-      .where('id', '=', id)
-      .where('status', '=', from)
-      .executeTakeFirst();
-    return Number(changed.numUpdatedRows) === 1;
+    return moveJobStatus(executor, id, from, set, deps.clock.now().toISOString());
   }
 
   return {

@@ -6,6 +6,15 @@ import type { Db, Dialect } from '../db/database.js';
 import type { JobRow } from '../db/schema.js';
 import { backoffMs } from './backoff.js';
 import type { Jobs } from './jobs.js';
+import {
+  dueJobIds,
+  handBackJobs,
+  leaseJobs,
+  overdueFinalJobs,
+  renewJobLeases,
+  startJobs,
+  updateHeldJob,
+} from './jobs.store.js';
 
 export interface RunnerOptions {
   pollIntervalMs: number;
@@ -51,13 +60,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     if (running.size === 0) return;
     const until = new Date(clock.now().getTime() + leaseMs).toISOString();
     try {
-      await db
-        .updateTable('jobs')
-        .set({ locked_until: until })
-        .where('id', 'in', [...running])
-        .where('locked_by', '=', runnerId)
-        .where('status', '=', 'running')
-        .execute();
+      await renewJobLeases(db, [...running], runnerId, until);
     } catch (error) {
       logger.warn({ err: error }, 'could not renew job leases');
     }
@@ -79,17 +82,8 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     const now = clock.now().toISOString();
     const until = new Date(clock.now().getTime() + leaseMs).toISOString();
     return db.transaction().execute(async (tx) => {
-      let overdue = tx
-        .selectFrom('jobs')
-        .select(['id', 'locked_by', 'last_error'])
-        .where('status', '=', 'running')
-        .where('locked_until', '<', now)
-        .whereRef('attempts', '>=', 'max_attempts')
-        .orderBy('locked_until')
-        .limit(limit);
-      if (dialect === 'postgres') overdue = overdue.forUpdate().skipLocked();
       const reasons = new Map(
-        (await overdue.execute()).map((r) => [
+        (await overdueFinalJobs(tx, dialect, now, limit)).map((r) => [
           r.id,
           // Owned: its runner died on the final attempt. Unowned: its failure path failed before.
           r.locked_by !== null
@@ -100,45 +94,14 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       const bury =
         reasons.size === 0
           ? []
-          : (
-              await tx
-                .updateTable('jobs')
-                .set({ locked_by: runnerId, locked_until: until, updated_at: now })
-                .where('id', 'in', [...reasons.keys()])
-                .returningAll()
-                .execute()
-            ).map((job) => ({ job, reason: reasons.get(job.id)! }));
+          : (await leaseJobs(tx, [...reasons.keys()], runnerId, until, now)).map((job) => ({
+              job,
+              reason: reasons.get(job.id)!,
+            }));
       if (bury.length >= limit) return { run: [], bury };
-      let due = tx
-        .selectFrom('jobs')
-        .select('id')
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', now)]),
-            eb.and([
-              eb('status', '=', 'running'),
-              eb('locked_until', '<', now),
-              eb('attempts', '<', eb.ref('max_attempts')),
-            ]),
-          ]),
-        )
-        .orderBy('run_at')
-        .limit(limit - bury.length);
-      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
-      const ids = (await due.execute()).map((r) => r.id);
+      const ids = await dueJobIds(tx, dialect, now, limit - bury.length);
       if (ids.length === 0) return { run: [], bury };
-      const run = await tx
-        .updateTable('jobs')
-        .set((eb) => ({
-          status: 'running',
-          attempts: eb('attempts', '+', 1),
-          locked_by: runnerId,
-          locked_until: until,
-          updated_at: now,
-        }))
-        .where('id', 'in', ids)
-        .returningAll()
-        .execute();
+      const run = await startJobs(tx, ids, runnerId, until, now);
       return { run, bury };
     });
   }
@@ -163,7 +126,6 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
    * dead. A failure path that fails is tried again later; the job stays running, unowned, till then.
    */
   async function bury(job: JobRow, reason: string): Promise<void> {
-    const base = db.updateTable('jobs').where('id', '=', job.id).where('locked_by', '=', runnerId);
     const definition = jobs.definition(job.kind);
     if (definition?.onDeadLetter) {
       const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(maxRunMs)]);
@@ -172,14 +134,12 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const retryAt = new Date(clock.now().getTime() + backoffMs(job.attempts, options.backoff));
-        await base
-          .set({
-            last_error: `${reason}${FAILURE_PATH_FAILED}${message}`.slice(0, 2000),
-            locked_by: null,
-            locked_until: retryAt.toISOString(),
-            updated_at: clock.now().toISOString(),
-          })
-          .execute();
+        await updateHeldJob(db, job.id, runnerId, {
+          last_error: `${reason}${FAILURE_PATH_FAILED}${message}`.slice(0, 2000),
+          locked_by: null,
+          locked_until: retryAt.toISOString(),
+          updated_at: clock.now().toISOString(),
+        });
         logger.error(
           { jobId: job.id, kind: job.kind, retryAt, err: message },
           'job failure path failed, will retry',
@@ -188,33 +148,28 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       }
     }
     const now = clock.now().toISOString();
-    await base
-      .set({
-        status: 'dead',
-        last_error: reason,
-        locked_by: null,
-        locked_until: null,
-        finished_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await updateHeldJob(db, job.id, runnerId, {
+      status: 'dead',
+      last_error: reason,
+      locked_by: null,
+      locked_until: null,
+      finished_at: now,
+      updated_at: now,
+    });
     metrics.jobsDead.inc({ kind: job.kind });
     logger.error({ jobId: job.id, kind: job.kind, attempts: job.attempts, err: reason }, 'job dead-lettered');
   }
 
   async function finish(job: JobRow, error: unknown): Promise<void> {
     const now = clock.now();
-    const base = db.updateTable('jobs').where('id', '=', job.id).where('locked_by', '=', runnerId);
     if (error === undefined) {
-      await base
-        .set({
-          status: 'succeeded',
-          locked_by: null,
-          locked_until: null,
-          finished_at: now.toISOString(),
-          updated_at: now.toISOString(),
-        })
-        .execute();
+      await updateHeldJob(db, job.id, runnerId, {
+        status: 'succeeded',
+        locked_by: null,
+        locked_until: null,
+        finished_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      });
       metrics.jobsCompleted.inc({ kind: job.kind });
       return;
     }
@@ -225,16 +180,14 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       return;
     }
     const runAt = new Date(now.getTime() + backoffMs(job.attempts, options.backoff));
-    await base
-      .set({
-        status: 'queued',
-        last_error: message,
-        run_at: runAt.toISOString(),
-        locked_by: null,
-        locked_until: null,
-        updated_at: now.toISOString(),
-      })
-      .execute();
+    await updateHeldJob(db, job.id, runnerId, {
+      status: 'queued',
+      last_error: message,
+      run_at: runAt.toISOString(),
+      locked_by: null,
+      locked_until: null,
+      updated_at: now.toISOString(),
+    });
     logger.warn(
       { jobId: job.id, kind: job.kind, attempt: job.attempts, retryAt: runAt, err: message },
       'job failed, will retry',
@@ -273,26 +226,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     if (ids.length === 0) return 0;
     const now = clock.now().toISOString();
     try {
-      const result = await db
-        .updateTable('jobs')
-        .set((eb) => ({
-          status: 'queued',
-          attempts: eb
-            .case()
-            .when('attempts', '>', 0)
-            .then(eb('attempts', '-', 1))
-            .else(0)
-            .end(),
-          run_at: now,
-          locked_by: null,
-          locked_until: null,
-          updated_at: now,
-        }))
-        .where('id', 'in', ids)
-        .where('locked_by', '=', runnerId)
-        .where('status', '=', 'running')
-        .executeTakeFirst();
-      const handed = Number(result.numUpdatedRows);
+      const handed = await handBackJobs(db, ids, runnerId, now);
       if (handed > 0) logger.info({ jobs: ids, handed }, 'runner stopping: jobs handed back');
       return handed;
     } catch (error) {
