@@ -1,4 +1,3 @@
-import type { Selectable } from 'kysely';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
@@ -6,16 +5,30 @@ import { AppError } from '../../core/errors.js';
 import { isLocale, type Locale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Executor } from '../../db/database.js';
-import type { CancellationStatus, CancellationRequestsTable as Table } from '../../db/schema.js';
-
-type CancellationRequestsTable = Selectable<Table>;
-
+import type { CancellationStatus } from '../../db/schema.js';
 import { defineJob, type Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { IdentityService } from '../identity/identity.service.js';
+import { getAccountRow } from '../identity/identity.store.js';
 import type { LinesService } from '../lines/lines.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
+import {
+  activeReviewers,
+  type CancellationRequestRow as CancellationRequestsTable,
+  eventsOfRequest,
+  findRequest,
+  findRequestOfAccount,
+  getRequest,
+  hasRequestIn,
+  insertEvent,
+  insertRequest,
+  latestRequestOfAccount,
+  moveRequest,
+  overdueDueDates,
+  queuedRequests,
+  requestsOfAccount,
+} from './cancellation.store.js';
 import type { Eligibility } from './eligibility.js';
 import { createReviewFacts } from './review-facts.js';
 
@@ -72,22 +85,11 @@ export function createCancellationService(deps: {
 
   /** Once a day: if requests are past their due date, every active reviewer and admin gets one email. */
   async function remindOverdue(): Promise<void> {
-    const overdue = await db
-      .selectFrom('cancellation_requests')
-      .select(['due_by'])
-      .where('status', 'in', ['submitted', 'in_review', 'info_requested'])
-      .where('due_by', '<', now())
-      .orderBy('due_by')
-      .execute();
+    const overdue = await overdueDueDates(db, now());
     if (overdue.length === 0) return;
     const { operatorTimeZone } = await deps.policies.get();
     await db.transaction().execute(async (tx) => {
-      const reviewers = await tx
-        .selectFrom('accounts')
-        .selectAll()
-        .where('role', 'in', ['reviewer', 'admin'])
-        .where('disabled_at', 'is', null)
-        .execute();
+      const reviewers = await activeReviewers(tx);
       await deps.notifications.notifyAll(
         tx,
         reviewers.map((reviewer) => ({
@@ -106,9 +108,7 @@ export function createCancellationService(deps: {
     });
   }
 
-  async function account(executor: Executor, accountId: string) {
-    return executor.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
-  }
+  const account = getAccountRow;
   const localeOf = (l: string): Locale => (isLocale(l) ? l : 'en');
 
   /** Moves a request from one of `from` to `to`, if nobody changed it since `version`; records the event. */
@@ -123,25 +123,17 @@ export function createCancellationService(deps: {
   ) {
     if (!from.includes(request.status))
       throw new AppError('INVALID_TRANSITION', { status: request.status, to });
-    const moved = await tx
-      .updateTable('cancellation_requests')
-      .set({ ...extra, status: to, version: request.version + 1, updated_at: now() })
-      .where('id', '=', request.id)
-      .where('version', '=', request.version)
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) !== 1) throw new AppError('REQUEST_CHANGED', { id: request.id });
-    await tx
-      .insertInto('cancellation_events')
-      .values({
-        id: newId('cev', clock.now().getTime()),
-        request_id: request.id,
-        status: to,
-        note,
-        actor_type: actor.type,
-        actor_id: actor.id,
-        at: now(),
-      })
-      .execute();
+    const moved = await moveRequest(tx, request, { status: to, checks: extra.checks, at: now() });
+    if (!moved) throw new AppError('REQUEST_CHANGED', { id: request.id });
+    await insertEvent(tx, {
+      id: newId('cev', clock.now().getTime()),
+      request_id: request.id,
+      status: to,
+      note,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      at: now(),
+    });
     await audit.record(tx, {
       actor,
       action: `cancellation.${to}`,
@@ -169,32 +161,26 @@ export function createCancellationService(deps: {
     const id = newId('req', submittedAt.getTime());
     try {
       await db.transaction().execute(async (tx) => {
-        await tx
-          .insertInto('cancellation_requests')
-          .values({
-            id,
-            account_id: accountId,
-            status: 'submitted',
-            reason_code: input.reasonCode ?? null,
-            reason: input.reason ?? null,
-            submitted_at: submittedAt.toISOString(),
-            due_by: dueBy,
-            checks: null,
-            updated_at: now(),
-          })
-          .execute();
-        await tx
-          .insertInto('cancellation_events')
-          .values({
-            id: newId('cev', submittedAt.getTime()),
-            request_id: id,
-            status: 'submitted',
-            note: null,
-            actor_type: actor.type,
-            actor_id: actor.id,
-            at: now(),
-          })
-          .execute();
+        await insertRequest(tx, {
+          id,
+          account_id: accountId,
+          status: 'submitted',
+          reason_code: input.reasonCode ?? null,
+          reason: input.reason ?? null,
+          submitted_at: submittedAt.toISOString(),
+          due_by: dueBy,
+          checks: null,
+          updated_at: now(),
+        });
+        await insertEvent(tx, {
+          id: newId('cev', submittedAt.getTime()),
+          request_id: id,
+          status: 'submitted',
+          note: null,
+          actor_type: actor.type,
+          actor_id: actor.id,
+          at: now(),
+        });
         await deps.identity.changeStatus(tx, accountId, 'cancellation_pending');
         await deps.jobs.enqueue(tx, checksJob, { requestId: id }, { idempotencyKey: `checks:${id}` });
         await audit.record(tx, {
@@ -220,12 +206,7 @@ export function createCancellationService(deps: {
   }
 
   async function ownRequest(executor: Executor, accountId: string, requestId: string) {
-    const r = await executor
-      .selectFrom('cancellation_requests')
-      .selectAll()
-      .where('id', '=', requestId)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
+    const r = await findRequestOfAccount(executor, accountId, requestId);
     if (!r) throw new AppError('REQUEST_NOT_FOUND', { field: 'id' });
     return r;
   }
@@ -249,11 +230,7 @@ export function createCancellationService(deps: {
 
   /** Runner: the automatic checks, recorded on the request; with auto-approval a clean request is approved by the system. */
   async function runChecks(requestId: string) {
-    const r = await db
-      .selectFrom('cancellation_requests')
-      .selectAll()
-      .where('id', '=', requestId)
-      .executeTakeFirstOrThrow();
+    const r = await getRequest(db, requestId);
     if (r.status !== 'submitted') return;
     const owner = await account(db, r.account_id);
     const check = await deps.eligibility.check(r.account_id, localeOf(owner.locale), r.id);
@@ -266,11 +243,7 @@ export function createCancellationService(deps: {
     await db.transaction().execute(async (tx) => {
       await transition(tx, r, ['submitted'], 'in_review', SYSTEM, null, { checks });
       if (autoApprove && check.eligible) {
-        const fresh = await tx
-          .selectFrom('cancellation_requests')
-          .selectAll()
-          .where('id', '=', requestId)
-          .executeTakeFirstOrThrow();
+        const fresh = await getRequest(tx, requestId);
         await approveIn(tx, fresh, SYSTEM, 'approved automatically: every check passed');
       }
     });
@@ -287,11 +260,7 @@ export function createCancellationService(deps: {
     input: { decision: 'approve' | 'request_info' | 'reject'; note?: string; version?: number },
     actor: Actor,
   ) {
-    const r = await db
-      .selectFrom('cancellation_requests')
-      .selectAll()
-      .where('id', '=', requestId)
-      .executeTakeFirst();
+    const r = await findRequest(db, requestId);
     if (!r) throw new AppError('REQUEST_NOT_FOUND', { field: 'id' });
     if (input.version !== undefined && input.version !== r.version)
       throw new AppError('REQUEST_CHANGED', { id: r.id });
@@ -320,23 +289,13 @@ export function createCancellationService(deps: {
         await deps.notifications.notify(tx, owner, 'cancellation_rejected', { note: note ?? '' });
       }
     });
-    return staffView(
-      await db
-        .selectFrom('cancellation_requests')
-        .selectAll()
-        .where('id', '=', requestId)
-        .executeTakeFirstOrThrow(),
-    );
+    return staffView(await getRequest(db, requestId));
   }
 
   /** Runner: the effects of an approval, re-runnable until done; then the account is deregistered. */
   async function deregister(requestId: string) {
     await db.transaction().execute(async (tx) => {
-      const r = await tx
-        .selectFrom('cancellation_requests')
-        .selectAll()
-        .where('id', '=', requestId)
-        .executeTakeFirstOrThrow();
+      const r = await getRequest(tx, requestId);
       if (r.status !== 'approved') return;
       await deps.lines.terminateAccountLines(tx, r.account_id, 'account deregistered');
       await deps.identity.revokeAllSessions(tx, r.account_id);
@@ -347,23 +306,12 @@ export function createCancellationService(deps: {
   }
 
   async function events(requestId: string) {
-    const rows = await db
-      .selectFrom('cancellation_events')
-      .selectAll()
-      .where('request_id', '=', requestId)
-      .orderBy('id')
-      .execute();
+    const rows = await eventsOfRequest(db, requestId);
     return rows.map((e) => ({ status: e.status, at: e.at, note: e.note, actor: e.actor_type }));
   }
 
   async function latest(accountId: string) {
-    const r = await db
-      .selectFrom('cancellation_requests')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const r = await latestRequestOfAccount(db, accountId);
     if (!r) throw new AppError('REQUEST_NOT_FOUND');
     return {
       id: r.id,
@@ -378,12 +326,7 @@ export function createCancellationService(deps: {
 
   /** Every request of an account, newest first, each with its checks and timeline (customer 360). */
   async function history(accountId: string) {
-    const rows = await db
-      .selectFrom('cancellation_requests')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .orderBy('id', 'desc')
-      .execute();
+    const rows = await requestsOfAccount(db, accountId);
     return Promise.all(rows.map(async (r) => ({ ...staffView(r), events: await events(r.id) })));
   }
 
@@ -404,24 +347,16 @@ export function createCancellationService(deps: {
 
   /** The review queue by due date, each request with the facts to decide it (in the reviewer's language). */
   async function queue(status: CancellationStatus | undefined, locale: Locale = 'en') {
-    let q = db.selectFrom('cancellation_requests').selectAll().orderBy('due_by').limit(500);
-    q = status
-      ? q.where('status', '=', status)
-      : q.where('status', 'in', ['submitted', 'in_review', 'info_requested']);
     return Promise.all(
-      (await q.execute()).map(async (r) => ({ ...staffView(r), ...(await facts.of(r, locale)) })),
+      (await queuedRequests(db, status)).map(async (r) => ({
+        ...staffView(r),
+        ...(await facts.of(r, locale)),
+      })),
     );
   }
 
   async function hasOpen(executor: Executor, accountId: string) {
-    return (
-      (await executor
-        .selectFrom('cancellation_requests')
-        .select('id')
-        .where('account_id', '=', accountId)
-        .where('status', 'in', OPEN)
-        .executeTakeFirst()) !== undefined
-    );
+    return hasRequestIn(executor, accountId, OPEN);
   }
 
   return {
