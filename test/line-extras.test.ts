@@ -38,7 +38,8 @@ describeEachDialect('network choice and add-ons', (dialect) => {
     expect(jp.status).toBe(200);
     expect(jp.body.preferred).toBeNull();
     const names = jp.body.networks.map((n: { name: string }) => n.name);
-    expect(names).toEqual(expect.arrayContaining(['NTT docomo', 'SoftBank']));
+    // The operator's partners only: no MVNO (IIJmio, Soracom) and no brand twice (au has four codes).
+    expect(names).toEqual(['NTT docomo', 'Rakuten Mobile', 'SoftBank', 'au']);
     const docomo = jp.body.networks.find((n: { name: string }) => n.name === 'NTT docomo');
     expect(docomo.plmn).toBe(`${docomo.mcc}${docomo.mnc}`);
     expect(docomo.mcc).toBe('440');
