@@ -1,12 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PostgresAdapter, sql } from 'kysely';
+import { PostgresAdapter } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { Db, Executor } from '../db/database.js';
-import { prepared } from '../db/prepared.js';
 import type { IdempotencyKeysTable } from '../db/schema.js';
+import {
+  findIdempotencyKey,
+  insertClaimIfFree,
+  releaseClaim,
+  storeAnswer,
+  storeAnswerOrFail,
+  takeOverClaim,
+} from './idempotency.store.js';
 
 const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -36,39 +43,6 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** The compare-and-set: the answer is stored only while `token` holds the claim. */
-function storeIfHeld(
-  executor: Executor,
-  scope: string,
-  key: string,
-  token: string,
-  status: number,
-  body: string,
-) {
-  return executor
-    .updateTable('idempotency_keys')
-    .set({ status: 'done', response_status: status, response_body: body })
-    .where('scope', '=', scope)
-    .where('key', '=', key)
-    .where('claim_token', '=', token)
-    .where('status', '=', 'in_progress');
-}
-
-const storeAnswer = prepared(
-  (executor: Executor, scope: string, key: string, token: string, status: number, body: string) =>
-    storeIfHeld(executor, scope, key, token, status, body).returning('key'),
-);
-
-// On PostgreSQL the answer is sent with the work's other writes and not waited for (see prepared's
-// `later`); a compare-and-set that finds no claim must still fail the transaction, so the statement
-// divides by the number of rows it stored: none is a division by zero, reported at the latest by COMMIT.
-const storeAnswerOrFail = prepared(
-  (executor: Executor, scope: string, key: string, token: string, status: number, body: string) =>
-    executor
-      .with('stored', () => storeIfHeld(executor, scope, key, token, status, body).returning('key'))
-      .selectNoFrom(sql<number>`1 / (select count(*) from stored)`.as('held')),
-);
-
 /** How long a request that lost its claim waits for the winner's answer before saying 409 IN_PROGRESS. */
 const WAIT_FOR_WINNER_MIN_MS = 5_000;
 const WAIT_FOR_WINNER_MAX_MS = 30_000;
@@ -89,34 +63,23 @@ export function createIdempotency(deps: { db: Db; clock: Clock; claimMs: number 
   const { db, clock } = deps;
   const waitForWinnerMs = Math.min(Math.max(deps.claimMs, WAIT_FOR_WINNER_MIN_MS), WAIT_FOR_WINNER_MAX_MS);
 
-  function current(executor: Executor, scope: string, key: string) {
-    return executor
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .where('scope', '=', scope)
-      .where('key', '=', key)
-      .executeTakeFirst();
-  }
+  const current = findIdempotencyKey;
 
   /** Claims the key for this request (returns null) or returns the stored answer to replay. */
   function claim(scope: string, key: string, hash: string, token: string) {
     const now = clock.now();
     const lockedUntil = new Date(now.getTime() + deps.claimMs).toISOString();
     return db.transaction().execute(async (tx) => {
-      const inserted = await tx
-        .insertInto('idempotency_keys')
-        .values({
-          scope,
-          key,
-          request_hash: hash,
-          status: 'in_progress',
-          locked_until: lockedUntil,
-          claim_token: token,
-          created_at: now.toISOString(),
-        })
-        .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return null;
+      const inserted = await insertClaimIfFree(tx, {
+        scope,
+        key,
+        request_hash: hash,
+        status: 'in_progress',
+        locked_until: lockedUntil,
+        claim_token: token,
+        created_at: now.toISOString(),
+      });
+      if (inserted) return null;
       const existing = await current(tx, scope, key);
       // Deleted since the insert found it (that request failed): the client may simply retry.
       if (!existing) throw new AppError('IDEMPOTENCY_IN_PROGRESS');
@@ -127,19 +90,7 @@ export function createIdempotency(deps: { db: Db; clock: Clock; claimMs: number 
       // Overdue: take the claim over. The new token means the first holder, should it still be alive,
       // can no longer store its answer, so it cannot commit its work either. The update is itself a
       // compare-and-set on the token read: of two retries taking over at once, one wins.
-      const taken = await tx
-        .updateTable('idempotency_keys')
-        .set({ locked_until: lockedUntil, claim_token: token })
-        .where('scope', '=', scope)
-        .where('key', '=', key)
-        .where('status', '=', 'in_progress')
-        .where((eb) =>
-          existing.claim_token === null
-            ? eb('claim_token', 'is', null)
-            : eb('claim_token', '=', existing.claim_token),
-        )
-        .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) === 1) return null;
+      if (await takeOverClaim(tx, scope, key, existing.claim_token, { lockedUntil, token })) return null;
       const settled = await current(tx, scope, key);
       if (settled?.status === 'done') return settled;
       throw new AppError('IDEMPOTENCY_IN_PROGRESS');
@@ -167,13 +118,7 @@ export function createIdempotency(deps: { db: Db; clock: Clock; claimMs: number 
       if (row?.claim_token === token) {
         // Committed after all (a commit whose answer was lost on the way): the answer is ours.
         if (row.status === 'done') return row;
-        await db
-          .deleteFrom('idempotency_keys')
-          .where('scope', '=', scope)
-          .where('key', '=', key)
-          .where('claim_token', '=', token)
-          .where('status', '=', 'in_progress')
-          .execute();
+        await releaseClaim(db, scope, key, token);
         throw error;
       }
       // Taken over: the winner has the answer. Left free, the winner failed too: the client retries.
