@@ -163,3 +163,47 @@ export function activeReviewers(executor: Executor) {
     .where('disabled_at', 'is', null)
     .execute();
 }
+
+/** The email addresses of these accounts (staff named in a request's history). */
+export function emailsOfAccounts(executor: Executor, ids: string[]) {
+  return executor.selectFrom('accounts').select(['id', 'email']).where('id', 'in', ids).execute();
+}
+
+/** Who the customer of a request is, for a reviewer. */
+export function customerOfRequest(executor: Executor, accountId: string) {
+  return executor
+    .selectFrom('accounts')
+    .select(['email', 'phone', 'status', 'created_at'])
+    .where('id', '=', accountId)
+    .executeTakeFirstOrThrow();
+}
+
+/** The latest decisions by staff or the system, newest first, with the request and its customer's contact. */
+export function decisionsWithAccounts(
+  executor: Executor,
+  decisions: readonly CancellationStatus[],
+  limit: number,
+) {
+  return executor
+    .selectFrom('cancellation_events as e')
+    .innerJoin('cancellation_requests as r', 'r.id', 'e.request_id')
+    .innerJoin('accounts as a', 'a.id', 'r.account_id')
+    .select([
+      'e.id as eventId',
+      'e.status as decision',
+      'e.note',
+      'e.at',
+      'e.actor_type',
+      'e.actor_id',
+      'r.id',
+      'r.account_id',
+      'r.status',
+      'a.email',
+      'a.phone',
+    ])
+    .where('e.status', 'in', [...decisions])
+    .where('e.actor_type', 'in', ['staff', 'system'])
+    .orderBy('e.id', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -2,6 +2,12 @@ import type { Locale } from '../../core/i18n.js';
 import type { Db } from '../../db/database.js';
 import { maskTarget } from '../identity/normalize.js';
 import type { LinesService } from '../lines/lines.service.js';
+import {
+  customerOfRequest,
+  decisionsWithAccounts,
+  emailsOfAccounts,
+  eventsOfRequest,
+} from './cancellation.store.js';
 import type { Eligibility } from './eligibility.js';
 
 /** The decisions a reviewer takes; "recently decided" lists these. */
@@ -25,16 +31,12 @@ export function createReviewFacts(deps: { db: Db; lines: LinesService; eligibili
   async function emailsOf(ids: (string | null)[]) {
     const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
     if (wanted.length === 0) return new Map<string, string | null>();
-    const rows = await db.selectFrom('accounts').select(['id', 'email']).where('id', 'in', wanted).execute();
+    const rows = await emailsOfAccounts(db, wanted);
     return new Map(rows.map((r) => [r.id, r.email]));
   }
 
   async function customer(accountId: string, locale: Locale) {
-    const account = await db
-      .selectFrom('accounts')
-      .select(['email', 'phone', 'status', 'created_at'])
-      .where('id', '=', accountId)
-      .executeTakeFirstOrThrow();
+    const account = await customerOfRequest(db, accountId);
     const lines = await deps.lines.list(accountId, locale);
     return {
       contact: maskedContact(account),
@@ -52,12 +54,7 @@ export function createReviewFacts(deps: { db: Db; lines: LinesService; eligibili
 
   /** Every event of the request, oldest first; staff are named by their email address. */
   async function history(requestId: string) {
-    const rows = await db
-      .selectFrom('cancellation_events')
-      .selectAll()
-      .where('request_id', '=', requestId)
-      .orderBy('id')
-      .execute();
+    const rows = await eventsOfRequest(db, requestId);
     const emails = await emailsOf(rows.filter((e) => e.actor_type === 'staff').map((e) => e.actor_id));
     return rows.map((e) => ({
       status: e.status,
@@ -88,28 +85,7 @@ export function createReviewFacts(deps: { db: Db; lines: LinesService; eligibili
 
   /** The latest decisions taken by reviewers (or by auto-approval), newest first. */
   async function recentDecisions(limit: number) {
-    const rows = await db
-      .selectFrom('cancellation_events as e')
-      .innerJoin('cancellation_requests as r', 'r.id', 'e.request_id')
-      .innerJoin('accounts as a', 'a.id', 'r.account_id')
-      .select([
-        'e.id as eventId',
-        'e.status as decision',
-        'e.note',
-        'e.at',
-        'e.actor_type',
-        'e.actor_id',
-        'r.id',
-        'r.account_id',
-        'r.status',
-        'a.email',
-        'a.phone',
-      ])
-      .where('e.status', 'in', [...DECISIONS])
-      .where('e.actor_type', 'in', ['staff', 'system'])
-      .orderBy('e.id', 'desc')
-      .limit(limit)
-      .execute();
+    const rows = await decisionsWithAccounts(db, DECISIONS, limit);
     const emails = await emailsOf(rows.map((r) => (r.actor_type === 'staff' ? r.actor_id : null)));
     return rows.map((r) => ({
       id: r.id,
