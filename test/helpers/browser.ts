@@ -17,7 +17,13 @@ export async function shot(page: import('playwright-core').Page, name: string): 
   const dir = process.env.SCREENSHOT_DIR;
   if (!dir) return;
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+  // The whole page as one tall screen, so what is fixed to the bottom (the phone's tab bar) is drawn at
+  // the bottom; a full-page capture of the usual screen would draw it halfway down, over the content.
+  const viewport = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  if (viewport && height > viewport.height) await page.setViewportSize({ width: viewport.width, height });
+  await page.screenshot({ path: `${dir}/${name}.png` });
+  if (viewport && height > viewport.height) await page.setViewportSize(viewport);
 }
 
 export const VIEWPORTS = {
