@@ -43,6 +43,7 @@ import { createPaymentWebhooks, type PaymentWebhooks } from './modules/wallet/pa
 import { reconcilePaymentsJob } from './modules/wallet/wallet.jobs.js';
 import { createWalletService, type WalletService } from './modules/wallet/wallet.service.js';
 import { createJobs, type Jobs } from './runner/jobs.js';
+import { jobCountsByStatus } from './runner/jobs.store.js';
 import { createRunner, type Runner } from './runner/runner.js';
 
 export interface AppContext {
@@ -118,12 +119,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
       labelNames: ['status'] as const,
     },
     async () => {
-      const rows = await database.db
-        .selectFrom('jobs')
-        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('status', 'in', ['queued', 'running', 'dead'])
-        .groupBy('status')
-        .execute();
+      const rows = await jobCountsByStatus(database.db, ['queued', 'running', 'dead']);
       return ['queued', 'running', 'dead'].map((status) => ({
         labels: { status },
         value: Number(rows.find((r) => r.status === status)?.n ?? 0),

@@ -237,3 +237,15 @@ export async function emptyNoticesNaming(executor: Executor, accountId: string):
     .where('payload', 'like', `%"id":"${accountId}"%`)
     .execute();
 }
+
+// Metrics
+
+/** How many jobs are in each of these statuses (those with none are absent). */
+export function jobCountsByStatus(executor: Executor, statuses: JobRow['status'][]) {
+  return executor
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', statuses)
+    .groupBy('status')
+    .execute();
+}
