@@ -1,14 +1,15 @@
 import { Box, Group, Text, UnstyledButton } from '@mantine/core';
+import { IconDeviceSim, IconHelpCircle, IconUser, IconWallet, IconWorld } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
 
 /** The five places a traveller goes on a phone, always one thumb away. */
 export const TABS = [
-  { key: 'plans', to: '/plans', icon: '◎', match: ['/plans'] },
-  { key: 'lines', to: '/lines', icon: '▣', match: ['/lines', '/devices', '/usage'] },
-  { key: 'wallet', to: '/wallet', icon: '¤', match: ['/wallet'] },
-  { key: 'help', to: '/help', icon: '?', match: ['/help'] },
-  { key: 'account', to: '/account', icon: '☺', match: ['/account', '/backup'] },
+  { key: 'plans', to: '/plans', icon: IconWorld, match: ['/plans'] },
+  { key: 'lines', to: '/lines', icon: IconDeviceSim, match: ['/lines', '/devices', '/usage'] },
+  { key: 'wallet', to: '/wallet', icon: IconWallet, match: ['/wallet'] },
+  { key: 'help', to: '/help', icon: IconHelpCircle, match: ['/help'] },
+  { key: 'account', to: '/account', icon: IconUser, match: ['/account', '/backup'] },
 ] as const;
 
 export const TAB_BAR_HEIGHT = 60;
@@ -55,9 +56,7 @@ export function BottomTabs() {
                 color: active ? 'var(--mantine-color-blue-9)' : 'var(--mantine-color-gray-7)',
               }}
             >
-              <Text component="span" fz={18} lh={1} aria-hidden>
-                {tab.icon}
-              </Text>
+              <tab.icon size={22} stroke={active ? 2.2 : 1.6} aria-hidden />
               <Text component="span" fz={11} fw={active ? 700 : 500} mt={4} truncate maw="100%">
                 {t(`nav.${tab.key}`)}
               </Text>

@@ -12,6 +12,7 @@ import {
   ThemeIcon,
   Title,
 } from '@mantine/core';
+import { IconDeviceSim, IconDoorExit, IconWallet, IconWorld } from '@tabler/icons-react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -28,10 +29,10 @@ import {
 import { formatMoney, type Money } from '../format.js';
 
 const FEATURES = [
-  { key: 'esim', icon: '▣' },
-  { key: 'plans', icon: '◎' },
-  { key: 'balance', icon: '¤' },
-  { key: 'leave', icon: '↩' },
+  { key: 'esim', icon: IconDeviceSim },
+  { key: 'plans', icon: IconWorld },
+  { key: 'balance', icon: IconWallet },
+  { key: 'leave', icon: IconDoorExit },
 ] as const;
 
 /** The home page: a subscriber's own home once signed in, the operator's front page otherwise. */
@@ -73,10 +74,10 @@ function Landing({ staff, pending }: { staff: boolean; pending: boolean }) {
         {t('home.featuresTitle')}
       </Title>
       <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }}>
-        {FEATURES.map(({ key, icon }) => (
+        {FEATURES.map(({ key, icon: Icon }) => (
           <Card key={key} withBorder radius="md" padding="lg">
             <ThemeIcon size="lg" radius="md" variant="light" aria-hidden>
-              {icon}
+              <Icon size={20} />
             </ThemeIcon>
             <Text fw={600} mt="sm">
               {t(`home.features.${key}.title`)}
