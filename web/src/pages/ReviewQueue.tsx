@@ -14,11 +14,11 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
-import type { TFunction } from 'i18next';
 import { formatDateTime } from '../format.js';
 
 type Item = Awaited<ReturnType<typeof loadQueue>>['items'][number];

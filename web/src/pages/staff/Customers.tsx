@@ -21,8 +21,8 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api, isApiError, unwrap } from '../../api/client.js';
-import { formatDateTime, formatMoney, type Money, toMinor } from '../../format.js';
 import { deviceName } from '../../device-name.js';
+import { formatDateTime, formatMoney, type Money, toMinor } from '../../format.js';
 import { STATUS_COLOR } from '../Help.js';
 import { actionLabel } from './labels.js';
 
