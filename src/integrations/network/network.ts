@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { Db } from '../../db/database.js';
+import * as store from './network.store.js';
 
 /** What esimdesk asks of the mobile network (HLR/HSS provisioning, via the operator's mediation). */
 export interface NetworkAdapter {
@@ -17,49 +18,28 @@ export interface NetworkAdapter {
  * provisioning a real network. Idempotent like a real adapter.
  */
 export function createRecordingNetwork(deps: { db: Db; clock: Clock }): NetworkAdapter {
+  const record = (
+    subject: string,
+    action: 'deactivate' | 'bar' | 'unbar' | 'prefer_network',
+    detail: string,
+  ) =>
+    store.recordAction(deps.db, {
+      id: newId('nwa', deps.clock.now().getTime()),
+      subject,
+      action,
+      detail,
+      created_at: deps.clock.now().toISOString(),
+    });
   return {
     async deactivate(iccid, reason) {
-      const done = await deps.db
-        .selectFrom('network_actions')
-        .select('id')
-        .where('subject', '=', iccid)
-        .where('action', '=', 'deactivate')
-        .executeTakeFirst();
-      if (done) return;
-      await deps.db
-        .insertInto('network_actions')
-        .values({
-          id: newId('nwa', deps.clock.now().getTime()),
-          subject: iccid,
-          action: 'deactivate',
-          detail: reason,
-          created_at: deps.clock.now().toISOString(),
-        })
-        .execute();
+      if (await store.hasAction(deps.db, iccid, 'deactivate')) return;
+      await record(iccid, 'deactivate', reason);
     },
     async setBarred(msisdn, barred, reason) {
-      await deps.db
-        .insertInto('network_actions')
-        .values({
-          id: newId('nwa', deps.clock.now().getTime()),
-          subject: msisdn,
-          action: barred ? 'bar' : 'unbar',
-          detail: reason,
-          created_at: deps.clock.now().toISOString(),
-        })
-        .execute();
+      await record(msisdn, barred ? 'bar' : 'unbar', reason);
     },
     async preferNetwork(msisdn, country, plmn) {
-      await deps.db
-        .insertInto('network_actions')
-        .values({
-          id: newId('nwa', deps.clock.now().getTime()),
-          subject: msisdn,
-          action: 'prefer_network',
-          detail: JSON.stringify({ country, plmn }),
-          created_at: deps.clock.now().toISOString(),
-        })
-        .execute();
+      await record(msisdn, 'prefer_network', JSON.stringify({ country, plmn }));
     },
   };
 }

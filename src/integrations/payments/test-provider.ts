@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Db } from '../../db/database.js';
 import type { PaymentEvent, PaymentLookup, PaymentProvider } from './provider.js';
 import { signPayload } from './signature.js';
+import * as store from './test-provider.store.js';
 
 /** `lost`: settled at the provider, but the webhook never arrives (only a lookup finds out). */
 export type TestOutcome = 'succeed' | 'fail' | 'pending' | 'lost';
@@ -56,34 +57,22 @@ export function createTestPaymentProvider(deps: {
             type: `${kind}.${outcome === 'fail' ? 'failed' : 'succeeded'}` as PaymentEvent['type'],
             data: outcome === 'fail' ? { ...data, reason: 'declined by the test provider' } : data,
           };
-    const inserted = await db
-      .insertInto('test_payment_records')
-      .values({
-        object_id: data.objectId,
-        kind,
-        provider_ref: data.providerRef,
-        status: event ? 'settled' : 'pending',
-        event: event ? JSON.stringify(event) : null,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((oc) => oc.column('object_id').doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { created: true, event };
-    const existing = await db
-      .selectFrom('test_payment_records')
-      .select('event')
-      .where('object_id', '=', data.objectId)
-      .executeTakeFirst();
+    const created = await store.insertRecord(db, {
+      object_id: data.objectId,
+      kind,
+      provider_ref: data.providerRef,
+      status: event ? 'settled' : 'pending',
+      event: event ? JSON.stringify(event) : null,
+      created_at: now,
+      updated_at: now,
+    });
+    if (created) return { created: true, event };
+    const existing = await store.recordOf(db, data.objectId);
     return { created: false, event: existing?.event ? (JSON.parse(existing.event) as PaymentEvent) : null };
   }
 
   async function markSettled(event: PaymentEvent): Promise<void> {
-    await db
-      .updateTable('test_payment_records')
-      .set({ status: 'settled', event: JSON.stringify(event), updated_at: deps.clock.now().toISOString() })
-      .where('object_id', '=', event.data.objectId)
-      .execute();
+    await store.markSettled(db, event.data.objectId, JSON.stringify(event), deps.clock.now().toISOString());
   }
 
   function signed(event: PaymentEvent): SignedDelivery {
@@ -131,12 +120,7 @@ export function createTestPaymentProvider(deps: {
       return { providerRef };
     },
     async lookup(kind, { id: objectId }): Promise<PaymentLookup> {
-      const row = await db
-        .selectFrom('test_payment_records')
-        .select(['status', 'event'])
-        .where('object_id', '=', objectId)
-        .where('kind', '=', kind)
-        .executeTakeFirst();
+      const row = await store.recordOf(db, objectId, kind);
       if (!row) return { status: 'unknown' };
       if (row.status === 'pending' || row.event === null) return { status: 'pending' };
       return { status: 'settled', event: JSON.parse(row.event) as PaymentEvent };

@@ -2,8 +2,8 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Executor } from '../../db/database.js';
-import { bulkInsert } from '../../db/prepared.js';
 import type { ActorType, AuditRow } from '../../db/schema.js';
+import * as store from './audit.store.js';
 
 export interface Actor {
   type: ActorType;
@@ -37,66 +37,42 @@ export interface AuditFilter {
   limit: number;
 }
 
-/** Every change writes an entry, so the insert is compiled once. */
-const insertEntry = bulkInsert('audit_log', [
-  'id',
-  'actor_type',
-  'actor_id',
-  'action',
-  'subject_type',
-  'subject_id',
-  'account_id',
-  'before',
-  'after',
-  'request_id',
-  'created_at',
-]);
-
 export function createAuditService(deps: { clock: Clock }) {
   /** Appends one row; call it inside the transaction that makes the change. */
   async function record(executor: Executor, entry: AuditEntry): Promise<void> {
     const now = deps.clock.now();
     // An audit row is never read back by the code that writes it: in a transaction, its next
     // statement or commit reports a failure (see prepared.ts, Wait).
-    await insertEntry.later(executor, [
-      {
-        id: newId('aud', now.getTime()),
-        actor_type: entry.actor.type,
-        actor_id: entry.actor.id,
-        action: entry.action,
-        subject_type: entry.subject.type,
-        subject_id: entry.subject.id,
-        account_id: entry.accountId ?? null,
-        before: entry.before === undefined ? null : JSON.stringify(entry.before),
-        after: entry.after === undefined ? null : JSON.stringify(entry.after),
-        request_id: entry.requestId ?? null,
-        created_at: now.toISOString(),
-      },
-    ]);
+    await store.appendEntry(executor, {
+      id: newId('aud', now.getTime()),
+      actor_type: entry.actor.type,
+      actor_id: entry.actor.id,
+      action: entry.action,
+      subject_type: entry.subject.type,
+      subject_id: entry.subject.id,
+      account_id: entry.accountId ?? null,
+      before: entry.before === undefined ? null : JSON.stringify(entry.before),
+      after: entry.after === undefined ? null : JSON.stringify(entry.after),
+      request_id: entry.requestId ?? null,
+      created_at: now.toISOString(),
+    });
   }
 
   async function list(executor: Executor, filter: AuditFilter) {
-    let query = executor
-      .selectFrom('audit_log')
-      .selectAll()
-      .orderBy('id', 'desc')
-      .limit(filter.limit + 1);
-    if (filter.subject) query = query.where('subject_id', '=', filter.subject);
-    if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
-    if (filter.action?.endsWith('.')) query = query.where('action', 'like', `${filter.action}%`);
-    else if (filter.action) query = query.where('action', '=', filter.action);
-    if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
     const actor = filter.actor?.trim();
-    if (actor?.includes('@'))
-      query = query.where('actor_id', 'in', (eb) =>
-        eb.selectFrom('accounts').select('id').where('email', '=', actor.toLowerCase()),
-      );
-    else if (actor) query = query.where('actor_id', '=', actor);
-    if (filter.from) query = query.where('created_at', '>=', filter.from);
-    if (filter.to) query = query.where('created_at', '<', filter.to);
-    const after = decodeCursor(filter.cursor);
-    if (after) query = query.where('id', '<', after);
-    const result = page(await query.execute(), filter.limit);
+    const rows = await store.entries(executor, {
+      subject: filter.subject,
+      accountId: filter.accountId,
+      action: filter.action,
+      actorId: filter.actorId,
+      actorAlso: actor && !actor.includes('@') ? actor : undefined,
+      actorEmail: actor?.includes('@') ? actor.toLowerCase() : undefined,
+      from: filter.from,
+      to: filter.to,
+      before: decodeCursor(filter.cursor),
+      limit: filter.limit + 1,
+    });
+    const result = page(rows, filter.limit);
     const emails = await staffEmails(executor, result.items);
     return {
       items: result.items.map((row) => present(row, emails.get(row.actor_id ?? '') ?? null)),
@@ -110,11 +86,7 @@ export function createAuditService(deps: { clock: Clock }) {
       ...new Set(rows.filter((r) => r.actor_type === 'staff' && r.actor_id).map((r) => r.actor_id!)),
     ];
     if (ids.length === 0) return new Map<string, string>();
-    const accounts = await executor
-      .selectFrom('accounts')
-      .select(['id', 'email'])
-      .where('id', 'in', ids)
-      .execute();
+    const accounts = await store.emailsOf(executor, ids);
     return new Map(accounts.flatMap((a) => (a.email ? [[a.id, a.email] as const] : [])));
   }
 

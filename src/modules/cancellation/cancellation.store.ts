@@ -207,3 +207,32 @@ export function decisionsWithAccounts(
     .limit(limit)
     .execute();
 }
+
+/** The account's open request to close (any but `ignore`), if there is one. */
+export function openRequestOf(executor: Executor, accountId: string, ignore?: string) {
+  let query = executor
+    .selectFrom('cancellation_requests')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('status', 'in', ['submitted', 'in_review', 'info_requested', 'approved']);
+  if (ignore) query = query.where('id', '!=', ignore);
+  return query.executeTakeFirst();
+}
+
+/**
+ * Accounts deregistered by a request completed before `cutoff` and not erased yet (accounts is
+ * identity's table: read only, joined to this module's requests).
+ */
+export async function deregisteredBefore(executor: Executor, cutoff: string): Promise<string[]> {
+  const rows = await executor
+    .selectFrom('accounts')
+    .innerJoin('cancellation_requests', 'cancellation_requests.account_id', 'accounts.id')
+    .select('accounts.id')
+    .where('accounts.status', '=', 'deregistered')
+    .where('accounts.erased_at', 'is', null)
+    .where('cancellation_requests.status', '=', 'completed')
+    .where('cancellation_requests.updated_at', '<', cutoff)
+    .distinct()
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -1,9 +1,11 @@
 import { type Locale, translate } from '../../core/i18n.js';
 import { formatMoney } from '../../core/money.js';
 import type { Db } from '../../db/database.js';
+import { getAccountRow } from '../identity/identity.store.js';
 import type { LinesService } from '../lines/lines.service.js';
 import type { UsageService } from '../usage/usage.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
+import { openRequestOf } from './cancellation.store.js';
 
 /** The ways a balance can reach zero; the preflight offers exactly those that apply to this one. */
 export type BalanceWay = 'refund' | 'transfer' | 'forfeit' | 'topup' | 'waiver';
@@ -36,13 +38,7 @@ export function createEligibility(deps: {
     ignoreRequest?: string,
   ): Promise<{ eligible: boolean; blockers: Blocker[] }> {
     const blockers: Blocker[] = [];
-    let open = deps.db
-      .selectFrom('cancellation_requests')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('status', 'in', ['submitted', 'in_review', 'info_requested', 'approved']);
-    if (ignoreRequest) open = open.where('id', '!=', ignoreRequest);
-    const openRequest = await open.executeTakeFirst();
+    const openRequest = await openRequestOf(deps.db, accountId, ignoreRequest);
     if (openRequest) {
       blockers.push({
         code: 'REQUEST_OPEN',
@@ -83,11 +79,7 @@ export function createEligibility(deps: {
     const wallet = await deps.wallet.balance(accountId);
     const arrears = deps.wallet.money(await deps.usage.arrears(accountId));
     if (wallet.amount === 0 && arrears.amount === 0) return null;
-    const account = await deps.db
-      .selectFrom('accounts')
-      .select('status')
-      .where('id', '=', accountId)
-      .executeTakeFirstOrThrow();
+    const account = await getAccountRow(deps.db, accountId);
     const active = account.status === 'active';
     const refundable = deps.wallet.money((await deps.wallet.refundable(deps.db, accountId)).amount);
     const forfeitable = deps.wallet.money((await deps.wallet.forfeitable(deps.db, accountId)).amount);

@@ -13,6 +13,7 @@ import { notificationsErasure } from '../notifications/notifications.erasure.js'
 import type { PolicyService } from '../policies/policies.service.js';
 import { supportErasure } from '../support/support.erasure.js';
 import { cancellationErasure } from './cancellation.erasure.js';
+import { deregisteredBefore } from './cancellation.store.js';
 
 const DAY_MS = 86_400_000;
 const SYSTEM: Actor = { type: 'system', id: 'retention' };
@@ -57,17 +58,7 @@ export function createRetention(deps: {
   async function due(): Promise<string[]> {
     const { retentionDays } = await deps.policies.get();
     const cutoff = new Date(clock.now().getTime() - retentionDays * DAY_MS).toISOString();
-    const rows = await db
-      .selectFrom('accounts')
-      .innerJoin('cancellation_requests', 'cancellation_requests.account_id', 'accounts.id')
-      .select('accounts.id')
-      .where('accounts.status', '=', 'deregistered')
-      .where('accounts.erased_at', 'is', null)
-      .where('cancellation_requests.status', '=', 'completed')
-      .where('cancellation_requests.updated_at', '<', cutoff)
-      .distinct()
-      .execute();
-    return rows.map((r) => r.id);
+    return deregisteredBefore(db, cutoff);
   }
 
   async function erase(accountId: string): Promise<void> {
