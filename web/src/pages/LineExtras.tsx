@@ -216,7 +216,7 @@ export function PlanChange({ lineId, planId, active }: { lineId: string; planId:
       <Text fw={600}>{t('extras.planChange')}</Text>
       {!active ? (
         <Text size="sm" c="dimmed">
-          {t('extras.addonsWhenActive')}
+          {t('extras.planChangeWhenActive')}
         </Text>
       ) : (
         <Stack gap="sm" mt="sm">

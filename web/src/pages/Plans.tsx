@@ -91,7 +91,7 @@ export function Plans() {
             <Group justify="space-between" align="flex-start" wrap="nowrap">
               <Text fw={600}>{p.name}</Text>
               {p.region && (
-                <Badge variant="light" color="grape">
+                <Badge variant="light" color="grape" style={{ flexShrink: 0 }}>
                   {t('plans.region')}
                 </Badge>
               )}
