@@ -66,6 +66,20 @@ describeEachDialect('staff back office', (dialect) => {
     });
     expect(view.body.balance.amount).toBe(await balanceOf(t, session));
     expect(view.body.statement.map((s: { kind: string }) => s.kind)).toEqual(['purchase', 'topup']);
+    // What the purchase bought, in the agent's language (the customer's may differ).
+    const planNames = (await api(t, 'GET', `/api/v1/me/lines/${lineId}`, { headers: session.headers })).body;
+    expect(view.body.statement[0].item).toEqual(expect.any(String));
+    await t.ctx.identity.addStaff(
+      { email: 'agent.zh@operator.example.com', role: 'agent', locale: 'zh-CN' },
+      { type: 'system', id: 'test' },
+    );
+    const agentZh = await signIn(t, 'agent.zh@operator.example.com');
+    const inChinese = await api(t, 'GET', `/api/v1/staff/accounts/${session.account.id}`, {
+      headers: agentZh.headers,
+    });
+    expect(inChinese.body.statement[0].item).toMatch(/[\u4e00-\u9fff]/);
+    expect(inChinese.body.lines[0].planName).toMatch(/[\u4e00-\u9fff]/);
+    expect(view.body.lines[0].planName).toBe(planNames.planName);
     expect(view.body.audit.length).toBeGreaterThan(0);
     expect(view.body.messages.length).toBeGreaterThan(0);
     expect(

@@ -136,6 +136,12 @@ const StatementLine360 = Type.Object({
   amount: Money,
   balanceAfter: Money,
   reference: Nullable(Type.String()),
+  counterparty: Type.Optional(Nullable(Type.String({ description: 'The other side of a transfer, masked' }))),
+  item: Type.Optional(
+    Nullable(
+      Type.String({ description: "What a purchase bought (plan or add-on), in the reader's language" }),
+    ),
+  ),
   createdAt: DateTime,
 });
 

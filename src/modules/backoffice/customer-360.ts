@@ -1,11 +1,12 @@
 import type { Clock } from '../../core/clock.js';
-import { isLocale } from '../../core/i18n.js';
+import { isLocale, type Locale } from '../../core/i18n.js';
 import type { Db } from '../../db/database.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CancellationService } from '../cancellation/cancellation.service.js';
 import type { LinesService } from '../lines/lines.service.js';
 import type { SupportService } from '../support/support.service.js';
 import type { UsageService } from '../usage/usage.service.js';
+import { createStatementWords } from '../wallet/statement-words.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { presentAdjustment, subscriber } from './customers.core.js';
 import { adjustmentsOfAccount } from './stores/adjustments.store.js';
@@ -25,6 +26,7 @@ export function createCustomer360(deps: {
   reading: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
 }) {
   const { db, clock, currency } = deps;
+  const words = createStatementWords({ db });
 
   /** The last 30 days' usage on the customer page: an aggregate, read on a replica when there is one. */
   async function usageSummary(accountId: string) {
@@ -40,10 +42,13 @@ export function createCustomer360(deps: {
     };
   }
 
-  /** Everything about one subscriber an agent needs on one screen. */
-  async function view(accountId: string) {
+  /**
+   * Everything about one subscriber an agent needs on one screen, in the agent's language (`viewer`;
+   * the customer's own without one): plan names, what each statement line bought or whom it paid.
+   */
+  async function view(accountId: string, viewer?: Locale) {
     const account = await subscriber(db, accountId);
-    const locale = isLocale(account.locale) ? account.locale : 'en';
+    const locale = viewer ?? (isLocale(account.locale) ? account.locale : 'en');
     const [balance, arrears, statement, lines, devices, usage, requests, tickets, auditTrail, messages] =
       await Promise.all([
         deps.wallet.balance(accountId),
@@ -58,6 +63,7 @@ export function createCustomer360(deps: {
         recentMessages(db, accountId, 20),
       ]);
     const adjustments = await adjustmentsOfAccount(db, accountId);
+    const facts = await words.describe(accountId, statement.items, locale);
     return {
       id: account.id,
       email: account.email,
@@ -69,7 +75,7 @@ export function createCustomer360(deps: {
       erasedAt: account.erased_at,
       balance,
       arrears: { amount: arrears, currency },
-      statement: statement.items,
+      statement: statement.items.map((line) => ({ ...line, ...facts.get(line.id) })),
       lines,
       devices,
       usage,

@@ -6688,6 +6688,10 @@ export interface paths {
                                 amount: components["schemas"]["Money"];
                                 balanceAfter: components["schemas"]["Money"];
                                 reference: string | null;
+                                /** @description The other side of a transfer, masked */
+                                counterparty?: string | null;
+                                /** @description What a purchase bought (plan or add-on), in the reader's language */
+                                item?: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                             }[];

@@ -55,7 +55,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           },
         },
       },
-      async (request) => customers.view(request.params.id),
+      async (request) => customers.view(request.params.id, request.locale),
     );
 
     app.post(

@@ -23,6 +23,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { api, isApiError, unwrap } from '../../api/client.js';
 import { deviceName } from '../../device-name.js';
 import { formatDateTime, formatMoney, type Money, toMinor } from '../../format.js';
+import { statementWhat } from '../../statement-what.js';
 import { STATUS_COLOR } from '../Help.js';
 import { actionLabel } from './labels.js';
 
@@ -470,7 +471,7 @@ export function Customer360({ role }: { role: string }) {
             <Table.Tbody>
               {statement.map((s) => (
                 <Table.Tr key={s.id}>
-                  <Table.Td>{t(`wallet.kind.${s.kind}`)}</Table.Td>
+                  <Table.Td>{statementWhat(s, t)}</Table.Td>
                   <Table.Td ta="right">{formatMoney(s.amount, i18n.language)}</Table.Td>
                   <Table.Td ta="right">{formatMoney(s.balanceAfter, i18n.language)}</Table.Td>
                   <Table.Td>{when(s.createdAt)}</Table.Td>
