@@ -48,7 +48,7 @@ describeBrowser('wallet in Chromium', () => {
     await expect.poll(() => page.getByTestId('statement-line').count()).toBe(3);
     const kinds = await page.getByTestId('statement-line').allTextContents();
     expect(kinds[0]).toContain('Refund');
-    expect(kinds[1]).toContain('Transfer sent');
+    expect(kinds[1]).toContain('Transfer to f***@example.com'); // whom, masked
     expect(kinds[2]).toContain('Top-up');
     await shot(page, 'wallet-en-desktop');
     expect(await balanceOf(t, friend)).toBe(4550);
