@@ -166,7 +166,7 @@ function DecisionBar({ item }: { item: Item }) {
       <Group gap="xs">
         <Button
           size="compact-sm"
-          color="teal.8"
+          color="teal.9"
           disabled={!inReview}
           onClick={() => setConfirming('approve')}
           data-testid="review-approve"
