@@ -147,8 +147,13 @@ export function createStripeProvider(deps: {
     };
   }
 
-  async function refundLookup(eventId: string, refundId: string): Promise<PaymentEvent | null> {
-    const refund = await deps.objectOf('refund', refundId);
+  /** What Stripe says of our refund now; `known` is our record of it when the caller has read it already. */
+  async function refundLookup(
+    eventId: string,
+    refundId: string,
+    known?: OurObject | null,
+  ): Promise<PaymentEvent | null> {
+    const refund = known === undefined ? await deps.objectOf('refund', refundId) : known;
     if (!refund?.providerRef) return null;
     const parts = await partsOf(refund.providerRef);
     return refundOutcome(
@@ -313,7 +318,7 @@ export function createStripeProvider(deps: {
         // Stripe can tell of a refund before our submission has recorded Stripe's answer: answered
         // 409, Stripe delivers the event again, and by then the refund's parts are known.
         if (!ours.providerRef) throw new AppError('WEBHOOK_TOO_EARLY', { refundId });
-        const settled = await refundLookup(event.id, refundId);
+        const settled = await refundLookup(event.id, refundId, ours);
         return settled ? [settled] : [];
       }
       default:

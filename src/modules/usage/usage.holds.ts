@@ -5,18 +5,11 @@ import type { Db, Dialect } from '../../db/database.js';
 import type { UsageHoldStatus } from '../../db/schema.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
+import { lineById } from '../lines/stores/lines.store.js';
 import type { UsageCharges } from './usage.charges.js';
 import { presentHold } from './usage.present.js';
 import { rate, recordOf, usageRow } from './usage.rating.js';
-import {
-  addUsageRecords,
-  decideHeld,
-  findHold,
-  getHold,
-  getLine,
-  holdsPage,
-  lockUsageWrites,
-} from './usage.store.js';
+import { addUsageRecords, decideHeld, findHold, getHold, holdsPage, lockUsageWrites } from './usage.store.js';
 
 /** Usage records held for staff review (over the policy's charge ceiling), and staff's decisions. */
 export function createUsageHolds(deps: {
@@ -70,7 +63,7 @@ export function createUsageHolds(deps: {
         await decideHeld(tx, id, { ...decided, status: 'rejected' });
       } else {
         // Rated and posted as ingest would have, with the line's allowances and plan as they are now.
-        const line = await getLine(tx, held.line_id);
+        const line = await lineById(tx, held.line_id);
         const overage = (await deps.catalog.get(tx, line.plan_id, 'en')).overage;
         const record = recordOf(held);
         const row = usageRow(record, line, rate(line, overage, record), now);

@@ -179,10 +179,6 @@ export function findLine(executor: Executor, lineId: string) {
   return executor.selectFrom('lines').selectAll().where('id', '=', lineId).executeTakeFirst();
 }
 
-export function getLine(executor: Executor, lineId: string) {
-  return executor.selectFrom('lines').selectAll().where('id', '=', lineId).executeTakeFirstOrThrow();
-}
-
 /** Writes a line's remaining allowances, as rating left them. */
 export async function saveAllowances(tx: Tx, line: LinesTable, now: string): Promise<void> {
   await tx
