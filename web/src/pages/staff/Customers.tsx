@@ -300,7 +300,7 @@ export function Customer360({ role }: { role: string }) {
       </Button>
       <Card withBorder radius="md" padding="lg">
         <Group justify="space-between" align="flex-start">
-          <div>
+          <div style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
             <Title order={3} data-testid="customer-name">
               {c.email ?? c.phone ?? c.id}
             </Title>
