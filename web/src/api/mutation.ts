@@ -1,0 +1,51 @@
+import { type QueryKey, type UseMutationOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { isApiError } from './client.js';
+
+export interface ApiMutationOptions<TData, TVariables>
+  extends Omit<UseMutationOptions<TData, Error, TVariables>, 'mutationFn'> {
+  /** Queries made stale by a success (each key a prefix, as react-query matches them); `'all'` for every query. */
+  invalidates?: readonly QueryKey[] | 'all';
+}
+
+/**
+ * One mutation idiom for the whole app: the call, the queries it makes stale, and the message to show
+ * when it fails (the API's own sentence in the page's language, or the generic one when the request
+ * never got an answer). `fieldErrors` holds the API's per-field messages (`details.field`) for forms.
+ */
+export function useApiMutation<TData, TVariables = void>(
+  mutationFn: (variables: TVariables) => Promise<TData>,
+  { invalidates, onSuccess, ...options }: ApiMutationOptions<TData, TVariables> = {},
+) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const mutation = useMutation<TData, Error, TVariables>({
+    ...options,
+    mutationFn,
+    onSuccess: async (data, variables, onMutateResult, context) => {
+      if (invalidates === 'all') await queryClient.invalidateQueries();
+      else for (const queryKey of invalidates ?? []) await queryClient.invalidateQueries({ queryKey });
+      await onSuccess?.(data, variables, onMutateResult, context);
+    },
+  });
+  const error = mutation.error;
+  const errorMessage = error ? (isApiError(error) ? error.message : t('app.loadError')) : null;
+  return Object.assign(mutation, { errorMessage, fieldErrors: fieldErrorsOf(error) });
+}
+
+/**
+ * The API names the fields a 4xx is about: `details.issues` ({ field, message } each, field a dotted
+ * path) for a refused schema, or `details.field` with the error's own sentence. A form shows each
+ * message under its field (see `@mantine/form`'s `setErrors`).
+ */
+export function fieldErrorsOf(error: unknown): Record<string, string> {
+  if (!isApiError(error)) return {};
+  const errors: Record<string, string> = {};
+  const issues = Array.isArray(error.details.issues) ? error.details.issues : [];
+  for (const issue of issues as { field?: unknown; message?: unknown }[])
+    if (typeof issue.field === 'string' && typeof issue.message === 'string' && !(issue.field in errors))
+      errors[issue.field] = issue.message;
+  const field = error.details.field;
+  if (issues.length === 0 && typeof field === 'string' && field) errors[field] = error.message;
+  return errors;
+}
