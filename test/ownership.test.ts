@@ -32,15 +32,6 @@ function writesIn(text: string): string[] {
   return [...tables].filter((table) => table in TABLE_OWNERS);
 }
 
-/**
- * Writes by a module into a table it does not own, as they stand today (issue 19 removes them one by
- * one: each becomes a call to the owner's service). The test fails on any write not listed here, and
- * on an entry here that no longer happens, so this list can only shrink.
- */
-const KNOWN_CROSS_WRITES: Record<string, string[]> = {
-  usage: ['lines'],
-};
-
 describe('one owner per table', () => {
   const files = sourceFiles(SRC);
   const found = new Map<string, Set<string>>();
@@ -60,15 +51,8 @@ describe('one owner per table', () => {
       expect(all).toContain(table);
   });
 
-  it('lets no module write a table another owns, beyond the known list being removed', () => {
-    const cross = Object.fromEntries([...found].map(([owner, tables]) => [owner, [...tables].sort()]));
-    const unexpected = Object.entries(cross).flatMap(([owner, tables]) =>
-      tables.filter((t) => !(KNOWN_CROSS_WRITES[owner] ?? []).includes(t)).map((t) => `${owner} writes ${t}`),
-    );
-    expect(unexpected).toEqual([]);
-    const gone = Object.entries(KNOWN_CROSS_WRITES).flatMap(([owner, tables]) =>
-      tables.filter((t) => !(cross[owner] ?? []).includes(t)).map((t) => `${owner} no longer writes ${t}`),
-    );
-    expect(gone, 'remove these from KNOWN_CROSS_WRITES').toEqual([]);
+  it('lets no module write a table another owns', () => {
+    const cross = [...found].flatMap(([owner, tables]) => [...tables].sort().map((t) => `${owner} writes ${t}`));
+    expect(cross).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/database.js';
 import type { LinesTable, UsageRecordsTable } from '../../db/schema.js';
+import { saveRatedAllowances } from '../lines/stores/lines.store.js';
 import { type Ledger, ledgerAccountId } from '../wallet/ledger.js';
-import { saveAllowances } from './usage.store.js';
 
 /** Posting what rating decided: the lines' allowances left and the charges, to the ledger. */
 export function createUsageCharges(deps: { currency: string; ledger: Ledger }) {
@@ -16,7 +16,7 @@ export function createUsageCharges(deps: { currency: string; ledger: Ledger }) {
     const charges = new Map<string, number>();
     for (const row of rows)
       if (row.charge > 0) charges.set(row.account_id, (charges.get(row.account_id) ?? 0) + row.charge);
-    for (const line of lines) await saveAllowances(tx, line, now.toISOString());
+    for (const line of lines) await saveRatedAllowances(tx, line, now.toISOString());
     const batchId = rows[0]?.id ?? newId('usg');
     for (const [accountId, amount] of charges) await charge(tx, accountId, amount, batchId);
   }

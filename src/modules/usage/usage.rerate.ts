@@ -5,6 +5,7 @@ import type { Db, Dialect } from '../../db/database.js';
 import type { LinesTable } from '../../db/schema.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
+import { saveRatedAllowances } from '../lines/stores/lines.store.js';
 import type { UsageCharges } from './usage.charges.js';
 import { MB, rate, recordOf } from './usage.rating.js';
 import {
@@ -12,7 +13,6 @@ import {
   findLine,
   lineRecordsSince,
   lockUsageWrites,
-  saveAllowances,
   setRecordCharge,
 } from './usage.store.js';
 
@@ -75,7 +75,7 @@ export function createUsageRerate(deps: {
         }
       }
       buyUntil(null);
-      await saveAllowances(tx, rated, now);
+      await saveRatedAllowances(tx, rated, now);
       summary.delta = summary.newTotal - summary.previousTotal;
       const rerateId = newId('rrt', clock.now().getTime());
       if (summary.delta > 0)

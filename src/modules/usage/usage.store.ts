@@ -3,7 +3,6 @@ import { AppError } from '../../core/errors.js';
 import type { Dialect, Executor, Tx } from '../../db/database.js';
 import { bulkInsert, preparedList } from '../../db/prepared.js';
 import type {
-  LinesTable,
   ServiceKeysTable,
   UsageHoldStatus,
   UsageHoldsTable,
@@ -177,20 +176,6 @@ export function linesByIccids(tx: Tx, iccids: string[]) {
 
 export function findLine(executor: Executor, lineId: string) {
   return executor.selectFrom('lines').selectAll().where('id', '=', lineId).executeTakeFirst();
-}
-
-/** Writes a line's remaining allowances, as rating left them. */
-export async function saveAllowances(tx: Tx, line: LinesTable, now: string): Promise<void> {
-  await tx
-    .updateTable('lines')
-    .set({
-      data_bytes_left: line.data_bytes_left,
-      voice_seconds_left: line.voice_seconds_left,
-      sms_left: line.sms_left,
-      updated_at: now,
-    })
-    .where('id', '=', line.id)
-    .execute();
 }
 
 /** The add-ons bought on a line since `since`, in the order they were bought. */

@@ -143,6 +143,27 @@ export async function addToAllowances(
 }
 
 /**
+ * Writes back the allowances rating left on a line: usage calls it in its own rating transaction,
+ * under the rating lock (holdRatingLock), for each line a batch, a rerate or an approved hold used.
+ */
+export async function saveRatedAllowances(
+  tx: Tx,
+  line: Pick<LinesTable, 'id' | 'data_bytes_left' | 'voice_seconds_left' | 'sms_left'>,
+  at: string,
+): Promise<void> {
+  await tx
+    .updateTable('lines')
+    .set({
+      data_bytes_left: line.data_bytes_left,
+      voice_seconds_left: line.voice_seconds_left,
+      sms_left: line.sms_left,
+      updated_at: at,
+    })
+    .where('id', '=', line.id)
+    .execute();
+}
+
+/**
  * usage.service.ts rates a batch on PostgreSQL under this transaction lock, reading the allowances
  * first and writing them back at the end; a change of the allowances in between would be written
  * over. Plan changes and add-ons take the same lock. (SQLite runs one write transaction at a time.)
