@@ -1,8 +1,10 @@
 import { Alert, Button, Card, Group, NumberInput, Stack, Switch, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useForm } from '@mantine/form';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api, isApiError, unwrap } from '../../../api/client.js';
+import { api, unwrap } from '../../../api/client.js';
+import { fieldErrorsOf, useApiMutation } from '../../../api/mutation.js';
+import { staffKeys } from '../keys.js';
 
 type Policies = Awaited<ReturnType<typeof loadPolicies>>;
 const loadPolicies = () => unwrap(api.GET('/api/v1/staff/policies'));
@@ -23,34 +25,37 @@ const NUMERIC = [
 
 /** The policies in force; admins change them here (audited, in force at once). */
 export function PoliciesPage({ role }: { role: string }) {
+  const policies = useQuery({ queryKey: staffKeys.policies, queryFn: loadPolicies });
+  if (!policies.data) return null;
+  return <PoliciesForm saved={policies.data} admin={role === 'admin'} />;
+}
+
+/** Every policy as a field, read-only but for admins; saving sends only what changed. */
+function PoliciesForm({ saved, admin }: { saved: Policies; admin: boolean }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const policies = useQuery({ queryKey: ['policies'], queryFn: loadPolicies });
-  const [draft, setDraft] = useState<Policies | null>(null);
-  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
-  useEffect(() => {
-    if (policies.data) setDraft(policies.data);
-  }, [policies.data]);
-  const save = useMutation({
-    mutationFn: (patch: Partial<Policies>) => unwrap(api.PATCH('/api/v1/staff/policies', { body: patch })),
-    onSuccess: (data) => {
-      queryClient.setQueryData(['policies'], data);
-      setOutcome({ ok: true, text: t('policies.saved') });
+  const form = useForm<Policies>({ initialValues: saved });
+  const save = useApiMutation(
+    (patch: Partial<Policies>) => unwrap(api.PATCH('/api/v1/staff/policies', { body: patch })),
+    {
+      onSuccess: (data) => {
+        queryClient.setQueryData(staffKeys.policies, data);
+        form.setValues(data);
+      },
+      onError: (e) => form.setErrors(fieldErrorsOf(e)),
     },
-    onError: (e) => setOutcome({ ok: false, text: isApiError(e) ? e.message : t('app.loadError') }),
-  });
-  const admin = role === 'admin';
-  if (!draft) return null;
+  );
   const changed = Object.fromEntries(
-    Object.entries(draft).filter(([k, v]) => policies.data?.[k as keyof Policies] !== v),
+    Object.entries(form.values).filter(([k, v]) => saved[k as keyof Policies] !== v),
   ) as Partial<Policies>;
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    setOutcome(null);
-    save.mutate(changed);
-  }
   return (
-    <Card withBorder radius="md" padding="lg" component="form" onSubmit={submit}>
+    <Card
+      withBorder
+      radius="md"
+      padding="lg"
+      component="form"
+      onSubmit={form.onSubmit(() => save.mutate(changed))}
+    >
       <Stack gap="sm">
         <Title order={3} size="h4">
           {t('policies.title')}
@@ -64,8 +69,8 @@ export function PoliciesPage({ role }: { role: string }) {
             min={min}
             max={max}
             allowDecimal={false}
-            value={draft[key]}
-            onChange={(v) => setDraft({ ...draft, [key]: typeof v === 'number' ? v : Number(v) })}
+            {...form.getInputProps(key)}
+            onChange={(v) => form.setFieldValue(key, typeof v === 'number' ? v : Number(v))}
             readOnly={!admin}
             data-testid={`policy-${key}`}
           />
@@ -73,29 +78,28 @@ export function PoliciesPage({ role }: { role: string }) {
         <Switch
           label={t('policies.autoApprove.label')}
           description={t('policies.autoApprove.help')}
-          checked={draft.autoApprove}
-          onChange={(e) => setDraft({ ...draft, autoApprove: e.currentTarget.checked })}
+          {...form.getInputProps('autoApprove', { type: 'checkbox' })}
           disabled={!admin}
           data-testid="policy-autoApprove"
         />
         <TextInput
           label={t('policies.operatorCountry.label')}
           description={t('policies.operatorCountry.help')}
-          value={draft.operatorCountry}
           maxLength={2}
-          onChange={(e) => setDraft({ ...draft, operatorCountry: e.currentTarget.value.toUpperCase() })}
+          {...form.getInputProps('operatorCountry')}
+          onChange={(e) => form.setFieldValue('operatorCountry', e.currentTarget.value.toUpperCase())}
           readOnly={!admin}
           data-testid="policy-operatorCountry"
         />
         <TextInput
           label={t('policies.operatorTimeZone.label')}
           description={t('policies.operatorTimeZone.help')}
-          value={draft.operatorTimeZone}
-          onChange={(e) => setDraft({ ...draft, operatorTimeZone: e.currentTarget.value })}
+          {...form.getInputProps('operatorTimeZone')}
           readOnly={!admin}
           data-testid="policy-operatorTimeZone"
         />
-        {outcome && <Alert color={outcome.ok ? 'green' : 'red'}>{outcome.text}</Alert>}
+        {save.isSuccess && <Alert color="green">{t('policies.saved')}</Alert>}
+        {save.errorMessage && <Alert color="red">{save.errorMessage}</Alert>}
         {admin && (
           <Group>
             <Button
