@@ -1,10 +1,11 @@
 import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, isApiError, unwrap } from '../../../api/client.js';
+import { api, unwrap } from '../../../api/client.js';
+import { useApiMutation } from '../../../api/mutation.js';
 import { formatDateTime, formatMoney } from '../../../format.js';
+import { staffKeys } from '../keys.js';
 import { loadCustomer } from './customer.js';
 import { CustomerHistory } from './History.js';
 import { CustomerHoldings } from './Holdings.js';
@@ -15,30 +16,25 @@ import { Section } from './Section.js';
 export function Customer360({ role }: { role: string }) {
   const { t, i18n } = useTranslation();
   const { id = '' } = useParams();
-  const queryClient = useQueryClient();
-  const customer = useQuery({
-    queryKey: ['customer', id],
-    queryFn: () => loadCustomer(id),
-  });
-  const [error, setError] = useState<string | null>(null);
-  const act = useMutation({
-    mutationFn: async (action: 'suspend' | 'resume') =>
+  const customer = useQuery({ queryKey: staffKeys.customer(id), queryFn: () => loadCustomer(id) });
+  const invalidates = [staffKeys.customer(id)];
+  const act = useApiMutation(
+    (action: 'suspend' | 'resume') =>
       action === 'suspend'
         ? unwrap(api.POST('/api/v1/staff/accounts/{id}/suspend', { params: { path: { id } } }))
         : unwrap(api.POST('/api/v1/staff/accounts/{id}/resume', { params: { path: { id } } })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['customer', id] }),
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-  });
-  const resend = useMutation({
-    mutationFn: (messageId: string) =>
+    { invalidates },
+  );
+  const resend = useApiMutation(
+    (messageId: string) =>
       unwrap(
         api.POST('/api/v1/staff/accounts/{id}/messages/{messageId}/resend', {
           params: { path: { id, messageId } },
         }),
       ),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['customer', id] }),
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-  });
+    { invalidates },
+  );
+  const error = act.errorMessage ?? resend.errorMessage;
   if (customer.isError) return <Alert color="red">{t('app.loadError')}</Alert>;
   const c = customer.data;
   if (!c) return null;

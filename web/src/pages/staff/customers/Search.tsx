@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../../../api/client.js';
 import { formatDateTime } from '../../../format.js';
+import { staffKeys } from '../keys.js';
 
 /** Find a customer by email, phone or id (the query stays in the address, so a search can be shared). */
 export function CustomerSearch() {
@@ -13,7 +14,7 @@ export function CustomerSearch() {
   const q = params.get('q') ?? '';
   const [draft, setDraft] = useState(q);
   const results = useQuery({
-    queryKey: ['customer-search', q],
+    queryKey: staffKeys.customers.search(q),
     enabled: q.trim().length >= 3,
     queryFn: () => unwrap(api.GET('/api/v1/staff/accounts', { params: { query: { q } } })),
   });
