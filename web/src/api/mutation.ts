@@ -49,3 +49,24 @@ export function fieldErrorsOf(error: unknown): Record<string, string> {
   if (issues.length === 0 && typeof field === 'string' && field) errors[field] = error.message;
   return errors;
 }
+
+/**
+ * `fieldErrorsOf` for a form's own fields: a nested path (`amount.amount`) goes under the field it belongs
+ * to (`amount`); messages about other fields are left out, for the page's alert to say.
+ */
+export function formErrorsOf(error: unknown, fields: readonly string[]): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const [path, message] of Object.entries(fieldErrorsOf(error))) {
+    const field = fields.find((f) => path === f || path.startsWith(`${f}.`));
+    if (field && !(field in errors)) errors[field] = message;
+  }
+  return errors;
+}
+
+/** The failure's message for the page's alert, or null when the form shows it under one of its `fields`. */
+export function alertMessageOf(
+  mutation: { error: unknown; errorMessage: string | null },
+  fields: readonly string[],
+): string | null {
+  return Object.keys(formErrorsOf(mutation.error, fields)).length > 0 ? null : mutation.errorMessage;
+}

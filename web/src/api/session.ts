@@ -1,10 +1,12 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from './client.js';
+import { keys } from './keys.js';
+import { useApiMutation } from './mutation.js';
 
 /** The signed-in account, or null when nobody is signed in. */
 export function useMe() {
   return useQuery({
-    queryKey: ['me'],
+    queryKey: keys.me,
     retry: false,
     queryFn: async () => {
       const { data, response } = await api.GET('/api/v1/me');
@@ -22,8 +24,7 @@ export type Me = NonNullable<ReturnType<typeof useMe>['data']>;
  * memory and leaves no guarded page to race the navigation.
  */
 export function useSignOut() {
-  return useMutation({
-    mutationFn: () => unwrap(api.DELETE('/api/v1/auth/session')),
+  return useApiMutation(() => unwrap(api.DELETE('/api/v1/auth/session')), {
     onSettled: () => window.location.replace('/'),
   });
 }

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { Money } from '../format.js';
 import { api, unwrap } from './client.js';
+import { keys } from './keys.js';
 import { type Me, useMe } from './session.js';
 
 /** A signed-in subscriber (not staff), or null. */
@@ -12,7 +13,7 @@ export function useSubscriber(): Me | null {
 /** The latest cancellation request, or null when there is none (404). */
 export function useCancellation(enabled: boolean) {
   return useQuery({
-    queryKey: ['cancellation'],
+    queryKey: keys.cancellation.current,
     enabled,
     retry: false,
     queryFn: async () => {
@@ -24,18 +25,22 @@ export function useCancellation(enabled: boolean) {
 
 export function useBalance(enabled = true) {
   return useQuery({
-    queryKey: ['balance'],
+    queryKey: keys.balance,
     enabled,
     queryFn: () => unwrap(api.GET('/api/v1/me/balance')) as Promise<Money>,
   });
 }
 
 export function useLines(enabled = true) {
-  return useQuery({ queryKey: ['lines'], enabled, queryFn: () => unwrap(api.GET('/api/v1/me/lines')) });
+  return useQuery({ queryKey: keys.lines.all, enabled, queryFn: () => unwrap(api.GET('/api/v1/me/lines')) });
 }
 
 export function useTickets(enabled = true) {
-  return useQuery({ queryKey: ['tickets'], enabled, queryFn: () => unwrap(api.GET('/api/v1/me/tickets')) });
+  return useQuery({
+    queryKey: keys.tickets.all,
+    enabled,
+    queryFn: () => unwrap(api.GET('/api/v1/me/tickets')),
+  });
 }
 
 export type Line = NonNullable<ReturnType<typeof useLines>['data']>['items'][number];
