@@ -4,9 +4,13 @@ import { Link, useSearchParams } from 'react-router';
 
 /** Shown on a page opened from a closure checklist's fix link (`?from=close`): the way back to it. */
 export function BackToChecklist() {
-  const { t } = useTranslation();
   const [params] = useSearchParams();
-  if (params.get('from') !== 'close') return null;
+  return params.get('from') === 'close' ? <BackToChecklistButton /> : null;
+}
+
+/** The way back to the closure checklist, on every page a step of closing the account leads to. */
+export function BackToChecklistButton() {
+  const { t } = useTranslation();
   return (
     <Button
       component={Link}
