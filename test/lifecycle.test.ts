@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { applyToClose } from './helpers/cancellation.js';
 import { describeEachDialect } from './helpers/db.js';
 import { activeLine } from './helpers/lines.js';
 import { api, newKey, type Session, signIn, signInStaff } from './helpers/session.js';
@@ -43,22 +44,11 @@ describeEachDialect('account lifecycle: suspension, reminders, retention', (dial
       body: { subject: '注销前的问题', message: '我的号码是 13800138000' },
       headers: session.headers,
     });
-    const refundable = (await api(t, 'GET', '/api/v1/me/refunds/refundable', { headers: session.headers }))
-      .body.refundable.amount;
-    await api(t, 'POST', '/api/v1/me/refunds', {
-      body: { amount: refundable },
-      headers: { ...session.headers, 'idempotency-key': newKey() },
+    const requestId = await applyToClose(t, session, {
+      reasonCode: 'other',
+      reason: '搬家到国外，地址是某某路 1 号',
     });
-    for (const d of (await api(t, 'GET', '/api/v1/me/devices', { headers: session.headers })).body.items)
-      await api(t, 'DELETE', `/api/v1/me/devices/${d.id}`, { headers: session.headers });
-    await t.ctx.runner.drain();
-    const submitted = await api(t, 'POST', '/api/v1/me/cancellation', {
-      body: { reasonCode: 'other', reason: '搬家到国外，地址是某某路 1 号' },
-      headers: session.headers,
-    });
-    expect(submitted.status).toBe(201);
-    await t.ctx.runner.drain();
-    const approved = await api(t, 'POST', `/api/v1/staff/cancellations/${submitted.body.id}/decision`, {
+    const approved = await api(t, 'POST', `/api/v1/staff/cancellations/${requestId}/decision`, {
       body: { decision: 'approve' },
       headers: reviewer.headers,
     });

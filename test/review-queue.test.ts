@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { applyToClose } from './helpers/cancellation.js';
 import { describeEachDialect } from './helpers/db.js';
 import { activeLine } from './helpers/lines.js';
-import { api, newKey, type Session, signInStaff } from './helpers/session.js';
+import { api, type Session, signInStaff } from './helpers/session.js';
 
 describeEachDialect('the review queue shows the facts to decide on', (dialect) => {
   let t: TestApp;
@@ -19,22 +20,8 @@ describeEachDialect('the review queue shows the facts to decide on', (dialect) =
   /** A subscriber with one line who applied to close, checked by the runner and now in review. */
   async function applied(email: string) {
     const { session, lineId } = await activeLine(t, email, { locale: 'zh-CN' });
-    const refundable = (await api(t, 'GET', '/api/v1/me/refunds/refundable', { headers: session.headers }))
-      .body.refundable.amount;
-    await api(t, 'POST', '/api/v1/me/refunds', {
-      body: { amount: refundable },
-      headers: { ...session.headers, 'idempotency-key': newKey() },
-    });
-    for (const d of (await api(t, 'GET', '/api/v1/me/devices', { headers: session.headers })).body.items)
-      await api(t, 'DELETE', `/api/v1/me/devices/${d.id}`, { headers: session.headers });
-    await t.ctx.runner.drain();
-    const submitted = await api(t, 'POST', '/api/v1/me/cancellation', {
-      body: { reasonCode: 'cost', reason: '太贵了' },
-      headers: session.headers,
-    });
-    expect(submitted.status).toBe(201);
-    await t.ctx.runner.drain();
-    return { session, lineId, requestId: submitted.body.id as string };
+    const requestId = await applyToClose(t, session, { reasonCode: 'cost', reason: '太贵了' });
+    return { session, lineId, requestId };
   }
   const queue = async () =>
     (await api(t, 'GET', '/api/v1/staff/cancellations', { headers: reviewer.headers })).body.items as Array<
