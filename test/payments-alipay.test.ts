@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
+import { paymentSteps } from './helpers/payments.js';
 import { api, balanceOf, newKey, type Session, signIn } from './helpers/session.js';
 import { type AlipayPeer, alipayKeys, startAlipayPeer } from './peers/alipay-peer.js';
 
@@ -62,14 +63,8 @@ describeEachDialect('payments: the Alipay adapter against a local Alipay gateway
         ...(userAgent ? { 'user-agent': userAgent } : {}),
       },
     });
-  const topupOf = async (id: string) =>
-    (await api(t, 'GET', `/api/v1/me/topups/${id}`, { headers: alice.headers })).body;
+  const { topupOf, verify, reconcileNow, refund, refundRow } = paymentSteps(() => ({ t, who: alice, clock }));
   const db = () => t.ctx.database.db;
-  const verify = async () => expect(await t.ctx.ledger.verify(db())).toEqual([]);
-  const reconcileNow = () => {
-    clock.advance(1000);
-    return t.ctx.paymentWebhooks.reconcile(t.ctx.payments.provider, 0);
-  };
   const notifyUrl = () => `${t.ctx.config.publicUrl}/api/v1/payments/webhooks/alipay`;
 
   /** Top-ups opened on the hosted page and paid there. */
@@ -83,16 +78,6 @@ describeEachDialect('payments: the Alipay adapter against a local Alipay gateway
     }
     return ids;
   }
-  async function refund(amount: number) {
-    const res = await api(t, 'POST', '/api/v1/me/refunds', {
-      body: { amount: { amount, currency: 'CNY' } },
-      headers: { ...alice.headers, 'idempotency-key': newKey() },
-    });
-    expect(res.status).toBe(201);
-    return res.body.id as string;
-  }
-  const refundRow = (id: string) =>
-    db().selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const mismatches = () =>
     db()
       .selectFrom('audit_log')

@@ -3,6 +3,7 @@ import { ManualClock } from '../src/core/clock.js';
 import { STRIPE_API_VERSION } from '../src/integrations/payments/stripe-provider.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
+import { paymentSteps } from './helpers/payments.js';
 import { api, balanceOf, newKey, type Session, signIn } from './helpers/session.js';
 import { type StripePeer, startStripePeer } from './peers/stripe-peer.js';
 
@@ -41,15 +42,9 @@ describeEachDialect('payments: the Stripe adapter against a local Stripe peer', 
       body: { amount: { amount, currency: 'CNY' } },
       headers: { ...alice.headers, 'idempotency-key': key },
     });
-  const topupOf = async (id: string) =>
-    (await api(t, 'GET', `/api/v1/me/topups/${id}`, { headers: alice.headers })).body;
+  const { topupOf, verify, reconcileNow, refund, refundRow } = paymentSteps(() => ({ t, who: alice, clock }));
   const sessionOf = (redirectUrl: string) => redirectUrl.split('/').pop()!;
   const db = () => t.ctx.database.db;
-  const verify = async () => expect(await t.ctx.ledger.verify(db())).toEqual([]);
-  const reconcileNow = () => {
-    clock.advance(1000); // past the (zero) window
-    return t.ctx.paymentWebhooks.reconcile(t.ctx.payments.provider, 0);
-  };
 
   /** Two card top-ups paid on the hosted page. */
   async function paid(...amounts: number[]) {
@@ -61,16 +56,6 @@ describeEachDialect('payments: the Stripe adapter against a local Stripe peer', 
     }
     return ids;
   }
-  async function refund(amount: number) {
-    const res = await api(t, 'POST', '/api/v1/me/refunds', {
-      body: { amount: { amount, currency: 'CNY' } },
-      headers: { ...alice.headers, 'idempotency-key': newKey() },
-    });
-    expect(res.status).toBe(201);
-    return res.body.id as string;
-  }
-  const refundRow = (id: string) =>
-    db().selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   it('sends the pinned API version’s fields, pays by card on the hosted page and credits once', async () => {
     const key = newKey();
