@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -14,6 +13,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 import { deviceEid } from './helpers/devices.js';
 import { activeLine } from './helpers/lines.js';
+import { certificateMaker, EC_KEY } from './helpers/pki.js';
 import { api, newKey, type Session, signIn, topUp } from './helpers/session.js';
 
 const CALLBACK = '/gsma/rsp2/es2plus/handleDownloadProgressInfo';
@@ -25,48 +25,14 @@ const HOUR = 60 * 60 * 1000;
  * the operator's server certificate for 127.0.0.1, and a stranger with the same name from another CA.
  */
 function makePki(dir: string) {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  for (const ca of ['smdp-ca', 'operator-ca', 'stranger-ca'])
-    run(
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      `${ca}.key`,
-      '-out',
-      `${ca}.pem`,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${ca}`,
-    );
-  fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  const issue = (name: string, ca: string, subject: string, extra: string[] = []) => {
-    run('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-    run(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${ca}.pem`,
-      '-CAkey',
-      `${ca}.key`,
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      ...extra,
-    );
-  };
-  issue('server', 'operator-ca', '/CN=es2.operator.example.com', ['-extfile', 'san.ext']);
-  issue('smdp', 'smdp-ca', `/CN=${SMDP_ID}/O=Example SM-DP+`);
-  issue('stranger', 'stranger-ca', `/CN=${SMDP_ID}/O=Example SM-DP+`);
-  const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+  const certs = certificateMaker(dir, EC_KEY);
+  for (const ca of ['smdp-ca', 'operator-ca', 'stranger-ca']) certs.ca(ca, `/CN=${ca}`);
+  certs.issue('server', 'operator-ca', '/CN=es2.operator.example.com', { server: true });
+  certs.issue('smdp', 'smdp-ca', `/CN=${SMDP_ID}/O=Example SM-DP+`);
+  certs.issue('stranger', 'stranger-ca', `/CN=${SMDP_ID}/O=Example SM-DP+`);
+  const { read } = certs;
   return {
-    file: (f: string) => path.join(dir, f),
+    file: certs.file,
     operatorCa: read('operator-ca.pem'),
     smdp: { cert: read('smdp.pem'), key: read('smdp.key') },
     stranger: { cert: read('stranger.pem'), key: read('stranger.key') },

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -6,57 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEs2Client } from '../src/integrations/smdp/client.js';
+import { certificateMaker, RSA_KEY } from './helpers/pki.js';
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl for this run. */
 function makePki(dir: string) {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=test SMDP CA',
-  );
-  fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  for (const name of ['server', 'client']) {
-    run(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${name}`,
-    );
-    run(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      ...(name === 'server' ? ['-extfile', 'san.ext'] : []),
-    );
-  }
-  const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+  const certs = certificateMaker(dir, RSA_KEY);
+  certs.ca('ca', '/CN=test SMDP CA');
+  certs.issue('server', 'ca', '/CN=server', { server: true });
+  certs.issue('client', 'ca', '/CN=client');
+  const { read } = certs;
   return {
     ca: read('ca.pem'),
     serverCert: read('server.pem'),
