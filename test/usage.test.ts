@@ -6,7 +6,8 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 import { deviceEid } from './helpers/devices.js';
 import { TEST_ENV } from './helpers/env.js';
-import { api, balanceOf, newKey, type Session, signIn, topUp } from './helpers/session.js';
+import { activeLine } from './helpers/lines.js';
+import { api, balanceOf, type Session, signIn, topUp } from './helpers/session.js';
 import { unzip } from './helpers/zip.js';
 
 const GB = 1024 ** 3;
@@ -35,23 +36,7 @@ describeEachDialect('usage records: ingest, rating, arrears, subscriber view', (
   beforeAll(async () => {
     t = await startTestApp(dialect, { env: { CURRENCY: 'CNY' } });
     await t.ctx.catalog.seedDemo();
-    sub = await signIn(t, 'caller@example.com');
-    await topUp(t, sub, 10_000);
-    const plan = (await api(t, 'GET', '/api/v1/plans?country=JP')).body.items.find(
-      (p: { code: string }) => p.code === 'jp-5gb-7d',
-    );
-    lineId = (
-      await api(t, 'POST', '/api/v1/me/lines', {
-        body: { planId: plan.id },
-        headers: { ...sub.headers, 'idempotency-key': newKey() },
-      })
-    ).body.id;
-    await t.ctx.runner.drain();
-    const line = (await api(t, 'GET', `/api/v1/me/lines/${lineId}`, { headers: sub.headers })).body;
-    iccid = line.esim.iccid;
-    await api(t, 'POST', `/emulator/smdp/devices/${deviceEid(90)}/download`, {
-      body: { activationCode: line.esim.activationCode },
-    });
+    ({ session: sub, lineId, iccid } = await activeLine(t, 'caller@example.com', { device: 90 }));
     key = (await t.ctx.usage.addServiceKey('mediation')).key;
   });
   afterAll(() => t.close());

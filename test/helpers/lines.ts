@@ -4,11 +4,14 @@ import { api, newKey, type Session, signIn, topUp } from './session.js';
 
 let device = 1000;
 
-/** A subscriber with money and an active line on `planCode` (bought, ordered, installed on a simulated device). */
+/**
+ * A subscriber with money and an active line on `planCode` (bought, ordered, installed on a simulated
+ * device: simulated device number `device`, or the next unused one).
+ */
 export async function activeLine(
   t: TestApp,
   email: string,
-  options: { planCode?: string; topUp?: number; locale?: string } = {},
+  options: { planCode?: string; topUp?: number; locale?: string; device?: number } = {},
 ) {
   const session: Session = await signIn(t, email, options.locale ? { locale: options.locale } : {});
   await topUp(t, session, options.topUp ?? 10_000);
@@ -22,7 +25,7 @@ export async function activeLine(
   ).body.id;
   await t.ctx.runner.drain();
   const line = (await api(t, 'GET', `/api/v1/me/lines/${lineId}`, { headers: session.headers })).body;
-  await api(t, 'POST', `/emulator/smdp/devices/${deviceEid(++device)}/download`, {
+  await api(t, 'POST', `/emulator/smdp/devices/${deviceEid(options.device ?? ++device)}/download`, {
     body: { activationCode: line.esim.activationCode },
   });
   return { session, lineId, iccid: line.esim.iccid as string };
