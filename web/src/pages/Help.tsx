@@ -1,6 +1,5 @@
 import {
   Alert,
-  Badge,
   Button,
   Card,
   Group,
@@ -12,23 +11,26 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useForm } from '@mantine/form';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { api, isApiError, unwrap } from '../api/client.js';
+import { api, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
+import { fieldErrorsOf, useApiMutation } from '../api/mutation.js';
+import {
+  type ReplyValues,
+  TicketReply,
+  TicketStatusBadge,
+  TicketThread,
+  useReplyForm,
+} from '../components/TicketThread.js';
 import { formatDateTime } from '../format.js';
 
 export const CATEGORIES = ['general', 'cancellation', 'billing', 'esim', 'usage', 'lost_or_stolen'] as const;
 type Category = (typeof CATEGORIES)[number];
 const RELATED = ['line', 'payment', 'cancellation', 'refund', 'device'] as const;
 type Related = (typeof RELATED)[number];
-
-export const STATUS_COLOR: Record<string, string> = {
-  open: 'blue',
-  waiting_on_customer: 'orange',
-  closed: 'gray',
-};
 
 /**
  * "Contact support" from anywhere: /help?category=…&subject=…&message=…&relatedType=…&relatedId=…
@@ -51,51 +53,65 @@ export function supportLink(prefill: {
   return `/help?${params}`;
 }
 
+interface NewTicketValues {
+  category: Category;
+  subject: string;
+  message: string;
+}
+
+/** The form a "Contact support" link fills in: the category, subject and message it carries. */
+function useNewTicketForm() {
+  const [params] = useSearchParams();
+  const category = params.get('category');
+  return useForm<NewTicketValues>({
+    initialValues: {
+      category: CATEGORIES.includes(category as Category) ? (category as Category) : 'general',
+      subject: params.get('subject') ?? '',
+      message: params.get('message') ?? '',
+    },
+  });
+}
+
 function NewTicket({ onDone }: { onDone: (id: string) => void }) {
   const { t } = useTranslation();
   const [params] = useSearchParams();
-  const queryClient = useQueryClient();
-  const [subject, setSubject] = useState(params.get('subject') ?? '');
-  const [message, setMessage] = useState(params.get('message') ?? '');
-  const initialCategory = params.get('category');
-  const [category, setCategory] = useState<Category>(
-    CATEGORIES.includes(initialCategory as Category) ? (initialCategory as Category) : 'general',
-  );
+  const form = useNewTicketForm();
   const relatedType = params.get('relatedType');
   const relatedId = params.get('relatedId');
   const related =
     relatedType && relatedId && RELATED.includes(relatedType as Related)
       ? { type: relatedType as Related, id: relatedId }
       : undefined;
-  const [error, setError] = useState<string | null>(null);
-  const open = useMutation({
-    mutationFn: () =>
+  const open = useApiMutation(
+    ({ subject, message, category }: NewTicketValues) =>
       unwrap(
         api.POST('/api/v1/me/tickets', {
           body: { subject: subject.trim(), message: message.trim(), category, related },
         }),
       ),
-    onSuccess: (ticket) => {
-      void queryClient.invalidateQueries({ queryKey: ['tickets'] });
-      onDone(ticket.id);
+    {
+      invalidates: [keys.tickets.all],
+      onSuccess: (ticket) => onDone(ticket.id),
+      onError: (e) => form.setErrors(fieldErrorsOf(e)),
     },
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-  });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    setError(null);
-    open.mutate();
-  }
+  );
+  const { subject, message } = form.values;
   return (
-    <Card withBorder radius="md" padding="lg" component="form" onSubmit={submit} data-testid="new-ticket">
+    <Card
+      withBorder
+      radius="md"
+      padding="lg"
+      component="form"
+      onSubmit={form.onSubmit((values) => open.mutate(values))}
+      data-testid="new-ticket"
+    >
       <Stack gap="sm">
         <Title order={3} size="h4">
           {t('help.new')}
         </Title>
         <Select
           label={t('help.category')}
-          value={category}
-          onChange={(v) => v && setCategory(v as Category)}
+          {...form.getInputProps('category')}
           data={CATEGORIES.map((c) => ({ value: c, label: t(`help.categories.${c}`) }))}
           allowDeselect={false}
           data-testid="ticket-category"
@@ -104,8 +120,7 @@ function NewTicket({ onDone }: { onDone: (id: string) => void }) {
           label={t('help.subject')}
           required
           maxLength={200}
-          value={subject}
-          onChange={(e) => setSubject(e.currentTarget.value)}
+          {...form.getInputProps('subject')}
           data-testid="ticket-subject"
         />
         <Textarea
@@ -114,8 +129,7 @@ function NewTicket({ onDone }: { onDone: (id: string) => void }) {
           autosize
           minRows={4}
           maxLength={5000}
-          value={message}
-          onChange={(e) => setMessage(e.currentTarget.value)}
+          {...form.getInputProps('message')}
           data-testid="ticket-message"
         />
         {related && (
@@ -123,9 +137,9 @@ function NewTicket({ onDone }: { onDone: (id: string) => void }) {
             {t('help.about', { what: t(`help.related.${related.type}`), id: related.id })}
           </Text>
         )}
-        {error && (
+        {open.errorMessage && (
           <Alert color="red" role="alert">
-            {error}
+            {open.errorMessage}
           </Alert>
         )}
         <Group>
@@ -148,7 +162,7 @@ export function Help() {
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   const tickets = useQuery({
-    queryKey: ['tickets'],
+    queryKey: keys.tickets.all,
     queryFn: () => unwrap(api.GET('/api/v1/me/tickets')),
   });
   const composing = params.get('new') === '1';
@@ -191,9 +205,7 @@ export function Help() {
                     {formatDateTime(ticket.lastMessageAt, i18n.language)}
                   </Text>
                 </div>
-                <Badge color={STATUS_COLOR[ticket.status]} variant="light">
-                  {t(`help.status.${ticket.status}`)}
-                </Badge>
+                <TicketStatusBadge status={ticket.status} />
               </Group>
             </Paper>
           ))}
@@ -203,87 +215,41 @@ export function Help() {
   );
 }
 
-/** One conversation: the subscriber's messages on the right, support's on the left. */
-export function Conversation({
-  messages,
-  staffView = false,
-}: {
-  messages: {
-    id: string;
-    author: string;
-    authorName: string | null;
-    body: string;
-    internal: boolean;
-    createdAt: string;
-  }[];
-  staffView?: boolean;
-}) {
-  const { t, i18n } = useTranslation();
-  return (
-    <Stack gap="sm" data-testid="conversation">
-      {messages.map((m) => {
-        const mine = staffView ? m.author === 'staff' : m.author === 'subscriber';
-        return (
-          <Paper
-            key={m.id}
-            p="sm"
-            radius="md"
-            maw="85%"
-            ml={mine ? 'auto' : undefined}
-            bg={m.internal ? 'yellow.0' : mine ? 'blue.0' : 'gray.0'}
-            withBorder={m.internal}
-            data-testid={m.internal ? 'internal-note' : `message-${m.author}`}
-          >
-            <Text size="xs" c="dimmed" mb={4}>
-              {m.internal
-                ? t('help.internal')
-                : m.author === 'staff'
-                  ? (staffView && m.authorName) || t('help.support')
-                  : staffView
-                    ? m.authorName || t('help.customer')
-                    : t('help.you')}{' '}
-              · {formatDateTime(m.createdAt, i18n.language)}
-            </Text>
-            <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
-              {m.body}
-            </Text>
-          </Paper>
-        );
-      })}
-    </Stack>
-  );
-}
-
+/** One of the subscriber's tickets: the thread, a reply, and closing it. */
 export function HelpThread() {
   const { t } = useTranslation();
   const { id = '' } = useParams();
   const queryClient = useQueryClient();
-  const [reply, setReply] = useState('');
+  const form = useReplyForm();
   const ticket = useQuery({
-    queryKey: ['ticket', id],
+    queryKey: keys.tickets.one(id),
     queryFn: () => unwrap(api.GET('/api/v1/me/tickets/{id}', { params: { path: { id } } })),
   });
-  const refresh = (data: unknown) => {
-    queryClient.setQueryData(['ticket', id], data);
-    void queryClient.invalidateQueries({ queryKey: ['tickets'] });
+  // Both answers are the whole ticket: shown as it is, and only the list is asked for again.
+  const show = (data: unknown) => {
+    queryClient.setQueryData(keys.tickets.one(id), data);
+    return queryClient.invalidateQueries({ queryKey: keys.tickets.all, exact: true });
   };
-  const send = useMutation({
-    mutationFn: () =>
+  const send = useApiMutation(
+    ({ message }: ReplyValues) =>
       unwrap(
         api.POST('/api/v1/me/tickets/{id}/messages', {
           params: { path: { id } },
-          body: { message: reply.trim() },
+          body: { message: message.trim() },
         }),
       ),
-    onSuccess: (data) => {
-      setReply('');
-      refresh(data);
+    {
+      onSuccess: (data) => {
+        form.reset();
+        return show(data);
+      },
+      onError: (e) => form.setErrors(fieldErrorsOf(e)),
     },
-  });
-  const close = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/me/tickets/{id}/close', { params: { path: { id } } })),
-    onSuccess: refresh,
-  });
+  );
+  const close = useApiMutation(
+    () => unwrap(api.POST('/api/v1/me/tickets/{id}/close', { params: { path: { id } } })),
+    { onSuccess: show },
+  );
   if (ticket.isError) return <Alert color="red">{t('app.loadError')}</Alert>;
   const data = ticket.data;
   return (
@@ -297,39 +263,25 @@ export function HelpThread() {
             <Title order={2} size="h3" data-testid="ticket-subject-title">
               {data.subject}
             </Title>
-            <Badge color={STATUS_COLOR[data.status]} variant="light" data-testid="ticket-status">
-              {t(`help.status.${data.status}`)}
-            </Badge>
+            <TicketStatusBadge status={data.status} data-testid="ticket-status" />
           </Group>
-          <Conversation messages={data.messages} />
-          <Card withBorder radius="md" padding="md">
-            <Stack gap="sm">
-              <Textarea
-                label={t('help.reply')}
-                autosize
-                minRows={3}
-                maxLength={5000}
-                value={reply}
-                onChange={(e) => setReply(e.currentTarget.value)}
-                data-testid="ticket-reply"
-              />
-              <Group>
-                <Button
-                  onClick={() => send.mutate()}
-                  loading={send.isPending}
-                  disabled={!reply.trim()}
-                  data-testid="ticket-reply-send"
-                >
-                  {t('help.send')}
+          <TicketThread messages={data.messages} />
+          <TicketReply
+            form={form}
+            label={t('help.reply')}
+            sendLabel={t('help.send')}
+            testId="ticket-reply"
+            sending={send.isPending}
+            error={send.errorMessage ?? close.errorMessage}
+            onSend={(values) => send.mutate(values)}
+            actions={
+              data.status !== 'closed' && (
+                <Button variant="default" onClick={() => close.mutate()} loading={close.isPending}>
+                  {t('help.close')}
                 </Button>
-                {data.status !== 'closed' && (
-                  <Button variant="default" onClick={() => close.mutate()} loading={close.isPending}>
-                    {t('help.close')}
-                  </Button>
-                )}
-              </Group>
-            </Stack>
-          </Card>
+              )
+            }
+          />
         </>
       )}
     </Stack>

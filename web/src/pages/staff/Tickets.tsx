@@ -1,7 +1,6 @@
 import {
   Alert,
   Anchor,
-  Badge,
   Button,
   Card,
   Checkbox,
@@ -11,26 +10,34 @@ import {
   Stack,
   Table,
   Text,
-  Textarea,
   Title,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { api, isApiError, unwrap } from '../../api/client.js';
+import { api, unwrap } from '../../api/client.js';
+import { fieldErrorsOf, useApiMutation } from '../../api/mutation.js';
+import {
+  type ReplyValues,
+  TicketReply,
+  TicketStatusBadge,
+  TicketThread,
+  useReplyForm,
+} from '../../components/TicketThread.js';
 import { formatDateTime } from '../../format.js';
-import { Conversation, STATUS_COLOR } from '../Help.js';
+import { staffKeys } from './keys.js';
+import { StaffTable } from './StaffTable.js';
 
 const VIEWS = ['unassigned', 'mine', 'waiting_on_customer', 'open', 'closed', 'all'] as const;
 type View = (typeof VIEWS)[number];
 
+/** The support queue by view (unassigned first), refreshed while open. */
 export function TicketQueue() {
   const { t, i18n } = useTranslation();
   const [params, setParams] = useSearchParams();
   const view = (VIEWS.includes(params.get('view') as View) ? params.get('view') : 'unassigned') as View;
   const queue = useQuery({
-    queryKey: ['staff-tickets', view],
+    queryKey: staffKeys.tickets.view(view),
     queryFn: () => unwrap(api.GET('/api/v1/staff/tickets', { params: { query: { view } } })),
     refetchInterval: 15_000,
   });
@@ -49,88 +56,88 @@ export function TicketQueue() {
           style={{ overflowX: 'auto' }}
         />
         {queue.isError && <Alert color="red">{t('app.loadError')}</Alert>}
-        <Table.ScrollContainer minWidth={640}>
-          <Table striped highlightOnHover data-testid="ticket-queue">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('tickets.subject')}</Table.Th>
-                <Table.Th>{t('tickets.customer')}</Table.Th>
-                <Table.Th>{t('tickets.category')}</Table.Th>
-                <Table.Th>{t('tickets.status')}</Table.Th>
-                <Table.Th>{t('tickets.last')}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {queue.data?.items.map((ticket) => (
-                <Table.Tr key={ticket.id} data-testid="ticket-queue-row">
-                  <Table.Td>
-                    <Anchor component={Link} to={`/staff/tickets/${ticket.id}`} fw={500}>
-                      {ticket.subject}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/staff/customers/${ticket.accountId}`} size="sm">
-                      {ticket.customer.email ?? ticket.customer.phone ?? ticket.accountId}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{t(`help.categories.${ticket.category}`)}</Table.Td>
-                  <Table.Td>
-                    <Badge color={STATUS_COLOR[ticket.status]} variant="light">
-                      {t(`help.status.${ticket.status}`)}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>{formatDateTime(ticket.lastMessageAt, i18n.language)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        {queue.data?.items.length === 0 && <Text c="dimmed">{t('tickets.empty')}</Text>}
+        <StaffTable
+          heads={[
+            t('tickets.subject'),
+            t('tickets.customer'),
+            t('tickets.category'),
+            t('tickets.status'),
+            t('tickets.last'),
+          ]}
+          minWidth={640}
+          testId="ticket-queue"
+          highlightOnHover
+          empty={queue.data?.items.length === 0 && t('tickets.empty')}
+        >
+          {queue.data?.items.map((ticket) => (
+            <Table.Tr key={ticket.id} data-testid="ticket-queue-row">
+              <Table.Td>
+                <Anchor component={Link} to={`/staff/tickets/${ticket.id}`} fw={500}>
+                  {ticket.subject}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>
+                <Anchor component={Link} to={`/staff/customers/${ticket.accountId}`} size="sm">
+                  {ticket.customer.email ?? ticket.customer.phone ?? ticket.accountId}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{t(`help.categories.${ticket.category}`)}</Table.Td>
+              <Table.Td>
+                <TicketStatusBadge status={ticket.status} />
+              </Table.Td>
+              <Table.Td>{formatDateTime(ticket.lastMessageAt, i18n.language)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </StaffTable>
       </Stack>
     </Card>
   );
 }
 
+const STATUSES = ['open', 'waiting_on_customer', 'closed'] as const;
+type Status = (typeof STATUSES)[number];
+
+/** One ticket for staff: the thread with internal notes, taking it, its status, and an answer or a note. */
 export function TicketDetail({ myId }: { myId: string }) {
   const { t } = useTranslation();
   const { id = '' } = useParams();
   const queryClient = useQueryClient();
-  const [message, setMessage] = useState('');
-  const [internal, setInternal] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const form = useReplyForm();
   const ticket = useQuery({
-    queryKey: ['staff-ticket', id],
+    queryKey: staffKeys.tickets.one(id),
     queryFn: () => unwrap(api.GET('/api/v1/staff/tickets/{id}', { params: { path: { id } } })),
   });
-  const done = (data: unknown) => {
-    queryClient.setQueryData(['staff-ticket', id], data);
-    void queryClient.invalidateQueries({ queryKey: ['staff-tickets'] });
+  // Every change answers with the whole ticket: shown as it is; the queue (a sibling key) is asked again.
+  const options = {
+    invalidates: [staffKeys.tickets.all],
+    onSuccess: (data: unknown) => void queryClient.setQueryData(staffKeys.tickets.one(id), data),
   };
-  const fail = (e: unknown) => setError(isApiError(e) ? e.message : t('app.loadError'));
-  const reply = useMutation({
-    mutationFn: () =>
+  const reply = useApiMutation(
+    ({ message, internal }: ReplyValues) =>
       unwrap(
         api.POST('/api/v1/staff/tickets/{id}/messages', {
           params: { path: { id } },
           body: { message: message.trim(), internal },
         }),
       ),
-    onSuccess: (data) => {
-      setMessage('');
-      setInternal(false);
-      done(data);
+    {
+      ...options,
+      onSuccess: (data) => {
+        form.reset();
+        options.onSuccess(data);
+      },
+      onError: (e) => form.setErrors(fieldErrorsOf(e)),
     },
-    onError: fail,
-  });
-  const update = useMutation({
-    mutationFn: (body: { status?: 'open' | 'waiting_on_customer' | 'closed'; assigneeId?: string | null }) =>
+  );
+  const update = useApiMutation(
+    (body: { status?: Status; assigneeId?: string | null }) =>
       unwrap(api.PATCH('/api/v1/staff/tickets/{id}', { params: { path: { id } }, body })),
-    onSuccess: done,
-    onError: fail,
-  });
+    options,
+  );
   const data = ticket.data;
   if (ticket.isError) return <Alert color="red">{t('app.loadError')}</Alert>;
   if (!data) return null;
+  const internal = form.values.internal;
   return (
     <Stack gap="md">
       <Button component={Link} to="/staff/tickets" variant="subtle" size="compact-sm" w="fit-content">
@@ -147,9 +154,7 @@ export function TicketDetail({ myId }: { myId: string }) {
             </Anchor>
           </Text>
         </div>
-        <Badge color={STATUS_COLOR[data.status]} variant="light" size="lg" data-testid="staff-ticket-status">
-          {t(`help.status.${data.status}`)}
-        </Badge>
+        <TicketStatusBadge status={data.status} size="lg" data-testid="staff-ticket-status" />
       </Group>
       <Group gap="xs">
         {data.assigneeId !== myId && (
@@ -163,44 +168,26 @@ export function TicketDetail({ myId }: { myId: string }) {
           aria-label={t('tickets.status')}
           value={data.status}
           allowDeselect={false}
-          onChange={(v) => v && update.mutate({ status: v as 'open' | 'waiting_on_customer' | 'closed' })}
-          data={(['open', 'waiting_on_customer', 'closed'] as const).map((s) => ({
-            value: s,
-            label: t(`help.status.${s}`),
-          }))}
+          onChange={(v) => v && update.mutate({ status: v as Status })}
+          data={STATUSES.map((s) => ({ value: s, label: t(`help.status.${s}`) }))}
         />
       </Group>
-      <Conversation messages={data.messages} staffView />
-      <Card withBorder radius="md" padding="md">
-        <Stack gap="sm">
-          <Textarea
-            label={internal ? t('tickets.note') : t('tickets.answer')}
-            autosize
-            minRows={3}
-            maxLength={5000}
-            value={message}
-            onChange={(e) => setMessage(e.currentTarget.value)}
-            data-testid="staff-reply"
-          />
-          <Checkbox
-            label={t('tickets.internal')}
-            checked={internal}
-            onChange={(e) => setInternal(e.currentTarget.checked)}
-            data-testid="staff-internal"
-          />
-          {error && <Alert color="red">{error}</Alert>}
-          <Group>
-            <Button
-              onClick={() => reply.mutate()}
-              loading={reply.isPending}
-              disabled={!message.trim()}
-              data-testid="staff-reply-send"
-            >
-              {internal ? t('tickets.addNote') : t('tickets.send')}
-            </Button>
-          </Group>
-        </Stack>
-      </Card>
+      <TicketThread messages={data.messages} staffView />
+      <TicketReply
+        form={form}
+        label={internal ? t('tickets.note') : t('tickets.answer')}
+        sendLabel={internal ? t('tickets.addNote') : t('tickets.send')}
+        testId="staff-reply"
+        sending={reply.isPending}
+        error={reply.errorMessage ?? update.errorMessage}
+        onSend={(values) => reply.mutate(values)}
+      >
+        <Checkbox
+          label={t('tickets.internal')}
+          {...form.getInputProps('internal', { type: 'checkbox' })}
+          data-testid="staff-internal"
+        />
+      </TicketReply>
     </Stack>
   );
 }

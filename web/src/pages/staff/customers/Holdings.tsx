@@ -1,9 +1,9 @@
 import { Anchor, Badge, Code, Group, SimpleGrid, Stack, Text, Timeline } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { TicketStatusBadge } from '../../../components/TicketThread.js';
 import { deviceName } from '../../../device-name.js';
 import { formatDateTime } from '../../../format.js';
-import { STATUS_COLOR } from '../../Help.js';
 import type { CustomerFile } from './customer.js';
 import { Section } from './Section.js';
 
@@ -71,9 +71,7 @@ export function CustomerHoldings({ customer }: { customer: CustomerFile }) {
             <Anchor component={Link} to={`/staff/tickets/${tk.id}`} size="sm">
               {tk.subject}
             </Anchor>
-            <Badge color={STATUS_COLOR[tk.status]} variant="light">
-              {t(`help.status.${tk.status}`)}
-            </Badge>
+            <TicketStatusBadge status={tk.status} />
           </Group>
         ))}
       </Section>
