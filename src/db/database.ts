@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Sqlite from 'better-sqlite3';
-import { Kysely, type Transaction } from 'kysely';
+import { Kysely, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { databaseFault } from './errors.js';
@@ -38,6 +39,19 @@ export interface Database {
    * what must read its own writes (balances, what a request just wrote, anything in a transaction).
    */
   reading<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * Where the primary's write-ahead log has got to now, for readingAtLeast: every transaction
+   * committed before this call lies before it. Null without replicas (SQLite, or no DATABASE_READ_URL).
+   */
+  writePosition(): Promise<string | null>;
+  /**
+   * Runs a heavy read that must see every write before `position` (of writePosition; an export of
+   * what the subscriber did before asking for it) on one connection of a replica that has replayed
+   * that far, waiting up to `waitMs` for one to get there; on the primary when none does in time,
+   * none answers, or `position` is null. fn may start over on the primary when its replica fails
+   * midway, so it must not depend on a previous run.
+   */
+  readingAtLeast<T>(position: string | null, fn: (db: Db) => Promise<T>, waitMs?: number): Promise<T>;
   /** Whether reading() would use a replica now (for tests and /metrics). */
   replicas(): Array<{ url: string; up: boolean }>;
   close(): Promise<void>;
@@ -45,6 +59,8 @@ export interface Database {
 
 /** How long a replica that could not be reached is skipped before it is tried again. */
 const REPLICA_RETRY_MS = 10_000;
+/** How often readingAtLeast asks a replica that is behind how far it has replayed. */
+const REPLAY_POLL_MS = 100;
 
 /** The advisory lock key start-up work takes on PostgreSQL ("esid"). */
 const STARTUP_LOCK_KEY = 0x65736964;
@@ -188,6 +204,8 @@ export function openSqlite(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
     identityChanges,
     withStartupLock,
     reading: (fn) => fn(db),
+    writePosition: async () => null,
+    readingAtLeast: (_position, fn) => fn(db),
     replicas: () => [],
     close: () => db.destroy(),
   };
@@ -291,12 +309,64 @@ export function openPostgres(url: string, max = 10, readUrls: string[] = []): Da
       return fn(db);
     }
   };
+  // The insert position, not pg_current_wal_lsn() (what has been written): a commit with
+  // synchronous_commit off is acknowledged while its record may still wait in the WAL buffers.
+  const writePosition = async (): Promise<string | null> => {
+    if (replicas.length === 0) return null;
+    const query = sql<{ position: string }>`select pg_current_wal_insert_lsn()::text as position`;
+    const { rows } = await query.execute(db);
+    return rows[0]!.position;
+  };
+  /**
+   * fn's result on one connection of `replica` when it has replayed up to `position`, null when it
+   * is behind. The check and the reads share the connection, so a DATABASE_READ_URL that is a
+   * balancer over several standbys cannot check one and read another.
+   */
+  const onReplicaAtLeast = async <T>(
+    replica: (typeof replicas)[number],
+    position: string,
+    fn: (db: Db) => Promise<T>,
+  ): Promise<{ value: T } | null> => {
+    try {
+      return await replica.db.connection().execute(async (connection) => {
+        const { rows } = await sql<{ caught_up: boolean | null }>`
+          select pg_last_wal_replay_lsn() >= ${position}::pg_lsn as caught_up`.execute(connection);
+        // Null: the server is not replaying (a promoted standby), so it says nothing of the primary.
+        return rows[0]?.caught_up ? { value: await fn(connection) } : null;
+      });
+    } catch (error) {
+      if (databaseFault(error) !== 'unavailable') throw error;
+      replica.downUntil = Date.now() + REPLICA_RETRY_MS;
+      return null;
+    }
+  };
+  const readingAtLeast = async <T>(
+    position: string | null,
+    fn: (db: Db) => Promise<T>,
+    waitMs = 0,
+  ): Promise<T> => {
+    if (position === null) return fn(db);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const up = replicas.filter((r) => r.downUntil <= Date.now());
+      const first = up.length ? turn++ % up.length : 0;
+      for (const replica of [...up.slice(first), ...up.slice(0, first)]) {
+        const ran = await onReplicaAtLeast(replica, position, fn);
+        if (ran) return ran.value;
+      }
+      const left = deadline - Date.now();
+      if (up.length === 0 || left <= 0) return fn(db);
+      await sleep(Math.min(REPLAY_POLL_MS, left));
+    }
+  };
   return {
     db,
     dialect: 'postgres',
     identityChanges,
     withStartupLock,
     reading,
+    writePosition,
+    readingAtLeast,
     replicas: () => replicas.map((r) => ({ url: r.url, up: r.downUntil <= Date.now() })),
     close: async () => {
       await Promise.all(replicas.map((r) => r.db.destroy()));
