@@ -79,7 +79,7 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
     idempotency: async () => {},
   });
   const plan = (await ctx.catalog.list({ country: 'JP' }, 'en'))[0]!;
-  const line = await ctx.lines.buy(sub.id, plan.id, 'en', async () => {}, system, 'bench');
+  const line = await ctx.lines.buy(sub.id, plan.id, { actor: system, requestId: 'bench', locale: 'en' });
   const app = await buildApp(ctx);
   await app.listen({ port: 0, host: '127.0.0.1' });
   ctx.self.url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;

@@ -237,7 +237,10 @@ export function cli(): Command {
       const ctx = createAppContext(await checkedConfig());
       try {
         await ctx.database.withStartupLock(() => migrateToLatest(ctx.database.db));
-        const summary = await ctx.usage.rerate(opts.line, { type: 'system', id: 'cli' }, 'cli');
+        const summary = await ctx.usage.rerate(opts.line, {
+          actor: { type: 'system', id: 'cli' },
+          requestId: 'cli',
+        });
         console.log(JSON.stringify(summary, null, 2));
       } finally {
         await closeAppContext(ctx);

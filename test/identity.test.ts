@@ -546,7 +546,10 @@ describeEachDialect('the session cache', (dialect) => {
       const sub = await signIn(t, 'cached@example.com');
       expect((await api(t, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(200);
       expect((await api(t, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(200);
-      await t.ctx.suspension.suspend(sub.account.id, { type: 'staff', id: staff.account.id }, null, 'req');
+      await t.ctx.suspension.suspend(sub.account.id, {
+        actor: { type: 'staff', id: staff.account.id },
+        requestId: 'req',
+      });
       expect((await api(t, 'GET', '/api/v1/me', { headers: sub.headers })).status).toBe(401);
       const again = await signIn(t, 'cached2@example.com');
       expect((await api(t, 'GET', '/api/v1/me', { headers: again.headers })).status).toBe(200);

@@ -52,7 +52,9 @@ describe('one owner per table', () => {
   });
 
   it('lets no module write a table another owns', () => {
-    const cross = [...found].flatMap(([owner, tables]) => [...tables].sort().map((t) => `${owner} writes ${t}`));
+    const cross = [...found].flatMap(([owner, tables]) =>
+      [...tables].sort().map((t) => `${owner} writes ${t}`),
+    );
     expect(cross).toEqual([]);
   });
 });

@@ -304,7 +304,10 @@ describeEachDialect('plan changes under random usage', (dialect) => {
               }
               case 'rerate': {
                 // Records came in the order they happened, so rating the period again changes nothing.
-                const summary = await t.ctx.usage.rerate(lineId, { type: 'system', id: 'property' }, 'prop');
+                const summary = await t.ctx.usage.rerate(lineId, {
+                  actor: { type: 'system', id: 'property' },
+                  requestId: 'prop',
+                });
                 expect(summary.delta).toBe(0);
                 break;
               }

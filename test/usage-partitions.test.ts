@@ -126,7 +126,11 @@ describeEachDialect('usage records by month: partitions, pruning and retention',
 
   it('approves a held record of the month before into that month, once', async () => {
     clock.set('2026-02-01T09:00:00.000Z');
-    const decided = await t.ctx.usage.decideHold(holdId, 'approve', 'checked', SYSTEM);
+    const decided = await t.ctx.usage.decideHold(
+      holdId,
+      { decision: 'approve', note: 'checked' },
+      { actor: SYSTEM },
+    );
     expect(decided).toMatchObject({ status: 'approved', charge: { amount: expect.any(Number) } });
     expect(decided.charge!.amount).toBeGreaterThan(1000);
     expect((await send([r4])).body).toMatchObject({ accepted: 0, duplicates: 1 });
@@ -153,9 +157,9 @@ describeEachDialect('usage records by month: partitions, pruning and retention',
   });
 
   it('rerates the line over the three months, and a second run changes nothing', async () => {
-    const first = await t.ctx.usage.rerate(lineId, SYSTEM, 'test');
+    const first = await t.ctx.usage.rerate(lineId, { actor: SYSTEM, requestId: 'test' });
     expect(first.records).toBe(all.length);
-    expect(await t.ctx.usage.rerate(lineId, SYSTEM, 'test')).toMatchObject({
+    expect(await t.ctx.usage.rerate(lineId, { actor: SYSTEM, requestId: 'test' })).toMatchObject({
       records: all.length,
       changed: 0,
       delta: 0,

@@ -34,7 +34,8 @@ describeEachDialect('usage rerate', (dialect) => {
     (await api(t, 'GET', '/api/v1/me/usage?type=data', { headers: sub.headers })).body.items
       .map((i: { startedAt: string; charge: { amount: number } }) => [i.startedAt, i.charge.amount])
       .sort();
-  const rerate = () => t.ctx.usage.rerate(lineId, { type: 'system', id: 'test' }, 'test');
+  const rerate = () =>
+    t.ctx.usage.rerate(lineId, { actor: { type: 'system', id: 'test' }, requestId: 'test' });
 
   beforeAll(async () => {
     t = await startTestApp(dialect, { clock, env: { CURRENCY: 'CNY' } });

@@ -55,7 +55,7 @@ export function createCustomer360(deps: {
         deps.usage.arrears(accountId),
         deps.wallet.statement(accountId, { limit: 20 }),
         deps.lines.list(accountId, locale),
-        deps.lines.devices(db, accountId),
+        deps.lines.devices(accountId),
         usageSummary(accountId),
         deps.cancellation.history(accountId),
         deps.support.ofAccount(db, accountId, true),

@@ -49,7 +49,7 @@ export function createEligibility(deps: {
     }
     const balance = await balanceBlocker(accountId, locale);
     if (balance) blockers.push(balance);
-    const devices = await deps.lines.devices(deps.db, accountId);
+    const devices = await deps.lines.devices(accountId);
     if (devices.length > 0) {
       blockers.push({
         code: 'DEVICES_BOUND',

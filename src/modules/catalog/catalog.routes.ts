@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { callerOf } from '../../http/caller.js';
 import { ADMIN } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
-import { actorOf } from '../identity/identity.service.js';
 
 const Overage = Type.Object({
   dataPerMb: Type.Integer({ minimum: 0 }),
@@ -85,7 +85,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: Type.Ref('Plan'), ...errorResponses(404) },
         },
       },
-      async (request) => catalog.get(ctx.database.db, request.params.id, request.locale),
+      async (request) => catalog.plan(request.params.id, request.locale),
     );
 
     app.post(
@@ -99,8 +99,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 201: Type.Ref('Plan'), ...errorResponses(400, 401, 403, 409) },
         },
       },
-      async (request, reply) =>
-        reply.status(201).send(await catalog.create(request.body, actorOf(request.principal), request.id)),
+      async (request, reply) => reply.status(201).send(await catalog.create(request.body, callerOf(request))),
     );
 
     app.put(
@@ -115,8 +114,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: Type.Ref('Plan'), ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
-      async (request) =>
-        catalog.update(request.params.id, request.body, actorOf(request.principal), request.id),
+      async (request) => catalog.update(request.params.id, request.body, callerOf(request)),
     );
 
     app.post(
@@ -130,7 +128,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: Type.Ref('Plan'), ...errorResponses(401, 403, 404) },
         },
       },
-      async (request) => catalog.retire(request.params.id, actorOf(request.principal), request.id),
+      async (request) => catalog.retire(request.params.id, callerOf(request)),
     );
   };
 }

@@ -1,3 +1,4 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Locale } from '../../core/i18n.js';
@@ -5,7 +6,7 @@ import { newId } from '../../core/ids.js';
 import { minorDigits } from '../../core/money.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { PlansTable } from '../../db/schema.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import {
   anyPlan,
   countriesOfPlans,
@@ -51,7 +52,12 @@ function columns(input: PlanInput, overage: NonNullable<PlanInput['overage']>) {
   };
 }
 
-export function createCatalogService(deps: { db: Db; clock: Clock; currency: string; audit: AuditService }) {
+export function createCatalogService(deps: {
+  db: Db;
+  clock: Clock;
+  currency: string;
+  audit: Pick<AuditService, 'record'>;
+}) {
   const { db, clock, audit } = deps;
 
   function present(row: PlansTable, countries: string[], locale: Locale) {
@@ -91,10 +97,16 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
     return rows.map((r) => present(r, countries.get(r.id) ?? [], locale));
   }
 
+  /** One plan, read with `executor` (a peer's transaction). */
   async function get(executor: Executor, planId: string, locale: Locale) {
     const row = await findPlan(executor, planId);
     if (!row) throw new AppError('PLAN_NOT_FOUND', { field: 'planId' });
     return present(row, (await countriesOf(executor, [row.id])).get(row.id) ?? [], locale);
+  }
+
+  /** One plan, as the plans page shows it. */
+  async function plan(planId: string, locale: Locale) {
+    return get(db, planId, locale);
   }
 
   function validate(input: PlanInput) {
@@ -105,7 +117,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
     return countries;
   }
 
-  async function create(input: PlanInput, actor: Actor, requestId: string | null) {
+  async function create(input: PlanInput, caller: Caller) {
     const countries = validate(input);
     const now = clock.now().toISOString();
     const id = newId('pln', clock.now().getTime());
@@ -122,18 +134,18 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
       });
       await insertPlanCountries(tx, id, countries);
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'plan.created',
         subject: { type: 'plan', id },
         after: { ...input, countries },
-        requestId,
+        requestId: caller.requestId,
       });
       return get(tx, id, 'en');
     });
   }
 
   /** Edits what is offered; a plan that was sold keeps its id and history. Retired plans cannot be edited. */
-  async function update(planId: string, input: PlanInput, actor: Actor, requestId: string | null) {
+  async function update(planId: string, input: PlanInput, caller: Caller) {
     const countries = validate(input);
     return db.transaction().execute(async (tx) => {
       const before = await get(tx, planId, 'en');
@@ -142,30 +154,30 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
       await deletePlanCountries(tx, planId);
       await insertPlanCountries(tx, planId, countries);
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'plan.updated',
         subject: { type: 'plan', id: planId },
         before,
         after: { ...input, countries },
-        requestId,
+        requestId: caller.requestId,
       });
       return get(tx, planId, 'en');
     });
   }
 
   /** Retires a plan: no longer offered; never deleted (lines sold on it keep pointing at it). */
-  async function retire(planId: string, actor: Actor, requestId: string | null) {
+  async function retire(planId: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       const before = await get(tx, planId, 'en');
       await retirePlan(tx, planId, clock.now().toISOString());
       if (before.status !== 'retired') {
         await audit.record(tx, {
-          actor,
+          actor: caller.actor,
           action: 'plan.retired',
           subject: { type: 'plan', id: planId },
           before: { status: before.status },
           after: { status: 'retired' },
-          requestId,
+          requestId: caller.requestId,
         });
       }
       return get(tx, planId, 'en');
@@ -180,8 +192,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
     for (const plan of DEMO_PLANS) {
       await create(
         { ...plan, price: { amount: plan.price * scale, currency: deps.currency } },
-        { type: 'system', id: 'demo-seed' },
-        null,
+        { actor: { type: 'system', id: 'demo-seed' } },
       );
     }
     return DEMO_PLANS.length;
@@ -190,6 +201,7 @@ export function createCatalogService(deps: { db: Db; clock: Clock; currency: str
   return {
     list,
     get,
+    plan,
     create,
     update,
     retire,

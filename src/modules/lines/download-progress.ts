@@ -66,8 +66,8 @@ export function createDownloadProgress(deps: {
   db: Db;
   clock: Clock;
   logger: Logger;
-  audit: AuditService;
-  catalog: CatalogService;
+  audit: Pick<AuditService, 'record'>;
+  catalog: Pick<CatalogService, 'get'>;
   /** The new phone is in service: the moved-from profile ends (lines.service). */
   retireMovedFrom: (tx: Executor, oldEsimId: string, accountId: string) => Promise<void>;
 }) {

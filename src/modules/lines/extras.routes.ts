@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { callerOf } from '../../http/caller.js';
 import { ADMIN, SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
-import { actorOf } from '../identity/identity.service.js';
 
 const Networks = Type.Object({
   country: Type.String(),
@@ -63,14 +63,12 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const principal = principalOf(request);
         return lineExtras.preferNetwork(
-          principal.accountId,
+          principalOf(request).accountId,
           request.params.id,
           request.params.country,
           request.body.plmn,
-          actorOf(principal),
-          request.id,
+          callerOf(request),
         );
       },
     );
@@ -149,7 +147,6 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) =>
         lineExtras.planChangeQuote(
-          ctx.database.db,
           principalOf(request).accountId,
           request.params.id,
           request.query.planId,
@@ -172,18 +169,9 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
+        const { accountId } = principalOf(request);
         return idempotency.respond(request, reply, 201, (complete) =>
-          lineExtras.changePlan(
-            principal.accountId,
-            request.params.id,
-            request.body.planId,
-            request.locale,
-            complete,
-            actorOf(principal),
-            request.id,
-            request.body.maxToPay,
-          ),
+          lineExtras.changePlan(accountId, request.params.id, request.body, callerOf(request, complete)),
         );
       },
     );
@@ -227,9 +215,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply
-          .status(201)
-          .send(await lineExtras.saveAddon(null, request.body, actorOf(request.principal), request.id)),
+        reply.status(201).send(await lineExtras.saveAddon(null, request.body, callerOf(request))),
     );
     app.put(
       '/api/v1/staff/addons/:id',
@@ -243,8 +229,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: Addon, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
-      async (request) =>
-        lineExtras.saveAddon(request.params.id, request.body, actorOf(request.principal), request.id),
+      async (request) => lineExtras.saveAddon(request.params.id, request.body, callerOf(request)),
     );
     app.post(
       '/api/v1/staff/addons/:id/retire',
@@ -257,7 +242,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: Addon, ...errorResponses(401, 403, 404) },
         },
       },
-      async (request) => lineExtras.retireAddon(request.params.id, actorOf(request.principal), request.id),
+      async (request) => lineExtras.retireAddon(request.params.id, callerOf(request)),
     );
 
     app.post(
@@ -277,16 +262,13 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
+        const { accountId } = principalOf(request);
         return idempotency.respond(request, reply, 201, (complete) =>
           lineExtras.buyAddon(
-            principal.accountId,
+            accountId,
             request.params.id,
             request.body.addonId,
-            request.locale,
-            complete,
-            actorOf(principal),
-            request.id,
+            callerOf(request, complete),
           ),
         );
       },

@@ -1,13 +1,13 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { minorDigits } from '../../core/money.js';
 import type { Db } from '../../db/database.js';
 import type { AddonsTable } from '../../db/schema.js';
-import type { Complete } from '../../http/idempotency.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
 import { networksOf } from '../../telecom/plmn.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
 import type { WalletService } from '../wallet/wallet.service.js';
@@ -72,10 +72,10 @@ export function createLineExtras(deps: {
   db: Db;
   clock: Clock;
   currency: string;
-  audit: AuditService;
-  wallet: WalletService;
-  catalog: CatalogService;
-  network: NetworkAdapter;
+  audit: Pick<AuditService, 'record'>;
+  wallet: Pick<WalletService, 'charge'>;
+  catalog: Pick<CatalogService, 'get'>;
+  network: Pick<NetworkAdapter, 'preferNetwork'>;
 }) {
   const { db, clock, audit } = deps;
   const planChange = createPlanChange(deps);
@@ -101,8 +101,7 @@ export function createLineExtras(deps: {
     lineId: string,
     rawCountry: string,
     plmn: string,
-    actor: Actor,
-    requestId: string,
+    caller: Caller,
   ) {
     const line = await ownLine(db, accountId, lineId);
     const country = await coveredCountry(line.plan_id, rawCountry);
@@ -113,13 +112,13 @@ export function createLineExtras(deps: {
       const now = clock.now().toISOString();
       await savePreferredNetwork(tx, { line_id: lineId, country, plmn, updated_at: now });
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'line.network_preferred',
         subject: { type: 'line', id: lineId },
         accountId,
         before: { country, plmn: before },
         after: { country, plmn },
-        requestId,
+        requestId: caller.requestId,
       });
     });
     await deps.network.preferNetwork(line.msisdn, country, plmn);
@@ -145,15 +144,7 @@ export function createLineExtras(deps: {
   }
 
   /** Buys an add-on for an active line: paid from the balance, added to the remaining allowances. */
-  async function buyAddon(
-    accountId: string,
-    lineId: string,
-    addonId: string,
-    locale: string,
-    complete: Complete,
-    actor: Actor,
-    requestId: string,
-  ) {
+  async function buyAddon(accountId: string, lineId: string, addonId: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       await holdRatingLock(tx);
       await ownActiveLine(tx, accountId, lineId, clock.now());
@@ -175,15 +166,15 @@ export function createLineExtras(deps: {
         clock.now().toISOString(),
       );
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'line.addon_purchased',
         subject: { type: 'line', id: lineId },
         accountId,
         after: { addon: addon.code, price: Number(addon.price) },
-        requestId,
+        requestId: caller.requestId,
       });
-      const body = { id: purchaseId, lineId, addon: presentAddon(addon, locale) };
-      await complete(tx, body);
+      const body = { id: purchaseId, lineId, addon: presentAddon(addon, caller.locale ?? 'en') };
+      await caller.idempotency?.(tx, body);
       return body;
     });
   }
@@ -218,7 +209,7 @@ export function createLineExtras(deps: {
   }
 
   /** Admins add, edit and retire add-ons; sold ones are never deleted. */
-  async function saveAddon(addonId: string | null, input: AddonInput, actor: Actor, requestId: string) {
+  async function saveAddon(addonId: string | null, input: AddonInput, caller: Caller) {
     if (input.price.currency !== deps.currency) {
       throw new AppError('CURRENCY_MISMATCH', { field: 'price.currency' }, { currency: deps.currency });
     }
@@ -251,30 +242,30 @@ export function createLineExtras(deps: {
         });
       }
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: addonId ? 'addon.updated' : 'addon.created',
         subject: { type: 'addon', id },
         after: input,
-        requestId,
+        requestId: caller.requestId,
       });
       // Just written: it is there.
       return presentAddon((await addonById(tx, id))!, 'en');
     });
   }
 
-  async function retireAddon(addonId: string, actor: Actor, requestId: string) {
+  async function retireAddon(addonId: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       const addon = await addonById(tx, addonId);
       if (!addon) throw new AppError('ADDON_NOT_FOUND', { field: 'id' });
       await saveRetired(tx, addonId);
       if (addon.status !== 'retired') {
         await audit.record(tx, {
-          actor,
+          actor: caller.actor,
           action: 'addon.retired',
           subject: { type: 'addon', id: addonId },
           before: { status: addon.status },
           after: { status: 'retired' },
-          requestId,
+          requestId: caller.requestId,
         });
       }
       return presentAddon({ ...addon, status: 'retired' }, 'en');

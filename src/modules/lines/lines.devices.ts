@@ -1,6 +1,6 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import type { Db, Executor } from '../../db/database.js';
-import type { Complete } from '../../http/idempotency.js';
 import type { Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { LinesJobs } from './lines.jobs.js';
@@ -26,7 +26,7 @@ export function createLineDevices(deps: {
   clock: Clock;
   jobs: Pick<Jobs, 'enqueue'>;
   linesJobs: Pick<LinesJobs, 'disableJob'>;
-  audit: AuditService;
+  audit: Pick<AuditService, 'record'>;
   ordering: Pick<LineOrdering, 'newEsim'>;
 }) {
   const { db, clock, audit } = deps;
@@ -58,13 +58,7 @@ export function createLineDevices(deps: {
    * Moves a line from a bound device to a new phone: a new profile for the same line and number; the
    * old device keeps working until the new profile is installed, then its profile is made unusable.
    */
-  async function moveToNewPhone(
-    accountId: string,
-    deviceId: string,
-    complete: Complete,
-    actor: Actor,
-    requestId: string,
-  ) {
+  async function moveToNewPhone(accountId: string, deviceId: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       const device = await boundDevice(tx, accountId, deviceId);
       const line = await ownActiveLine(tx, accountId, device.line_id, clock.now());
@@ -73,22 +67,22 @@ export function createLineDevices(deps: {
       const esim = pending ?? (await newEsim(tx, line, device.esim_id));
       if (!pending) {
         await audit.record(tx, {
-          actor,
+          actor: caller.actor,
           action: 'device.move_started',
           subject: { type: 'device', id: deviceId },
           accountId,
           after: { newEsim: esim.id },
-          requestId,
+          requestId: caller.requestId,
         });
       }
       const body = { ...presentEsim(esim), replacesDeviceId: deviceId };
-      await complete(tx, body);
+      await caller.idempotency?.(tx, body);
       return body;
     });
   }
 
   /** Unbinds a device: it leaves the list at once; the runner makes its profile unusable on the network. */
-  async function unbind(accountId: string, deviceId: string, actor: Actor, requestId: string) {
+  async function unbind(accountId: string, deviceId: string, caller: Caller) {
     await db.transaction().execute(async (tx) => {
       const device = await boundDevice(tx, accountId, deviceId);
       await unbindDevice(tx, deviceId, now());
@@ -100,34 +94,28 @@ export function createLineDevices(deps: {
         { idempotencyKey: `disable:${device.esim_id}` },
       );
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'device.unbound',
         subject: { type: 'device', id: deviceId },
         accountId,
         before: { eid: device.eid },
-        requestId,
+        requestId: caller.requestId,
       });
     });
   }
 
-  async function renameDevice(
-    accountId: string,
-    deviceId: string,
-    name: string,
-    actor: Actor,
-    requestId: string,
-  ) {
+  async function renameDevice(accountId: string, deviceId: string, name: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       const device = await boundDevice(tx, accountId, deviceId);
       await saveDeviceName(tx, deviceId, name);
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'device.renamed',
         subject: { type: 'device', id: deviceId },
         accountId,
         before: { name: device.name },
         after: { name },
-        requestId,
+        requestId: caller.requestId,
       });
       return presentDevice({ ...device, name }, await iccidOf(tx, device.esim_id));
     });

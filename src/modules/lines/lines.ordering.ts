@@ -1,11 +1,11 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { EsimsTable, LinesTable } from '../../db/schema.js';
-import type { Complete } from '../../http/idempotency.js';
 import type { Jobs } from '../../runner/jobs.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
@@ -25,11 +25,11 @@ export function createLineOrdering(deps: {
   clock: Clock;
   jobs: Pick<Jobs, 'enqueue'>;
   linesJobs: Pick<LinesJobs, 'orderJob'>;
-  audit: AuditService;
-  wallet: WalletService;
-  catalog: CatalogService;
-  numbers: NumberPool;
-  policies: PolicyService;
+  audit: Pick<AuditService, 'record'>;
+  wallet: Pick<WalletService, 'charge'>;
+  catalog: Pick<CatalogService, 'get'>;
+  numbers: Pick<NumberPool, 'assign'>;
+  policies: Pick<PolicyService, 'get'>;
   queries: Pick<LineQueries, 'presentLine'>;
 }) {
   const { db, clock, audit } = deps;
@@ -62,14 +62,7 @@ export function createLineOrdering(deps: {
   }
 
   /** Buys a line: the price leaves the wallet, a number is assigned and the eSIM is ordered by the runner. */
-  async function buy(
-    accountId: string,
-    planId: string,
-    locale: string,
-    complete: Complete,
-    actor: Actor,
-    requestId: string,
-  ) {
+  async function buy(accountId: string, planId: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       const status = await accountStatus(tx, accountId);
       if (status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status });
@@ -97,27 +90,21 @@ export function createLineOrdering(deps: {
       await insertLine(tx, line);
       await newEsim(tx, line);
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'line.purchased',
         subject: { type: 'line', id: lineId },
         accountId,
         after: { planId, msisdn, price: plan.price },
-        requestId,
+        requestId: caller.requestId,
       });
-      const body = await presentLine(tx, line, locale);
-      await complete(tx, body);
+      const body = await presentLine(tx, line, caller.locale);
+      await caller.idempotency?.(tx, body);
       return body;
     });
   }
 
   /** One more profile on the same line and number, for one more device (R7). */
-  async function addEsim(
-    accountId: string,
-    lineId: string,
-    complete: Complete,
-    actor: Actor,
-    requestId: string,
-  ) {
+  async function addEsim(accountId: string, lineId: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       const line = await ownLine(tx, accountId, lineId);
       if (line.status !== 'active' && line.status !== 'pending')
@@ -127,15 +114,15 @@ export function createLineOrdering(deps: {
       if (live >= max) throw new AppError('DEVICE_LIMIT_REACHED', { max }, { max });
       const esim = await newEsim(tx, line);
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'esim.ordered',
         subject: { type: 'esim', id: esim.id },
         accountId,
         after: { lineId },
-        requestId,
+        requestId: caller.requestId,
       });
       const body = presentEsim(esim);
-      await complete(tx, body);
+      await caller.idempotency?.(tx, body);
       return body;
     });
   }

@@ -1,10 +1,10 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
-import type { Locale } from '../../core/i18n.js';
+import { isLocale, type Locale } from '../../core/i18n.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { LinesTable } from '../../db/schema.js';
-import type { Complete } from '../../http/idempotency.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { addonAllowances } from './stores/extras.store.js';
@@ -23,6 +23,8 @@ const fraction = (m: { used: number; of: number }) => (m.of > 0 ? m.used / m.of 
 /** Shares are shown to four places; the credit is computed from the whole units, not from these. */
 const display = (share: number) => Math.round(share * 10_000) / 10_000;
 const clamp = (value: number, max: number) => Math.min(max, Math.max(0, value));
+/** The language the quote's plan name is in: the caller's, English without one. */
+const localeOf = (caller: Caller): Locale => (isLocale(caller.locale) ? caller.locale : 'en');
 
 /**
  * How much of the line's current plan is used. Time counts in started hours from the start of the
@@ -75,9 +77,9 @@ export function creditFor(paid: number, used: Used): number {
 export function createPlanChange(deps: {
   db: Db;
   clock: Clock;
-  audit: AuditService;
-  wallet: WalletService;
-  catalog: CatalogService;
+  audit: Pick<AuditService, 'record'>;
+  wallet: Pick<WalletService, 'charge'>;
+  catalog: Pick<CatalogService, 'get'>;
 }) {
   const { db, clock, audit } = deps;
 
@@ -89,7 +91,7 @@ export function createPlanChange(deps: {
    * allowances and validity. A credit above the new price is not paid out. So a change never gives
    * back what was used, and the new plan's allowances and validity are always paid for in full.
    */
-  async function planChangeQuote(
+  async function quoteOn(
     executor: Executor,
     accountId: string,
     lineId: string,
@@ -132,6 +134,11 @@ export function createPlanChange(deps: {
     };
   }
 
+  /** The quote of a plan change (see quoteOn), before the subscriber confirms it. */
+  async function planChangeQuote(accountId: string, lineId: string, planId: string, locale: Locale) {
+    return quoteOn(db, accountId, lineId, planId, locale);
+  }
+
   /**
    * Changes the plan now at the quoted price. `maxToPay` is what the subscriber saw and agreed to; if
    * usage arrived or an hour started since, and the change would cost more, it is refused with
@@ -140,16 +147,12 @@ export function createPlanChange(deps: {
   async function changePlan(
     accountId: string,
     lineId: string,
-    planId: string,
-    locale: Locale,
-    complete: Complete,
-    actor: Actor,
-    requestId: string,
-    maxToPay?: number,
+    { planId, maxToPay }: { planId: string; maxToPay?: number },
+    caller: Caller,
   ) {
     return db.transaction().execute(async (tx) => {
       await holdRatingLock(tx);
-      const quote = await planChangeQuote(tx, accountId, lineId, planId, locale);
+      const quote = await quoteOn(tx, accountId, lineId, planId, localeOf(caller));
       if (maxToPay !== undefined && quote.toPay.amount > maxToPay)
         throw new AppError('QUOTE_CHANGED', { field: 'maxToPay', toPay: quote.toPay });
       const target = await deps.catalog.get(tx, planId, 'en');
@@ -175,7 +178,7 @@ export function createPlanChange(deps: {
         },
       );
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'line.plan_changed',
         subject: { type: 'line', id: lineId },
         accountId,
@@ -195,9 +198,9 @@ export function createPlanChange(deps: {
           used: quote.used,
           expiresAt: quote.expiresAt,
         },
-        requestId,
+        requestId: caller.requestId,
       });
-      await complete(tx, quote);
+      await caller.idempotency?.(tx, quote);
       return quote;
     });
   }

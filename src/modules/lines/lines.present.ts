@@ -25,7 +25,7 @@ export function presentDevice(d: DevicesTable, iccid: string | null) {
 }
 
 /** What subscribers and staff read of their lines, profiles and devices. */
-export function createLineQueries(deps: { db: Db; clock: Clock; catalog: CatalogService }) {
+export function createLineQueries(deps: { db: Db; clock: Clock; catalog: Pick<CatalogService, 'get'> }) {
   const { db, clock } = deps;
 
   async function presentLine(executor: Executor, line: LinesTable, locale = 'en') {
@@ -68,8 +68,8 @@ export function createLineQueries(deps: { db: Db; clock: Clock; catalog: Catalog
     return presentLine(db, await ownLine(db, accountId, lineId), locale);
   }
 
-  async function devices(executor: Executor, accountId: string) {
-    const rows = await boundDevicesOfAccount(executor, accountId);
+  async function devices(accountId: string) {
+    const rows = await boundDevicesOfAccount(db, accountId);
     return rows.map((r) => presentDevice(r, r.iccid));
   }
 

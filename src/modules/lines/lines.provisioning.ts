@@ -40,6 +40,9 @@ export function matchingIdFor(esimId: string): string {
     .join('-');
 }
 
+/** The ES2+ calls the runner's orders make to the SM-DP+. */
+export type EsimOrders = Pick<Es2Client, 'downloadOrder' | 'confirmOrder' | 'cancelOrder'>;
+
 /**
  * The runner's side of a profile's life at the SM-DP+ and on the network: placing an order
  * (DownloadOrder, ConfirmOrder), failing it, giving a reserved profile back (CancelOrder) and
@@ -48,19 +51,20 @@ export function matchingIdFor(esimId: string): string {
 export function createEsimProvisioning(deps: {
   db: Db;
   clock: Clock;
-  config: Config;
+  iccidRange: Config['iccid'];
+  profileType: string;
   logger: Logger;
   jobs: Pick<Jobs, 'enqueue'>;
   linesJobs: Pick<LinesJobs, 'cancelJob'>;
-  audit: AuditService;
-  notifications: NotificationService;
-  wallet: WalletService;
-  catalog: CatalogService;
-  numbers: NumberPool;
-  es2: Es2Client;
-  network: NetworkAdapter;
+  audit: Pick<AuditService, 'record'>;
+  notifications: Pick<NotificationService, 'notify'>;
+  wallet: Pick<WalletService, 'reverseCharge'>;
+  catalog: Pick<CatalogService, 'get'>;
+  numbers: Pick<NumberPool, 'release'>;
+  es2: EsimOrders;
+  network: Pick<NetworkAdapter, 'deactivate'>;
 }) {
-  const { db, clock, config, audit } = deps;
+  const { db, clock, audit } = deps;
   const { cancelJob } = deps.linesJobs;
   const logger = deps.logger.child({ component: 'lines' });
   const now = () => clock.now().toISOString();
@@ -140,9 +144,9 @@ export function createEsimProvisioning(deps: {
    */
   async function assignIccid(esimId: string): Promise<string | null> {
     for (let tries = 0; tries < 20; tries++) {
-      const iccid = await nextIccid(db, config.iccid);
+      const iccid = await nextIccid(db, deps.iccidRange);
       if (!iccid) {
-        await failOrder(esimId, `no ICCID left in the range ${config.iccid.prefix}`);
+        await failOrder(esimId, `no ICCID left in the range ${deps.iccidRange.prefix}`);
         return null;
       }
       try {
@@ -164,7 +168,7 @@ export function createEsimProvisioning(deps: {
    */
   async function reserveProfile(iccid: string): Promise<void> {
     try {
-      const reserved = await deps.es2.downloadOrder({ profileType: config.smdp.profileType, iccid });
+      const reserved = await deps.es2.downloadOrder({ profileType: deps.profileType, iccid });
       if (reserved.iccid !== iccid)
         throw new Error(`ES2+ downloadOrder: asked for ICCID ${iccid}, reserved ${reserved.iccid}`);
     } catch (error) {

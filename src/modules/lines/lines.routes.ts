@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { callerOf } from '../../http/caller.js';
 import { SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
-import { actorOf } from '../identity/identity.service.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -74,16 +74,9 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
+        const { accountId } = principalOf(request);
         return idempotency.respond(request, reply, 201, (complete) =>
-          lines.buy(
-            principal.accountId,
-            request.body.planId,
-            request.locale,
-            complete,
-            actorOf(principal),
-            request.id,
-          ),
+          lines.buy(accountId, request.body.planId, callerOf(request, complete)),
         );
       },
     );
@@ -134,9 +127,9 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
+        const { accountId } = principalOf(request);
         return idempotency.respond(request, reply, 201, (complete) =>
-          lines.addEsim(principal.accountId, request.params.id, complete, actorOf(principal), request.id),
+          lines.addEsim(accountId, request.params.id, callerOf(request, complete)),
         );
       },
     );
@@ -174,7 +167,7 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => ({
-        items: await lines.devices(ctx.database.db, principalOf(request).accountId),
+        items: await lines.devices(principalOf(request).accountId),
         nextCursor: null,
       }),
     );
@@ -192,13 +185,11 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const principal = principalOf(request);
         return lines.renameDevice(
-          principal.accountId,
+          principalOf(request).accountId,
           request.params.id,
           request.body.name.trim(),
-          actorOf(principal),
-          request.id,
+          callerOf(request),
         );
       },
     );
@@ -220,15 +211,9 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
+        const { accountId } = principalOf(request);
         return idempotency.respond(request, reply, 201, (complete) =>
-          lines.moveToNewPhone(
-            principal.accountId,
-            request.params.id,
-            complete,
-            actorOf(principal),
-            request.id,
-          ),
+          lines.moveToNewPhone(accountId, request.params.id, callerOf(request, complete)),
         );
       },
     );
@@ -249,8 +234,7 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
-        await lines.unbind(principal.accountId, request.params.id, actorOf(principal), request.id);
+        await lines.unbind(principalOf(request).accountId, request.params.id, callerOf(request));
         return reply.status(202).send({ id: request.params.id, status: 'unbinding' as const });
       },
     );

@@ -3,7 +3,6 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
-import type { Es2Client } from '../../integrations/smdp/client.js';
 import type { Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
@@ -15,7 +14,7 @@ import { createLineDevices } from './lines.devices.js';
 import { defineLinesJobs } from './lines.jobs.js';
 import { createLineOrdering } from './lines.ordering.js';
 import { createLineQueries } from './lines.present.js';
-import { createEsimProvisioning } from './lines.provisioning.js';
+import { createEsimProvisioning, type EsimOrders } from './lines.provisioning.js';
 import type { NumberPool } from './numbers.js';
 import { unbindDevicesOfAccount } from './stores/devices.store.js';
 import { esimsToEndOfLine, markDisabling } from './stores/esims.store.js';
@@ -31,17 +30,19 @@ const SYSTEM: Actor = { type: 'system', id: 'lines' };
 export function createLinesService(deps: {
   db: Db;
   clock: Clock;
-  config: Config;
   logger: Logger;
-  jobs: Jobs;
-  audit: AuditService;
-  notifications: NotificationService;
-  wallet: WalletService;
-  catalog: CatalogService;
+  jobs: Pick<Jobs, 'register' | 'enqueue'>;
+  audit: Pick<AuditService, 'record'>;
+  notifications: Pick<NotificationService, 'notify'>;
+  wallet: Pick<WalletService, 'charge' | 'reverseCharge'>;
+  catalog: Pick<CatalogService, 'get'>;
   numbers: NumberPool;
-  es2: Es2Client;
-  network: NetworkAdapter;
-  policies: PolicyService;
+  es2: EsimOrders;
+  network: Pick<NetworkAdapter, 'deactivate'>;
+  policies: Pick<PolicyService, 'get'>;
+  /** The operator's ICCID range and the profile type its orders ask the SM-DP+ for. */
+  iccidRange: Config['iccid'];
+  profileType: string;
 }) {
   const { db, clock, audit } = deps;
 

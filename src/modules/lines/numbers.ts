@@ -15,17 +15,17 @@ const DAY = 24 * 60 * 60 * 1000;
 
 /**
  * The number pool: E.164 numbers are assigned to lines and, once released, sit in quarantine for the
- * policy's days before they can be issued again. Demo mode mints new numbers from the configured prefix
- * when the pool runs dry; production answers NUMBERS_EXHAUSTED until numbers are loaded.
+ * policy's days before they can be issued again. With `mint` (demo mode) new numbers are made from the
+ * configured prefix when the pool runs dry; otherwise it answers NUMBERS_EXHAUSTED until numbers are loaded.
  */
 export function createNumberPool(deps: {
   clock: Clock;
-  config: Config;
   dialect: Dialect;
-  policies: PolicyService;
+  policies: Pick<PolicyService, 'get'>;
+  format: Pick<Config['lines'], 'numberPrefix' | 'numberDigits'>;
+  mint: boolean;
 }) {
-  const { clock, config } = deps;
-  const mint = config.demoParts.has('smdp-emulator');
+  const { clock, format, mint } = deps;
 
   async function assign(tx: Executor, lineId: string): Promise<string> {
     const now = clock.now().toISOString();
@@ -38,9 +38,9 @@ export function createNumberPool(deps: {
 
   async function mintNumber(tx: Executor): Promise<string> {
     const count = await countNumbers(tx);
-    const width = config.lines.numberDigits - (config.lines.numberPrefix.length - 1);
+    const width = format.numberDigits - (format.numberPrefix.length - 1);
     for (let serial = count + 1; serial < count + 50; serial++) {
-      const msisdn = `${config.lines.numberPrefix}${String(serial).padStart(width, '0')}`;
+      const msisdn = `${format.numberPrefix}${String(serial).padStart(width, '0')}`;
       if (await addNumberIfNew(tx, msisdn, clock.now().toISOString())) return msisdn;
     }
     throw new AppError('NUMBERS_EXHAUSTED');

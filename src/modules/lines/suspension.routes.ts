@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { callerOf } from '../../http/caller.js';
 import { SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
-import { actorOf, presentAccount } from '../identity/identity.service.js';
+import { presentAccount } from '../identity/identity.service.js';
 
 export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   const me = async (accountId: string) => presentAccount(await ctx.identity.getAccount(accountId));
@@ -21,13 +22,10 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const principal = principalOf(request);
-        await ctx.suspension.suspend(
-          principal.accountId,
-          actorOf(principal),
-          principal.sessionId,
-          request.id,
-          principal.role,
-        );
+        await ctx.suspension.suspend(principal.accountId, callerOf(request), {
+          keepSession: principal.sessionId,
+          callerRole: principal.role,
+        });
         return me(principal.accountId);
       },
     );
@@ -44,7 +42,7 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const principal = principalOf(request);
-        await ctx.suspension.resume(principal.accountId, principal, actorOf(principal), request.id);
+        await ctx.suspension.resume(principal.accountId, principal, callerOf(request));
         return me(principal.accountId);
       },
     );
@@ -63,14 +61,9 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const principal = principalOf(request);
-        await ctx.suspension.suspendLine(
-          principal.accountId,
-          request.params.id,
-          actorOf(principal),
-          request.id,
-        );
-        return me(principal.accountId);
+        const { accountId } = principalOf(request);
+        await ctx.suspension.suspendLine(accountId, request.params.id, callerOf(request));
+        return me(accountId);
       },
     );
 
@@ -87,13 +80,7 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const principal = principalOf(request);
-        await ctx.suspension.resumeLine(
-          principal.accountId,
-          request.params.id,
-          principal,
-          actorOf(principal),
-          request.id,
-        );
+        await ctx.suspension.resumeLine(principal.accountId, request.params.id, principal, callerOf(request));
         return me(principal.accountId);
       },
     );
@@ -113,7 +100,7 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request) => {
         await ctx.identity.getAccount(request.params.id);
         const principal = principalOf(request);
-        await ctx.suspension.suspend(request.params.id, actorOf(principal), null, request.id, principal.role);
+        await ctx.suspension.suspend(request.params.id, callerOf(request), { callerRole: principal.role });
         return me(request.params.id);
       },
     );
@@ -132,12 +119,7 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         await ctx.identity.getAccount(request.params.id);
-        await ctx.suspension.resume(
-          request.params.id,
-          principalOf(request),
-          actorOf(request.principal),
-          request.id,
-        );
+        await ctx.suspension.resume(request.params.id, principalOf(request), callerOf(request));
         return me(request.params.id);
       },
     );
@@ -161,9 +143,8 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         async (request) => {
           const { id, lineId } = request.params;
           await ctx.identity.getAccount(id);
-          const actor = actorOf(request.principal);
-          if (action === 'suspend') await ctx.suspension.suspendLine(id, lineId, actor, request.id);
-          else await ctx.suspension.resumeLine(id, lineId, principalOf(request), actor, request.id);
+          if (action === 'suspend') await ctx.suspension.suspendLine(id, lineId, callerOf(request));
+          else await ctx.suspension.resumeLine(id, lineId, principalOf(request), callerOf(request));
           return me(id);
         },
       );

@@ -1,9 +1,10 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { AccountRole, AccountRow } from '../../db/schema.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { IdentityService, Principal } from '../identity/identity.service.js';
 import { accountById, accountStatus, sessionCreatedAt } from './stores/accounts.store.js';
 import { numbersInService, ownLine, setLineStatus } from './stores/lines.store.js';
@@ -18,9 +19,9 @@ const FRESH_MS = 10 * 60 * 1000;
 export function createSuspension(deps: {
   db: Db;
   clock: Clock;
-  audit: AuditService;
-  identity: IdentityService;
-  network: NetworkAdapter;
+  audit: Pick<AuditService, 'record'>;
+  identity: Pick<IdentityService, 'changeStatus' | 'revokeAllSessions'>;
+  network: Pick<NetworkAdapter, 'setBarred'>;
 }) {
   const { db, clock } = deps;
 
@@ -38,25 +39,23 @@ export function createSuspension(deps: {
    */
   async function suspend(
     accountId: string,
-    actor: Actor,
-    keepSession: string | null,
-    requestId: string,
-    callerRole?: AccountRole,
+    caller: Caller,
+    { keepSession, callerRole }: { keepSession?: string; callerRole?: AccountRole } = {},
   ) {
     const lines = await db.transaction().execute(async (tx) => {
       const account = await accountById(tx, accountId);
       mayChange(account, callerRole);
       if (account.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: account.status });
       await deps.identity.changeStatus(tx, accountId, 'suspended');
-      await deps.identity.revokeAllSessions(tx, accountId, keepSession ?? undefined);
+      await deps.identity.revokeAllSessions(tx, accountId, keepSession);
       await deps.audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'account.suspended',
         subject: { type: 'account', id: accountId },
         accountId,
         before: { status: 'active' },
         after: { status: 'suspended', ...reasonOf(account) },
-        requestId,
+        requestId: caller.requestId,
       });
       return numbersInService(tx, accountId);
     });
@@ -72,7 +71,7 @@ export function createSuspension(deps: {
   }
 
   /** Lifts an account suspension: by the subscriber after a fresh sign-in, or by an agent who checked who is calling. */
-  async function resume(accountId: string, principal: Principal, actor: Actor, requestId: string) {
+  async function resume(accountId: string, principal: Principal, caller: Caller) {
     await requireFreshSignIn(principal);
     const lines = await db.transaction().execute(async (tx) => {
       const account = await accountById(tx, accountId);
@@ -81,13 +80,13 @@ export function createSuspension(deps: {
         throw new AppError('INVALID_TRANSITION', { status: account.status });
       await deps.identity.changeStatus(tx, accountId, 'active');
       await deps.audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'account.resumed',
         subject: { type: 'account', id: accountId },
         accountId,
         before: { status: 'suspended' },
         after: { status: 'active', ...(account.role === 'subscriber' ? {} : { role: account.role }) },
-        requestId,
+        requestId: caller.requestId,
       });
       // Lines suspended one by one stay barred until they are resumed themselves.
       return numbersInService(tx, accountId);
@@ -99,8 +98,7 @@ export function createSuspension(deps: {
   async function moveLine(
     tx: Executor,
     move: { accountId: string; lineId: string; from: 'active' | 'suspended'; to: 'active' | 'suspended' },
-    actor: Actor,
-    requestId: string,
+    caller: Caller,
   ) {
     const line = await ownLine(tx, move.accountId, move.lineId);
     if (line.status !== move.from)
@@ -109,42 +107,29 @@ export function createSuspension(deps: {
       });
     await setLineStatus(tx, move.lineId, move.to, clock.now().toISOString());
     await deps.audit.record(tx, {
-      actor,
+      actor: caller.actor,
       action: move.to === 'suspended' ? 'line.suspended' : 'line.resumed',
       subject: { type: 'line', id: move.lineId },
       accountId: move.accountId,
       before: { status: move.from },
       after: move.to === 'suspended' ? { status: move.to, reason: 'lost_or_stolen' } : { status: move.to },
-      requestId,
+      requestId: caller.requestId,
     });
     return line;
   }
 
   /** Lost or stolen for one line only (one phone of several): barred at once, the rest keeps working. */
-  async function suspendLine(accountId: string, lineId: string, actor: Actor, requestId: string) {
+  async function suspendLine(accountId: string, lineId: string, caller: Caller) {
     const line = await db
       .transaction()
-      .execute((tx) =>
-        moveLine(tx, { accountId, lineId, from: 'active', to: 'suspended' }, actor, requestId),
-      );
+      .execute((tx) => moveLine(tx, { accountId, lineId, from: 'active', to: 'suspended' }, caller));
     await deps.network.setBarred(line.msisdn, true, 'lost or stolen');
   }
 
-  async function resumeLine(
-    accountId: string,
-    lineId: string,
-    principal: Principal,
-    actor: Actor,
-    requestId: string,
-  ) {
+  async function resumeLine(accountId: string, lineId: string, principal: Principal, caller: Caller) {
     await requireFreshSignIn(principal);
     const line = await db.transaction().execute(async (tx) => {
-      const line = await moveLine(
-        tx,
-        { accountId, lineId, from: 'suspended', to: 'active' },
-        actor,
-        requestId,
-      );
+      const line = await moveLine(tx, { accountId, lineId, from: 'suspended', to: 'active' }, caller);
       return { ...line, accountSuspended: (await accountStatus(tx, accountId)) === 'suspended' };
     });
     // While the whole account is suspended the line stays barred.

@@ -5,7 +5,10 @@ import { saveRatedAllowances } from '../lines/stores/lines.store.js';
 import { type Ledger, ledgerAccountId } from '../wallet/ledger.js';
 
 /** Posting what rating decided: the lines' allowances left and the charges, to the ledger. */
-export function createUsageCharges(deps: { currency: string; ledger: Ledger }) {
+export function createUsageCharges(deps: {
+  currency: string;
+  ledger: Pick<Ledger, 'ensureAccount' | 'post' | 'balance'>;
+}) {
   const { currency, ledger } = deps;
 
   /**

@@ -1,9 +1,10 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Dialect } from '../../db/database.js';
 import type { UsageHoldStatus } from '../../db/schema.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { lineById } from '../lines/stores/lines.store.js';
 import type { UsageCharges } from './usage.charges.js';
@@ -17,8 +18,8 @@ export function createUsageHolds(deps: {
   dialect: Dialect;
   clock: Clock;
   currency: string;
-  catalog: CatalogService;
-  audit: AuditService;
+  catalog: Pick<CatalogService, 'get'>;
+  audit: Pick<AuditService, 'record'>;
   charges: Pick<UsageCharges, 'settle'>;
 }) {
   const { db, clock } = deps;
@@ -42,10 +43,8 @@ export function createUsageHolds(deps: {
    */
   async function decideHold(
     id: string,
-    decision: 'approve' | 'reject',
-    note: string | undefined,
-    actor: Actor,
-    requestId?: string,
+    { decision, note }: { decision: 'approve' | 'reject'; note?: string },
+    caller: Caller,
   ) {
     return db.transaction().execute(async (tx) => {
       await lockUsageWrites(tx, deps.dialect);
@@ -55,7 +54,7 @@ export function createUsageHolds(deps: {
         throw new AppError('INVALID_TRANSITION', { status: held.status, to: decision });
       const now = clock.now();
       const decided = {
-        decided_by: actor.id,
+        decided_by: caller.actor.id,
         decided_at: now.toISOString(),
         note: note?.trim() || null,
       };
@@ -73,7 +72,7 @@ export function createUsageHolds(deps: {
       }
       const after = await getHold(tx, id);
       await deps.audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: decision === 'approve' ? 'usage.hold_approved' : 'usage.hold_rejected',
         subject: { type: 'usage_hold', id },
         accountId: held.account_id,
@@ -84,7 +83,7 @@ export function createUsageHolds(deps: {
           usageId: after.usage_id,
           note: after.note,
         },
-        requestId,
+        requestId: caller.requestId,
       });
       return presentHold(after, deps.currency);
     });

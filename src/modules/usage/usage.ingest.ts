@@ -34,8 +34,8 @@ export function createUsageIngest(deps: {
   db: Db;
   dialect: Dialect;
   clock: Clock;
-  catalog: CatalogService;
-  audit: AuditService;
+  catalog: Pick<CatalogService, 'get'>;
+  audit: Pick<AuditService, 'record'>;
   policies: Pick<PolicyService, 'get'>;
   charges: Pick<UsageCharges, 'settle'>;
 }) {

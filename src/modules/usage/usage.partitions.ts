@@ -67,7 +67,7 @@ export function createUsagePartitions(deps: {
   db: Db;
   dialect: Dialect;
   clock: Clock;
-  audit: AuditService;
+  audit: Pick<AuditService, 'record'>;
   policies: Pick<PolicyService, 'get'>;
 }) {
   const { db, clock } = deps;

@@ -1,9 +1,10 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Dialect } from '../../db/database.js';
 import type { LinesTable } from '../../db/schema.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { saveRatedAllowances } from '../lines/stores/lines.store.js';
 import type { UsageCharges } from './usage.charges.js';
@@ -20,8 +21,8 @@ export function createUsageRerate(deps: {
   db: Db;
   dialect: Dialect;
   clock: Clock;
-  catalog: CatalogService;
-  audit: AuditService;
+  catalog: Pick<CatalogService, 'get'>;
+  audit: Pick<AuditService, 'record'>;
   charges: Pick<UsageCharges, 'charge' | 'giveBack'>;
 }) {
   const { db, clock } = deps;
@@ -36,7 +37,7 @@ export function createUsageRerate(deps: {
    * is deterministic, so a second run changes nothing. Earlier periods (before a plan change) keep
    * their charges.
    */
-  async function rerate(lineId: string, actor: Actor, requestId: string) {
+  async function rerate(lineId: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       await lockUsageWrites(tx, deps.dialect);
       const line = await findLine(tx, lineId);
@@ -82,12 +83,12 @@ export function createUsageRerate(deps: {
         await deps.charges.charge(tx, line.account_id, summary.delta, rerateId, 'usage_rerate');
       if (summary.delta < 0) await deps.charges.giveBack(tx, line.account_id, -summary.delta, rerateId);
       await deps.audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'usage.rerated',
         subject: { type: 'line', id: lineId },
         accountId: line.account_id,
         after: { ...summary, reference: rerateId },
-        requestId,
+        requestId: caller.requestId,
       });
       return summary;
     });

@@ -3,10 +3,10 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
 import { ListOf, PageQuery } from '../../core/pagination.js';
+import { callerOf } from '../../http/caller.js';
 import { ADMIN, SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
-import { actorOf } from '../identity/identity.service.js';
 import { MAX_BATCH, MAX_DURATION_SECONDS } from './usage.service.js';
 
 const UsageItem = Type.Object({
@@ -128,14 +128,7 @@ export function usageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: UsageHold, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
-      async (request) =>
-        ctx.usage.decideHold(
-          request.params.id,
-          request.body.decision,
-          request.body.note,
-          actorOf(principalOf(request)),
-          request.id,
-        ),
+      async (request) => ctx.usage.decideHold(request.params.id, request.body, callerOf(request)),
     );
 
     app.get(

@@ -40,9 +40,9 @@ export function createUsageService(deps: {
   dialect: Dialect;
   clock: Clock;
   currency: string;
-  ledger: Ledger;
-  catalog: CatalogService;
-  audit: AuditService;
+  ledger: Pick<Ledger, 'ensureAccount' | 'post' | 'balance'>;
+  catalog: Pick<CatalogService, 'get'>;
+  audit: Pick<AuditService, 'record'>;
   policies: Pick<PolicyService, 'get'>;
   jobs: Pick<Jobs, 'registerRecurring'>;
   logger: Logger;
