@@ -278,6 +278,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     dialect: database.dialect,
     clock,
     config,
+    writePosition: database.writePosition,
     jobs,
     audit,
     notifications,

@@ -91,10 +91,21 @@ function csv(columns: string[], nextPage: () => Promise<unknown[][] | null>): Re
   });
 }
 
-/** Writes the subscriber's archive, streaming each table from the database into the ZIP on disk. */
+/**
+ * Writes the subscriber's archive, streaming each table from the database into the ZIP on disk. A
+ * table that cannot be read fails the call (yazl reports it on the ZipFile), once the file is closed:
+ * a run on another database (the primary, after its replica failed) may then write it afresh.
+ */
 export async function writeArchive(db: Db, input: ArchiveInput): Promise<void> {
   const zip = new yazl.ZipFile();
-  const written = pipeline(zip.outputStream, fs.createWriteStream(input.file));
+  const out = fs.createWriteStream(input.file);
+  const written = pipeline(zip.outputStream, out);
+  const unreadable = new Promise<never>((_, reject) =>
+    zip.on('error', (error: Error) => {
+      out.destroy(error);
+      reject(error);
+    }),
+  );
   zip.addBuffer(Buffer.from(JSON.stringify(input.profile, null, 2)), 'profile.json');
   zip.addBuffer(
     Buffer.from(
@@ -114,20 +125,42 @@ export async function writeArchive(db: Db, input: ArchiveInput): Promise<void> {
   zip.addReadStream(forfeitsCsv(db, input.walletId), 'forfeits.csv', CSV_ZIP);
   zip.addBuffer(Buffer.from(`${JSON.stringify(input.tickets, null, 2)}\n`), 'tickets.json');
   zip.end();
-  await written;
+  try {
+    await Promise.race([written, unreadable]);
+  } catch (error) {
+    await written.catch(() => {});
+    throw error;
+  }
 }
+
+/** Where the archive reads: the primary, or a replica that holds every write before `position`. */
+export interface ArchiveSource {
+  /** The primary's WAL position when the export started (Database.writePosition). */
+  position: string | null;
+  /** How long to wait for a replica to replay that far before reading on the primary. */
+  waitMs: number;
+}
+
+/** Reads on the primary only. */
+const PRIMARY: ArchiveSource = { position: null, waitMs: 0 };
 
 /**
  * Builds the archive on a worker thread with a database connection of its own: compressing a
  * million records takes seconds of CPU that would otherwise stall the runner's (and, in demo mode,
  * the API's) event loop, and the worker's small, capped heap is collected as it goes instead of
- * growing with garbage the way a large process's heap does. An in-memory SQLite database cannot be
- * opened twice, so that one (tests) is read on the calling thread.
+ * growing with garbage the way a large process's heap does. The worker reads on a replica when one
+ * has replayed up to `source.position` (Database.readingAtLeast). An in-memory SQLite database
+ * cannot be opened twice, so that one (tests) is read on the calling thread.
  */
-export function buildArchive(database: DatabaseConfig, db: Db, input: ArchiveInput): Promise<void> {
+export function buildArchive(
+  database: DatabaseConfig,
+  db: Db,
+  input: ArchiveInput,
+  source: ArchiveSource = PRIMARY,
+): Promise<void> {
   if (database.dialect === 'sqlite' && database.path === ':memory:') return writeArchive(db, input);
   const options = {
-    workerData: { database, input },
+    workerData: { database, input, source },
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
   };
   const worker = import.meta.url.endsWith('.ts')

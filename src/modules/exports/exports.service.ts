@@ -7,7 +7,7 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { isLocale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
-import type { Db, Dialect } from '../../db/database.js';
+import type { Database, Db, Dialect } from '../../db/database.js';
 import { defineJob, type Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
@@ -30,6 +30,11 @@ import {
 
 const LINK_HOURS = 24;
 const DAY_MS = 86_400_000;
+/**
+ * How long an export waits for a replica to replay what was written before it started; one that
+ * takes longer is behind, and the export reads on the primary instead.
+ */
+const REPLICA_WAIT_MS = 3000;
 
 /**
  * "Back up my data" (R11): a ZIP of the subscriber's profile, statement, call/SMS/data records,
@@ -40,7 +45,9 @@ export function createExportService(deps: {
   db: Db;
   dialect: Dialect;
   clock: Clock;
-  config: Config;
+  config: Pick<Config, 'secret' | 'exportDir' | 'brandName' | 'database'>;
+  /** The primary's WAL position: the archive reads on a replica only once it has replayed that far. */
+  writePosition: Database['writePosition'];
   jobs: Jobs;
   audit: AuditService;
   notifications: NotificationService;
@@ -137,6 +144,8 @@ export function createExportService(deps: {
   }
 
   async function build(exportId: string, lastAttempt: boolean) {
+    // Taken first: everything the subscriber did before asking (and the request itself) lies before it.
+    const position = await deps.writePosition();
     const row = await getExport(db, exportId);
     if (row.status !== 'pending') return;
     const account = await getAccount(db, row.account_id);
@@ -166,7 +175,7 @@ export function createExportService(deps: {
         tickets: await deps.support.ofAccount(db, a.id, false),
         file: partial,
       };
-      await buildArchive(config.database, db, input);
+      await buildArchive(config.database, db, input, { position, waitMs: REPLICA_WAIT_MS });
       fs.renameSync(partial, target);
       const size = fs.statSync(target).size;
       await db.transaction().execute(async (tx) => {
