@@ -21,9 +21,32 @@ const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5
 const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE || DEFAULT_POOL_SIZE);
 
 /** Something measured: runs its unit of work for `ms` and says how many it completed. */
-interface Rig {
+interface Work {
   run(ms: number): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A measured figure: its work, its name, and the CPU the database server spends on it. */
+interface Rig extends Work {
+  /** What the figure is called in the CPU lines printed after the run. */
+  label: string;
+  /** CPU seconds used so far by the database server's processes serving this rig (PostgreSQL); 0 for SQLite. */
+  serverCpu(): Promise<number>;
+}
+
+/** CPU seconds (user + system) used so far by the PostgreSQL backends connected to `database`, from /proc. */
+async function backendCpu(admin: pg.Client, database: string): Promise<number> {
+  const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [
+    database,
+  ]);
+  let seconds = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      seconds += (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
+    } catch {}
+  }
+  return seconds;
 }
 
 /**
@@ -33,8 +56,27 @@ interface Rig {
  */
 async function ratesInTurns(rigs: Rig[]): Promise<number[]> {
   const counts = rigs.map(() => 0);
+  const nodeUser = rigs.map(() => 0);
+  const nodeSystem = rigs.map(() => 0);
+  const serverCpu = rigs.map(() => 0);
   for (let round = 0; round < ROUNDS; round++)
-    for (const [i, rig] of rigs.entries()) counts[i]! += await rig.run(ROUND_MS);
+    for (const [i, rig] of rigs.entries()) {
+      const node = process.cpuUsage();
+      const server = await rig.serverCpu();
+      counts[i]! += await rig.run(ROUND_MS);
+      const used = process.cpuUsage(node);
+      nodeUser[i]! += used.user / 1e6;
+      nodeSystem[i]! += used.system / 1e6;
+      serverCpu[i]! += (await rig.serverCpu()) - server;
+    }
+  // Where each unit of work's CPU goes (this process, and the database server's backends): on two
+  // shared cores the rates are bounded by it, so it says why a ratio is what it is.
+  for (const [i, rig] of rigs.entries()) {
+    const us = (seconds: number) => ((seconds * 1e6) / Math.max(1, counts[i]!)).toFixed(0);
+    console.log(
+      `${rig.label}: CPU per transaction: node ${us(nodeUser[i]!)} µs user + ${us(nodeSystem[i]!)} µs system (socket writes), database server ${us(serverCpu[i]!)} µs`,
+    );
+  }
   return counts.map((count) => (count * 1000) / (ROUNDS * ROUND_MS));
 }
 
@@ -52,7 +94,7 @@ async function countFor(ms: number, unit: (n: number) => unknown): Promise<numbe
  * subscribers would; on SQLite they queue for the single writer and those waiting together share
  * one commit (src/db/sqlite-driver.ts), on PostgreSQL their transactions overlap.
  */
-async function transferRig(database: DatabaseConfig, clients: number): Promise<Rig> {
+async function transferRig(database: DatabaseConfig, clients: number): Promise<Work> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     RUNNER_ENABLED: 'false',
@@ -109,12 +151,25 @@ const CONCURRENCY = [1, 8, 32] as const;
  */
 async function compare(
   dialect: string,
-  raw: { name: string; rig: (clients: number) => Promise<Rig> },
+  raw: { name: string; rig: (clients: number) => Promise<Work> },
   database: (clients: number) => DatabaseConfig,
+  serverCpu: (which: 'raw' | number) => Promise<number> = async () => 0,
 ): Promise<BenchRow[]> {
   const rigs: Rig[] = [];
+  const of = (clients: number) => `${clients} client${clients === 1 ? '' : 's'}`;
   for (const clients of CONCURRENCY)
-    rigs.push(await raw.rig(clients), await transferRig(database(clients), clients));
+    rigs.push(
+      {
+        ...(await raw.rig(clients)),
+        label: `${dialect} raw, ${of(clients)}`,
+        serverCpu: () => serverCpu('raw'),
+      },
+      {
+        ...(await transferRig(database(clients), clients)),
+        label: `${dialect} transfer, ${of(clients)}`,
+        serverCpu: () => serverCpu(clients),
+      },
+    );
   const rates = await ratesInTurns(rigs);
   for (const rig of rigs) await rig.close();
   return CONCURRENCY.map((clients, i) => ({
@@ -139,7 +194,7 @@ async function sqliteRows(): Promise<BenchRow[]> {
     // SQLite has one writer and better-sqlite3 is synchronous: N callers of the raw loop in one process
     // commit one after another, as one caller does, so the raw rate is the same at every concurrency.
     // The goal at 8 and 32 callers (ratio ≥ 1) is that callers waiting together share one fsync.
-    const rawRig = async (): Promise<Rig> => ({
+    const rawRig = async (): Promise<Work> => ({
       async run(ms) {
         const end = performance.now() + ms;
         let n = 0;
@@ -215,7 +270,7 @@ async function postgresRows(): Promise<BenchRow[]> {
     await setup.query('create table t (id bigserial primary key, v text)');
     await setup.end();
     // The raw baseline at N clients: N connections, each committing one-row transactions in a loop.
-    const rawRig = async (clients: number): Promise<Rig> => {
+    const rawRig = async (clients: number): Promise<Work> => {
       const connections = await Promise.all(
         Array.from({ length: clients }, async () => {
           const client = new pg.Client({ connectionString: rawUrl });
@@ -249,6 +304,13 @@ async function postgresRows(): Promise<BenchRow[]> {
         url: urlOf(names[1 + CONCURRENCY.indexOf(clients as (typeof CONCURRENCY)[number])]!),
         poolSize: POOL_SIZE,
       }),
+      (which) =>
+        backendCpu(
+          admin,
+          which === 'raw'
+            ? names[0]!
+            : names[1 + CONCURRENCY.indexOf(which as (typeof CONCURRENCY)[number])]!,
+        ),
     );
     for (const clients of CONCURRENCY) {
       const tps = pgbench(rawUrl, clients);
@@ -266,6 +328,12 @@ async function postgresRows(): Promise<BenchRow[]> {
   }
 }
 
+/** BENCH_TRANSFER_DATABASES=sqlite or =postgres measures one alone (e.g. under `node --cpu-prof`). */
+const DATABASES = (process.env.BENCH_TRANSFER_DATABASES ?? 'sqlite,postgres').split(',');
+
 export async function run(): Promise<BenchRow[]> {
-  return [...(await sqliteRows()), ...(await postgresRows())];
+  return [
+    ...(DATABASES.includes('sqlite') ? await sqliteRows() : []),
+    ...(DATABASES.includes('postgres') ? await postgresRows() : []),
+  ];
 }

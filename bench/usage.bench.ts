@@ -177,9 +177,11 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
 
   // The export runs in a process of its own, from the compiled server as the production runner
   // runs it, so its time and peak memory (main thread and archive worker) are the export's.
+  // BENCH_EXPORT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the export process.
+  const nodeArgs = process.env.BENCH_EXPORT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawnSync(
     process.execPath,
-    [fileURLToPath(new URL('./export-process.mjs', import.meta.url))],
+    [...nodeArgs, fileURLToPath(new URL('./export-process.mjs', import.meta.url))],
     {
       env: {
         ...process.env,
@@ -206,7 +208,8 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
       name: `${label}: export time per 1,000,000 usage records (measured on ${RECORDS.toLocaleString('en')})`,
       value: (exportSeconds * 1_000_000) / RECORDS,
       unit: 's',
-      goal: '≤ 10 s',
+      // Issue 22: PostgreSQL's export within 5 s; SQLite's (one file, no network) keeps its 10 s.
+      goal: label.startsWith('PostgreSQL') ? '≤ 5 s' : '≤ 10 s',
     },
     {
       name: `${label}: peak RSS of the process doing the export (${RECORDS.toLocaleString('en')} records)`,
