@@ -35,7 +35,8 @@ import {
   createNotificationService,
   type NotificationService,
 } from './modules/notifications/notifications.service.js';
-import { createPolicies, type PolicyService } from './modules/policies/policies.service.js';
+import { createReadinessProbe, type ReadinessProbe } from './modules/ops/readiness.js';
+import { createPolicies, defaultPolicies, type PolicyService } from './modules/policies/policies.service.js';
 import { createSupportService, type SupportService } from './modules/support/support.service.js';
 import { createUsageService, type UsageService } from './modules/usage/usage.service.js';
 import { createLedger, type Ledger } from './modules/wallet/ledger.js';
@@ -84,6 +85,8 @@ export interface AppContext {
    * it), and the loopback-only ES2+ listener the emulator notifies in production (null: the public one).
    */
   self: { url: string; es2Loopback: string | null };
+  /** What /readyz answers: the database answers, takes a write and its schema is current. */
+  readiness: ReadinessProbe;
   /** Set when the process begins to shut down: /readyz answers 503 so load balancers stop sending. */
   lifecycle: { draining: boolean };
 }
@@ -128,13 +131,23 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   );
 
   const db = database.db;
-  const audit = createAuditService({ clock });
-  const notifications = createNotificationService({ db, clock, config, jobs, logger });
-  const policies = createPolicies({ db, clock, config, audit });
+  const audit = createAuditService({ db, clock });
+  const notifications = createNotificationService({
+    db,
+    clock,
+    jobs,
+    brandName: config.brandName,
+    publicUrl: config.publicUrl,
+    smtp: config.smtp,
+    sms: config.sms,
+    devMailbox: config.demoParts.has('dev-mailbox'),
+  });
+  const policies = createPolicies({ db, clock, defaults: defaultPolicies(config), audit });
   const identity = createIdentityService({
     db,
     clock,
-    config,
+    secret: config.secret,
+    sessionCacheMs: config.sessionCacheMs,
     audit,
     notifications,
     policies,
@@ -256,7 +269,6 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const cancellation = createCancellationService({
     db,
     clock,
-    config,
     policies,
     jobs,
     audit,
@@ -289,8 +301,9 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
   const retention = createRetention({ db, clock, logger, jobs, audit, policies });
   const customers = createCustomers({
     db,
+    dialect: database.dialect,
     clock,
-    config,
+    currency: config.currency,
     audit,
     ledger,
     wallet,
@@ -306,7 +319,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     db,
     reading: database.reading,
     clock,
-    config,
+    publicUrl: config.publicUrl,
     audit,
     identity,
     notifications,
@@ -356,6 +369,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     suspension,
     smdpEmulator,
     self,
+    readiness: createReadinessProbe({ db, clock, logger }),
     lifecycle: { draining: false },
   };
 }

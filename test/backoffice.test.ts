@@ -182,7 +182,7 @@ describeEachDialect('staff back office', (dialect) => {
     });
     expect(usd.body.code).toBe('CURRENCY_MISMATCH');
     expect(await t.ctx.ledger.verify(t.ctx.database.db)).toEqual([]);
-    const audit = await t.ctx.audit.list(t.ctx.database.db, {
+    const audit = await t.ctx.audit.list({
       accountId: customer.account.id,
       action: 'adjustment.',
       limit: 20,
@@ -233,7 +233,7 @@ describeEachDialect('staff back office', (dialect) => {
         })
       ).status,
     ).toBe(403);
-    const audit = await t.ctx.audit.list(t.ctx.database.db, { action: 'policies.updated', limit: 5 });
+    const audit = await t.ctx.audit.list({ action: 'policies.updated', limit: 5 });
     expect(audit.items).toHaveLength(1);
     expect(audit.items[0]).toMatchObject({ before: { reviewDays: 3 }, after: { reviewDays: 1 } });
     await api(t, 'PATCH', '/api/v1/staff/policies', { body: { reviewDays: 3 }, headers: admin.headers });
@@ -346,7 +346,7 @@ describeEachDialect('staff back office', (dialect) => {
     expect(
       (await api(t, 'POST', `/api/v1/staff/jobs/${queued}/retry`, { headers: agent.headers })).status,
     ).toBe(403);
-    const audit = await t.ctx.audit.list(t.ctx.database.db, { action: 'job.', limit: 5 });
+    const audit = await t.ctx.audit.list({ action: 'job.', limit: 5 });
     expect(audit.items.map((a) => a.action)).toEqual(['job.cancelled', 'job.retried']);
   });
 
@@ -460,7 +460,7 @@ describeEachDialect('staff back office', (dialect) => {
 
     expect((await act(admin, desk.account.id, 'resume')).body).toMatchObject({ status: 'active' });
     expect((await staffView(back)).status).toBe(200);
-    const trail = await t.ctx.audit.list(t.ctx.database.db, { accountId: desk.account.id, limit: 20 });
+    const trail = await t.ctx.audit.list({ accountId: desk.account.id, limit: 20 });
     const changes = trail.items.filter(
       (i) => i.action === 'account.suspended' || i.action === 'account.resumed',
     );

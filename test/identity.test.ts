@@ -305,7 +305,7 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
     clock.advance(1000);
     const own = await codeFrom('desk@operator.example', '203.0.113.30');
     expect((await enter(own.challengeId, await latestCode(t, 'desk@operator.example'))).status).toBe(201);
-    const audit = await t.ctx.audit.list(t.ctx.database.db, {
+    const audit = await t.ctx.audit.list({
       accountId: desk.id,
       action: 'security.staff_sign_in_failures',
       limit: 5,
@@ -471,7 +471,7 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
     expect(again.body.code).toBe('CONTACT_ALREADY_SET');
     // The number now signs in to the same account.
     expect((await signIn(t, '+8613900002222')).account.id).toBe(me.account.id);
-    const audit = await t.ctx.audit.list(t.ctx.database.db, {
+    const audit = await t.ctx.audit.list({
       accountId: me.account.id,
       action: 'account.contact_added',
       limit: 5,

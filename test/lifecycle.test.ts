@@ -77,7 +77,7 @@ describeEachDialect('account lifecycle: suspension, reminders, retention', (dial
       headers: agent.headers,
     });
     expect(resumed).toMatchObject({ status: 200, body: { status: 'active' } });
-    const audit = await t.ctx.audit.list(t.ctx.database.db, {
+    const audit = await t.ctx.audit.list({
       accountId: session.account.id,
       action: 'account.resumed',
       limit: 5,
@@ -234,7 +234,7 @@ describeEachDialect('account lifecycle: suspension, reminders, retention', (dial
       .execute();
     expect(postings.length).toBeGreaterThan(0);
     expect(await t.ctx.ledger.verify(db)).toEqual([]);
-    const erased = await t.ctx.audit.list(db, { accountId, action: 'account.erased', limit: 5 });
+    const erased = await t.ctx.audit.list({ accountId, action: 'account.erased', limit: 5 });
     expect(erased.items).toHaveLength(1);
     expect(JSON.stringify(erased.items[0])).not.toContain('@');
     // The address is free again: signing in with it opens a new, unrelated account.

@@ -20,7 +20,7 @@ describeEachDialect('money that cannot leave: forfeits, write-offs, arrears', (d
     agent = await signInStaff(t, 'agent@operator.example.com', 'agent');
     admin = await signInStaff(t, 'admin@operator.example.com', 'admin');
     reviewer = await signInStaff(t, 'reviewer@operator.example.com', 'reviewer');
-    await t.ctx.policies.update({ adjustmentApprovalMinor: 5000 }, { type: 'system', id: 'test' });
+    await t.ctx.policies.update({ adjustmentApprovalMinor: 5000 }, { actor: { type: 'system', id: 'test' } });
   });
   afterAll(() => t.close());
 

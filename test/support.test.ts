@@ -129,7 +129,7 @@ describeEachDialect('support tickets', (dialect) => {
       headers: reviewer.headers,
     });
     expect(closed.body.status).toBe('closed');
-    const audit = await t.ctx.audit.list(t.ctx.database.db, { subject: body.id, limit: 10 });
+    const audit = await t.ctx.audit.list({ subject: body.id, limit: 10 });
     expect(audit.items.map((a) => a.action)).toEqual([
       'ticket.status_changed',
       'ticket.assigned',

@@ -198,7 +198,7 @@ describeEachDialect('usage records: plausibility bounds and review of large char
     expect(bad).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
     expect(bad.body.details.field).toContain('decision');
 
-    const audit = await t.ctx.audit.list(t.ctx.database.db, {
+    const audit = await t.ctx.audit.list({
       accountId: session.account.id,
       action: 'usage.',
       limit: 20,

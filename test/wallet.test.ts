@@ -222,7 +222,7 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
 
   it('settles a top-up and a refund whose webhooks were lost after a restart, from the provider’s own record, after the policy’s window', async () => {
     const admin = { type: 'system' as const, id: 'test' };
-    await t.ctx.policies.update({ paymentReconcileMinutes: 30 }, admin);
+    await t.ctx.policies.update({ paymentReconcileMinutes: 30 }, { actor: admin });
     const test = t.ctx.payments.test!;
     await topUp(t, alice, 6000);
     test.setOutcome('payment', 'lost');
@@ -445,7 +445,7 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
   });
 
   it('limits recipient checks per subscriber per hour (policy), 429 with Retry-After beyond', async () => {
-    await t.ctx.policies.update({ recipientChecksPerHour: 3 }, { type: 'system', id: 'test' });
+    await t.ctx.policies.update({ recipientChecksPerHour: 3 }, { actor: { type: 'system', id: 'test' } });
     const preview = (session: Session, to: string) =>
       api(t, 'GET', `/api/v1/me/transfers/recipient?to=${encodeURIComponent(to)}`, {
         headers: session.headers,
@@ -466,7 +466,7 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
   });
 
   it('answers a transfer to an unknown, staff or inactive address alike, and counts refused transfers against the hourly check budget', async () => {
-    await t.ctx.policies.update({ recipientChecksPerHour: 5 }, { type: 'system', id: 'test' });
+    await t.ctx.policies.update({ recipientChecksPerHour: 5 }, { actor: { type: 'system', id: 'test' } });
     await signInStaff(t, 'agent.smith@operator.example.com', 'agent');
     const carol = await signIn(t, 'carol@example.com');
     const dave = await signIn(t, 'dave@example.com');

@@ -1,5 +1,6 @@
 import type { Executor } from '../db/database.js';
 import type { Actor } from '../modules/audit/audit.service.js';
+import type { Locale } from './i18n.js';
 
 /**
  * Who asks a service for something, and for which request: what the service records (the audit
@@ -9,7 +10,8 @@ export interface Caller {
   actor: Actor;
   /** The HTTP request's id, for the audit trail. */
   requestId?: string;
-  locale?: string;
+  /** The language the answer is worded in (the request's). */
+  locale?: Locale;
   /**
    * Records the answer under the request's idempotency key, in the transaction that did the work
    * (see Idempotency.respond); absent when nothing repeats the call (jobs, scripts, tests).

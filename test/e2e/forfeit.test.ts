@@ -15,7 +15,7 @@ describeBrowser('every balance can reach zero in Chromium', () => {
       env: { CURRENCY: 'CNY', RUNNER_POLL_MS: '50', ADJUSTMENT_APPROVAL_MINOR: '5000' },
     });
     await t.ctx.catalog.seedDemo();
-    await t.ctx.policies.update({ adjustmentApprovalMinor: 5000 }, { type: 'system', id: 'test' });
+    await t.ctx.policies.update({ adjustmentApprovalMinor: 5000 }, { actor: { type: 'system', id: 'test' } });
     browser = await launchBrowser();
   });
   afterAll(async () => {

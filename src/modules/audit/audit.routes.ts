@@ -4,22 +4,7 @@ import type { AppContext } from '../../context.js';
 import { ListOf, PageQuery } from '../../core/pagination.js';
 import { ADMIN } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
-
-const AuditItem = Type.Object({
-  id: Type.String(),
-  actor: Type.Object({
-    type: Type.String(),
-    id: Type.Union([Type.String(), Type.Null()]),
-    email: Type.Union([Type.String(), Type.Null()], { description: 'A staff member, by email address' }),
-  }),
-  action: Type.String(),
-  subject: Type.Object({ type: Type.String(), id: Type.String() }),
-  accountId: Type.Union([Type.String(), Type.Null()]),
-  before: Type.Unknown(),
-  after: Type.Unknown(),
-  requestId: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-});
+import { AuditEntrySchema } from './audit.schemas.js';
 
 export function auditRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -46,11 +31,11 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             to: Type.Optional(Type.String({ format: 'date-time' })),
             ...PageQuery,
           }),
-          response: { 200: ListOf(AuditItem), ...errorResponses(400, 401, 403) },
+          response: { 200: ListOf(AuditEntrySchema), ...errorResponses(400, 401, 403) },
         },
       },
       async (request) =>
-        ctx.audit.list(ctx.database.db, {
+        ctx.audit.list({
           subject: request.query.subject,
           accountId: request.query.account,
           action: request.query.action,

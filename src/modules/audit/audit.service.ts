@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import { decodeCursor, page } from '../../core/pagination.js';
-import type { Executor } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import type { ActorType, AuditRow } from '../../db/schema.js';
 import * as store from './audit.store.js';
 
@@ -37,7 +37,7 @@ export interface AuditFilter {
   limit: number;
 }
 
-export function createAuditService(deps: { clock: Clock }) {
+export function createAuditService(deps: { db: Db; clock: Clock }) {
   /** Appends one row; call it inside the transaction that makes the change. */
   async function record(executor: Executor, entry: AuditEntry): Promise<void> {
     const now = deps.clock.now();
@@ -58,9 +58,10 @@ export function createAuditService(deps: { clock: Clock }) {
     });
   }
 
-  async function list(executor: Executor, filter: AuditFilter) {
+  /** The trail, newest first, by the filter's fields (all of them together). */
+  async function list(filter: AuditFilter) {
     const actor = filter.actor?.trim();
-    const rows = await store.entries(executor, {
+    const rows = await store.entries(deps.db, {
       subject: filter.subject,
       accountId: filter.accountId,
       action: filter.action,
@@ -73,7 +74,7 @@ export function createAuditService(deps: { clock: Clock }) {
       limit: filter.limit + 1,
     });
     const result = page(rows, filter.limit);
-    const emails = await staffEmails(executor, result.items);
+    const emails = await staffEmails(result.items);
     return {
       items: result.items.map((row) => present(row, emails.get(row.actor_id ?? '') ?? null)),
       nextCursor: result.nextCursor,
@@ -81,12 +82,12 @@ export function createAuditService(deps: { clock: Clock }) {
   }
 
   /** Staff are named by their email address in the trail, not by an id. */
-  async function staffEmails(executor: Executor, rows: AuditRow[]) {
+  async function staffEmails(rows: AuditRow[]) {
     const ids = [
       ...new Set(rows.filter((r) => r.actor_type === 'staff' && r.actor_id).map((r) => r.actor_id!)),
     ];
     if (ids.length === 0) return new Map<string, string>();
-    const accounts = await store.emailsOf(executor, ids);
+    const accounts = await store.emailsOf(deps.db, ids);
     return new Map(accounts.flatMap((a) => (a.email ? [[a.id, a.email] as const] : [])));
   }
 

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { isLocale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import { formatMoney } from '../../core/money.js';
 import type { Db, Dialect, Executor } from '../../db/database.js';
-import type { AdjustmentKind } from '../../db/schema.js';
-import type { Complete } from '../../http/idempotency.js';
+import type { AccountRole, AdjustmentKind } from '../../db/schema.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
@@ -154,10 +154,11 @@ export function createAdjustments(deps: {
   async function requestAdjustment(
     accountId: string,
     input: { amount: { amount: number; currency: string }; reason: string; kind?: AdjustmentKind },
-    staff: Actor & { id: string; role: string },
-    complete: Complete,
-    requestId: string,
+    caller: Caller & { role: AccountRole },
   ) {
+    const staff = caller.actor;
+    // Staff-only routes: the actor is a signed-in agent or admin.
+    const staffId = staff.id!;
     const kind = input.kind ?? 'goodwill';
     // The audit trail keeps the goodwill credit's names; the debits have their own.
     const action = kind === 'goodwill' ? 'adjustment' : kind;
@@ -179,7 +180,7 @@ export function createAdjustments(deps: {
         reason: input.reason.trim(),
         status: 'pending_approval',
         kind,
-        requested_by: staff.id,
+        requested_by: staffId,
         decided_by: null,
         created_at: clock.now().toISOString(),
         decided_at: null,
@@ -191,11 +192,11 @@ export function createAdjustments(deps: {
         subject: { type: 'adjustment', id: row.id },
         accountId,
         after: { kind, amount: row.amount, currency, reason: row.reason },
-        requestId,
+        requestId: caller.requestId,
       });
       const withinLimit =
-        staff.role === 'admin' ||
-        (await selfApprovedSince(tx, accountId, staff.id, clock.now())) + row.amount <=
+        caller.role === 'admin' ||
+        (await selfApprovedSince(tx, accountId, staffId, clock.now())) + row.amount <=
           adjustmentApprovalMinor;
       if (withinLimit) {
         await post(tx, row, staff);
@@ -205,17 +206,18 @@ export function createAdjustments(deps: {
           subject: { type: 'adjustment', id: row.id },
           accountId,
           after: { kind, amount: row.amount, currency },
-          requestId,
+          requestId: caller.requestId,
         });
       }
       const body = presentAdjustment(await getAdjustment(tx, row.id));
-      await complete(tx, body);
+      await caller.idempotency?.(tx, body);
       return body;
     });
   }
 
   /** An admin approves or rejects an adjustment waiting above the limit. */
-  async function decideAdjustment(id: string, decision: 'approve' | 'reject', admin: Actor) {
+  async function decideAdjustment(id: string, decision: 'approve' | 'reject', caller: Caller) {
+    const admin = caller.actor;
     return db.transaction().execute(async (tx) => {
       const row = await findAdjustment(tx, id);
       if (!row) throw new AppError('ADJUSTMENT_NOT_FOUND', { id });

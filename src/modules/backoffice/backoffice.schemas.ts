@@ -1,4 +1,5 @@
-import { type TSchema, Type } from 'typebox';
+import { Type } from 'typebox';
+import { Nullable } from '../../core/schemas.js';
 import {
   AccountStatusSchema,
   CancellationStatusSchema,
@@ -6,10 +7,11 @@ import {
   LineStatusSchema,
   TicketStatusSchema,
 } from '../../core/statuses.js';
+import { AuditEntrySchema } from '../audit/audit.schemas.js';
+import { RecordedChecks } from '../cancellation/cancellation.schemas.js';
 import { STATEMENT_KINDS } from '../wallet/statement.service.js';
 
-export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-export const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export { IdParams as Id, Nullable } from '../../core/schemas.js';
 
 export const Adjustment = Type.Object({
   id: Type.String(),
@@ -162,7 +164,7 @@ const Request360 = Type.Object({
   submittedAt: DateTime,
   dueBy: DateTime,
   overdue: Type.Boolean(),
-  checks: Type.Unknown({ description: 'The automatic checks as recorded at submission, or null' }),
+  checks: RecordedChecks,
   version: Type.Integer(),
   events: Type.Array(
     Type.Object({
@@ -198,18 +200,6 @@ const Ticket360 = Type.Object({
   ),
 });
 
-const AuditEntry360 = Type.Object({
-  id: Type.String(),
-  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()), email: Nullable(Type.String()) }),
-  action: Type.String(),
-  subject: Type.Object({ type: Type.String(), id: Type.String() }),
-  accountId: Nullable(Type.String()),
-  before: Type.Unknown({ description: 'What changed, as recorded (any JSON)' }),
-  after: Type.Unknown({ description: 'What changed, as recorded (any JSON)' }),
-  requestId: Nullable(Type.String()),
-  createdAt: DateTime,
-});
-
 const Message360 = Type.Object({
   id: Type.String(),
   channel: Type.Enum(['email', 'sms']),
@@ -237,7 +227,7 @@ export const Customer360 = Type.Object({
   usage: Usage360,
   requests: Type.Array(Request360, { description: 'Requests to close the account, newest first' }),
   tickets: Type.Array(Ticket360),
-  audit: Type.Array(AuditEntry360, { description: 'The latest 50 entries about the account' }),
+  audit: Type.Array(AuditEntrySchema, { description: 'The latest 50 entries about the account' }),
   messages: Type.Array(Message360, { description: 'The latest 20 notifications (without their text)' }),
   adjustments: Type.Array(Adjustment),
 });

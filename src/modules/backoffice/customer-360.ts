@@ -1,5 +1,6 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
-import { isLocale, type Locale } from '../../core/i18n.js';
+import { isLocale } from '../../core/i18n.js';
 import type { Db } from '../../db/database.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CancellationService } from '../cancellation/cancellation.service.js';
@@ -43,12 +44,12 @@ export function createCustomer360(deps: {
   }
 
   /**
-   * Everything about one subscriber an agent needs on one screen, in the agent's language (`viewer`;
-   * the customer's own without one): plan names, what each statement line bought or whom it paid.
+   * Everything about one subscriber an agent needs on one screen, in the agent's language (`viewer`'s
+   * locale; the customer's own without one): plan names, what each statement line bought or whom it paid.
    */
-  async function view(accountId: string, viewer?: Locale) {
+  async function view(accountId: string, viewer: Pick<Caller, 'locale'> = {}) {
     const account = await subscriber(db, accountId);
-    const locale = viewer ?? (isLocale(account.locale) ? account.locale : 'en');
+    const locale = viewer.locale ?? (isLocale(account.locale) ? account.locale : 'en');
     const [balance, arrears, statement, lines, devices, usage, requests, tickets, auditTrail, messages] =
       await Promise.all([
         deps.wallet.balance(accountId),
@@ -59,7 +60,7 @@ export function createCustomer360(deps: {
         usageSummary(accountId),
         deps.cancellation.history(accountId),
         deps.support.ofAccount(db, accountId, true),
-        deps.audit.list(db, { accountId, limit: 50 }),
+        deps.audit.list({ accountId, limit: 50 }),
         recentMessages(db, accountId, 20),
       ]);
     const adjustments = await adjustmentsOfAccount(db, accountId);

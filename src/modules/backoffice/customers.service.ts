@@ -1,8 +1,8 @@
-import type { Config } from '../../config.js';
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
-import type { Db } from '../../db/database.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { Db, Dialect } from '../../db/database.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { CancellationService } from '../cancellation/cancellation.service.js';
 import type { LinesService } from '../lines/lines.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
@@ -26,36 +26,36 @@ export { classifyTerm } from './customer-search.js';
  */
 export function createCustomers(deps: {
   db: Db;
+  dialect: Dialect;
   clock: Clock;
-  config: Config;
-  audit: AuditService;
-  ledger: Ledger;
-  wallet: WalletService;
-  lines: LinesService;
-  usage: UsageService;
-  cancellation: CancellationService;
-  support: SupportService;
-  notifications: NotificationService;
-  policies: PolicyService;
+  currency: string;
+  audit: Pick<AuditService, 'record' | 'list'>;
+  ledger: Pick<Ledger, 'balance' | 'ensureAccount' | 'post'>;
+  wallet: Pick<WalletService, 'walletId' | 'ensureWallet' | 'balance' | 'statement'>;
+  lines: Pick<LinesService, 'list' | 'devices'>;
+  usage: Pick<UsageService, 'arrears'>;
+  cancellation: Pick<CancellationService, 'history'>;
+  support: Pick<SupportService, 'ofAccount'>;
+  notifications: Pick<NotificationService, 'notify' | 'resend'>;
+  policies: Pick<PolicyService, 'get'>;
   /** Heavy reads that may lag a little: on a read replica when there is one (Database.reading). */
   reading?: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
 }) {
-  const { db, config, audit } = deps;
-  const currency = config.currency;
+  const { db, audit } = deps;
   const reading = deps.reading ?? (<T>(fn: (on: Db) => Promise<T>) => fn(db));
   const finding = createCustomerSearch({ policies: deps.policies, reading });
-  const customer360 = createCustomer360({ ...deps, currency, reading });
-  const adjustments = createAdjustments({ ...deps, currency, dialect: config.database.dialect });
+  const customer360 = createCustomer360({ ...deps, reading });
+  const adjustments = createAdjustments(deps);
 
   /** Sends a copy of an earlier notification again (the customer says it never arrived). */
-  async function resend(accountId: string, messageId: string, staff: Actor) {
+  async function resend(accountId: string, messageId: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       const message = await messageOfAccount(tx, accountId, messageId);
       // Sign-in codes are blanked once delivered and never resent: the customer asks for a new one.
       if (!message || message.sensitive === 1) throw new AppError('NOT_FOUND', { field: 'messageId' });
       const [id] = await deps.notifications.resend(tx, message);
       await audit.record(tx, {
-        actor: staff,
+        actor: caller.actor,
         action: 'notification.resent',
         subject: { type: 'message', id: messageId },
         accountId,

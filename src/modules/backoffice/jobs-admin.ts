@@ -1,3 +1,4 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { decodeCursor, page } from '../../core/pagination.js';
@@ -62,8 +63,8 @@ export function createJobsAdmin(deps: {
   }
 
   /** A dead (or waiting) job runs again now with a fresh set of attempts. */
-  async function retryJob(id: string, actor: Actor) {
-    return changeJob(id, ['dead', 'queued'], actor, 'job.retried', {
+  async function retryJob(id: string, caller: Caller) {
+    return changeJob(id, ['dead', 'queued'], caller.actor, 'job.retried', {
       status: 'queued',
       attempts: 0,
       run_at: clock.now().toISOString(),
@@ -72,8 +73,8 @@ export function createJobsAdmin(deps: {
   }
 
   /** A queued job is dropped (the work is no longer wanted). */
-  async function cancelJob(id: string, actor: Actor) {
-    return changeJob(id, ['queued'], actor, 'job.cancelled', {
+  async function cancelJob(id: string, caller: Caller) {
+    return changeJob(id, ['queued'], caller.actor, 'job.cancelled', {
       status: 'cancelled',
       finished_at: clock.now().toISOString(),
     });

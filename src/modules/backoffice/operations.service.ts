@@ -1,4 +1,3 @@
-import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { Db } from '../../db/database.js';
@@ -23,16 +22,17 @@ export function createOperations(deps: {
   /** Heavy reads that may lag a little (the dashboards): on a read replica when there is one. */
   reading?: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
   clock: Clock;
-  config: Config;
-  audit: AuditService;
-  identity: IdentityService;
-  notifications: NotificationService;
+  /** Where staff sign in: the invitation links there. */
+  publicUrl: string;
+  audit: Pick<AuditService, 'record'>;
+  identity: Pick<IdentityService, 'addStaff' | 'setStaffAccess'>;
+  notifications: Pick<NotificationService, 'notify'>;
   metrics: Metrics;
   jobs: Pick<Jobs, 'moveStatus'>;
 }) {
   const { db } = deps;
   const reading = deps.reading ?? (<T>(fn: (on: Db) => Promise<T>) => fn(db));
-  const staff = createStaffMembers({ ...deps, publicUrl: deps.config.publicUrl });
+  const staff = createStaffMembers(deps);
   const jobs = createJobsAdmin({ ...deps, reading });
   const levels = createServiceLevels({ clock: deps.clock, reading });
 

@@ -1,9 +1,9 @@
-import type { Config } from '../../config.js';
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
 import type { AccountRole } from '../../db/schema.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { IdentityService } from '../identity/identity.service.js';
 import { getAccountRow } from '../identity/identity.store.js';
 import { normalizeEmail } from '../identity/normalize.js';
@@ -16,7 +16,7 @@ export type StaffRole = Exclude<AccountRole, 'subscriber'>;
 export function createStaffMembers(deps: {
   db: Db;
   clock: Clock;
-  publicUrl: Config['publicUrl'];
+  publicUrl: string;
   audit: Pick<AuditService, 'record'>;
   identity: Pick<IdentityService, 'addStaff' | 'setStaffAccess'>;
   notifications: Pick<NotificationService, 'notify'>;
@@ -39,11 +39,14 @@ export function createStaffMembers(deps: {
   }
 
   /** Creates a staff account and emails an invitation; an existing staff address gets STAFF_EXISTS. */
-  async function invite(input: { email: string; role: StaffRole; locale?: 'en' | 'zh-CN' }, actor: Actor) {
+  async function invite(input: { email: string; role: StaffRole; locale?: 'en' | 'zh-CN' }, caller: Caller) {
     const email = normalizeEmail(input.email);
     const existing = await accountIdWithEmail(db, email);
     if (existing) throw new AppError('STAFF_EXISTS', { field: 'email' });
-    const { id } = await deps.identity.addStaff({ email, role: input.role, locale: input.locale }, actor);
+    const { id } = await deps.identity.addStaff(
+      { email, role: input.role, locale: input.locale },
+      caller.actor,
+    );
     await db.transaction().execute(async (tx) => {
       const account = await getAccountRow(tx, id);
       await deps.notifications.notify(
@@ -58,8 +61,8 @@ export function createStaffMembers(deps: {
   }
 
   /** Changes a staff member's role or disables/enables them; disabling signs them out everywhere. */
-  async function updateStaff(id: string, input: { role?: StaffRole; disabled?: boolean }, actor: Actor) {
-    if (id === actor.id) throw new AppError('SELF_CHANGE', { field: 'id' });
+  async function updateStaff(id: string, input: { role?: StaffRole; disabled?: boolean }, caller: Caller) {
+    if (id === caller.actor.id) throw new AppError('SELF_CHANGE', { field: 'id' });
     await db.transaction().execute(async (tx) => {
       const member = await findStaffAccount(tx, id);
       if (!member) throw new AppError('ACCOUNT_NOT_FOUND', { id });
@@ -72,7 +75,7 @@ export function createStaffMembers(deps: {
             : null;
       await deps.identity.setStaffAccess(tx, id, { role: input.role ?? member.role, disabledAt });
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'staff.updated',
         subject: { type: 'account', id },
         accountId: id,

@@ -1,10 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { IdParams as Id, Nullable } from '../../core/schemas.js';
+import { CancellationStatusSchema } from '../../core/statuses.js';
+import { callerOf } from '../../http/caller.js';
 import { REVIEWERS, SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
-import { actorOf } from '../identity/identity.service.js';
+import { RecordedChecks } from './cancellation.schemas.js';
 import { REASON_CODES } from './cancellation.service.js';
 
 export function cancellationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
@@ -40,15 +43,7 @@ export function cancellationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
 
 const RequestView = Type.Object({
   id: Type.String(),
-  status: Type.Enum([
-    'submitted',
-    'in_review',
-    'info_requested',
-    'approved',
-    'completed',
-    'rejected',
-    'withdrawn',
-  ]),
+  status: CancellationStatusSchema,
   reasonCode: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()]),
   submittedAt: Type.String({ format: 'date-time' }),
@@ -72,13 +67,11 @@ const StaffView = Type.Object({
   submittedAt: Type.String({ format: 'date-time' }),
   dueBy: Type.String({ format: 'date-time' }),
   overdue: Type.Boolean(),
-  checks: Type.Unknown(),
+  checks: RecordedChecks,
   version: Type.Integer({
     description: 'Send it back with the decision: a stale version is refused with REQUEST_CHANGED',
   }),
 });
-
-const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** A queue item: the request with the facts a reviewer decides on. */
 const QueueItem = Type.Intersect([
@@ -130,7 +123,6 @@ const Decided = Type.Object({
 
 export function cancellationRequestRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   const { cancellation } = ctx;
-  const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
   return async (app) => {
     app.post(
       '/api/v1/me/cancellation',
@@ -147,10 +139,12 @@ export function cancellationRequestRoutes(ctx: AppContext): FastifyPluginAsyncTy
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
-        return reply
-          .status(201)
-          .send(await cancellation.submit(principal.accountId, request.body, actorOf(principal), request.id));
+        const submitted = await cancellation.submit(
+          principalOf(request).accountId,
+          request.body,
+          callerOf(request),
+        );
+        return reply.status(201).send(submitted);
       },
     );
 
@@ -179,15 +173,13 @@ export function cancellationRequestRoutes(ctx: AppContext): FastifyPluginAsyncTy
           response: { 200: RequestView, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
-      async (request) => {
-        const principal = principalOf(request);
-        return cancellation.resubmit(
-          principal.accountId,
+      async (request) =>
+        cancellation.resubmit(
+          principalOf(request).accountId,
           request.params.id,
           request.body.info,
-          actorOf(principal),
-        );
-      },
+          callerOf(request),
+        ),
     );
 
     app.post(
@@ -201,10 +193,8 @@ export function cancellationRequestRoutes(ctx: AppContext): FastifyPluginAsyncTy
           response: { 200: RequestView, ...errorResponses(401, 403, 404, 409) },
         },
       },
-      async (request) => {
-        const principal = principalOf(request);
-        return cancellation.withdraw(principal.accountId, request.params.id, actorOf(principal));
-      },
+      async (request) =>
+        cancellation.withdraw(principalOf(request).accountId, request.params.id, callerOf(request)),
     );
 
     app.get(
@@ -215,17 +205,7 @@ export function cancellationRequestRoutes(ctx: AppContext): FastifyPluginAsyncTy
           tags: ['staff'],
           summary: 'The review queue, by due date, with checks and overdue flags',
           querystring: Type.Object({
-            status: Type.Optional(
-              Type.Enum([
-                'submitted',
-                'in_review',
-                'info_requested',
-                'approved',
-                'completed',
-                'rejected',
-                'withdrawn',
-              ]),
-            ),
+            status: Type.Optional(CancellationStatusSchema),
           }),
           response: {
             200: Type.Object({ items: Type.Array(QueueItem), nextCursor: Type.Null() }),
@@ -234,7 +214,7 @@ export function cancellationRequestRoutes(ctx: AppContext): FastifyPluginAsyncTy
         },
       },
       async (request) => ({
-        items: await cancellation.queue(request.query.status, request.locale),
+        items: await cancellation.queue(request.query.status, callerOf(request)),
         nextCursor: null,
       }),
     );
@@ -272,7 +252,7 @@ export function cancellationRequestRoutes(ctx: AppContext): FastifyPluginAsyncTy
           response: { 200: StaffView, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
-      async (request) => cancellation.decide(request.params.id, request.body, actorOf(request.principal)),
+      async (request) => cancellation.decide(request.params.id, request.body, callerOf(request)),
     );
   };
 }

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { Config } from '../../config.js';
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { isLocale, type Locale } from '../../core/i18n.js';
@@ -13,6 +13,7 @@ import { getAccountRow } from '../identity/identity.store.js';
 import type { LinesService } from '../lines/lines.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
+import type { RecordedChecks } from './cancellation.schemas.js';
 import {
   activeReviewers,
   type CancellationRequestRow as CancellationRequestsTable,
@@ -52,14 +53,13 @@ const DAY_MS = 86_400_000;
 export function createCancellationService(deps: {
   db: Db;
   clock: Clock;
-  config: Config;
-  policies: PolicyService;
-  jobs: Jobs;
-  audit: AuditService;
-  notifications: NotificationService;
+  policies: Pick<PolicyService, 'get' | 'calendar'>;
+  jobs: Pick<Jobs, 'register' | 'registerRecurring' | 'enqueue'>;
+  audit: Pick<AuditService, 'record'>;
+  notifications: Pick<NotificationService, 'notify' | 'notifyAll'>;
   eligibility: Eligibility;
-  identity: IdentityService;
-  lines: LinesService;
+  identity: Pick<IdentityService, 'changeStatus' | 'revokeAllSessions'>;
+  lines: Pick<LinesService, 'terminateAccountLines' | 'list'>;
 }) {
   const { db, clock, audit } = deps;
   const now = () => clock.now().toISOString();
@@ -147,9 +147,9 @@ export function createCancellationService(deps: {
   async function submit(
     accountId: string,
     input: { reasonCode?: ReasonCode; reason?: string },
-    actor: Actor,
-    requestId: string,
+    caller: Caller,
   ) {
+    const { actor } = caller;
     const owner = await account(db, accountId);
     if (owner.status !== 'active') throw new AppError('ACCOUNT_NOT_ACTIVE', { status: owner.status });
     const check = await deps.eligibility.check(accountId, localeOf(owner.locale));
@@ -189,7 +189,7 @@ export function createCancellationService(deps: {
           subject: { type: 'cancellation', id },
           accountId,
           after: { reasonCode: input.reasonCode ?? null, dueBy },
-          requestId,
+          requestId: caller.requestId,
         });
         const due = new Intl.DateTimeFormat(owner.locale, {
           dateStyle: 'long',
@@ -211,19 +211,19 @@ export function createCancellationService(deps: {
     return r;
   }
 
-  async function withdraw(accountId: string, requestId: string, actor: Actor) {
+  async function withdraw(accountId: string, requestId: string, caller: Caller) {
     await db.transaction().execute(async (tx) => {
       const r = await ownRequest(tx, accountId, requestId);
-      await transition(tx, r, ['submitted', 'in_review', 'info_requested'], 'withdrawn', actor, null);
+      await transition(tx, r, ['submitted', 'in_review', 'info_requested'], 'withdrawn', caller.actor, null);
       await deps.identity.changeStatus(tx, accountId, 'active');
     });
     return latest(accountId);
   }
 
-  async function resubmit(accountId: string, requestId: string, info: string, actor: Actor) {
+  async function resubmit(accountId: string, requestId: string, info: string, caller: Caller) {
     await db.transaction().execute(async (tx) => {
       const r = await ownRequest(tx, accountId, requestId);
-      await transition(tx, r, ['info_requested'], 'in_review', actor, info);
+      await transition(tx, r, ['info_requested'], 'in_review', caller.actor, info);
     });
     return latest(accountId);
   }
@@ -234,11 +234,12 @@ export function createCancellationService(deps: {
     if (r.status !== 'submitted') return;
     const owner = await account(db, r.account_id);
     const check = await deps.eligibility.check(r.account_id, localeOf(owner.locale), r.id);
-    const checks = JSON.stringify({
+    const recorded: RecordedChecks = {
       at: now(),
       passed: check.eligible,
       blockers: check.blockers.map((b) => ({ code: b.code, details: b.details })),
-    });
+    };
+    const checks = JSON.stringify(recorded);
     const { autoApprove } = await deps.policies.get();
     await db.transaction().execute(async (tx) => {
       await transition(tx, r, ['submitted'], 'in_review', SYSTEM, null, { checks });
@@ -258,8 +259,9 @@ export function createCancellationService(deps: {
   async function decide(
     requestId: string,
     input: { decision: 'approve' | 'request_info' | 'reject'; note?: string; version?: number },
-    actor: Actor,
+    caller: Caller,
   ) {
+    const { actor } = caller;
     const r = await findRequest(db, requestId);
     if (!r) throw new AppError('REQUEST_NOT_FOUND', { field: 'id' });
     if (input.version !== undefined && input.version !== r.version)
@@ -340,13 +342,14 @@ export function createCancellationService(deps: {
       submittedAt: r.submitted_at,
       dueBy: r.due_by,
       overdue: OPEN.slice(0, 3).includes(r.status) && r.due_by < now(),
-      checks: r.checks ? JSON.parse(r.checks) : null,
+      checks: r.checks ? (JSON.parse(r.checks) as RecordedChecks) : null,
       version: r.version,
     };
   }
 
   /** The review queue by due date, each request with the facts to decide it (in the reviewer's language). */
-  async function queue(status: CancellationStatus | undefined, locale: Locale = 'en') {
+  async function queue(status: CancellationStatus | undefined, caller: Pick<Caller, 'locale'> = {}) {
+    const locale = caller.locale ?? 'en';
     return Promise.all(
       (await queuedRequests(db, status)).map(async (r) => ({
         ...staffView(r),

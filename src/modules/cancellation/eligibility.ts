@@ -5,12 +5,11 @@ import { getAccountRow } from '../identity/identity.store.js';
 import type { LinesService } from '../lines/lines.service.js';
 import type { UsageService } from '../usage/usage.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
+import type { BlockerCode } from './cancellation.schemas.js';
 import { openRequestOf } from './cancellation.store.js';
 
 /** The ways a balance can reach zero; the preflight offers exactly those that apply to this one. */
 export type BalanceWay = 'refund' | 'transfer' | 'forfeit' | 'topup' | 'waiver';
-
-export type BlockerCode = 'BALANCE_NOT_ZERO' | 'DEVICES_BOUND' | 'PAYMENT_IN_FLIGHT' | 'REQUEST_OPEN';
 
 export interface Blocker {
   code: BlockerCode;
@@ -27,9 +26,9 @@ export interface Blocker {
  */
 export function createEligibility(deps: {
   db: Db;
-  wallet: WalletService;
-  usage: UsageService;
-  lines: LinesService;
+  wallet: Pick<WalletService, 'balance' | 'money' | 'refundable' | 'forfeitable' | 'moneyInFlight'>;
+  usage: Pick<UsageService, 'arrears'>;
+  lines: Pick<LinesService, 'devices'>;
 }) {
   /** `ignoreRequest`: the request under review does not count as another open one. */
   async function check(

@@ -25,7 +25,11 @@ export function maskedContact(account: { email: string | null; phone: string | n
  * contact, customer since, lines), the request's whole history with who said what, and the checks
  * as they stand now, in the reviewer's language.
  */
-export function createReviewFacts(deps: { db: Db; lines: LinesService; eligibility: Eligibility }) {
+export function createReviewFacts(deps: {
+  db: Db;
+  lines: Pick<LinesService, 'list'>;
+  eligibility: Eligibility;
+}) {
   const { db } = deps;
 
   async function emailsOf(ids: (string | null)[]) {

@@ -1,11 +1,10 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Locale } from '../../core/i18n.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { AccountRow, AccountStatus } from '../../db/schema.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { Principal } from './identity.principals.js';
-import { actorOf } from './identity.sessions.js';
 import {
   accountLocale,
   accountStatus,
@@ -45,7 +44,7 @@ export function presentAccount(row: AccountRow) {
 }
 
 /** An account's status (its only writer) and the subscriber's own settings. */
-export function createAccounts(deps: { db: Db; clock: Clock; audit: AuditService }) {
+export function createAccounts(deps: { db: Db; clock: Clock; audit: Pick<AuditService, 'record'> }) {
   const { db, clock, audit } = deps;
 
   /**
@@ -67,22 +66,22 @@ export function createAccounts(deps: { db: Db; clock: Clock; audit: AuditService
     return row;
   }
 
-  async function updateLocale(principal: Principal, locale: Locale, requestId: string) {
+  async function updateLocale(accountId: string, locale: Locale, caller: Caller) {
     return db.transaction().execute(async (tx) => {
-      const before = await accountLocale(tx, principal.accountId);
-      await setAccountLocale(tx, principal.accountId, locale, clock.now().toISOString());
+      const before = await accountLocale(tx, accountId);
+      await setAccountLocale(tx, accountId, locale, clock.now().toISOString());
       if (before.locale !== locale) {
         await audit.record(tx, {
-          actor: actorOf(principal),
+          actor: caller.actor,
           action: 'account.locale_changed',
-          subject: { type: 'account', id: principal.accountId },
-          accountId: principal.accountId,
+          subject: { type: 'account', id: accountId },
+          accountId,
           before: { locale: before.locale },
           after: { locale },
-          requestId,
+          requestId: caller.requestId,
         });
       }
-      return presentAccount(await getAccountRow(tx, principal.accountId));
+      return presentAccount(await getAccountRow(tx, accountId));
     });
   }
 

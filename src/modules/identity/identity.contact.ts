@@ -1,3 +1,4 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Locale } from '../../core/i18n.js';
@@ -15,8 +16,8 @@ import { normalizeTarget } from './normalize.js';
 export function createContactChanges(deps: {
   db: Db;
   clock: Clock;
-  audit: AuditService;
-  policies: PolicyService;
+  audit: Pick<AuditService, 'record'>;
+  policies: Pick<PolicyService, 'get'>;
   signIn: Pick<SignIn, 'requestCode' | 'consumeCode'>;
   accounts: Pick<Accounts, 'getAccount'>;
 }) {
@@ -46,8 +47,9 @@ export function createContactChanges(deps: {
   }
 
   async function confirmContact(
-    principal: Principal,
-    input: { challengeId: string; code: string; requestId: string },
+    accountId: string,
+    input: { challengeId: string; code: string },
+    caller: Caller,
   ) {
     const now = clock.now();
     const result = await db.transaction().execute(async (tx) => {
@@ -58,24 +60,24 @@ export function createContactChanges(deps: {
         throw new AppError('CONTACT_IN_USE', { field: 'challengeId' });
       const set = await setContactIfUnset(
         tx,
-        principal.accountId,
+        accountId,
         challenge.channel,
         challenge.target,
         now.toISOString(),
       );
       if (!set) throw new AppError('CONTACT_ALREADY_SET', { field: 'challengeId' });
       await audit.record(tx, {
-        actor: { type: 'account', id: principal.accountId },
+        actor: caller.actor,
         action: 'account.contact_added',
-        subject: { type: 'account', id: principal.accountId },
-        accountId: principal.accountId,
+        subject: { type: 'account', id: accountId },
+        accountId,
         after: { channel: challenge.channel },
-        requestId: input.requestId,
+        requestId: caller.requestId,
       });
       return { done: true } as const;
     });
     if ('failure' in result) throw result.failure;
-    return presentAccount(await deps.accounts.getAccount(principal.accountId));
+    return presentAccount(await deps.accounts.getAccount(accountId));
   }
 
   return { requestContactCode, confirmContact };

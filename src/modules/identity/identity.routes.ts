@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
 import { isLocale, LOCALES } from '../../core/i18n.js';
+import { callerOf } from '../../http/caller.js';
 import { ANY_ACCOUNT, SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
 import { CSRF_COOKIE, principalOf, SESSION_COOKIE } from './identity.guard.js';
@@ -112,7 +113,7 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await identity.signOut(principalOf(request), request.id);
+        await identity.signOut(principalOf(request), callerOf(request));
         reply.clearCookie(SESSION_COOKIE, cookieOptions).clearCookie(CSRF_COOKIE, cookieOptions);
         return reply.status(204).send(null);
       },
@@ -146,7 +147,7 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const locale = checkLocale(request.body.locale, 'locale');
-        return identity.updateLocale(principalOf(request), locale as never, request.id);
+        return identity.updateLocale(principalOf(request).accountId, locale as never, callerOf(request));
       },
     );
 
@@ -185,7 +186,7 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) =>
-        identity.confirmContact(principalOf(request), { ...request.body, requestId: request.id }),
+        identity.confirmContact(principalOf(request).accountId, request.body, callerOf(request)),
     );
   };
 }

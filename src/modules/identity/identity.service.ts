@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import type { Db } from '../../db/database.js';
 import type { IdentityChanges } from '../../db/identity-changes.js';
@@ -26,15 +25,18 @@ export { CODE_LIMITS } from './sign-in-limits.js';
 export function createIdentityService(deps: {
   db: Db;
   clock: Clock;
-  config: Config;
-  audit: AuditService;
-  notifications: NotificationService;
-  policies: PolicyService;
+  /** The server's secret: keys the hashes of codes, addresses and CSRF tokens. */
+  secret: string;
+  /** How long a process trusts a session it looked up (see PrincipalCache). */
+  sessionCacheMs: number;
+  audit: Pick<AuditService, 'record'>;
+  notifications: Pick<NotificationService, 'send' | 'notify' | 'notifyAll'>;
+  policies: Pick<PolicyService, 'get'>;
   identityChanges: IdentityChanges;
 }) {
-  const { config } = deps;
-  const hmac = (text: string) => createHmac('sha256', config.secret).update(text).digest('hex');
-  const sessions = createSessions({ ...deps, sessionCacheMs: config.sessionCacheMs, hmac });
+  const { secret, ...rest } = deps;
+  const hmac = (text: string) => createHmac('sha256', secret).update(text).digest('hex');
+  const sessions = createSessions({ ...rest, hmac });
   const accounts = createAccounts(deps);
   const signIn = createSignIn({ ...deps, hmac, sessions });
   const contact = createContactChanges({ ...deps, signIn, accounts });

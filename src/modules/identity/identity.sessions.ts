@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Executor } from '../../db/database.js';
@@ -30,7 +31,7 @@ export function actorOf(principal: Principal | null): Actor {
 export function createSessions(deps: {
   db: Db;
   clock: Clock;
-  audit: AuditService;
+  audit: Pick<AuditService, 'record'>;
   identityChanges: IdentityChanges;
   sessionCacheMs: number;
   hmac: (text: string) => string;
@@ -103,15 +104,19 @@ export function createSessions(deps: {
     return principal;
   }
 
-  async function signOut(principal: Principal, requestId: string): Promise<void> {
+  /** Revokes the caller's own session (signing out). */
+  async function signOut(
+    principal: Pick<Principal, 'accountId' | 'sessionId'>,
+    caller: Caller,
+  ): Promise<void> {
     await db.transaction().execute(async (tx) => {
       await revokeSession(tx, principal.sessionId, clock.now().toISOString());
       await audit.record(tx, {
-        actor: actorOf(principal),
+        actor: caller.actor,
         action: 'session.revoked',
         subject: { type: 'session', id: principal.sessionId },
         accountId: principal.accountId,
-        requestId,
+        requestId: caller.requestId,
       });
     });
   }

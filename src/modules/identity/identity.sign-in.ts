@@ -28,9 +28,9 @@ export const MAX_CODE_ATTEMPTS = 5;
 export function createSignIn(deps: {
   db: Db;
   clock: Clock;
-  audit: AuditService;
-  notifications: NotificationService;
-  policies: PolicyService;
+  audit: Pick<AuditService, 'record'>;
+  notifications: Pick<NotificationService, 'send' | 'notify' | 'notifyAll'>;
+  policies: Pick<PolicyService, 'get'>;
   hmac: (text: string) => string;
   sessions: Pick<Sessions, 'openSession'>;
 }) {

@@ -13,7 +13,7 @@ import { normalizeEmail } from './normalize.js';
 export function createStaffAccounts(deps: {
   db: Db;
   clock: Clock;
-  audit: AuditService;
+  audit: Pick<AuditService, 'record'>;
   sessions: Pick<Sessions, 'revokeAllSessions'>;
 }) {
   const { db, clock, audit } = deps;

@@ -49,8 +49,8 @@ const isStaff = (account: Pick<AccountRow, 'role'> | undefined) =>
 export function createSignInLimits(deps: {
   db: Db;
   clock: Clock;
-  policies: PolicyService;
-  audit: AuditService;
+  policies: Pick<PolicyService, 'get'>;
+  audit: Pick<AuditService, 'record'>;
   notifications: Pick<NotificationService, 'notify' | 'notifyAll'>;
   /** Keyed hash of an address: failures are counted without keeping the address. */
   targetKey: (target: string) => string;

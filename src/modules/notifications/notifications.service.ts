@@ -3,7 +3,6 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import { isLocale, type Locale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
-import type { Logger } from '../../core/logger.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { Channel, MessageRow } from '../../db/schema.js';
 import { createSmtpChannel } from '../../integrations/email/smtp.js';
@@ -48,16 +47,21 @@ const FanOut = Type.Object({
 export function createNotificationService(deps: {
   db: Db;
   clock: Clock;
-  config: Config;
-  jobs: Jobs;
-  logger: Logger;
+  jobs: Pick<Jobs, 'register' | 'enqueue' | 'enqueueMany' | 'completeIn'>;
+  /** The brand and address every message names. */
+  brandName: string;
+  publicUrl: string;
+  /** The email and SMS gateways, when configured. */
+  smtp: Config['smtp'];
+  sms: Config['sms'];
+  /** Demo mode: without a gateway, messages go to the dev mailbox instead of failing. */
+  devMailbox: boolean;
 }) {
-  const { db, clock, config } = deps;
-  const smtp = config.smtp
-    ? createSmtpChannel({ ...config.smtp, domain: new URL(config.publicUrl).hostname })
+  const { db, clock, devMailbox } = deps;
+  const smtp = deps.smtp
+    ? createSmtpChannel({ ...deps.smtp, domain: new URL(deps.publicUrl).hostname })
     : null;
-  const sms = config.sms ? createHttpSmsChannel(config.sms) : null;
-  const devMailbox = config.demoParts.has('dev-mailbox');
+  const sms = deps.sms ? createHttpSmsChannel(deps.sms) : null;
 
   const deliverJob = defineJob({
     kind: 'notifications.deliver',
@@ -90,8 +94,8 @@ export function createNotificationService(deps: {
     const rows = messages.map((message) => {
       const rendered = render(message.template, message.channel, message.locale, {
         ...message.params,
-        brand: config.brandName,
-        publicUrl: config.publicUrl,
+        brand: deps.brandName,
+        publicUrl: deps.publicUrl,
       });
       return {
         id: newId('msg', now.getTime()),

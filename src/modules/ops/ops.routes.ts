@@ -5,7 +5,6 @@ import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
 import { LOCALES } from '../../core/i18n.js';
 import { errorResponses } from '../../http/schemas.js';
-import { createReadinessProbe } from './readiness.js';
 
 /** Whether an Authorization header carries exactly this bearer token (compared in constant time). */
 function bearerMatches(header: string | undefined, token: string): boolean {
@@ -41,7 +40,7 @@ const Meta = Type.Object({
 });
 
 export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
-  const readiness = createReadinessProbe({ db: ctx.database.db, clock: ctx.clock, logger: ctx.logger });
+  const { readiness } = ctx;
   return async (app) => {
     app.get(
       '/healthz',

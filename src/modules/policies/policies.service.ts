@@ -3,10 +3,11 @@ import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Config } from '../../config.js';
 import { type Calendar, createCalendar } from '../../core/business-days.js';
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db, Executor } from '../../db/database.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { policyRows, upsertPolicy } from './policies.store.js';
 
 const COUNTRIES = new Set(Object.keys(new Holidays().getCountries() ?? {}));
@@ -151,9 +152,14 @@ export function defaultPolicies(config: Config): Policies {
  * table what admins set. Reads are cached for two seconds per process and dropped on every change made
  * here, so a change is seen at once by this process and within two seconds by the others.
  */
-export function createPolicies(deps: { db: Db; clock: Clock; config: Config; audit: AuditService }) {
-  const { db, clock, audit } = deps;
-  const defaults = defaultPolicies(deps.config);
+export function createPolicies(deps: {
+  db: Db;
+  clock: Clock;
+  /** What the configuration says (defaultPolicies): in force until an admin sets another value. */
+  defaults: Policies;
+  audit: Pick<AuditService, 'record'>;
+}) {
+  const { db, clock, audit, defaults } = deps;
   let cached: { at: number; value: Policies } | null = null;
   const calendars = new Map<string, Calendar>();
 
@@ -214,7 +220,8 @@ export function createPolicies(deps: { db: Db; clock: Clock; config: Config; aud
   }
 
   /** Changes some policies; audited with the values before and after. */
-  async function update(patch: PolicyPatch, actor: Actor, requestId?: string): Promise<Policies> {
+  async function update(patch: PolicyPatch, caller: Caller): Promise<Policies> {
+    const { actor } = caller;
     validate(patch);
     const result = await db.transaction().execute(async (tx) => {
       const before = await read(tx);
@@ -233,7 +240,7 @@ export function createPolicies(deps: { db: Db; clock: Clock; config: Config; aud
           subject: { type: 'policies', id: 'policies' },
           before: Object.fromEntries(changed.map((k) => [k, before[k]])),
           after: Object.fromEntries(changed.map((k) => [k, after[k]])),
-          requestId,
+          requestId: caller.requestId,
         });
       }
       return after;

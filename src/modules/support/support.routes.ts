@@ -2,13 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { ListOf, PageQuery } from '../../core/pagination.js';
+import { IdParams as Id, Nullable } from '../../core/schemas.js';
+import { callerOf } from '../../http/caller.js';
 import { STAFF, SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
-import { actorOf } from '../identity/identity.service.js';
 import { CATEGORIES, QUEUE_VIEWS, RELATED_TYPES } from './support.service.js';
-
-const Nullable = <T extends import('typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const Ticket = Type.Object({
   id: Type.String(),
@@ -40,7 +39,6 @@ const QueueItem = Type.Intersect([
   Ticket,
   Type.Object({ customer: Type.Object({ email: Nullable(Type.String()), phone: Nullable(Type.String()) }) }),
 ]);
-const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const Body = Type.String({ minLength: 1, maxLength: 5000 });
 
 export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
@@ -67,8 +65,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
-        const ticket = await support.open(principal.accountId, request.body, actorOf(principal), request.id);
+        const ticket = await support.open(principalOf(request).accountId, request.body, callerOf(request));
         return reply.status(201).send(ticket);
       },
     );
@@ -118,17 +115,11 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
+        const { accountId } = principalOf(request);
+        const { id } = request.params;
         return reply
           .status(201)
-          .send(
-            await support.replyAsSubscriber(
-              principal.accountId,
-              request.params.id,
-              request.body.message,
-              actorOf(principal),
-            ),
-          );
+          .send(await support.replyAsSubscriber(accountId, id, request.body.message, callerOf(request)));
       },
     );
 
@@ -143,10 +134,8 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: Thread, ...errorResponses(401, 403, 404) },
         },
       },
-      async (request) => {
-        const principal = principalOf(request);
-        return support.closeMine(principal.accountId, request.params.id, actorOf(principal));
-      },
+      async (request) =>
+        support.closeMine(principalOf(request).accountId, request.params.id, callerOf(request)),
     );
 
     app.get(
@@ -199,15 +188,10 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 201: Thread, ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request, reply) => {
-        const principal = principalOf(request);
-        return reply.status(201).send(
-          await support.replyAsStaff(request.params.id, request.body, {
-            type: 'staff',
-            id: principal.accountId,
-          }),
-        );
-      },
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(await support.replyAsStaff(request.params.id, request.body, callerOf(request))),
     );
 
     app.patch(
@@ -228,7 +212,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: Thread, ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => support.update(request.params.id, request.body, actorOf(request.principal)),
+      async (request) => support.update(request.params.id, request.body, callerOf(request)),
     );
   };
 }

@@ -1,9 +1,10 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
 import type { TicketStatus } from '../../db/schema.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import { accountAccess, assignTicket, getAccount, markTicketAnswered, queuePage } from './support.store.js';
 import { excerpt, present, type QueueView, type Tickets } from './support.tickets.js';
@@ -46,16 +47,19 @@ export function createStaffTickets(deps: {
   async function replyAsStaff(
     ticketId: string,
     input: { message: string; internal?: boolean },
-    staff: Actor & { id: string },
+    caller: Caller,
   ) {
+    const staff = caller.actor;
+    // Staff-only route: the actor is a signed-in staff member.
+    const staffId = staff.id!;
     return db.transaction().execute(async (tx) => {
       const ticket = await ticketOf(tx, ticketId);
       const now = clock.now().toISOString();
-      await addMessage(tx, ticket.id, 'staff', staff.id, input.message, input.internal === true);
+      await addMessage(tx, ticket.id, 'staff', staffId, input.message, input.internal === true);
       if (!input.internal) {
         await markTicketAnswered(tx, ticket.id, {
           // Whoever answers an unassigned ticket takes it.
-          assigneeId: ticket.assignee_id ?? staff.id,
+          assigneeId: ticket.assignee_id ?? staffId,
           firstResponseAt: ticket.first_response_at ?? now,
           now,
         });
@@ -79,8 +83,9 @@ export function createStaffTickets(deps: {
   async function update(
     ticketId: string,
     input: { status?: TicketStatus; assigneeId?: string | null },
-    staff: Actor,
+    caller: Caller,
   ) {
+    const staff = caller.actor;
     return db.transaction().execute(async (tx) => {
       const ticket = await ticketOf(tx, ticketId);
       if (input.assigneeId !== undefined && input.assigneeId !== ticket.assignee_id) {

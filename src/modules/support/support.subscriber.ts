@@ -1,10 +1,11 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Dialect, Executor } from '../../db/database.js';
 import type { TicketCategory } from '../../db/schema.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
 import {
@@ -41,8 +42,7 @@ export function createSubscriberTickets(deps: {
       category?: TicketCategory;
       related?: { type: RelatedType; id: string };
     },
-    actor: Actor,
-    requestId?: string,
+    caller: Caller,
   ) {
     const { ticketsPerDay } = await deps.policies.get();
     return db.transaction().execute(async (tx) => {
@@ -68,12 +68,12 @@ export function createSubscriberTickets(deps: {
       await insertTicket(tx, ticket);
       await addMessage(tx, ticket.id, 'subscriber', accountId, input.message);
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'ticket.opened',
         subject: { type: 'ticket', id: ticket.id },
         accountId,
         after: { category: ticket.category, related: input.related ?? null },
-        requestId,
+        requestId: caller.requestId,
       });
       return view(tx, ticket, false);
     });
@@ -110,7 +110,7 @@ export function createSubscriberTickets(deps: {
     return view(db, await ticketOf(db, ticketId, accountId), false);
   }
 
-  async function replyAsSubscriber(accountId: string, ticketId: string, message: string, actor: Actor) {
+  async function replyAsSubscriber(accountId: string, ticketId: string, message: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       const ticket = await ticketOf(tx, ticketId, accountId);
       const now = clock.now().toISOString();
@@ -130,7 +130,7 @@ export function createSubscriberTickets(deps: {
         }
       }
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'ticket.customer_replied',
         subject: { type: 'ticket', id: ticket.id },
         accountId,
@@ -139,10 +139,10 @@ export function createSubscriberTickets(deps: {
     });
   }
 
-  async function closeMine(accountId: string, ticketId: string, actor: Actor) {
+  async function closeMine(accountId: string, ticketId: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
       const ticket = await ticketOf(tx, ticketId, accountId);
-      await setStatus(tx, ticket, 'closed', actor);
+      await setStatus(tx, ticket, 'closed', caller.actor);
       return view(tx, await ticketOf(tx, ticket.id), false);
     });
   }

@@ -747,7 +747,9 @@ export interface paths {
                                     id: string;
                                 };
                                 accountId: string | null;
+                                /** @description What changed, as recorded: any JSON (each action records its own shape), or null */
                                 before: unknown;
+                                /** @description What changed, as recorded: any JSON (each action records its own shape), or null */
                                 after: unknown;
                                 requestId: string | null;
                                 /** Format: date-time */
@@ -4769,7 +4771,24 @@ export interface paths {
                                 /** Format: date-time */
                                 dueBy: string;
                                 overdue: boolean;
-                                checks: unknown;
+                                /** @description The automatic checks as recorded at submission, or null until they have run */
+                                checks: {
+                                    /**
+                                     * Format: date-time
+                                     * @description When the checks ran
+                                     */
+                                    at: string;
+                                    /** @description No blocker was found */
+                                    passed: boolean;
+                                    blockers: {
+                                        /** @enum {unknown} */
+                                        code: "BALANCE_NOT_ZERO" | "DEVICES_BOUND" | "PAYMENT_IN_FLIGHT" | "REQUEST_OPEN";
+                                        /** @description The blocker's facts, as the preflight gives them */
+                                        details: {
+                                            [key: string]: unknown;
+                                        };
+                                    }[];
+                                } | null;
                                 /** @description Send it back with the decision: a stale version is refused with REQUEST_CHANGED */
                                 version: number;
                             } & {
@@ -4981,7 +5000,24 @@ export interface paths {
                             /** Format: date-time */
                             dueBy: string;
                             overdue: boolean;
-                            checks: unknown;
+                            /** @description The automatic checks as recorded at submission, or null until they have run */
+                            checks: {
+                                /**
+                                 * Format: date-time
+                                 * @description When the checks ran
+                                 */
+                                at: string;
+                                /** @description No blocker was found */
+                                passed: boolean;
+                                blockers: {
+                                    /** @enum {unknown} */
+                                    code: "BALANCE_NOT_ZERO" | "DEVICES_BOUND" | "PAYMENT_IN_FLIGHT" | "REQUEST_OPEN";
+                                    /** @description The blocker's facts, as the preflight gives them */
+                                    details: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                            } | null;
                             /** @description Send it back with the decision: a stale version is refused with REQUEST_CHANGED */
                             version: number;
                         };
@@ -6768,8 +6804,24 @@ export interface paths {
                                 /** Format: date-time */
                                 dueBy: string;
                                 overdue: boolean;
-                                /** @description The automatic checks as recorded at submission, or null */
-                                checks: unknown;
+                                /** @description The automatic checks as recorded at submission, or null until they have run */
+                                checks: {
+                                    /**
+                                     * Format: date-time
+                                     * @description When the checks ran
+                                     */
+                                    at: string;
+                                    /** @description No blocker was found */
+                                    passed: boolean;
+                                    blockers: {
+                                        /** @enum {unknown} */
+                                        code: "BALANCE_NOT_ZERO" | "DEVICES_BOUND" | "PAYMENT_IN_FLIGHT" | "REQUEST_OPEN";
+                                        /** @description The blocker's facts, as the preflight gives them */
+                                        details: {
+                                            [key: string]: unknown;
+                                        };
+                                    }[];
+                                } | null;
                                 version: number;
                                 events: {
                                     /** @enum {unknown} */
@@ -6820,6 +6872,7 @@ export interface paths {
                                 actor: {
                                     type: string;
                                     id: string | null;
+                                    /** @description A staff member, by email address */
                                     email: string | null;
                                 };
                                 action: string;
@@ -6828,9 +6881,9 @@ export interface paths {
                                     id: string;
                                 };
                                 accountId: string | null;
-                                /** @description What changed, as recorded (any JSON) */
+                                /** @description What changed, as recorded: any JSON (each action records its own shape), or null */
                                 before: unknown;
-                                /** @description What changed, as recorded (any JSON) */
+                                /** @description What changed, as recorded: any JSON (each action records its own shape), or null */
                                 after: unknown;
                                 requestId: string | null;
                                 /** Format: date-time */

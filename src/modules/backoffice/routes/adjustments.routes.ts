@@ -1,14 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../../context.js';
 import { ListOf } from '../../../core/pagination.js';
+import { callerOf } from '../../../http/caller.js';
+import type { Complete } from '../../../http/idempotency.js';
 import { ADMIN } from '../../../http/roles.js';
 import { errorResponses, IdempotencyHeader } from '../../../http/schemas.js';
 import { principalOf } from '../../identity/identity.guard.js';
-import { actorOf } from '../../identity/identity.service.js';
 import { Adjustment, Id } from '../backoffice.schemas.js';
 
 const AGENTS = ['agent', 'admin'] as const;
+
+/** The agent or admin asking, with their role: an admin's adjustments never wait for approval. */
+function adjusterOf(request: FastifyRequest, complete: Complete) {
+  return { ...callerOf(request, complete), role: principalOf(request).role };
+}
 
 /** Goodwill credits, write-offs and arrears waivers, and the admin’s decision above the limit. */
 export function adjustmentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
@@ -34,18 +41,10 @@ export function adjustmentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 201: Adjustment, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
-      async (request, reply) => {
-        const principal = principalOf(request);
-        return ctx.idempotency.respond(request, reply, 201, (complete) =>
-          customers.requestAdjustment(
-            request.params.id,
-            request.body,
-            { type: 'staff', id: principal.accountId, role: principal.role },
-            complete,
-            request.id,
-          ),
-        );
-      },
+      async (request, reply) =>
+        ctx.idempotency.respond(request, reply, 201, (complete) =>
+          customers.requestAdjustment(request.params.id, request.body, adjusterOf(request, complete)),
+        ),
     );
 
     app.post(
@@ -77,15 +76,13 @@ export function adjustmentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
         const { amount, reason, of } = request.body;
+        const kind = of === 'arrears' ? 'arrears_waiver' : 'write_off';
         return ctx.idempotency.respond(request, reply, 201, (complete) =>
           customers.requestAdjustment(
             request.params.id,
-            { amount, reason, kind: of === 'arrears' ? 'arrears_waiver' : 'write_off' },
-            { type: 'staff', id: principal.accountId, role: principal.role },
-            complete,
-            request.id,
+            { amount, reason, kind },
+            adjusterOf(request, complete),
           ),
         );
       },
@@ -117,7 +114,7 @@ export function adjustmentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) =>
-        customers.decideAdjustment(request.params.id, request.body.decision, actorOf(request.principal)),
+        customers.decideAdjustment(request.params.id, request.body.decision, callerOf(request)),
     );
   };
 }

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../../context.js';
 import { ListOf } from '../../../core/pagination.js';
+import { callerOf } from '../../../http/caller.js';
 import { STAFF } from '../../../http/roles.js';
 import { errorResponses } from '../../../http/schemas.js';
-import { actorOf } from '../../identity/identity.service.js';
 import { Customer360, Id, Nullable } from '../backoffice.schemas.js';
 
 const AGENTS = ['agent', 'admin'] as const;
@@ -55,7 +55,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           },
         },
       },
-      async (request) => customers.view(request.params.id, request.locale),
+      async (request) => customers.view(request.params.id, callerOf(request)),
     );
 
     app.post(
@@ -75,9 +75,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) =>
         reply
           .status(201)
-          .send(
-            await customers.resend(request.params.id, request.params.messageId, actorOf(request.principal)),
-          ),
+          .send(await customers.resend(request.params.id, request.params.messageId, callerOf(request))),
     );
   };
 }

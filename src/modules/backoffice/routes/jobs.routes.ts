@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../../context.js';
 import { ListOf, PageQuery } from '../../../core/pagination.js';
+import { callerOf } from '../../../http/caller.js';
 import { ADMIN } from '../../../http/roles.js';
 import { errorResponses } from '../../../http/schemas.js';
-import { actorOf } from '../../identity/identity.service.js';
 import { Id, Job } from '../backoffice.schemas.js';
 
 /** The runner’s jobs: list with counts, retry, cancel. */
@@ -65,11 +65,8 @@ export function jobRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           },
         },
         async (request) => {
-          const actor = actorOf(request.principal);
-          const job =
-            action === 'retry'
-              ? await operations.retryJob(request.params.id, actor)
-              : await operations.cancelJob(request.params.id, actor);
+          const change = action === 'retry' ? operations.retryJob : operations.cancelJob;
+          const job = await change(request.params.id, callerOf(request));
           ctx.runner.wake();
           return job;
         },

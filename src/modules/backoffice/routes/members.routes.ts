@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../../context.js';
 import { ListOf } from '../../../core/pagination.js';
+import { callerOf } from '../../../http/caller.js';
 import { ADMIN, STAFF } from '../../../http/roles.js';
 import { errorResponses } from '../../../http/schemas.js';
-import { actorOf } from '../../identity/identity.service.js';
 import { PolicyPatch, PolicySchema } from '../../policies/policies.service.js';
 import { Id, StaffMember } from '../backoffice.schemas.js';
 
@@ -36,7 +36,7 @@ export function memberRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: PolicySchema, ...errorResponses(400, 401, 403) },
         },
       },
-      async (request) => policies.update(request.body, actorOf(request.principal), request.id),
+      async (request) => policies.update(request.body, callerOf(request)),
     );
 
     app.get(
@@ -68,7 +68,7 @@ export function memberRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply.status(201).send(await operations.invite(request.body, actorOf(request.principal))),
+        reply.status(201).send(await operations.invite(request.body, callerOf(request))),
     );
 
     app.patch(
@@ -89,7 +89,7 @@ export function memberRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: StaffMember, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
-      async (request) => operations.updateStaff(request.params.id, request.body, actorOf(request.principal)),
+      async (request) => operations.updateStaff(request.params.id, request.body, callerOf(request)),
     );
   };
 }
