@@ -1,4 +1,5 @@
 import { type QueryKey, type UseMutationOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { isApiError } from './client.js';
 
@@ -29,8 +30,16 @@ export function useApiMutation<TData, TVariables = void>(
     },
   });
   const error = mutation.error;
-  const errorMessage = error ? (isApiError(error) ? error.message : t('app.loadError')) : null;
-  return Object.assign(mutation, { errorMessage, fieldErrors: fieldErrorsOf(error) });
+  return Object.assign(mutation, {
+    errorMessage: errorMessageOf(error, t),
+    fieldErrors: fieldErrorsOf(error),
+  });
+}
+
+/** What to say about a failed request (a query's too): the API's own sentence, else the generic one. */
+export function errorMessageOf(error: unknown, t: TFunction): string | null {
+  if (!error) return null;
+  return isApiError(error) ? error.message : t('app.loadError');
 }
 
 /**
