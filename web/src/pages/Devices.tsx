@@ -1,9 +1,12 @@
 import { Alert, Button, Card, Group, Modal, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useForm } from '@mantine/form';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
-import { api, isApiError, unwrap } from '../api/client.js';
+import { api, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
+import { formErrorsOf, useApiMutation } from '../api/mutation.js';
 import { BackToChecklist } from '../components/BackToChecklist.js';
 import { Checkout } from '../components/Checkout.js';
 import { deviceName } from '../device-name.js';
@@ -12,23 +15,28 @@ import { formatDateTime } from '../format.js';
 /** The device's name, editable in place. */
 function DeviceName({ id, name }: { id: string; name: string }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const [draft, setDraft] = useState<string | null>(null);
-  const rename = useMutation({
-    mutationFn: (value: string) =>
+  const [editing, setEditing] = useState(false);
+  const form = useForm({ initialValues: { name } });
+  const rename = useApiMutation(
+    (value: string) =>
       unwrap(api.PATCH('/api/v1/me/devices/{id}', { params: { path: { id } }, body: { name: value } })),
-    onSuccess: () => {
-      setDraft(null);
-      void queryClient.invalidateQueries({ queryKey: ['devices'] });
+    {
+      invalidates: [keys.devices.all],
+      onSuccess: () => setEditing(false),
+      onError: (e) => form.setErrors(formErrorsOf(e, ['name'])),
     },
-  });
-  if (draft === null) {
+  );
+  function edit() {
+    form.setValues({ name });
+    setEditing(true);
+  }
+  if (!editing) {
     return (
       <Group gap="xs">
         <Text fw={600} data-testid="device-name">
           {deviceName(name, t)}
         </Text>
-        <Button size="compact-xs" variant="subtle" onClick={() => setDraft(name)} data-testid="rename">
+        <Button size="compact-xs" variant="subtle" onClick={edit} data-testid="rename">
           {t('devices.rename')}
         </Button>
       </Group>
@@ -36,16 +44,14 @@ function DeviceName({ id, name }: { id: string; name: string }) {
   }
   return (
     <form
-      onSubmit={(e) => {
-        e.preventDefault();
+      onSubmit={form.onSubmit(({ name: draft }) => {
         if (draft.trim()) rename.mutate(draft.trim());
-      }}
+      })}
     >
       <Group gap="xs">
         <TextInput
           size="xs"
-          value={draft}
-          onChange={(e) => setDraft(e.currentTarget.value)}
+          {...form.getInputProps('name')}
           maxLength={60}
           aria-label={t('devices.rename')}
           data-testid="rename-input"
@@ -62,16 +68,15 @@ function DeviceName({ id, name }: { id: string; name: string }) {
 /** 设备管理 / Devices (R7): every device an eSIM is installed on, each with 解除绑定 / Unbind. */
 export function Devices() {
   const { t, i18n } = useTranslation();
-  const queryClient = useQueryClient();
-  const devices = useQuery({ queryKey: ['devices'], queryFn: () => unwrap(api.GET('/api/v1/me/devices')) });
-  const [confirm, setConfirm] = useState<{ id: string; name: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const unbind = useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/me/devices/{id}', { params: { path: { id } } })),
-    onSuccess: () => void queryClient.invalidateQueries(),
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-    onSettled: () => setConfirm(null),
+  const devices = useQuery({
+    queryKey: keys.devices.all,
+    queryFn: () => unwrap(api.GET('/api/v1/me/devices')),
   });
+  const [confirm, setConfirm] = useState<{ id: string; name: string } | null>(null);
+  const unbind = useApiMutation(
+    (id: string) => unwrap(api.DELETE('/api/v1/me/devices/{id}', { params: { path: { id } } })),
+    { invalidates: 'all', onSettled: () => setConfirm(null) },
+  );
   const navigate = useNavigate();
   // Moving to a new phone is confirmed like a purchase: what happens to each phone, and that it costs nothing.
   const [moving, setMoving] = useState<{ id: string; name: string; lineId: string } | null>(null);
@@ -110,7 +115,7 @@ export function Devices() {
           </Group>
         </Card>
       ))}
-      {error && <Alert color="red">{error}</Alert>}
+      {unbind.errorMessage && <Alert color="red">{unbind.errorMessage}</Alert>}
       <Checkout
         opened={moving !== null}
         onClose={() => setMoving(null)}
