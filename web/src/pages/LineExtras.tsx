@@ -1,25 +1,27 @@
 import { Alert, Button, Card, Group, Select, SimpleGrid, Stack, Text } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, isApiError, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
+import { errorMessageOf, useApiMutation } from '../api/mutation.js';
 import { Checkout } from '../components/Checkout.js';
 import { formatDateTime, formatMoney, type Money } from '../format.js';
-import { dataLabel } from './Plans.js';
+import { dataLabel, usePlans } from './Plans.js';
 
 /** Preferred partner network per country (R3). */
 export function NetworkPicker({ lineId, planId }: { lineId: string; planId: string }) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
   const plan = useQuery({
-    queryKey: ['plan', planId, i18n.language],
+    queryKey: keys.plans.one(planId, i18n.language),
     queryFn: () => unwrap(api.GET('/api/v1/plans/{id}', { params: { path: { id: planId } } })),
   });
   const [country, setCountry] = useState<string | null>(null);
   const chosen = country ?? plan.data?.countries[0] ?? null;
   const networks = useQuery({
-    queryKey: ['networks', lineId, chosen],
+    queryKey: keys.networks(lineId, chosen),
     enabled: chosen !== null,
     queryFn: () =>
       unwrap(
@@ -28,16 +30,16 @@ export function NetworkPicker({ lineId, planId }: { lineId: string; planId: stri
         }),
       ),
   });
-  const prefer = useMutation({
-    mutationFn: (plmn: string) =>
+  const prefer = useApiMutation(
+    (plmn: string) =>
       unwrap(
         api.PUT('/api/v1/me/lines/{id}/networks/{country}', {
           params: { path: { id: lineId, country: chosen ?? '' } },
           body: { plmn },
         }),
       ),
-    onSuccess: (data) => queryClient.setQueryData(['networks', lineId, chosen], data),
-  });
+    { onSuccess: (data) => queryClient.setQueryData(keys.networks(lineId, chosen), data) },
+  );
   if (!plan.data) return null;
   return (
     <Card withBorder radius="md" padding="lg">
@@ -78,9 +80,8 @@ export function NetworkPicker({ lineId, planId }: { lineId: string; planId: stri
 /** Add-ons for an active line (R12). */
 export function AddonShop({ lineId, active }: { lineId: string; active: boolean }) {
   const { t, i18n } = useTranslation();
-  const queryClient = useQueryClient();
   const addons = useQuery({
-    queryKey: ['addons', i18n.language],
+    queryKey: keys.addons(i18n.language),
     queryFn: () => unwrap(api.GET('/api/v1/addons')),
   });
   const [done, setDone] = useState<string | null>(null);
@@ -137,7 +138,6 @@ export function AddonShop({ lineId, active }: { lineId: string; active: boolean 
         onDone={(r) => {
           setConfirming(null);
           setDone(t('extras.addonDone', { name: (r as { addon: { name: string } }).addon.name }));
-          void queryClient.invalidateQueries();
         }}
       />
     </Card>
@@ -163,15 +163,10 @@ function addonFacts(a: { dataMb: number; voiceMinutes: number; sms: number }, t:
  */
 export function PlanChange({ lineId, planId, active }: { lineId: string; planId: string; active: boolean }) {
   const { t, i18n } = useTranslation();
-  const queryClient = useQueryClient();
-  const plans = useQuery({
-    queryKey: ['plans', i18n.language],
-    queryFn: () => unwrap(api.GET('/api/v1/plans')),
-  });
+  const plans = usePlans();
   const [target, setTarget] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const quote = useQuery({
-    queryKey: ['plan-change', lineId, target],
+    queryKey: keys.planChange(lineId, target),
     enabled: target !== null && active,
     retry: false,
     // Time counts in started hours and usage keeps arriving: keep the quote on screen current.
@@ -189,24 +184,22 @@ export function PlanChange({ lineId, planId, active }: { lineId: string; planId:
   const [key, setKey] = useState(() => crypto.randomUUID());
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new key for each new quote
   useEffect(() => setKey(crypto.randomUUID()), [target, quotedAt]);
-  const change = useMutation({
-    mutationFn: () =>
+  const change = useApiMutation(
+    () =>
       unwrap(
         api.POST('/api/v1/me/lines/{id}/plan-change', {
           params: { path: { id: lineId }, header: { 'idempotency-key': key } },
           body: { planId: target ?? '', maxToPay: quote.data?.toPay.amount ?? 0 },
         }),
       ),
-    onSuccess: () => {
-      setTarget(null);
-      setError(null);
-      void queryClient.invalidateQueries();
+    {
+      invalidates: 'all',
+      onSuccess: () => setTarget(null),
+      onError: (e) => {
+        if (isApiError(e) && e.code === 'QUOTE_CHANGED') void quote.refetch();
+      },
     },
-    onError: (e) => {
-      setError(isApiError(e) ? e.message : t('app.loadError'));
-      if (isApiError(e) && e.code === 'QUOTE_CHANGED') void quote.refetch();
-    },
-  });
+  );
   const fmt = (m: Money) => formatMoney(m, i18n.language);
   const percent = (share: number) =>
     new Intl.NumberFormat(i18n.language, { style: 'percent', maximumFractionDigits: 1 }).format(share);
@@ -224,7 +217,7 @@ export function PlanChange({ lineId, planId, active }: { lineId: string; planId:
             placeholder={t('extras.choosePlan')}
             value={target}
             onChange={(value) => {
-              setError(null);
+              change.reset();
               setTarget(value);
             }}
             searchable
@@ -263,9 +256,7 @@ export function PlanChange({ lineId, planId, active }: { lineId: string; planId:
               )}
             </Stack>
           )}
-          {quote.error && (
-            <Alert color="red">{isApiError(quote.error) ? quote.error.message : t('app.loadError')}</Alert>
-          )}
+          {quote.error && <Alert color="red">{errorMessageOf(quote.error, t)}</Alert>}
           <Button
             disabled={!q || quote.isFetching}
             loading={change.isPending}
@@ -274,7 +265,7 @@ export function PlanChange({ lineId, planId, active }: { lineId: string; planId:
           >
             {t('extras.changeNow')}
           </Button>
-          {error && <Alert color="red">{error}</Alert>}
+          {change.errorMessage && <Alert color="red">{change.errorMessage}</Alert>}
         </Stack>
       )}
     </Card>

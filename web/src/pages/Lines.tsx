@@ -1,10 +1,13 @@
 import { Alert, Badge, Button, Card, Group, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, isApiError, unwrap } from '../api/client.js';
+import { api, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
 import { useMeta } from '../api/meta.js';
+import { useApiMutation } from '../api/mutation.js';
+import { useLines } from '../api/subscriber.js';
 import { Checkout } from '../components/Checkout.js';
 import { InstallGuide } from '../components/Install.js';
 import { SuspendCard } from '../components/SuspendCard.js';
@@ -70,19 +73,16 @@ function Allowance({
 function EsimCard({ esim }: { esim: Esim }) {
   const { t } = useTranslation();
   const meta = useMeta();
-  const queryClient = useQueryClient();
-  const [error, setError] = useState<string | null>(null);
-  const install = useMutation({
-    mutationFn: () =>
+  const install = useApiMutation(
+    () =>
       unwrap(
         api.POST('/emulator/smdp/devices/{eid}/download', {
           params: { path: { eid: demoEid() } },
           body: { activationCode: esim.activationCode ?? '' },
         }),
       ),
-    onSuccess: () => void queryClient.invalidateQueries(),
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-  });
+    { invalidates: 'all' },
+  );
   const installable = esim.state === 'released' && esim.activationCode;
   return (
     <Card withBorder radius="md" padding="lg" data-testid="esim-card">
@@ -109,7 +109,7 @@ function EsimCard({ esim }: { esim: Esim }) {
               {t('lines.simulateInstall')}
             </Button>
           )}
-          {error && <Alert color="red">{error}</Alert>}
+          {install.errorMessage && <Alert color="red">{install.errorMessage}</Alert>}
         </Stack>
       )}
       {esim.iccid && (
@@ -125,9 +125,8 @@ function EsimCard({ esim }: { esim: Esim }) {
 export function LineDetail() {
   const { t, i18n } = useTranslation();
   const { id = '' } = useParams();
-  const queryClient = useQueryClient();
   const line = useQuery({
-    queryKey: ['line', id],
+    queryKey: keys.lines.one(id),
     queryFn: () => fetchLine(id),
     refetchInterval: (q) =>
       q.state.data?.esims.some((e) => ['ordering', 'allocated', 'disabling'].includes(e.state))
@@ -223,10 +222,7 @@ export function LineDetail() {
             }),
           )
         }
-        onDone={() => {
-          setAddingDevice(false);
-          void queryClient.invalidateQueries({ queryKey: ['line', id] });
-        }}
+        onDone={() => setAddingDevice(false)}
       />
     </Stack>
   );
@@ -234,7 +230,7 @@ export function LineDetail() {
 
 export function LinesList() {
   const { t } = useTranslation();
-  const lines = useQuery({ queryKey: ['lines'], queryFn: () => unwrap(api.GET('/api/v1/me/lines')) });
+  const lines = useLines();
   return (
     <Stack gap="lg" py="md">
       <Title order={2}>{t('lines.title')}</Title>
@@ -279,7 +275,7 @@ function LostOrStolen({ lineId, status }: { lineId: string; status: string }) {
       status={status}
       suspend={() => unwrap(api.POST('/api/v1/me/lines/{id}/suspend', path))}
       resume={() => unwrap(api.POST('/api/v1/me/lines/{id}/resume', path))}
-      onDone={() => void queryClient.invalidateQueries({ queryKey: ['line', lineId] })}
+      onDone={() => void queryClient.invalidateQueries({ queryKey: keys.lines.one(lineId) })}
     />
   );
 }

@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
 import { isStaff, useMe } from '../api/session.js';
 import { Checkout } from '../components/Checkout.js';
 import { formatMoney, type Money } from '../format.js';
@@ -17,6 +18,12 @@ type Plan = Awaited<ReturnType<typeof fetchPlans>>['items'][number];
 
 function fetchPlans() {
   return unwrap(api.GET('/api/v1/plans'));
+}
+
+/** The plans on sale, named in the page's language. */
+export function usePlans() {
+  const { i18n } = useTranslation();
+  return useQuery({ queryKey: keys.plans.list(i18n.language), queryFn: fetchPlans });
 }
 
 /** What a plan gives, as the rows of the checkout sheet. */
@@ -38,7 +45,7 @@ function planFacts(p: Plan, t: TFunction) {
 export function Plans() {
   const { t, i18n } = useTranslation();
   const [search, setSearch] = useState('');
-  const plans = useQuery({ queryKey: ['plans', i18n.language], queryFn: fetchPlans });
+  const plans = usePlans();
   const me = useMe();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
