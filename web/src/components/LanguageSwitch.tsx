@@ -2,6 +2,7 @@ import { NativeSelect } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.js';
+import { keys } from '../api/keys.js';
 import { useMe } from '../api/session.js';
 import { LOCALE_CODES, setLocale, type WebLocale } from '../i18n.js';
 
@@ -14,7 +15,7 @@ export function LanguageSwitch() {
     setLocale(locale);
     if (me.data) {
       const { data } = await api.PATCH('/api/v1/me', { body: { locale } });
-      if (data) queryClient.setQueryData(['me'], data);
+      if (data) queryClient.setQueryData(keys.me, data);
     }
   }
   // A native select: the phone's own picker, and no popover code in the first download.

@@ -1,8 +1,7 @@
 import { Alert, Button, Card, Group, Text } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isApiError } from '../api/client.js';
+import { useApiMutation } from '../api/mutation.js';
 
 /**
  * Lost or stolen (R5): a suspend button behind a confirmation while active, a resume button while
@@ -18,16 +17,15 @@ export function SuspendCard(props: {
 }) {
   const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const act = useMutation({
-    mutationFn: (action: 'suspend' | 'resume') => (action === 'suspend' ? props.suspend() : props.resume()),
-    onSuccess: (result) => {
-      setConfirming(false);
-      setError(null);
-      props.onDone(result);
+  const act = useApiMutation(
+    (action: 'suspend' | 'resume') => (action === 'suspend' ? props.suspend() : props.resume()),
+    {
+      onSuccess: (result) => {
+        setConfirming(false);
+        props.onDone(result);
+      },
     },
-    onError: (e) => setError(isApiError(e) ? e.message : t('app.loadError')),
-  });
+  );
   if (props.status !== 'active' && props.status !== 'suspended') return null;
   const id = props.testId;
   return (
@@ -61,9 +59,9 @@ export function SuspendCard(props: {
           {t(`${props.texts}.resume`)}
         </Button>
       )}
-      {error && (
+      {act.errorMessage && (
         <Alert color="red" mt="sm" role="alert">
-          {error}
+          {act.errorMessage}
         </Alert>
       )}
     </Card>

@@ -11,11 +11,14 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useForm } from '@mantine/form';
+import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, isApiError, unwrap } from '../api/client.js';
+import { api, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
+import { alertMessageOf, formErrorsOf, useApiMutation } from '../api/mutation.js';
 import type { Me } from '../api/session.js';
 import { useSignOut } from '../api/session.js';
 import { SuspendCard } from '../components/SuspendCard.js';
@@ -67,27 +70,25 @@ function AddContact({ me }: { me: Me }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const channel: 'email' | 'sms' = me.phone ? 'email' : 'sms';
-  const [to, setTo] = useState('');
+  const form = useForm({ initialValues: { to: '' } });
+  const to = form.getValues().to;
   const [challengeId, setChallengeId] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const fail = (e: unknown) => setError(isApiError(e) ? e.message : t('app.loadError'));
-  const send = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/me/contact/codes', { body: { channel, to: to.trim() } })),
-    onSuccess: (r) => {
-      setError(null);
-      setChallengeId(r.challengeId);
+  const send = useApiMutation(
+    (address: string) => unwrap(api.POST('/api/v1/me/contact/codes', { body: { channel, to: address } })),
+    {
+      onSuccess: (r) => setChallengeId(r.challengeId),
+      onError: (e) => form.setErrors(formErrorsOf(e, ['to'])),
     },
-    onError: fail,
-  });
-  const confirm = useMutation({
-    mutationFn: (code: string) =>
+  );
+  const confirm = useApiMutation(
+    (code: string) =>
       unwrap(api.POST('/api/v1/me/contact', { body: { challengeId: challengeId ?? '', code } })),
-    onSuccess: (account) => queryClient.setQueryData(['me'], account),
-    onError: fail,
-  });
+    { onSuccess: (account) => queryClient.setQueryData(keys.me, account) },
+  );
+  const error = confirm.errorMessage ?? alertMessageOf(send, ['to']);
   function submit(event: FormEvent) {
     event.preventDefault();
-    send.mutate();
+    send.mutate(form.getValues().to.trim());
   }
   return (
     <Card withBorder radius="md" padding="lg" data-testid="add-contact">
@@ -100,8 +101,7 @@ function AddContact({ me }: { me: Me }) {
           <TextInput
             label={channel === 'sms' ? t('account.phone') : t('account.email')}
             type={channel === 'sms' ? 'tel' : 'email'}
-            value={to}
-            onChange={(e) => setTo(e.currentTarget.value)}
+            {...form.getInputProps('to')}
             style={{ flex: 1 }}
             data-testid="contact-to"
           />
@@ -141,7 +141,7 @@ function SuspendAccount({ me }: { me: Me }) {
       status={me.status}
       suspend={() => unwrap(api.POST('/api/v1/me/suspend'))}
       resume={() => unwrap(api.POST('/api/v1/me/resume'))}
-      onDone={(account) => queryClient.setQueryData(['me'], account)}
+      onDone={(account) => queryClient.setQueryData(keys.me, account)}
     />
   );
 }

@@ -11,15 +11,19 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
 import { useMeta } from '../api/meta.js';
+import { alertMessageOf, formErrorsOf, useApiMutation } from '../api/mutation.js';
 import { landingAfterSignIn, useMe } from '../api/session.js';
 
 const RESEND_SECONDS = 60;
+const RESTART = ['CODE_EXPIRED', 'TOO_MANY_ATTEMPTS', 'CHALLENGE_NOT_FOUND', 'FRESH_CODE_REQUIRED'];
 
 type Channel = 'email' | 'sms';
 
@@ -31,12 +35,39 @@ export function SignIn() {
   const me = useMe();
   const meta = useMeta();
   const [channel, setChannel] = useState<Channel>('email');
-  const [to, setTo] = useState('');
+  const form = useForm({ initialValues: { to: '' } });
+  const to = form.getValues().to;
   const [challengeId, setChallengeId] = useState<string | null>(null);
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [cooldown, setCooldown] = useState(0);
+  const send = useApiMutation(() => unwrap(api.POST('/api/v1/auth/codes', { body: { channel, to } })), {
+    onSuccess: (result) => {
+      setChallengeId(result.challengeId);
+      setCode('');
+      setCooldown(RESEND_SECONDS);
+    },
+    onError: (e) => form.setErrors(formErrorsOf(e, ['to'])),
+  });
+  const verify = useApiMutation(
+    (value: string) =>
+      unwrap(
+        api.POST('/api/v1/auth/sessions', {
+          body: { challengeId: challengeId ?? '', code: value, locale: i18n.language },
+        }),
+      ),
+    {
+      onSuccess: (session) => {
+        queryClient.setQueryData(keys.me, session.account);
+        navigate(landingAfterSignIn(session.account.role, search), { replace: true });
+      },
+      // A code that can no longer be used: back to the address, to ask for a new one.
+      onError: (e) => {
+        if (isApiError(e) && RESTART.includes(e.code)) setChallengeId(null);
+      },
+    },
+  );
+  const busy = send.isPending || verify.isPending;
+  const error = alertMessageOf(send, ['to']) ?? verify.errorMessage;
 
   useEffect(() => {
     if (cooldown <= 0) return;
@@ -46,43 +77,16 @@ export function SignIn() {
 
   if (me.data) return <Navigate to={landingAfterSignIn(me.data.role, search)} replace />;
 
-  async function sendCode(event?: FormEvent) {
+  function sendCode(event?: FormEvent) {
     event?.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
-      const result = await unwrap(api.POST('/api/v1/auth/codes', { body: { channel, to } }));
-      setChallengeId(result.challengeId);
-      setCode('');
-      setCooldown(RESEND_SECONDS);
-    } catch (e) {
-      setError(isApiError(e) ? e.message : t('app.loadError'));
-    } finally {
-      setBusy(false);
-    }
+    verify.reset();
+    send.mutate();
   }
 
-  async function verify(value = code) {
+  function verifyCode(value = code) {
     if (!challengeId || value.length !== 6) return;
-    setError(null);
-    setBusy(true);
-    try {
-      const session = await unwrap(
-        api.POST('/api/v1/auth/sessions', { body: { challengeId, code: value, locale: i18n.language } }),
-      );
-      queryClient.setQueryData(['me'], session.account);
-      navigate(landingAfterSignIn(session.account.role, search), { replace: true });
-    } catch (e) {
-      setError(isApiError(e) ? e.message : t('app.loadError'));
-      if (
-        isApiError(e) &&
-        ['CODE_EXPIRED', 'TOO_MANY_ATTEMPTS', 'CHALLENGE_NOT_FOUND', 'FRESH_CODE_REQUIRED'].includes(e.code)
-      ) {
-        setChallengeId(null);
-      }
-    } finally {
-      setBusy(false);
-    }
+    send.reset();
+    verify.mutate(value);
   }
 
   const demo = meta.data?.demoParts.includes('dev-mailbox');
@@ -105,7 +109,7 @@ export function SignIn() {
                   value={channel}
                   onChange={(v) => {
                     setChannel(v as Channel);
-                    setTo('');
+                    form.setFieldValue('to', '');
                   }}
                   data={[
                     { value: 'email', label: t('signIn.byEmail') },
@@ -119,8 +123,7 @@ export function SignIn() {
                   placeholder={channel === 'email' ? 'name@example.com' : '+86 138 0013 8000'}
                   type={channel === 'email' ? 'email' : 'tel'}
                   autoComplete={channel === 'email' ? 'email' : 'tel'}
-                  value={to}
-                  onChange={(e) => setTo(e.currentTarget.value)}
+                  {...form.getInputProps('to')}
                   required
                   data-testid="sign-in-to"
                 />
@@ -139,14 +142,14 @@ export function SignIn() {
                   oneTimeCode
                   value={code}
                   onChange={setCode}
-                  onComplete={(value) => void verify(value)}
+                  onComplete={(value) => verifyCode(value)}
                   aria-label={t('signIn.code')}
                   data-testid="code-input"
                   autoFocus
                 />
               </Group>
               <Button
-                onClick={() => void verify()}
+                onClick={() => verifyCode()}
                 loading={busy}
                 disabled={code.length !== 6}
                 data-testid="verify-code"
@@ -158,7 +161,7 @@ export function SignIn() {
                   variant="subtle"
                   size="compact-sm"
                   disabled={cooldown > 0 || busy}
-                  onClick={() => void sendCode()}
+                  onClick={() => sendCode()}
                 >
                   {cooldown > 0 ? t('signIn.resendIn', { seconds: cooldown }) : t('signIn.resend')}
                 </Button>
