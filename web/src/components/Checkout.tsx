@@ -5,6 +5,7 @@ import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { api, isApiError, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
 import { useBalance } from '../api/subscriber.js';
 import { formatMoney, type Money } from '../format.js';
 
@@ -152,12 +153,12 @@ export function Checkout(props: CheckoutProps) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
   const balance = useBalance(props.opened && props.price !== null);
-  const [keys, setKeys] = useState(() => ({ topup: crypto.randomUUID(), buy: crypto.randomUUID() }));
+  const [intent, setIntent] = useState(() => ({ topup: crypto.randomUUID(), buy: crypto.randomUUID() }));
   const [step, setStep] = useState<'idle' | 'topup' | 'redirect' | 'buy'>('idle');
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (props.opened) {
-      setKeys({ topup: crypto.randomUUID(), buy: crypto.randomUUID() });
+      setIntent({ topup: crypto.randomUUID(), buy: crypto.randomUUID() });
       setError(null);
       setStep('idle');
     }
@@ -176,12 +177,12 @@ export function Checkout(props: CheckoutProps) {
     try {
       if (missing) {
         setStep('topup');
-        const payment = await topUp(missing, keys.topup, t('checkout.topupFailed'));
+        const payment = await topUp(missing, intent.topup, t('checkout.topupFailed'));
         if (payment.redirectUrl) {
           if (props.resumable) {
             const pending: Pending = {
               topupId: payment.id,
-              buyKey: keys.buy,
+              buyKey: intent.buy,
               what: props.resumable,
               title: props.title,
               from: `${window.location.pathname}${window.location.search}`,
@@ -194,10 +195,10 @@ export function Checkout(props: CheckoutProps) {
           window.location.assign(payment.redirectUrl);
           return;
         }
-        void queryClient.invalidateQueries({ queryKey: ['balance'] });
+        void queryClient.invalidateQueries({ queryKey: keys.balance });
       }
       setStep('buy');
-      const result = await props.purchase(keys.buy);
+      const result = await props.purchase(intent.buy);
       void queryClient.invalidateQueries();
       props.onDone?.(result);
     } catch (e) {
@@ -306,7 +307,7 @@ export function ResumePurchase({ topupId }: { topupId: string }) {
   const [error, setError] = useState<string | null>(null);
   const started = useRef(false);
   const payment = useQuery({
-    queryKey: ['topup', topupId],
+    queryKey: keys.wallet.topup(topupId),
     queryFn: () => unwrap(api.GET('/api/v1/me/topups/{id}', { params: { path: { id: topupId } } })),
     enabled: pending !== null,
     refetchInterval: (query) => (query.state.data?.status === 'pending' ? 2000 : false),

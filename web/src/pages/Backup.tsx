@@ -1,22 +1,26 @@
 import { Alert, Anchor, Button, Card, List, Stack, Text, Title } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
+import { useApiMutation } from '../api/mutation.js';
 
 /** "Back up my data" (R11): request an export, watch it being built, download it. */
 export function Backup() {
   const { t } = useTranslation();
   const [requested, setExportId] = useState<string | null>(null);
   // The latest export survives a reload or a later visit (also after deregistration).
-  const previous = useQuery({ queryKey: ['exports'], queryFn: () => unwrap(api.GET('/api/v1/me/exports')) });
+  const previous = useQuery({
+    queryKey: keys.exports.all,
+    queryFn: () => unwrap(api.GET('/api/v1/me/exports')),
+  });
   const exportId = requested ?? previous.data?.items[0]?.id ?? null;
-  const start = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/me/exports')),
+  const start = useApiMutation(() => unwrap(api.POST('/api/v1/me/exports')), {
     onSuccess: (r) => setExportId(r.id),
   });
   const status = useQuery({
-    queryKey: ['export', exportId],
+    queryKey: keys.exports.one(exportId ?? ''),
     enabled: exportId !== null,
     queryFn: () => unwrap(api.GET('/api/v1/me/exports/{id}', { params: { path: { id: exportId ?? '' } } })),
     refetchInterval: (q) => (q.state.data?.status === 'pending' ? 1000 : false),

@@ -3,7 +3,9 @@ import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import { api, isApiError, unwrap } from '../api/client.js';
+import { api, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
+import { errorMessageOf } from '../api/mutation.js';
 
 /** Demo mode: read what would have been emailed or texted to an address. */
 export function DevMailbox() {
@@ -12,7 +14,7 @@ export function DevMailbox() {
   const to = params.get('to') ?? '';
   const [draft, setDraft] = useState(to);
   const messages = useQuery({
-    queryKey: ['dev-messages', to],
+    queryKey: keys.devMessages(to),
     enabled: to !== '',
     refetchInterval: 2000,
     queryFn: () => unwrap(api.GET('/api/v1/dev/messages', { params: { query: { to } } })),
@@ -43,9 +45,7 @@ export function DevMailbox() {
           <Button type="submit">{t('devMailbox.open')}</Button>
         </Group>
       </form>
-      {messages.isError && (
-        <Alert color="red">{isApiError(messages.error) ? messages.error.message : t('app.loadError')}</Alert>
-      )}
+      {messages.isError && <Alert color="red">{errorMessageOf(messages.error, t)}</Alert>}
       {messages.data?.items.length === 0 && <Text c="dimmed">{t('devMailbox.empty')}</Text>}
       {messages.data?.items.map((m) => (
         <Card key={m.id} withBorder radius="md" padding="md" data-testid="mailbox-message">

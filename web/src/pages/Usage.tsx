@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client.js';
+import { keys } from '../api/keys.js';
 import { countryName, formatDateTime, formatMoney, type Money } from '../format.js';
 
 type Kind = 'data' | 'voice' | 'sms';
@@ -59,7 +60,7 @@ export function Usage() {
   const { t, i18n } = useTranslation();
   const [kind, setKind] = useState<Kind>('data');
   const usage = useQuery({
-    queryKey: ['usage', kind],
+    queryKey: keys.usage(kind),
     queryFn: () => unwrap(api.GET('/api/v1/me/usage', { params: { query: { type: kind, limit: 200 } } })),
   });
   const items = usage.data?.items ?? [];
