@@ -1,32 +1,14 @@
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Card,
-  Group,
-  Modal,
-  SimpleGrid,
-  Stack,
-  Text,
-  Textarea,
-  Timeline,
-  Title,
-} from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, Anchor, Badge, Card, Group, SimpleGrid, Stack, Text, Timeline, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
-import { useState } from 'react';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, isApiError, unwrap } from '../api/client.js';
+import { api, unwrap } from '../api/client.js';
 import { formatDateTime } from '../format.js';
-
-type Item = Awaited<ReturnType<typeof loadQueue>>['items'][number];
-type Decision = 'approve' | 'request_info' | 'reject';
-
-function loadQueue() {
-  return unwrap(api.GET('/api/v1/staff/cancellations'));
-}
+import { staffKeys } from './staff/keys.js';
+import { DecisionBar } from './staff/review/DecisionBar.js';
+import { loadQueue, type ReviewItem } from './staff/review/queue.js';
 
 const DAY_MS = 86_400_000;
 
@@ -42,7 +24,7 @@ function customerAge(since: string, t: TFunction): string {
 const DECISION_COLOR: Record<string, string> = { approved: 'teal', info_requested: 'blue', rejected: 'red' };
 
 /** Who the customer is: masked contact, how long they have been a customer, their lines. */
-function Customer({ item }: { item: Item }) {
+function Customer({ item }: { item: ReviewItem }) {
   const { t, i18n } = useTranslation();
   const { customer } = item;
   return (
@@ -76,7 +58,7 @@ function Customer({ item }: { item: Item }) {
 }
 
 /** The checks at submission and as they stand now (approval runs them again). */
-function Checks({ item }: { item: Item }) {
+function Checks({ item }: { item: ReviewItem }) {
   const { t, i18n } = useTranslation();
   const atSubmission = item.checks as { passed?: boolean; at?: string } | null;
   return (
@@ -107,7 +89,7 @@ function Checks({ item }: { item: Item }) {
 }
 
 /** Everything that happened to the request, with who said what (the subscriber's answers included). */
-function History({ item }: { item: Item }) {
+function History({ item }: { item: ReviewItem }) {
   const { t, i18n } = useTranslation();
   return (
     <Timeline bulletSize={10} lineWidth={2} data-testid="review-history">
@@ -127,117 +109,19 @@ function History({ item }: { item: Item }) {
   );
 }
 
-function DecisionBar({ item }: { item: Item }) {
-  const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const [note, setNote] = useState('');
-  const [confirming, setConfirming] = useState<'approve' | 'reject' | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const decide = useMutation({
-    mutationFn: (decision: Decision) =>
-      unwrap(
-        api.POST('/api/v1/staff/cancellations/{id}/decision', {
-          params: { path: { id: item.id } },
-          body: { decision, note, version: item.version },
-        }),
-      ),
-    onSuccess: () => {
-      setConfirming(null);
-      void queryClient.invalidateQueries({ queryKey: ['review-queue'] });
-      void queryClient.invalidateQueries({ queryKey: ['review-decided'] });
-    },
-    onError: (e) => {
-      setConfirming(null);
-      setError(isApiError(e) ? e.message : t('app.loadError'));
-    },
-  });
-  const inReview = item.status === 'in_review';
-  const who = item.customer.contact ?? item.accountId;
+/** One of the three facts a reviewer reads, under its small heading. */
+function Column({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <Stack gap="xs">
-      <Textarea
-        size="xs"
-        label={t('review.noteLabel')}
-        placeholder={t('review.note')}
-        value={note}
-        onChange={(e) => setNote(e.currentTarget.value)}
-        data-testid="review-note"
-      />
-      <Group gap="xs">
-        <Button
-          size="compact-sm"
-          color="teal.9"
-          disabled={!inReview}
-          onClick={() => setConfirming('approve')}
-          data-testid="review-approve"
-        >
-          {t('review.approve')}
-        </Button>
-        <Button
-          size="compact-sm"
-          variant="light"
-          disabled={!inReview || !note.trim()}
-          loading={decide.isPending && decide.variables === 'request_info'}
-          onClick={() => decide.mutate('request_info')}
-          data-testid="review-info"
-        >
-          {t('review.requestInfo')}
-        </Button>
-        <Button
-          size="compact-sm"
-          color="red"
-          variant="light"
-          disabled={!inReview || !note.trim()}
-          onClick={() => setConfirming('reject')}
-          data-testid="review-reject"
-        >
-          {t('review.reject')}
-        </Button>
-      </Group>
-      {error && <Alert color="red">{error}</Alert>}
-      <Modal
-        opened={confirming !== null}
-        onClose={() => setConfirming(null)}
-        centered
-        title={confirming === 'reject' ? t('review.confirmRejectTitle') : t('review.confirmApproveTitle')}
-        styles={{ title: { fontWeight: 700 } }}
-      >
-        <Stack gap="sm" data-testid="review-confirm">
-          <Text size="sm">
-            {confirming === 'reject'
-              ? t('review.confirmReject', { who })
-              : t('review.confirmApprove', { who, count: item.customer.lines.length })}
-          </Text>
-          {note.trim() && (
-            <Text size="sm" c="dimmed">
-              {t('review.confirmNote', { note: note.trim() })}
-            </Text>
-          )}
-          {confirming === 'approve' && !item.checksNow.eligible && (
-            <Alert color="orange" variant="light">
-              {t('review.confirmBlocked')}
-            </Alert>
-          )}
-          <Group justify="flex-end" gap="xs">
-            <Button variant="default" onClick={() => setConfirming(null)} data-testid="review-confirm-cancel">
-              {t('review.cancel')}
-            </Button>
-            <Button
-              color={confirming === 'reject' ? 'red' : 'teal.8'}
-              loading={decide.isPending}
-              onClick={() => confirming && decide.mutate(confirming)}
-              data-testid="review-confirm-yes"
-            >
-              {confirming === 'reject' ? t('review.rejectYes') : t('review.approveYes')}
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
-    </Stack>
+    <div>
+      <Text size="xs" fw={700} tt="uppercase" c="dimmed" mb={4}>
+        {title}
+      </Text>
+      {children}
+    </div>
   );
 }
 
-function RequestCard({ item }: { item: Item }) {
+function RequestCard({ item }: { item: ReviewItem }) {
   const { t, i18n } = useTranslation();
   return (
     <Card
@@ -279,24 +163,15 @@ function RequestCard({ item }: { item: Item }) {
         </Text>
       )}
       <SimpleGrid cols={{ base: 1, md: 3 }} mt="sm" spacing="md">
-        <div>
-          <Text size="xs" fw={700} tt="uppercase" c="dimmed" mb={4}>
-            {t('review.customer')}
-          </Text>
+        <Column title={t('review.customer')}>
           <Customer item={item} />
-        </div>
-        <div>
-          <Text size="xs" fw={700} tt="uppercase" c="dimmed" mb={4}>
-            {t('review.checks')}
-          </Text>
+        </Column>
+        <Column title={t('review.checks')}>
           <Checks item={item} />
-        </div>
-        <div>
-          <Text size="xs" fw={700} tt="uppercase" c="dimmed" mb={4}>
-            {t('review.history')}
-          </Text>
+        </Column>
+        <Column title={t('review.history')}>
           <History item={item} />
-        </div>
+        </Column>
       </SimpleGrid>
       <DecisionBar item={item} />
     </Card>
@@ -307,7 +182,7 @@ function RequestCard({ item }: { item: Item }) {
 function RecentlyDecided() {
   const { t, i18n } = useTranslation();
   const decided = useQuery({
-    queryKey: ['review-decided'],
+    queryKey: staffKeys.cancellations.decided,
     queryFn: () =>
       unwrap(api.GET('/api/v1/staff/cancellations/decided', { params: { query: { limit: 20 } } })),
     refetchInterval: 15_000,
@@ -349,7 +224,11 @@ function RecentlyDecided() {
 /** The reviewers' queue, by due date, overdue first in view; each request with the facts to decide it. */
 export function ReviewQueue() {
   const { t } = useTranslation();
-  const queue = useQuery({ queryKey: ['review-queue'], queryFn: loadQueue, refetchInterval: 5000 });
+  const queue = useQuery({
+    queryKey: staffKeys.cancellations.queue,
+    queryFn: loadQueue,
+    refetchInterval: 5000,
+  });
   const items = queue.data?.items ?? [];
   return (
     <Stack gap="md">

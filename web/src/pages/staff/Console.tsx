@@ -18,6 +18,7 @@ import { api, unwrap } from '../../api/client.js';
 import { useMeta } from '../../api/meta.js';
 import type { Me } from '../../api/session.js';
 import { SignOutButton } from '../Account.js';
+import { staffKeys } from './keys.js';
 
 type Role = 'agent' | 'reviewer' | 'admin';
 const SECTIONS: { key: string; to: string; roles: Role[]; demoOnly?: boolean }[] = [
@@ -129,46 +130,37 @@ export function Dashboard() {
   const hours = (h: number | null | undefined) =>
     h === null || h === undefined ? '—' : t('dashboard.hours', { count: h });
   const levels = useQuery({
-    queryKey: ['service-levels'],
+    queryKey: staffKeys.serviceLevels,
     queryFn: () => unwrap(api.GET('/api/v1/staff/reports/service-levels')),
     refetchInterval: 30_000,
   });
   const data = levels.data;
+  // A count in colour once it is not zero: what is late, unanswered or dead.
+  const figures: { id: string; value: number | undefined; alarm?: string; to?: string }[] = [
+    { id: 'openRequests', value: data?.cancellations.openNow, to: '/staff/cancellations' },
+    { id: 'overdue', value: data?.cancellations.overdueNow, alarm: 'red', to: '/staff/cancellations' },
+    { id: 'openTickets', value: data?.tickets.openNow, to: '/staff/tickets' },
+    {
+      id: 'unanswered',
+      value: data?.tickets.unansweredNow,
+      alarm: 'orange',
+      to: '/staff/tickets?view=unassigned',
+    },
+    { id: 'deadJobs', value: data?.deadJobs, alarm: 'red' },
+  ];
   return (
     <Stack gap="md">
       <SimpleGrid cols={{ base: 2, sm: 3, md: 5 }}>
-        <Figure
-          id="openRequests"
-          label={t('dashboard.openRequests')}
-          value={data?.cancellations.openNow ?? '…'}
-          to="/staff/cancellations"
-        />
-        <Figure
-          id="overdue"
-          label={t('dashboard.overdue')}
-          value={data?.cancellations.overdueNow ?? '…'}
-          color={data?.cancellations.overdueNow ? 'red' : undefined}
-          to="/staff/cancellations"
-        />
-        <Figure
-          id="openTickets"
-          label={t('dashboard.openTickets')}
-          value={data?.tickets.openNow ?? '…'}
-          to="/staff/tickets"
-        />
-        <Figure
-          id="unanswered"
-          label={t('dashboard.unanswered')}
-          value={data?.tickets.unansweredNow ?? '…'}
-          color={data?.tickets.unansweredNow ? 'orange' : undefined}
-          to="/staff/tickets?view=unassigned"
-        />
-        <Figure
-          id="deadJobs"
-          label={t('dashboard.deadJobs')}
-          value={data?.deadJobs ?? '…'}
-          color={data?.deadJobs ? 'red' : undefined}
-        />
+        {figures.map(({ id, value, alarm, to }) => (
+          <Figure
+            key={id}
+            id={id}
+            label={t(`dashboard.${id}`)}
+            value={value ?? '…'}
+            color={value ? alarm : undefined}
+            to={to}
+          />
+        ))}
       </SimpleGrid>
       <Card withBorder radius="md" padding="lg">
         <Group justify="space-between" mb="sm">
