@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
-import { type MoneyValue, PositiveMoney } from '../../core/money.js';
+import type { MoneyValue } from '../../core/money.js';
 import { ListOf, PageQuery } from '../../core/pagination.js';
 import { SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
@@ -10,70 +10,16 @@ import { SIGNATURE_HEADER } from '../../integrations/payments/signature.js';
 import { principalOf } from '../identity/identity.guard.js';
 import { actorOf } from '../identity/identity.service.js';
 import { createStatementWords } from './statement-words.js';
+import {
+  AmountInput,
+  Forfeit,
+  MoneyRef,
+  Payment,
+  Refund,
+  StatementLine,
+  Transfer,
+} from './wallet.schemas.js';
 import { STATEMENT_KINDS } from './wallet.service.js';
-
-const MoneyRef = Type.Ref('Money');
-/** An amount to move: a money object, or a bare integer of minor units in the operator's currency. */
-const AmountInput = Type.Union([PositiveMoney, Type.Integer({ minimum: 1, maximum: 1_000_000_000_000 })], {
-  description: '{ amount, currency } in minor units (a bare integer means the operator currency)',
-});
-
-const Payment = Type.Object({
-  id: Type.String(),
-  status: Type.Enum(['pending', 'succeeded', 'failed']),
-  amount: MoneyRef,
-  testMode: Type.Boolean({
-    description: "True when the built-in test payment provider or a real provider's test mode handled it",
-  }),
-  redirectUrl: Type.Optional(
-    Type.String({
-      description:
-        "While pending: the provider's hosted page to send the subscriber to (Stripe Checkout, Alipay); it returns to /wallet?topup=<id>",
-    }),
-  ),
-  createdAt: Type.String({ format: 'date-time' }),
-});
-const Transfer = Type.Object({
-  id: Type.String(),
-  status: Type.Literal('succeeded'),
-  amount: MoneyRef,
-  to: Type.Object({ id: Type.String(), display: Type.String() }),
-  balanceAfter: MoneyRef,
-  createdAt: Type.String({ format: 'date-time' }),
-});
-const Refund = Type.Object({
-  id: Type.String(),
-  status: Type.Enum(['pending', 'succeeded', 'failed']),
-  amount: MoneyRef,
-  createdAt: Type.String({ format: 'date-time' }),
-});
-const Forfeit = Type.Object({
-  id: Type.String(),
-  amount: MoneyRef,
-  arrearsPaid: Type.Ref('Money', {
-    description: 'What usage charged beyond the wallet, paid from the balance before the forfeit',
-  }),
-  balanceAfter: MoneyRef,
-  createdAt: Type.String({ format: 'date-time' }),
-});
-const StatementLine = Type.Object({
-  id: Type.String(),
-  kind: Type.Enum(STATEMENT_KINDS),
-  amount: MoneyRef,
-  balanceAfter: MoneyRef,
-  reference: Type.Union([Type.String(), Type.Null()]),
-  counterparty: Type.Optional(
-    Type.Union([Type.String(), Type.Null()], {
-      description: 'The other side of a transfer, masked: 138****0001, a***@example.com',
-    }),
-  ),
-  item: Type.Optional(
-    Type.Union([Type.String(), Type.Null()], {
-      description: "What a purchase bought (plan or add-on), in the subscriber's language",
-    }),
-  ),
-  createdAt: Type.String({ format: 'date-time' }),
-});
 
 export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   const { wallet, idempotency, config } = ctx;
