@@ -56,6 +56,13 @@ function DayBars({
   );
 }
 
+/** What one record counts for in the totals: megabytes, started minutes, or one message. */
+function measured(r: { bytes?: number | null; durationSeconds?: number | null }, kind: Kind): number {
+  if (kind === 'data') return (r.bytes ?? 0) / 1024 ** 2;
+  if (kind === 'voice') return Math.ceil((r.durationSeconds ?? 0) / 60);
+  return 1;
+}
+
 export function Usage() {
   const { t, i18n } = useTranslation();
   const [kind, setKind] = useState<Kind>('data');
@@ -68,13 +75,7 @@ export function Usage() {
     const totals = new Map<string, number>();
     for (const r of items) {
       const day = r.startedAt.slice(0, 10);
-      const value =
-        kind === 'data'
-          ? (r.bytes ?? 0) / 1024 ** 2
-          : kind === 'voice'
-            ? Math.ceil((r.durationSeconds ?? 0) / 60)
-            : 1;
-      totals.set(day, (totals.get(day) ?? 0) + value);
+      totals.set(day, (totals.get(day) ?? 0) + measured(r, kind));
     }
     return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([day, value]) => ({ day, value }));
   }, [items, kind]);
@@ -83,12 +84,7 @@ export function Usage() {
     const totals = new Map<string, { value: number; charge: Money }>();
     for (const r of items) {
       const month = r.startedAt.slice(0, 7);
-      const value =
-        kind === 'data'
-          ? (r.bytes ?? 0) / 1024 ** 2
-          : kind === 'voice'
-            ? Math.ceil((r.durationSeconds ?? 0) / 60)
-            : 1;
+      const value = measured(r, kind);
       const charge = r.charge as Money;
       const total = totals.get(month) ?? { value: 0, charge: { amount: 0, currency: charge.currency } };
       total.value += value;

@@ -11,6 +11,23 @@ import { statementWhat } from '../../statement-what.js';
 /** Money in green, money out in red. */
 const amountColor = (m: Money) => `var(--mantine-color-${m.amount < 0 ? 'red' : 'green'}-light-color)`;
 
+type Line = Parameters<typeof statementWhat>[0] & { createdAt: string };
+
+/** A statement line's description (what it bought, whom it paid) above its date and time. */
+function WhatAndWhen({ line }: { line: Line }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <>
+      <Text size="sm" fw={500}>
+        {statementWhat(line, t)}
+      </Text>
+      <Text size="xs" c="dimmed">
+        {formatDateTime(line.createdAt, i18n.language)}
+      </Text>
+    </>
+  );
+}
+
 /** Every movement of the balance, newest first, one page at a time. */
 export function Statement() {
   const { t, i18n } = useTranslation();
@@ -50,12 +67,7 @@ export function Statement() {
               data-testid="statement-line"
             >
               <div style={{ minWidth: 0 }}>
-                <Text size="sm" fw={500}>
-                  {statementWhat(l, t)}
-                </Text>
-                <Text size="xs" c="dimmed">
-                  {formatDateTime(l.createdAt, i18n.language)}
-                </Text>
+                <WhatAndWhen line={l} />
               </div>
               <div style={{ textAlign: 'right', flexShrink: 0 }}>
                 <Text size="sm" fw={600} style={{ color: amountColor(l.amount as Money) }}>
@@ -83,12 +95,7 @@ export function Statement() {
               {lines.map((l) => (
                 <Table.Tr key={l.id} data-testid="statement-line">
                   <Table.Td>
-                    <Text size="sm" fw={500}>
-                      {statementWhat(l, t)}
-                    </Text>
-                    <Text size="xs" c="dimmed">
-                      {formatDateTime(l.createdAt, i18n.language)}
-                    </Text>
+                    <WhatAndWhen line={l} />
                   </Table.Td>
                   <Table.Td ta="right" style={{ color: amountColor(l.amount as Money) }}>
                     {formatMoney(l.amount as Money, i18n.language)}
