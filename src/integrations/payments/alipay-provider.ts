@@ -9,6 +9,7 @@ import {
   type RefundPart,
   refundOutcome,
   type Settle,
+  settleRefundCall,
 } from './provider.js';
 import type { OurObject } from './stripe-provider.js';
 
@@ -157,13 +158,12 @@ export function createAlipayProvider(deps: {
         );
       }
       const providerRef = entries.join(',');
-      const outcome = refundOutcome(
+      return settleRefundCall(
+        deps.settle,
         `alipay-refund:${refundId}`,
         { refundId, amount, currency, providerRef },
         parts,
       );
-      if (outcome) await deps.settle(outcome);
-      return { providerRef };
     },
 
     async lookup(kind, object): Promise<PaymentLookup> {

@@ -10,6 +10,7 @@ import {
   type RefundPart,
   refundOutcome,
   type Settle,
+  settleRefundCall,
   type WebhookRequest,
 } from './provider.js';
 import { REPLAY_WINDOW_SECONDS } from './signature.js';
@@ -221,13 +222,12 @@ export function createStripeProvider(deps: {
         }
       }
       const providerRef = encodeParts(parts);
-      const outcome = refundOutcome(
+      return settleRefundCall(
+        deps.settle,
         `stripe-refund:${refundId}`,
         { refundId, amount, currency, providerRef },
         states,
       );
-      if (outcome) await deps.settle(outcome);
-      return { providerRef };
     },
 
     async lookup(kind, object): Promise<PaymentLookup> {

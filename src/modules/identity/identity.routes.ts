@@ -26,6 +26,14 @@ export const Account = Type.Object(
 );
 
 const Channel = Type.Union([Type.Literal('email'), Type.Literal('sms')]);
+/** Where a one-time code goes: to sign in, or to confirm a new contact address. */
+const CodeRequest = Type.Object({ channel: Channel, to: Type.String({ minLength: 1, maxLength: 320 }) });
+const CodeSent = Type.Object({ challengeId: Type.String(), expiresAt: Type.String({ format: 'date-time' }) });
+/** The code a person received, with the challenge it answers. */
+const CodeAnswer = {
+  challengeId: Type.String({ minLength: 1, maxLength: 64 }),
+  code: Type.String({ pattern: '^[0-9]{6}$' }),
+};
 
 function checkLocale(locale: string | undefined, field: string) {
   if (locale !== undefined && !isLocale(locale)) {
@@ -53,9 +61,9 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['sign-in'],
           summary: 'Send a one-time sign-in code by email or SMS',
           description: 'The answer is the same whether or not an account exists for the address.',
-          body: Type.Object({ channel: Channel, to: Type.String({ minLength: 1, maxLength: 320 }) }),
+          body: CodeRequest,
           response: {
-            202: Type.Object({ challengeId: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }),
+            202: CodeSent,
             ...errorResponses(400, 429),
           },
         },
@@ -78,8 +86,7 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['sign-in'],
           summary: 'Exchange a one-time code for a session; the first sign-in creates the subscriber',
           body: Type.Object({
-            challengeId: Type.String({ minLength: 1, maxLength: 64 }),
-            code: Type.String({ pattern: '^[0-9]{6}$' }),
+            ...CodeAnswer,
             locale: Type.Optional(Type.String({ maxLength: 20 })),
           }),
           response: {
@@ -158,9 +165,9 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['account'],
           summary: 'Add a phone to an email account (or an email to a phone account): send a code to it',
-          body: Type.Object({ channel: Channel, to: Type.String({ minLength: 1, maxLength: 320 }) }),
+          body: CodeRequest,
           response: {
-            202: Type.Object({ challengeId: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }),
+            202: CodeSent,
             ...errorResponses(400, 401, 403, 409, 429),
           },
         },
@@ -178,10 +185,7 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['account'],
           summary: 'Confirm the code sent to the new address; notices then go to both',
-          body: Type.Object({
-            challengeId: Type.String({ minLength: 1, maxLength: 64 }),
-            code: Type.String({ pattern: '^[0-9]{6}$' }),
-          }),
+          body: Type.Object(CodeAnswer),
           response: { 200: Type.Ref('Account'), ...errorResponses(400, 401, 403, 404, 409, 429) },
         },
       },

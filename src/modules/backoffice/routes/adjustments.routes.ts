@@ -12,6 +12,15 @@ import { Adjustment, Id } from '../backoffice.schemas.js';
 
 const AGENTS = ['agent', 'admin'] as const;
 
+/** What every adjustment names: how much (always positive) and why. */
+const AdjustmentInput = {
+  amount: Type.Object({
+    amount: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
+    currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+  }),
+  reason: Type.String({ minLength: 3, maxLength: 500 }),
+};
+
 /** The agent or admin asking, with their role: an admin's adjustments never wait for approval. */
 function adjusterOf(request: FastifyRequest, complete: Complete) {
   return { ...callerOf(request, complete), role: principalOf(request).role };
@@ -31,13 +40,7 @@ export function adjustmentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             'Goodwill credit to the wallet (Idempotency-Key required); above the policy limit it waits for an admin',
           params: Id,
           headers: IdempotencyHeader,
-          body: Type.Object({
-            amount: Type.Object({
-              amount: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
-              currency: Type.String({ pattern: '^[A-Z]{3}$' }),
-            }),
-            reason: Type.String({ minLength: 3, maxLength: 500 }),
-          }),
+          body: Type.Object(AdjustmentInput),
           response: { 201: Adjustment, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
@@ -65,11 +68,7 @@ export function adjustmentRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           params: Id,
           headers: IdempotencyHeader,
           body: Type.Object({
-            amount: Type.Object({
-              amount: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
-              currency: Type.String({ pattern: '^[A-Z]{3}$' }),
-            }),
-            reason: Type.String({ minLength: 3, maxLength: 500 }),
+            ...AdjustmentInput,
             of: Type.Optional(Type.Enum(['balance', 'arrears'], { default: 'balance' })),
           }),
           response: { 201: Adjustment, ...errorResponses(400, 401, 403, 404, 409) },
