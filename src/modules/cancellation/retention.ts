@@ -41,9 +41,9 @@ export function createRetention(deps: {
   db: Db;
   clock: Clock;
   logger: Logger;
-  jobs: Jobs;
-  audit: AuditService;
-  policies: PolicyService;
+  jobs: Pick<Jobs, 'registerRecurring'>;
+  audit: Pick<AuditService, 'record'>;
+  policies: Pick<PolicyService, 'get'>;
 }) {
   const { db, clock, audit } = deps;
   deps.jobs.registerRecurring({

@@ -25,8 +25,8 @@ export function createSupportService(deps: {
   db: Db;
   dialect: Dialect;
   clock: Clock;
-  audit: AuditService;
-  notifications: NotificationService;
+  audit: Pick<AuditService, 'record'>;
+  notifications: Pick<NotificationService, 'notify'>;
   policies: Pick<PolicyService, 'get'>;
 }) {
   const tickets = createTickets(deps);
