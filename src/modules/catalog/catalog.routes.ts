@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { IdParams } from '../../core/schemas.js';
 import { callerOf } from '../../http/caller.js';
 import { ADMIN } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
@@ -30,26 +31,34 @@ export const Plan = Type.Object(
   { $id: 'Plan', title: 'Plan' },
 );
 
-const PlanInput = Type.Object({
+/** What an admin sets on anything sold (a plan, an add-on): its code, names, allowances and price. */
+export const OfferFields = {
   code: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$' }),
   names: Type.Object({
     en: Type.String({ minLength: 1, maxLength: 120 }),
     'zh-CN': Type.String({ minLength: 1, maxLength: 120 }),
   }),
-  countries: Type.Array(Type.String({ maxLength: 2 }), { minItems: 1, maxItems: 250 }),
-  region: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
   dataMb: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
   voiceMinutes: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   sms: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
-  validityDays: Type.Integer({ minimum: 1, maximum: 3650 }),
   price: Type.Object({
     amount: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
     currency: Type.String({ pattern: '^[A-Z]{3}$' }),
   }),
+};
+
+const PlanInput = Type.Object({
+  code: OfferFields.code,
+  names: OfferFields.names,
+  countries: Type.Array(Type.String({ maxLength: 2 }), { minItems: 1, maxItems: 250 }),
+  region: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
+  dataMb: OfferFields.dataMb,
+  voiceMinutes: OfferFields.voiceMinutes,
+  sms: OfferFields.sms,
+  validityDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+  price: OfferFields.price,
   overage: Type.Optional(Overage),
 });
-
-const PlanId = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   const { catalog } = ctx;
@@ -81,7 +90,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['plans'],
           summary: 'One plan',
-          params: PlanId,
+          params: IdParams,
           response: { 200: Type.Ref('Plan'), ...errorResponses(404) },
         },
       },
@@ -109,7 +118,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['staff'],
           summary: 'Edit a plan (retired plans cannot be edited)',
-          params: PlanId,
+          params: IdParams,
           body: PlanInput,
           response: { 200: Type.Ref('Plan'), ...errorResponses(400, 401, 403, 404, 409) },
         },
@@ -124,7 +133,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['staff'],
           summary: 'Retire a plan: no longer offered, never deleted',
-          params: PlanId,
+          params: IdParams,
           response: { 200: Type.Ref('Plan'), ...errorResponses(401, 403, 404) },
         },
       },

@@ -21,6 +21,7 @@ import {
 } from './catalog.store.js';
 import { countryCode, countryName } from './countries.js';
 import { DEMO_PLANS } from './demo-catalog.js';
+import { offerName, requireOperatorCurrency } from './offers.js';
 
 export interface PlanInput {
   code: string;
@@ -61,11 +62,10 @@ export function createCatalogService(deps: {
   const { db, clock, audit } = deps;
 
   function present(row: PlansTable, countries: string[], locale: Locale) {
-    const names = JSON.parse(row.names) as Record<string, string>;
     return {
       id: row.id,
       code: row.code,
-      name: names[locale] ?? names.en ?? row.code,
+      name: offerName(row.names, locale, row.code),
       countries,
       countryNames: countries.map((c) => countryName(c, locale)),
       region: row.region,
@@ -110,9 +110,7 @@ export function createCatalogService(deps: {
   }
 
   function validate(input: PlanInput) {
-    if (input.price.currency !== deps.currency) {
-      throw new AppError('CURRENCY_MISMATCH', { field: 'price.currency' }, { currency: deps.currency });
-    }
+    requireOperatorCurrency(input.price, deps.currency);
     const countries = [...new Set(input.countries.map((c, i) => countryCode(c, `countries.${i}`)))];
     return countries;
   }

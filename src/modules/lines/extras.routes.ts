@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { IdParams } from '../../core/schemas.js';
 import { callerOf } from '../../http/caller.js';
 import { ADMIN, SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
+import { OfferFields } from '../catalog/catalog.routes.js';
 import { principalOf } from '../identity/identity.guard.js';
 
 const Networks = Type.Object({
@@ -29,8 +31,6 @@ const Addon = Type.Object({
 /** A share of a plan, 0 to 1. */
 const share = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
 
-const LineParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-
 export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   const { lineExtras, idempotency } = ctx;
   return async (app) => {
@@ -41,7 +41,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['lines'],
           summary: 'Partner networks the line may use in a country, and the preferred one',
-          params: LineParams,
+          params: IdParams,
           querystring: Type.Object({ country: Type.String({ maxLength: 8 }) }),
           response: { 200: Networks, ...errorResponses(400, 401, 403, 404) },
         },
@@ -140,7 +140,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['lines'],
           summary: 'What changing the line to another plan costs, before confirming',
-          params: LineParams,
+          params: IdParams,
           querystring: PlanQuery,
           response: { 200: Quote, ...errorResponses(400, 401, 403, 404, 409) },
         },
@@ -163,7 +163,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           summary:
             'Change the line to another plan now, paying the quoted amount from the balance (idempotent)',
           headers: IdempotencyHeader,
-          params: LineParams,
+          params: IdParams,
           body: PlanBody,
           response: { 201: Quote, ...errorResponses(400, 401, 403, 404, 409) },
         },
@@ -189,20 +189,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request) => ({ items: await lineExtras.addons(request.locale), nextCursor: null }),
     );
 
-    const AddonInput = Type.Object({
-      code: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$' }),
-      names: Type.Object({
-        en: Type.String({ minLength: 1, maxLength: 120 }),
-        'zh-CN': Type.String({ minLength: 1, maxLength: 120 }),
-      }),
-      dataMb: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
-      voiceMinutes: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
-      sms: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
-      price: Type.Object({
-        amount: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
-        currency: Type.String({ pattern: '^[A-Z]{3}$' }),
-      }),
-    });
+    const AddonInput = Type.Object(OfferFields);
     app.post(
       '/api/v1/staff/addons',
       {
@@ -224,7 +211,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['staff'],
           summary: 'Edit an add-on',
-          params: LineParams,
+          params: IdParams,
           body: AddonInput,
           response: { 200: Addon, ...errorResponses(400, 401, 403, 404, 409) },
         },
@@ -238,7 +225,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['staff'],
           summary: 'Retire an add-on (never deleted)',
-          params: LineParams,
+          params: IdParams,
           response: { 200: Addon, ...errorResponses(401, 403, 404) },
         },
       },
@@ -253,7 +240,7 @@ export function lineExtrasRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['lines'],
           summary: 'Buy an add-on for an active line, paid from the balance (idempotent)',
           headers: IdempotencyHeader,
-          params: LineParams,
+          params: IdParams,
           body: Type.Object({ addonId: Type.String({ minLength: 1, maxLength: 64 }) }),
           response: {
             201: Type.Object({ id: Type.String(), lineId: Type.String(), addon: Addon }),

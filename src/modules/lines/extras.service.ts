@@ -4,12 +4,14 @@ import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { minorDigits } from '../../core/money.js';
 import type { Db } from '../../db/database.js';
+import { holdRatingLock } from '../../db/locks.js';
 import type { AddonsTable } from '../../db/schema.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
 import { networksOf } from '../../telecom/plmn.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { countryCode } from '../catalog/countries.js';
+import { offerName, requireOperatorCurrency } from '../catalog/offers.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { createPlanChange } from './lines.plan-change.js';
 import {
@@ -25,7 +27,7 @@ import {
   retireAddon as saveRetired,
   updateAddon,
 } from './stores/extras.store.js';
-import { addToAllowances, holdRatingLock, ownActiveLine, ownLine } from './stores/lines.store.js';
+import { addToAllowances, ownActiveLine, ownLine } from './stores/lines.store.js';
 
 const DEMO_ADDONS = [
   {
@@ -126,11 +128,10 @@ export function createLineExtras(deps: {
   }
 
   function presentAddon(a: AddonsTable, locale: string) {
-    const names = JSON.parse(a.names) as Record<string, string>;
     return {
       id: a.id,
       code: a.code,
-      name: names[locale] ?? names.en ?? a.code,
+      name: offerName(a.names, locale, a.code),
       dataMb: a.data_mb,
       voiceMinutes: a.voice_minutes,
       sms: a.sms,
@@ -210,9 +211,7 @@ export function createLineExtras(deps: {
 
   /** Admins add, edit and retire add-ons; sold ones are never deleted. */
   async function saveAddon(addonId: string | null, input: AddonInput, caller: Caller) {
-    if (input.price.currency !== deps.currency) {
-      throw new AppError('CURRENCY_MISMATCH', { field: 'price.currency' }, { currency: deps.currency });
-    }
+    requireOperatorCurrency(input.price, deps.currency);
     return db.transaction().execute(async (tx) => {
       const clash = await addonIdByCode(tx, input.code);
       if (clash !== undefined && clash !== addonId)

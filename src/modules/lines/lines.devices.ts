@@ -1,6 +1,7 @@
 import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import type { Db, Executor } from '../../db/database.js';
+import type { EsimState } from '../../db/schema.js';
 import type { Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { LinesJobs } from './lines.jobs.js';
@@ -34,17 +35,20 @@ export function createLineDevices(deps: {
   const { newEsim } = deps.ordering;
   const now = () => clock.now().toISOString();
 
+  /**
+   * A profile that is no longer wanted (in one of `onlyFrom`, when given): it is disabling at once, and
+   * the runner makes it unusable on the network (disableJob, once per profile).
+   */
+  async function endProfile(tx: Executor, esimId: string, reason: string, onlyFrom?: readonly EsimState[]) {
+    await markDisabling(tx, esimId, now(), onlyFrom);
+    await deps.jobs.enqueue(tx, disableJob, { esimId, reason }, { idempotencyKey: `disable:${esimId}` });
+  }
+
   /** The new phone is in service: the old phone's device is unbound and its profile made unusable. */
   async function retireMovedFrom(tx: Executor, oldEsimId: string, accountId: string) {
     const old = await boundDeviceOfEsim(tx, oldEsimId);
     if (old) await unbindDevice(tx, old.id, now());
-    await markDisabling(tx, oldEsimId, now(), ['installed', 'released', 'downloaded']);
-    await deps.jobs.enqueue(
-      tx,
-      disableJob,
-      { esimId: oldEsimId, reason: 'moved to a new phone' },
-      { idempotencyKey: `disable:${oldEsimId}` },
-    );
+    await endProfile(tx, oldEsimId, 'moved to a new phone', ['installed', 'released', 'downloaded']);
     await audit.record(tx, {
       actor: SYSTEM,
       action: 'device.moved_away',
@@ -86,13 +90,7 @@ export function createLineDevices(deps: {
     await db.transaction().execute(async (tx) => {
       const device = await boundDevice(tx, accountId, deviceId);
       await unbindDevice(tx, deviceId, now());
-      await markDisabling(tx, device.esim_id, now());
-      await deps.jobs.enqueue(
-        tx,
-        disableJob,
-        { esimId: device.esim_id, reason: 'unbound by subscriber' },
-        { idempotencyKey: `disable:${device.esim_id}` },
-      );
+      await endProfile(tx, device.esim_id, 'unbound by subscriber');
       await audit.record(tx, {
         actor: caller.actor,
         action: 'device.unbound',
@@ -121,7 +119,7 @@ export function createLineDevices(deps: {
     });
   }
 
-  return { retireMovedFrom, moveToNewPhone, unbind, renameDevice };
+  return { endProfile, retireMovedFrom, moveToNewPhone, unbind, renameDevice };
 }
 
 export type LineDevices = ReturnType<typeof createLineDevices>;

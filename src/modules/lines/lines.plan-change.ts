@@ -3,12 +3,13 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { isLocale, type Locale } from '../../core/i18n.js';
 import type { Db, Executor } from '../../db/database.js';
+import { holdRatingLock } from '../../db/locks.js';
 import type { LinesTable } from '../../db/schema.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { addonAllowances } from './stores/extras.store.js';
-import { holdRatingLock, ownActiveLine, planOfLine, startPlan } from './stores/lines.store.js';
+import { ownActiveLine, planOfLine, startPlan } from './stores/lines.store.js';
 
 const MB = 1024 * 1024;
 const HOUR = 3_600_000;

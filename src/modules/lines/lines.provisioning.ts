@@ -2,7 +2,8 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { formatMoney } from '../../core/money.js';
-import type { Db } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
+import type { EsimsTable } from '../../db/schema.js';
 import type { NetworkAdapter } from '../../integrations/network/network.js';
 import type { Es2Client } from '../../integrations/smdp/client.js';
 import { ES2_CODES, Es2Error } from '../../integrations/smdp/es2plus.js';
@@ -69,6 +70,22 @@ export function createEsimProvisioning(deps: {
   const logger = deps.logger.child({ component: 'lines' });
   const now = () => clock.now().toISOString();
 
+  /** The runner's entry on an eSIM's audit trail (and its account's). */
+  async function auditEsim(
+    executor: Executor,
+    action: string,
+    esim: Pick<EsimsTable, 'id' | 'account_id'>,
+    after: Record<string, unknown>,
+  ) {
+    await audit.record(executor, {
+      actor: SYSTEM,
+      action,
+      subject: { type: 'esim', id: esim.id },
+      accountId: esim.account_id,
+      after,
+    });
+  }
+
   /**
    * Runner: DownloadOrder then ConfirmOrder(releaseFlag) at the SM-DP+; re-entrant after a crash. The
    * eSIM's ICCID is taken from the operator's range and recorded before DownloadOrder names it, so a
@@ -117,13 +134,7 @@ export function createEsimProvisioning(deps: {
           { plan: plan.name, number: line.msisdn, code: activationCode, lineId: line.id },
           ['email'],
         );
-        await audit.record(tx, {
-          actor: SYSTEM,
-          action: 'esim.released',
-          subject: { type: 'esim', id: esimId },
-          accountId: esim.account_id,
-          after: { iccid: esim.iccid },
-        });
+        await auditEsim(tx, 'esim.released', esim, { iccid: esim.iccid });
         return true;
       });
       if (!released) await giveBackLate(esimId, job.attempts);
@@ -189,13 +200,7 @@ export function createEsimProvisioning(deps: {
     const esim = await esimById(db, esimId);
     if (!esim.iccid || !['failed', 'disabling', 'unusable'].includes(esim.state)) return;
     await cancelAtSmdp(esim.iccid);
-    await audit.record(db, {
-      actor: SYSTEM,
-      action: 'esim.order_cancelled',
-      subject: { type: 'esim', id: esimId },
-      accountId: esim.account_id,
-      after: { iccid: esim.iccid },
-    });
+    await auditEsim(db, 'esim.order_cancelled', esim, { iccid: esim.iccid });
   }
 
   /** CancelOrder back to Available; a final answer (unknown ICCID, already downloaded) leaves nothing to cancel. */
@@ -247,13 +252,7 @@ export function createEsimProvisioning(deps: {
           after: { reason, refunded: Number(line.price) },
         });
       }
-      await audit.record(tx, {
-        actor: SYSTEM,
-        action: 'esim.failed',
-        subject: { type: 'esim', id: esimId },
-        accountId: esim.account_id,
-        after: { reason },
-      });
+      await auditEsim(tx, 'esim.failed', esim, { reason });
     });
   }
 
@@ -266,13 +265,7 @@ export function createEsimProvisioning(deps: {
     if (esim.iccid) await deps.network.deactivate(esim.iccid, reason);
     await db.transaction().execute(async (tx) => {
       await markUnusable(tx, esimId, now());
-      await audit.record(tx, {
-        actor: SYSTEM,
-        action: 'esim.unusable',
-        subject: { type: 'esim', id: esimId },
-        accountId: esim.account_id,
-        after: { reason },
-      });
+      await auditEsim(tx, 'esim.unusable', esim, { reason });
     });
   }
 

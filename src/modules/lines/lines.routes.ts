@@ -1,34 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { IdParams, Nullable } from '../../core/schemas.js';
+import { EsimStateSchema, LineStatusSchema } from '../../core/statuses.js';
 import { callerOf } from '../../http/caller.js';
 import { SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
 const Esim = Type.Object({
   id: Type.String(),
   iccid: Nullable(Type.String()),
   activationCode: Nullable(Type.String()),
-  state: Type.Enum([
-    'ordering',
-    'allocated',
-    'released',
-    'downloaded',
-    'installed',
-    'disabling',
-    'unusable',
-    'failed',
-  ]),
+  state: EsimStateSchema,
   eid: Nullable(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
 });
 
 const Line = Type.Object({
   id: Type.String(),
-  status: Type.Enum(['pending', 'active', 'expired', 'failed', 'suspended', 'terminated']),
+  status: LineStatusSchema,
   msisdn: Type.String(),
   planId: Type.String(),
   planName: Type.String(),
@@ -54,8 +45,6 @@ const Device = Type.Object({
   iccid: Nullable(Type.String()),
   boundAt: Type.String({ format: 'date-time' }),
 });
-
-const IdParam = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   const { lines, idempotency } = ctx;
@@ -107,7 +96,7 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['lines'],
           summary: 'One line with remaining allowances',
-          params: IdParam,
+          params: IdParams,
           response: { 200: Line, ...errorResponses(401, 403, 404) },
         },
       },
@@ -122,7 +111,7 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['lines'],
           summary: 'A new eSIM profile on the same line and number, for one more device (idempotent)',
           headers: IdempotencyHeader,
-          params: IdParam,
+          params: IdParams,
           response: { 201: Esim, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
@@ -141,7 +130,7 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['lines'],
           summary: 'The activation code as a QR code (SVG)',
-          params: IdParam,
+          params: IdParams,
           produces: ['image/svg+xml'],
         },
       },
@@ -179,7 +168,7 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['devices'],
           summary: 'Rename a device',
-          params: IdParam,
+          params: IdParams,
           body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 60 }) }),
           response: { 200: Device, ...errorResponses(400, 401, 403, 404) },
         },
@@ -203,7 +192,7 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           summary:
             'Move the line to a new phone: a new profile for the same number; the old one ends once the new one is installed (idempotent)',
           headers: IdempotencyHeader,
-          params: IdParam,
+          params: IdParams,
           response: {
             201: Type.Intersect([Esim, Type.Object({ replacesDeviceId: Type.String() })]),
             ...errorResponses(400, 401, 403, 404, 409),
@@ -226,7 +215,7 @@ export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['devices'],
           summary:
             'Unbind a device (解除绑定): it leaves the list at once; the profile is made unusable in the background',
-          params: IdParam,
+          params: IdParams,
           response: {
             202: Type.Object({ id: Type.String(), status: Type.Literal('unbinding') }),
             ...errorResponses(401, 403, 404),

@@ -17,7 +17,7 @@ import { createLineQueries } from './lines.present.js';
 import { createEsimProvisioning, type EsimOrders } from './lines.provisioning.js';
 import type { NumberPool } from './numbers.js';
 import { unbindDevicesOfAccount } from './stores/devices.store.js';
-import { esimsToEndOfLine, markDisabling } from './stores/esims.store.js';
+import { esimsToEndOfLine } from './stores/esims.store.js';
 import { openLinesOfAccount, setLineStatus } from './stores/lines.store.js';
 
 const SYSTEM: Actor = { type: 'system', id: 'lines' };
@@ -63,16 +63,7 @@ export function createLinesService(deps: {
     for (const line of lines) {
       await setLineStatus(tx, line.id, 'terminated', now());
       await deps.numbers.release(tx, line.msisdn, true);
-      const esims = await esimsToEndOfLine(tx, line.id);
-      for (const e of esims) {
-        await markDisabling(tx, e.id, now());
-        await deps.jobs.enqueue(
-          tx,
-          disableJob,
-          { esimId: e.id, reason },
-          { idempotencyKey: `disable:${e.id}` },
-        );
-      }
+      for (const e of await esimsToEndOfLine(tx, line.id)) await deviceChanges.endProfile(tx, e.id, reason);
       await audit.record(tx, {
         actor: SYSTEM,
         action: 'line.terminated',

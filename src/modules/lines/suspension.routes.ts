@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { IdParams } from '../../core/schemas.js';
 import { callerOf } from '../../http/caller.js';
 import { SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
@@ -47,7 +48,6 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    const LineParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
     app.post(
       '/api/v1/me/lines/:id/suspend',
       {
@@ -56,7 +56,7 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['lines'],
           summary:
             'Lost or stolen, one line only: barred on the network at once; the other lines keep working',
-          params: LineParams,
+          params: IdParams,
           response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
         },
       },
@@ -74,7 +74,7 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['lines'],
           summary: 'Resume a suspended line (needs a sign-in from the last 10 minutes)',
-          params: LineParams,
+          params: IdParams,
           response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
         },
       },
@@ -93,7 +93,7 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['staff'],
           summary:
             'Suspend a subscriber reported lost or stolen (every session signed out); a staff account only by an admin',
-          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          params: IdParams,
           response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
         },
       },
@@ -113,7 +113,7 @@ export function suspensionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['staff'],
           summary:
             'Lift a lost-or-stolen suspension once the caller has been identified; a staff account only by an admin',
-          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          params: IdParams,
           response: { 200: Type.Ref('Account'), ...errorResponses(401, 403, 404, 409) },
         },
       },

@@ -2,7 +2,7 @@ import { newId } from '../../core/ids.js';
 import type { Tx } from '../../db/database.js';
 import type { LinesTable, UsageRecordsTable } from '../../db/schema.js';
 import { saveRatedAllowances } from '../lines/stores/lines.store.js';
-import { type Ledger, ledgerAccountId } from '../wallet/ledger.js';
+import type { Ledger, PostingInput } from '../wallet/ledger.js';
 
 /** Posting what rating decided: the lines' allowances left and the charges, to the ledger. */
 export function createUsageCharges(deps: {
@@ -24,6 +24,15 @@ export function createUsageCharges(deps: {
     for (const [accountId, amount] of charges) await charge(tx, accountId, amount, batchId);
   }
 
+  /** One usage posting in the operator currency, under the batch or rerate it belongs to. */
+  function post(
+    tx: Tx,
+    reference: NonNullable<PostingInput['reference']>,
+    move: Omit<PostingInput, 'currency' | 'reference'>,
+  ) {
+    return ledger.post(tx, { ...move, currency, reference });
+  }
+
   /** The wallet pays what it can; the rest becomes arrears (a receivable), never a negative wallet. */
   async function charge(
     tx: Tx,
@@ -33,29 +42,19 @@ export function createUsageCharges(deps: {
     referenceType: 'usage_batch' | 'usage_rerate' = 'usage_batch',
   ) {
     const wallet = await ledger.ensureAccount(tx, 'wallet', currency, accountId);
-    await ledger.ensureAccount(tx, 'revenue', currency);
+    const revenue = await ledger.ensureAccount(tx, 'revenue', currency);
     const balance = await ledger.balance(tx, wallet);
     const fromWallet = Math.min(balance, amount);
     const reference = { type: referenceType, id: batchId };
-    if (fromWallet > 0) {
-      await ledger.post(tx, {
-        debit: wallet,
-        credit: ledgerAccountId('revenue', currency),
-        amount: fromWallet,
-        currency,
-        kind: 'usage',
-        reference,
-      });
-    }
+    if (fromWallet > 0)
+      await post(tx, reference, { debit: wallet, credit: revenue, amount: fromWallet, kind: 'usage' });
     if (amount > fromWallet) {
       const arrears = await ledger.ensureAccount(tx, 'arrears', currency, accountId);
-      await ledger.post(tx, {
+      await post(tx, reference, {
         debit: arrears,
-        credit: ledgerAccountId('revenue', currency),
+        credit: revenue,
         amount: amount - fromWallet,
-        currency,
         kind: 'arrears',
-        reference,
       });
     }
   }
@@ -68,23 +67,14 @@ export function createUsageCharges(deps: {
     const owed = -(await ledger.balance(tx, arrears));
     const toArrears = Math.min(Math.max(owed, 0), amount);
     if (toArrears > 0)
-      await ledger.post(tx, {
-        debit: revenue,
-        credit: arrears,
-        amount: toArrears,
-        currency,
-        kind: 'arrears',
-        reference,
-      });
+      await post(tx, reference, { debit: revenue, credit: arrears, amount: toArrears, kind: 'arrears' });
     if (amount > toArrears) {
       const wallet = await ledger.ensureAccount(tx, 'wallet', currency, accountId);
-      await ledger.post(tx, {
+      await post(tx, reference, {
         debit: revenue,
         credit: wallet,
         amount: amount - toArrears,
-        currency,
         kind: 'usage',
-        reference,
       });
     }
   }

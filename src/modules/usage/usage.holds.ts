@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { decodeCursor, page } from '../../core/pagination.js';
 import type { Db, Dialect } from '../../db/database.js';
+import { holdRatingLock } from '../../db/locks.js';
 import type { UsageHoldStatus } from '../../db/schema.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
@@ -10,7 +11,7 @@ import { lineById } from '../lines/stores/lines.store.js';
 import type { UsageCharges } from './usage.charges.js';
 import { presentHold } from './usage.present.js';
 import { rate, recordOf, usageRow } from './usage.rating.js';
-import { addUsageRecords, decideHeld, findHold, getHold, holdsPage, lockUsageWrites } from './usage.store.js';
+import { addUsageRecords, decideHeld, findHold, getHold, holdsPage } from './usage.store.js';
 
 /** Usage records held for staff review (over the policy's charge ceiling), and staff's decisions. */
 export function createUsageHolds(deps: {
@@ -47,7 +48,7 @@ export function createUsageHolds(deps: {
     caller: Caller,
   ) {
     return db.transaction().execute(async (tx) => {
-      await lockUsageWrites(tx, deps.dialect);
+      await holdRatingLock(tx);
       const held = await findHold(tx, id);
       if (!held) throw new AppError('USAGE_HOLD_NOT_FOUND', { field: 'id' });
       if (held.status !== 'held')

@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import type { Db, Dialect, Tx } from '../../db/database.js';
+import { holdRatingLock } from '../../db/locks.js';
 import type { LinesTable, UsageHoldsTable, UsageRecordsTable } from '../../db/schema.js';
 import { type AuditService, SYSTEM } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
@@ -7,13 +8,7 @@ import type { PolicyService } from '../policies/policies.service.js';
 import type { UsageCharges } from './usage.charges.js';
 import { firstMonthKept, monthStart } from './usage.partitions.js';
 import { allowancesOf, holdRow, type Overage, rate, usageRow } from './usage.rating.js';
-import {
-  addUsageRecords,
-  countedRecordIds,
-  insertHolds,
-  linesByIccids,
-  lockUsageWrites,
-} from './usage.store.js';
+import { addUsageRecords, countedRecordIds, insertHolds, linesByIccids } from './usage.store.js';
 import {
   type BatchMemo,
   type Bounds,
@@ -68,7 +63,7 @@ export function createUsageIngest(deps: {
 
     await db.transaction().execute(async (tx) => {
       // Ingest batches are rated one at a time, so allowances are consumed in a single, repeatable order.
-      await lockUsageWrites(tx, deps.dialect);
+      await holdRatingLock(tx);
       const seen = await countedRecordIds(
         tx,
         deps.dialect,

@@ -1,14 +1,10 @@
 import { sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { Db, Dialect, Tx } from '../../db/database.js';
+import { USAGE_RATING_LOCK } from '../../db/locks.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
-import {
-  decidedHoldStartsBefore,
-  recordMonthsBefore,
-  removeDecidedHolds,
-  USAGE_WRITE_LOCK,
-} from './usage.store.js';
+import { decidedHoldStartsBefore, recordMonthsBefore, removeDecidedHolds } from './usage.store.js';
 
 /** Months created ahead of the current one, so the month after next already has its partition. */
 const MONTHS_AHEAD = 2;
@@ -113,7 +109,7 @@ export function createUsagePartitions(deps: {
       const made = await db.transaction().execute(async (tx) => {
         // Writers of usage records wait: none can put a row of this month into the default partition
         // between the move below and the attach, which would then refuse.
-        await sql`select pg_advisory_xact_lock(${USAGE_WRITE_LOCK})`.execute(tx);
+        await sql`select pg_advisory_xact_lock(${USAGE_RATING_LOCK})`.execute(tx);
         if ((await partitions(tx)).includes(month)) return false;
         const table = sql.table(partitionName(month));
         const from = monthStart(month);

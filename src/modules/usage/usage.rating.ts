@@ -51,6 +51,23 @@ export function recordOf(row: UsageRecordsTable | UsageHoldsTable): ValidRecord 
   };
 }
 
+/** The columns a posted or held record keeps of the mediation record and the line it was rated on. */
+function recordColumns(record: ValidRecord, line: LinesTable) {
+  return {
+    record_id: record.recordId,
+    account_id: line.account_id,
+    line_id: line.id,
+    iccid: record.iccid,
+    type: record.type,
+    started_at: record.startedAt,
+    duration_seconds: record.durationSeconds,
+    bytes: record.bytes,
+    counterpart: record.counterpart,
+    direction: record.direction,
+    country: record.country,
+  };
+}
+
 /** The usage record posted for a rated record on `line`. */
 export function usageRow(
   record: ValidRecord,
@@ -60,17 +77,7 @@ export function usageRow(
 ): UsageRecordsTable {
   return {
     id: newId('usg', now.getTime()),
-    record_id: record.recordId,
-    account_id: line.account_id,
-    line_id: line.id,
-    iccid: record.iccid,
-    type: record.type,
-    started_at: record.startedAt,
-    duration_seconds: record.durationSeconds,
-    bytes: record.bytes,
-    counterpart: record.counterpart,
-    direction: record.direction,
-    country: record.country,
+    ...recordColumns(record, line),
     charge,
     created_at: now.toISOString(),
   };
@@ -80,17 +87,7 @@ export function usageRow(
 export function holdRow(record: ValidRecord, line: LinesTable, quoted: number, now: Date): UsageHoldsTable {
   return {
     id: newId('uhd', now.getTime()),
-    record_id: record.recordId,
-    account_id: line.account_id,
-    line_id: line.id,
-    iccid: record.iccid,
-    type: record.type,
-    started_at: record.startedAt,
-    duration_seconds: record.durationSeconds,
-    bytes: record.bytes,
-    counterpart: record.counterpart,
-    direction: record.direction,
-    country: record.country,
+    ...recordColumns(record, line),
     quoted_charge: quoted,
     charge: null,
     status: 'held',

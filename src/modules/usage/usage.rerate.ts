@@ -2,24 +2,18 @@ import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { Db, Dialect } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
+import { holdRatingLock } from '../../db/locks.js';
 import type { LinesTable } from '../../db/schema.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { saveRatedAllowances } from '../lines/stores/lines.store.js';
 import type { UsageCharges } from './usage.charges.js';
 import { MB, rate, recordOf } from './usage.rating.js';
-import {
-  addonsBoughtSince,
-  findLine,
-  lineRecordsSince,
-  lockUsageWrites,
-  setRecordCharge,
-} from './usage.store.js';
+import { addonsBoughtSince, findLine, lineRecordsSince, setRecordCharge } from './usage.store.js';
 
 export function createUsageRerate(deps: {
   db: Db;
-  dialect: Dialect;
   clock: Clock;
   catalog: Pick<CatalogService, 'get'>;
   audit: Pick<AuditService, 'record'>;
@@ -39,7 +33,7 @@ export function createUsageRerate(deps: {
    */
   async function rerate(lineId: string, caller: Caller) {
     return db.transaction().execute(async (tx) => {
-      await lockUsageWrites(tx, deps.dialect);
+      await holdRatingLock(tx);
       const line = await findLine(tx, lineId);
       if (!line) throw new AppError('LINE_NOT_FOUND', { field: 'line' });
       const summary = { lineId, records: 0, changed: 0, previousTotal: 0, newTotal: 0, delta: 0 };

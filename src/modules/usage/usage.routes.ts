@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
 import { ListOf, PageQuery } from '../../core/pagination.js';
+import { IdParams, Nullable } from '../../core/schemas.js';
 import { callerOf } from '../../http/caller.js';
 import { ADMIN, SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
@@ -15,15 +16,14 @@ const UsageItem = Type.Object({
   lineId: Type.String(),
   type: Type.Enum(['voice', 'sms', 'data']),
   startedAt: Type.String({ format: 'date-time' }),
-  durationSeconds: Type.Union([Type.Integer(), Type.Null()]),
-  bytes: Type.Union([Type.Integer(), Type.Null()]),
+  durationSeconds: Nullable(Type.Integer()),
+  bytes: Nullable(Type.Integer()),
   counterpart: Type.Union([Type.String(), Type.Null()], { description: 'Partly masked' }),
-  direction: Type.Union([Type.Enum(['in', 'out']), Type.Null()]),
+  direction: Nullable(Type.Enum(['in', 'out'])),
   country: Type.String(),
   charge: Type.Ref('Money'),
 });
 
-const Nullable = <T extends import('typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const HOLD_STATUSES = ['held', 'approved', 'rejected'] as const;
 
 const UsageHold = Type.Object({
@@ -120,7 +120,7 @@ export function usageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['staff'],
           summary:
             'Approve (rates it now and posts the charge, once) or reject (nothing is charged) a held usage record; audited',
-          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          params: IdParams,
           body: Type.Object({
             decision: Type.Enum(['approve', 'reject']),
             note: Type.Optional(Type.String({ maxLength: 500 })),

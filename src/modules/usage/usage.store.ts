@@ -73,15 +73,6 @@ export function usagePage(executor: Executor, accountId: string, filter: UsageLi
   return usageListQuery(executor, accountId, filter).execute();
 }
 
-/** What ingest, rerating and held-usage approval take on PostgreSQL: no record is written meanwhile. */
-export const USAGE_WRITE_LOCK = 7301;
-
-/** PostgreSQL: waits for the usage write lock (ingest batches are rated one at a time). */
-export async function lockUsageWrites(tx: Tx, dialect: Dialect): Promise<void> {
-  if (dialect === 'postgres')
-    await sql`select pg_advisory_xact_lock(${sql.lit(USAGE_WRITE_LOCK)})`.execute(tx);
-}
-
 export async function insertServiceKey(executor: Executor, key: Insertable<ServiceKeysTable>) {
   await executor.insertInto('service_keys').values(key).execute();
 }

@@ -1,4 +1,3 @@
-import { PostgresAdapter, sql } from 'kysely';
 import { AppError } from '../../../core/errors.js';
 import type { Executor, Tx } from '../../../db/database.js';
 import type { LineStatus, LinesTable } from '../../../db/schema.js';
@@ -144,7 +143,7 @@ export async function addToAllowances(
 
 /**
  * Writes back the allowances rating left on a line: usage calls it in its own rating transaction,
- * under the rating lock (holdRatingLock), for each line a batch, a rerate or an approved hold used.
+ * under the rating lock (db/locks.ts), for each line a batch, a rerate or an approved hold used.
  */
 export async function saveRatedAllowances(
   tx: Tx,
@@ -161,15 +160,4 @@ export async function saveRatedAllowances(
     })
     .where('id', '=', line.id)
     .execute();
-}
-
-/**
- * usage.service.ts rates a batch on PostgreSQL under this transaction lock, reading the allowances
- * first and writing them back at the end; a change of the allowances in between would be written
- * over. Plan changes and add-ons take the same lock. (SQLite runs one write transaction at a time.)
- */
-const USAGE_RATING_LOCK = 7301;
-export async function holdRatingLock(tx: Tx): Promise<void> {
-  if (tx.getExecutor().adapter instanceof PostgresAdapter)
-    await sql`select pg_advisory_xact_lock(${sql.lit(USAGE_RATING_LOCK)})`.execute(tx);
 }
