@@ -3,18 +3,34 @@ import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
- * `npm run test:fast` (TEST_TIER=fast): unit tests and the integration tests on SQLite only, without
- * the browser tests and without the tests that start processes or clusters of their own (they import
- * the process or cluster helpers). `npm test` runs everything on both databases; `npx vitest run wallet`
- * runs one module's files on both.
+ * Two tiers. `npm test` runs every file on both databases, each file in a fresh module graph.
+ * `npm run test:fast` (TEST_TIER=fast) is the loop while coding: unit tests and the integration tests
+ * on SQLite only, leaving to `npm test`
+ * - the browser tests (test/e2e),
+ * - the process-level tests: those that start processes or clusters of their own (they import the
+ *   process, cluster or balancer helpers, or run the CLI through test/helpers/cli-entry.ts),
+ * - SLOW_BY_NATURE, below.
+ * It also shares the module graph between the files one worker runs (isolate: false): importing the
+ * app anew for each file was most of the tier's time. A file that needs a module's first state (a
+ * counter, a cache) is listed in FRESH_MODULES and still runs on its own.
+ * `npx vitest run wallet` runs one module's files on both databases.
  */
+
+/** Slow by nature, not by setup: thousands of generated cases (property tests), random inputs (fuzzing). */
+const SLOW_BY_NATURE = ['test/**/*.property.test.ts', 'test/fuzz.test.ts'];
+
+/** Files that need modules in their first state: ids.test.ts reads ULID times, which stay monotonic per module. */
+const FRESH_MODULES = ['test/ids.test.ts'];
+
 function processLevelFiles(): string[] {
   const dir = path.resolve(import.meta.dirname, 'test');
   return fs
     .readdirSync(dir)
     .filter((name) => name.endsWith('.test.ts'))
     .filter((name) =>
-      /helpers\/(process|pg-cluster|haproxy)\.js/.test(fs.readFileSync(path.join(dir, name), 'utf8')),
+      /helpers\/(process|pg-cluster|haproxy)\.js|helpers\/cli-entry\.ts/.test(
+        fs.readFileSync(path.join(dir, name), 'utf8'),
+      ),
     )
     .map((name) => `test/${name}`);
 }
@@ -22,11 +38,23 @@ function processLevelFiles(): string[] {
 const fast = process.env.TEST_TIER === 'fast';
 if (fast) process.env.TEST_DIALECTS ??= 'sqlite';
 
+const ALL = ['src/**/*.test.ts', 'test/**/*.test.ts'];
+const NOT_FAST = ['test/e2e/**', ...processLevelFiles(), ...SLOW_BY_NATURE, 'node_modules/**'];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: fast ? ['test/e2e/**', ...processLevelFiles(), 'node_modules/**'] : ['node_modules/**'],
-    globalSetup: ['test/global-setup.ts'],
+    ...(fast
+      ? {
+          projects: [
+            {
+              extends: true,
+              test: { name: 'fast', include: ALL, exclude: [...NOT_FAST, ...FRESH_MODULES], isolate: false },
+            },
+            { extends: true, test: { name: 'fast-fresh', include: FRESH_MODULES } },
+          ],
+        }
+      : { include: ALL, exclude: ['node_modules/**'] }),
+    globalSetup: ['test/global-setup.ts', 'test/helpers/sqlite-template.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -6,7 +6,6 @@ import pg from 'pg';
 import { describe, inject, it } from 'vitest';
 import type { DatabaseConfig } from '../../src/config.js';
 import { type Database, type Dialect, openPostgres, openSqlite } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { TEST_ENV } from './env.js';
 
 export const DIALECTS: Dialect[] = TEST_ENV.dialects;
@@ -25,7 +24,7 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-/** A fresh, migrated database of the given dialect, private to the caller. */
+/** A fresh, migrated database of the given dialect (a copy of the run's template), private to the caller. */
 export async function createTestDatabase(
   dialect: Dialect,
   options: { migrate?: boolean } = {},
@@ -34,8 +33,8 @@ export async function createTestDatabase(
   if (dialect === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esimdesk-test-'));
     const file = path.join(dir, 'esimdesk.db');
+    if (migrate) fs.copyFileSync(inject('sqliteTemplate'), file);
     const database = openSqlite(file);
-    if (migrate) await migrateToLatest(database.db);
     return {
       dialect,
       config: { dialect, path: file },
