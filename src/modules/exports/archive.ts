@@ -5,11 +5,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { stringify } from 'csv-stringify/sync';
 import yazl from 'yazl';
 import type { DatabaseConfig } from '../../config.js';
 import { type Locale, translate } from '../../core/i18n.js';
 import type { Db } from '../../db/database.js';
+import { type CsvField, csvLines } from './csv.js';
 import {
   devicesOfAccount,
   forfeitPostingsPage,
@@ -53,8 +53,8 @@ export interface ArchiveInput {
  */
 function keyset<T extends { id: string }>(
   fetchPage: (after: string | null) => Promise<T[]>,
-  toRow: (row: T) => unknown[],
-): () => Promise<unknown[][] | null> {
+  toRow: (row: T) => CsvField[],
+): () => Promise<CsvField[][] | null> {
   let after: string | null = null;
   let done = false;
   return async () => {
@@ -73,18 +73,17 @@ function keyset<T extends { id: string }>(
  * held across the wait for the compressor, they outlived young-generation collections and piled up
  * in the old generation, which set the process's peak memory.
  */
-function csv(columns: string[], nextPage: () => Promise<unknown[][] | null>): Readable {
-  const options = { record_delimiter: 'windows' } as const;
+function csv(columns: string[], nextPage: () => Promise<CsvField[][] | null>): Readable {
   let headerSent = false;
   return new Readable({
     read() {
       if (!headerSent) {
         headerSent = true;
-        this.push(Buffer.from(BOM + stringify([columns], options)));
+        this.push(Buffer.from(BOM + csvLines([columns])));
         return;
       }
       nextPage().then(
-        (rows) => this.push(rows ? Buffer.from(stringify(rows, options)) : null),
+        (rows) => this.push(rows ? Buffer.from(csvLines(rows)) : null),
         (error: Error) => this.destroy(error),
       );
     },
