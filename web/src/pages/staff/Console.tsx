@@ -19,6 +19,7 @@ import { useMeta } from '../../api/meta.js';
 import type { Me } from '../../api/session.js';
 import { SignOutButton } from '../Account.js';
 import { staffKeys } from './keys.js';
+import { StaffTable } from './StaffTable.js';
 
 type Role = 'agent' | 'reviewer' | 'admin';
 const SECTIONS: { key: string; to: string; roles: Role[]; demoOnly?: boolean }[] = [
@@ -177,72 +178,65 @@ export function Dashboard() {
             {t('dashboard.csv')}
           </Button>
         </Group>
-        <Table.ScrollContainer minWidth={640}>
-          <Table striped data-testid="sla-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('dashboard.week')}</Table.Th>
-                <Table.Th ta="right">{t('dashboard.submitted')}</Table.Th>
-                <Table.Th ta="right">{t('dashboard.median')}</Table.Th>
-                <Table.Th ta="right">{t('dashboard.p90')}</Table.Th>
-                <Table.Th ta="right">{t('dashboard.max')}</Table.Th>
-                <Table.Th>{t('dashboard.outcomes')}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {data?.cancellations.weeks.map((w) => (
-                <Table.Tr key={w.week}>
-                  <Table.Td>{w.week}</Table.Td>
-                  <Table.Td ta="right">{w.submitted}</Table.Td>
-                  <Table.Td ta="right">{hours(w.hoursToDecision.median)}</Table.Td>
-                  <Table.Td ta="right">{hours(w.hoursToDecision.p90)}</Table.Td>
-                  <Table.Td ta="right">{hours(w.hoursToDecision.max)}</Table.Td>
-                  <Table.Td>
-                    <Text size="xs">
-                      {t('dashboard.outcomeLine', {
-                        approved: w.outcomes.approved,
-                        info: w.outcomes.infoRequested,
-                        rejected: w.outcomes.rejected,
-                        withdrawn: w.outcomes.withdrawn,
-                      })}
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        {data?.cancellations.weeks.length === 0 && <Text c="dimmed">{t('dashboard.noData')}</Text>}
+        <StaffTable
+          heads={[
+            t('dashboard.week'),
+            { right: t('dashboard.submitted') },
+            { right: t('dashboard.median') },
+            { right: t('dashboard.p90') },
+            { right: t('dashboard.max') },
+            t('dashboard.outcomes'),
+          ]}
+          minWidth={640}
+          testId="sla-table"
+          empty={data?.cancellations.weeks.length === 0 && t('dashboard.noData')}
+        >
+          {data?.cancellations.weeks.map((w) => (
+            <Table.Tr key={w.week}>
+              <Table.Td>{w.week}</Table.Td>
+              <Table.Td ta="right">{w.submitted}</Table.Td>
+              <Table.Td ta="right">{hours(w.hoursToDecision.median)}</Table.Td>
+              <Table.Td ta="right">{hours(w.hoursToDecision.p90)}</Table.Td>
+              <Table.Td ta="right">{hours(w.hoursToDecision.max)}</Table.Td>
+              <Table.Td>
+                <Text size="xs">
+                  {t('dashboard.outcomeLine', {
+                    approved: w.outcomes.approved,
+                    info: w.outcomes.infoRequested,
+                    rejected: w.outcomes.rejected,
+                    withdrawn: w.outcomes.withdrawn,
+                  })}
+                </Text>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </StaffTable>
       </Card>
       <Card withBorder radius="md" padding="lg">
         <Title order={3} size="h4" mb="sm">
           {t('dashboard.ticketLevels')}
         </Title>
-        <Table.ScrollContainer minWidth={480}>
-          <Table striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('dashboard.week')}</Table.Th>
-                <Table.Th ta="right">{t('dashboard.opened')}</Table.Th>
-                <Table.Th ta="right">{t('dashboard.median')}</Table.Th>
-                <Table.Th ta="right">{t('dashboard.p90')}</Table.Th>
-                <Table.Th ta="right">{t('dashboard.max')}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {data?.tickets.weeks.map((w) => (
-                <Table.Tr key={w.week}>
-                  <Table.Td>{w.week}</Table.Td>
-                  <Table.Td ta="right">{w.opened}</Table.Td>
-                  <Table.Td ta="right">{hours(w.hoursToFirstResponse.median)}</Table.Td>
-                  <Table.Td ta="right">{hours(w.hoursToFirstResponse.p90)}</Table.Td>
-                  <Table.Td ta="right">{hours(w.hoursToFirstResponse.max)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-        {data?.tickets.weeks.length === 0 && <Text c="dimmed">{t('dashboard.noData')}</Text>}
+        <StaffTable
+          heads={[
+            t('dashboard.week'),
+            { right: t('dashboard.opened') },
+            { right: t('dashboard.median') },
+            { right: t('dashboard.p90') },
+            { right: t('dashboard.max') },
+          ]}
+          minWidth={480}
+          empty={data?.tickets.weeks.length === 0 && t('dashboard.noData')}
+        >
+          {data?.tickets.weeks.map((w) => (
+            <Table.Tr key={w.week}>
+              <Table.Td>{w.week}</Table.Td>
+              <Table.Td ta="right">{w.opened}</Table.Td>
+              <Table.Td ta="right">{hours(w.hoursToFirstResponse.median)}</Table.Td>
+              <Table.Td ta="right">{hours(w.hoursToFirstResponse.p90)}</Table.Td>
+              <Table.Td ta="right">{hours(w.hoursToFirstResponse.max)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </StaffTable>
       </Card>
     </Stack>
   );

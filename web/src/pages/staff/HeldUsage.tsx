@@ -1,17 +1,4 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Card,
-  Code,
-  Group,
-  SegmentedControl,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Alert, Badge, Code, Group, SegmentedControl, Table, Text, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -21,7 +8,8 @@ import { useApiMutation } from '../../api/mutation.js';
 import { formatDateTime, formatMoney } from '../../format.js';
 import { staffKeys } from './keys.js';
 import { countryName } from './labels.js';
-import { StaffTable } from './StaffTable.js';
+import { StaffCard } from './StaffCard.js';
+import { RowActions, StaffTable } from './StaffTable.js';
 
 const VIEWS = ['held', 'approved', 'rejected'] as const;
 type View = (typeof VIEWS)[number];
@@ -54,113 +42,102 @@ export function HeldUsagePage() {
     { invalidates: [staffKeys.heldUsage.all] },
   );
   return (
-    <Card withBorder radius="md" padding="lg">
-      <Stack gap="sm">
-        <Title order={3} size="h4">
-          {t('heldUsage.title')}
-        </Title>
-        <Text size="sm" c="dimmed">
-          {t('heldUsage.explain', { policy: t('policies.usageHoldAboveMinor.label') })}
-        </Text>
-        <SegmentedControl
-          size="xs"
-          value={view}
-          onChange={(v) => {
-            setView(v as View);
-            decide.reset();
-          }}
-          data={VIEWS.map((v) => ({ value: v, label: t(`heldUsage.status.${v}`) }))}
-          data-testid="held-usage-views"
-        />
-        {decide.isSuccess && <Alert color="green">{t(`heldUsage.done.${decide.data.status}`)}</Alert>}
-        {decide.errorMessage && <Alert color="red">{decide.errorMessage}</Alert>}
-        <StaffTable
-          heads={[
-            t('heldUsage.startedAt'),
-            t('heldUsage.customer'),
-            t('heldUsage.record'),
-            t('heldUsage.quoted'),
-            view === 'held' ? t('heldUsage.note') : t('heldUsage.decision'),
-            null,
-          ]}
-          minWidth={860}
-          testId="held-usage-table"
-          empty={holds.data?.items.length === 0 && t('heldUsage.none')}
-        >
-          {holds.data?.items.map((h) => (
-            <Table.Tr key={h.id} data-testid={`held-usage-${h.id}`}>
-              <Table.Td>{formatDateTime(h.startedAt, i18n.language)}</Table.Td>
-              <Table.Td>
-                <Link to={`/staff/customers/${h.accountId}`}>
-                  <Code>{h.accountId}</Code>
-                </Link>
-              </Table.Td>
-              <Table.Td>
-                <Group gap={6} wrap="nowrap">
-                  <Badge variant="light" style={{ flexShrink: 0, overflow: 'visible' }}>
-                    {t(`heldUsage.type.${h.type}`)}
-                  </Badge>
-                  <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
-                    {t(`heldUsage.used.${h.type}`, usedOf(h))}
-                  </Text>
-                  <Text size="sm" c="dimmed">
-                    {countryName(h.country, i18n.language)}
-                  </Text>
-                </Group>
-                <Text size="xs" c="dimmed">
-                  {h.recordId}
+    <StaffCard title={t('heldUsage.title')}>
+      <Text size="sm" c="dimmed">
+        {t('heldUsage.explain', { policy: t('policies.usageHoldAboveMinor.label') })}
+      </Text>
+      <SegmentedControl
+        size="xs"
+        value={view}
+        onChange={(v) => {
+          setView(v as View);
+          decide.reset();
+        }}
+        data={VIEWS.map((v) => ({ value: v, label: t(`heldUsage.status.${v}`) }))}
+        data-testid="held-usage-views"
+      />
+      {decide.isSuccess && <Alert color="green">{t(`heldUsage.done.${decide.data.status}`)}</Alert>}
+      {decide.errorMessage && <Alert color="red">{decide.errorMessage}</Alert>}
+      <StaffTable
+        heads={[
+          t('heldUsage.startedAt'),
+          t('heldUsage.customer'),
+          t('heldUsage.record'),
+          t('heldUsage.quoted'),
+          view === 'held' ? t('heldUsage.note') : t('heldUsage.decision'),
+          null,
+        ]}
+        minWidth={860}
+        testId="held-usage-table"
+        empty={holds.data?.items.length === 0 && t('heldUsage.none')}
+      >
+        {holds.data?.items.map((h) => (
+          <Table.Tr key={h.id} data-testid={`held-usage-${h.id}`}>
+            <Table.Td>{formatDateTime(h.startedAt, i18n.language)}</Table.Td>
+            <Table.Td>
+              <Link to={`/staff/customers/${h.accountId}`}>
+                <Code>{h.accountId}</Code>
+              </Link>
+            </Table.Td>
+            <Table.Td>
+              <Group gap={6} wrap="nowrap">
+                <Badge variant="light" style={{ flexShrink: 0, overflow: 'visible' }}>
+                  {t(`heldUsage.type.${h.type}`)}
+                </Badge>
+                <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                  {t(`heldUsage.used.${h.type}`, usedOf(h))}
                 </Text>
-              </Table.Td>
-              <Table.Td>
-                <Text fw={600}>{formatMoney(h.quotedCharge, i18n.language)}</Text>
-                {h.charge && (
-                  <Text size="xs" c="dimmed">
-                    {t('heldUsage.posted', { amount: formatMoney(h.charge, i18n.language) })}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                {h.status === 'held' ? (
-                  <TextInput
-                    size="xs"
-                    maxLength={500}
-                    placeholder={t('heldUsage.notePlaceholder')}
-                    value={notes[h.id] ?? ''}
-                    onChange={(e) => setNotes({ ...notes, [h.id]: e.currentTarget.value })}
-                  />
-                ) : (
-                  <Text size="xs">
-                    {h.decidedAt && formatDateTime(h.decidedAt, i18n.language)} {h.note}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                {h.status === 'held' && (
-                  <Group gap={4} wrap="nowrap">
-                    <Button
-                      size="compact-xs"
-                      loading={decide.isPending && decide.variables?.id === h.id}
-                      onClick={() => decide.mutate({ id: h.id, decision: 'approve' })}
-                      data-testid={`held-usage-approve-${h.id}`}
-                    >
-                      {t('heldUsage.approve')}
-                    </Button>
-                    <Button
-                      size="compact-xs"
-                      variant="subtle"
-                      color="red"
-                      onClick={() => decide.mutate({ id: h.id, decision: 'reject' })}
-                      data-testid={`held-usage-reject-${h.id}`}
-                    >
-                      {t('heldUsage.reject')}
-                    </Button>
-                  </Group>
-                )}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </StaffTable>
-      </Stack>
-    </Card>
+                <Text size="sm" c="dimmed">
+                  {countryName(h.country, i18n.language)}
+                </Text>
+              </Group>
+              <Text size="xs" c="dimmed">
+                {h.recordId}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              <Text fw={600}>{formatMoney(h.quotedCharge, i18n.language)}</Text>
+              {h.charge && (
+                <Text size="xs" c="dimmed">
+                  {t('heldUsage.posted', { amount: formatMoney(h.charge, i18n.language) })}
+                </Text>
+              )}
+            </Table.Td>
+            <Table.Td>
+              {h.status === 'held' ? (
+                <TextInput
+                  size="xs"
+                  maxLength={500}
+                  placeholder={t('heldUsage.notePlaceholder')}
+                  value={notes[h.id] ?? ''}
+                  onChange={(e) => setNotes({ ...notes, [h.id]: e.currentTarget.value })}
+                />
+              ) : (
+                <Text size="xs">
+                  {h.decidedAt && formatDateTime(h.decidedAt, i18n.language)} {h.note}
+                </Text>
+              )}
+            </Table.Td>
+            <Table.Td>
+              {h.status === 'held' && (
+                <RowActions
+                  go={{
+                    label: t('heldUsage.approve'),
+                    onClick: () => decide.mutate({ id: h.id, decision: 'approve' }),
+                    loading: decide.isPending && decide.variables?.id === h.id,
+                    testId: `held-usage-approve-${h.id}`,
+                  }}
+                  stop={{
+                    label: t('heldUsage.reject'),
+                    onClick: () => decide.mutate({ id: h.id, decision: 'reject' }),
+                    testId: `held-usage-reject-${h.id}`,
+                  }}
+                />
+              )}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </StaffTable>
+    </StaffCard>
   );
 }

@@ -1,9 +1,12 @@
-import { Table, Text } from '@mantine/core';
+import { Button, Group, Table, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 
+/** A column's heading: its words, `{ right }` over a column of figures, or null over a column of buttons. */
+type Head = string | { right: string } | null;
+
 /**
- * The console's list table: scrolls sideways on a narrow screen, one heading a column (null for a
- * column of buttons), and the "nothing here" line once the list has loaded empty.
+ * The console's list table: scrolls sideways on a narrow screen, one heading a column, and the
+ * "nothing here" line once the list has loaded empty.
  */
 export function StaffTable({
   heads,
@@ -13,7 +16,7 @@ export function StaffTable({
   empty,
   children,
 }: {
-  heads: readonly (string | null)[];
+  heads: readonly Head[];
   minWidth: number;
   testId?: string;
   highlightOnHover?: boolean;
@@ -27,9 +30,15 @@ export function StaffTable({
         <Table striped highlightOnHover={highlightOnHover} data-testid={testId}>
           <Table.Thead>
             <Table.Tr>
-              {heads.map((head, i) => (
-                <Table.Th key={head ?? `blank-${i}`}>{head}</Table.Th>
-              ))}
+              {heads.map((head, i) =>
+                typeof head === 'object' && head !== null ? (
+                  <Table.Th key={head.right} ta="right">
+                    {head.right}
+                  </Table.Th>
+                ) : (
+                  <Table.Th key={head ?? `blank-${i}`}>{head}</Table.Th>
+                ),
+              )}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>{children}</Table.Tbody>
@@ -37,5 +46,36 @@ export function StaffTable({
       </Table.ScrollContainer>
       {empty && <Text c="dimmed">{empty}</Text>}
     </>
+  );
+}
+
+interface RowAction {
+  label: string;
+  onClick: () => void;
+  loading?: boolean;
+  testId?: string;
+}
+
+/** A row's buttons: the one that goes ahead (retry, approve) and the red one that stops it (cancel, reject). */
+export function RowActions({ go, stop }: { go?: RowAction | false; stop?: RowAction | false }) {
+  return (
+    <Group gap={4} wrap="nowrap">
+      {go && (
+        <Button size="compact-xs" loading={go.loading} onClick={go.onClick} data-testid={go.testId}>
+          {go.label}
+        </Button>
+      )}
+      {stop && (
+        <Button
+          size="compact-xs"
+          variant="subtle"
+          color="red"
+          onClick={stop.onClick}
+          data-testid={stop.testId}
+        >
+          {stop.label}
+        </Button>
+      )}
+    </Group>
   );
 }

@@ -2,7 +2,6 @@ import {
   Alert,
   Anchor,
   Button,
-  Card,
   Checkbox,
   Group,
   SegmentedControl,
@@ -26,6 +25,7 @@ import {
 } from '../../components/TicketThread.js';
 import { formatDateTime } from '../../format.js';
 import { staffKeys } from './keys.js';
+import { StaffCard } from './StaffCard.js';
 import { StaffTable } from './StaffTable.js';
 
 const VIEWS = ['unassigned', 'mine', 'waiting_on_customer', 'open', 'closed', 'all'] as const;
@@ -42,55 +42,50 @@ export function TicketQueue() {
     refetchInterval: 15_000,
   });
   return (
-    <Card withBorder radius="md" padding="lg">
-      <Stack gap="sm">
-        <Title order={3} size="h4">
-          {t('tickets.title')}
-        </Title>
-        <SegmentedControl
-          value={view}
-          onChange={(v) => setParams({ view: v })}
-          data={VIEWS.map((v) => ({ value: v, label: t(`tickets.views.${v}`) }))}
-          size="xs"
-          data-testid="ticket-views"
-          style={{ overflowX: 'auto' }}
-        />
-        {queue.isError && <Alert color="red">{t('app.loadError')}</Alert>}
-        <StaffTable
-          heads={[
-            t('tickets.subject'),
-            t('tickets.customer'),
-            t('tickets.category'),
-            t('tickets.status'),
-            t('tickets.last'),
-          ]}
-          minWidth={640}
-          testId="ticket-queue"
-          highlightOnHover
-          empty={queue.data?.items.length === 0 && t('tickets.empty')}
-        >
-          {queue.data?.items.map((ticket) => (
-            <Table.Tr key={ticket.id} data-testid="ticket-queue-row">
-              <Table.Td>
-                <Anchor component={Link} to={`/staff/tickets/${ticket.id}`} fw={500}>
-                  {ticket.subject}
-                </Anchor>
-              </Table.Td>
-              <Table.Td>
-                <Anchor component={Link} to={`/staff/customers/${ticket.accountId}`} size="sm">
-                  {ticket.customer.email ?? ticket.customer.phone ?? ticket.accountId}
-                </Anchor>
-              </Table.Td>
-              <Table.Td>{t(`help.categories.${ticket.category}`)}</Table.Td>
-              <Table.Td>
-                <TicketStatusBadge status={ticket.status} />
-              </Table.Td>
-              <Table.Td>{formatDateTime(ticket.lastMessageAt, i18n.language)}</Table.Td>
-            </Table.Tr>
-          ))}
-        </StaffTable>
-      </Stack>
-    </Card>
+    <StaffCard title={t('tickets.title')}>
+      <SegmentedControl
+        value={view}
+        onChange={(v) => setParams({ view: v })}
+        data={VIEWS.map((v) => ({ value: v, label: t(`tickets.views.${v}`) }))}
+        size="xs"
+        data-testid="ticket-views"
+        style={{ overflowX: 'auto' }}
+      />
+      {queue.isError && <Alert color="red">{t('app.loadError')}</Alert>}
+      <StaffTable
+        heads={[
+          t('tickets.subject'),
+          t('tickets.customer'),
+          t('tickets.category'),
+          t('tickets.status'),
+          t('tickets.last'),
+        ]}
+        minWidth={640}
+        testId="ticket-queue"
+        highlightOnHover
+        empty={queue.data?.items.length === 0 && t('tickets.empty')}
+      >
+        {queue.data?.items.map((ticket) => (
+          <Table.Tr key={ticket.id} data-testid="ticket-queue-row">
+            <Table.Td>
+              <Anchor component={Link} to={`/staff/tickets/${ticket.id}`} fw={500}>
+                {ticket.subject}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>
+              <Anchor component={Link} to={`/staff/customers/${ticket.accountId}`} size="sm">
+                {ticket.customer.email ?? ticket.customer.phone ?? ticket.accountId}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>{t(`help.categories.${ticket.category}`)}</Table.Td>
+            <Table.Td>
+              <TicketStatusBadge status={ticket.status} />
+            </Table.Td>
+            <Table.Td>{formatDateTime(ticket.lastMessageAt, i18n.language)}</Table.Td>
+          </Table.Tr>
+        ))}
+      </StaffTable>
+    </StaffCard>
   );
 }
 

@@ -1,4 +1,4 @@
-import { Button, Card, Code, Group, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Code, SegmentedControl, Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -6,7 +6,8 @@ import { api, unwrap } from '../../../api/client.js';
 import { useApiMutation } from '../../../api/mutation.js';
 import { formatDateTime } from '../../../format.js';
 import { staffKeys } from '../keys.js';
-import { StaffTable } from '../StaffTable.js';
+import { StaffCard } from '../StaffCard.js';
+import { RowActions, StaffTable } from '../StaffTable.js';
 
 const JOB_VIEWS = ['dead', 'retrying', 'queued', 'running', 'succeeded', 'cancelled'] as const;
 type JobView = (typeof JOB_VIEWS)[number];
@@ -29,64 +30,56 @@ export function JobsPage() {
   );
   const counts = jobs.data?.counts;
   return (
-    <Card withBorder radius="md" padding="lg">
-      <Stack gap="sm">
-        <Title order={3} size="h4">
-          {t('jobs.title')}
-        </Title>
-        <SegmentedControl
-          size="xs"
-          value={view}
-          onChange={(v) => setView(v as JobView)}
-          data={JOB_VIEWS.map((v) => ({
-            value: v,
-            label: `${t(`jobs.status.${v}`)}${counts ? ` (${counts[v]})` : ''}`,
-          }))}
-          data-testid="job-views"
-        />
-        <StaffTable
-          heads={[t('jobs.kind'), t('jobs.attempts'), t('jobs.runAt'), t('jobs.error'), null]}
-          minWidth={720}
-          testId="jobs-table"
-          empty={jobs.data?.items.length === 0 && t('jobs.none')}
-        >
-          {jobs.data?.items.map((j) => (
-            <Table.Tr key={j.id}>
-              <Table.Td>
-                <Code>{j.kind}</Code>
-              </Table.Td>
-              <Table.Td>
-                {j.attempts}/{j.maxAttempts}
-              </Table.Td>
-              <Table.Td>{formatDateTime(j.runAt, i18n.language)}</Table.Td>
-              <Table.Td>
-                <Text size="xs" c="red" lineClamp={2}>
-                  {j.lastError}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <Group gap={4} wrap="nowrap">
-                  {(j.status === 'dead' || j.status === 'queued') && (
-                    <Button size="compact-xs" onClick={() => act.mutate({ id: j.id, action: 'retry' })}>
-                      {t('jobs.retry')}
-                    </Button>
-                  )}
-                  {j.status === 'queued' && (
-                    <Button
-                      size="compact-xs"
-                      variant="subtle"
-                      color="red"
-                      onClick={() => act.mutate({ id: j.id, action: 'cancel' })}
-                    >
-                      {t('jobs.cancel')}
-                    </Button>
-                  )}
-                </Group>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </StaffTable>
-      </Stack>
-    </Card>
+    <StaffCard title={t('jobs.title')}>
+      <SegmentedControl
+        size="xs"
+        value={view}
+        onChange={(v) => setView(v as JobView)}
+        data={JOB_VIEWS.map((v) => ({
+          value: v,
+          label: `${t(`jobs.status.${v}`)}${counts ? ` (${counts[v]})` : ''}`,
+        }))}
+        data-testid="job-views"
+      />
+      <StaffTable
+        heads={[t('jobs.kind'), t('jobs.attempts'), t('jobs.runAt'), t('jobs.error'), null]}
+        minWidth={720}
+        testId="jobs-table"
+        empty={jobs.data?.items.length === 0 && t('jobs.none')}
+      >
+        {jobs.data?.items.map((j) => (
+          <Table.Tr key={j.id}>
+            <Table.Td>
+              <Code>{j.kind}</Code>
+            </Table.Td>
+            <Table.Td>
+              {j.attempts}/{j.maxAttempts}
+            </Table.Td>
+            <Table.Td>{formatDateTime(j.runAt, i18n.language)}</Table.Td>
+            <Table.Td>
+              <Text size="xs" c="red" lineClamp={2}>
+                {j.lastError}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              <RowActions
+                go={
+                  (j.status === 'dead' || j.status === 'queued') && {
+                    label: t('jobs.retry'),
+                    onClick: () => act.mutate({ id: j.id, action: 'retry' }),
+                  }
+                }
+                stop={
+                  j.status === 'queued' && {
+                    label: t('jobs.cancel'),
+                    onClick: () => act.mutate({ id: j.id, action: 'cancel' }),
+                  }
+                }
+              />
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </StaffTable>
+    </StaffCard>
   );
 }

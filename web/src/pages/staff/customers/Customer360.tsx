@@ -40,6 +40,7 @@ export function Customer360({ role }: { role: string }) {
   if (!c) return null;
   const { usage } = c;
   const agentish = role === 'agent' || role === 'admin';
+  const toggle = c.status === 'active' ? 'suspend' : c.status === 'suspended' ? 'resume' : null;
   const when = (iso: string) => formatDateTime(iso, i18n.language);
   return (
     <Stack gap="md" data-testid="customer-360">
@@ -104,25 +105,15 @@ export function Customer360({ role }: { role: string }) {
         </SimpleGrid>
         {agentish && (
           <Group mt="md" gap="xs">
-            {c.status === 'active' && (
+            {toggle && (
               <Button
-                color="red"
+                color={toggle === 'suspend' ? 'red' : undefined}
                 variant="light"
                 size="compact-sm"
-                onClick={() => act.mutate('suspend')}
-                data-testid="customer-suspend"
+                onClick={() => act.mutate(toggle)}
+                data-testid={`customer-${toggle}`}
               >
-                {t('customers.suspend')}
-              </Button>
-            )}
-            {c.status === 'suspended' && (
-              <Button
-                variant="light"
-                size="compact-sm"
-                onClick={() => act.mutate('resume')}
-                data-testid="customer-resume"
-              >
-                {t('customers.resume')}
+                {t(`customers.${toggle}`)}
               </Button>
             )}
           </Group>
