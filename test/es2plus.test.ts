@@ -1,39 +1,57 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import type { Dialect } from '../src/db/database.js';
 import { createEs2Client } from '../src/integrations/smdp/client.js';
 import { ES2_CODES, Es2Error } from '../src/integrations/smdp/es2plus.js';
 import { isValidIccid, makeIccid } from '../src/telecom/iccid.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 
+type Es2Client = ReturnType<typeof createEs2Client>;
+
+/**
+ * The app with its SM-DP+ emulator holding `inventory` profiles of the operator's range (894801…, 19
+ * digits, types esimdesk-default and travel), and an ES2+ client of it over HTTP as test-operator.
+ */
+async function startEmulator(dialect: Dialect, inventory: number) {
+  const t = await startTestApp(dialect, {
+    env: {
+      SMDP_EMULATOR_INVENTORY: String(inventory),
+      ICCID_PREFIX: '894801',
+      ICCID_LENGTH: '19',
+      SMDP_EMULATOR_PROFILE_TYPES: 'esimdesk-default,travel',
+      SMDP_REQUESTER_ID: 'test-operator',
+    },
+  });
+  const client = createEs2Client({
+    baseUrl: () => `${t.url}/emulator/smdp`,
+    requesterId: 'test-operator',
+    timeoutMs: 2000,
+  });
+  return {
+    t,
+    client,
+    close: async () => {
+      await client.close();
+      await t.close();
+    },
+  };
+}
+
+/** The ES2+ error a call must fail with. */
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected an ES2+ failure'),
+    (e: unknown) => e as Es2Error,
+  );
+
 describeEachDialect('ES2+ client against the SM-DP+ emulator over HTTP', (dialect) => {
   let t: TestApp;
-  let client: ReturnType<typeof createEs2Client>;
+  let client: Es2Client;
   beforeAll(async () => {
-    t = await startTestApp(dialect, {
-      env: {
-        SMDP_EMULATOR_INVENTORY: '3',
-        ICCID_PREFIX: '894801',
-        ICCID_LENGTH: '19',
-        SMDP_EMULATOR_PROFILE_TYPES: 'esimdesk-default,travel',
-        SMDP_REQUESTER_ID: 'test-operator',
-      },
-    });
-    client = createEs2Client({
-      baseUrl: () => `${t.url}/emulator/smdp`,
-      requesterId: 'test-operator',
-      timeoutMs: 2000,
-    });
+    const emulator = await startEmulator(dialect, 3);
+    ({ t, client } = emulator);
+    return emulator.close;
   });
-  afterAll(async () => {
-    await client.close();
-    await t.close();
-  });
-
-  const failure = (p: Promise<unknown>) =>
-    p.then(
-      () => expect.fail('expected an ES2+ failure'),
-      (e: unknown) => e as Es2Error,
-    );
 
   it('answers a repeated ConfirmOrder with the same matching ID the same way (a retry after a lost answer)', async () => {
     const { iccid } = await client.downloadOrder({ profileType: 'travel' });
@@ -222,35 +240,14 @@ describeEachDialect(
   'SM-DP+ emulator: DownloadOrder for a named ICCID, lost answers, the inventory',
   (dialect) => {
     let t: TestApp;
-    let client: ReturnType<typeof createEs2Client>;
+    let client: Es2Client;
     // The operator's range as the emulator holds it: serials 1 … 4.
     const iccid = (serial: number) => makeIccid('894801', serial, 19);
     beforeAll(async () => {
-      t = await startTestApp(dialect, {
-        env: {
-          SMDP_EMULATOR_INVENTORY: '4',
-          ICCID_PREFIX: '894801',
-          ICCID_LENGTH: '19',
-          SMDP_EMULATOR_PROFILE_TYPES: 'esimdesk-default,travel',
-          SMDP_REQUESTER_ID: 'test-operator',
-        },
-      });
-      client = createEs2Client({
-        baseUrl: () => `${t.url}/emulator/smdp`,
-        requesterId: 'test-operator',
-        timeoutMs: 2000,
-      });
+      const emulator = await startEmulator(dialect, 4);
+      ({ t, client } = emulator);
+      return emulator.close;
     });
-    afterAll(async () => {
-      await client.close();
-      await t.close();
-    });
-
-    const failure = (p: Promise<unknown>) =>
-      p.then(
-        () => expect.fail('expected an ES2+ failure'),
-        (e: unknown) => e as Es2Error,
-      );
 
     it('reserves the ICCID asked for once: a second DownloadOrder for it is refused as in use (8.2.1/3.3)', async () => {
       expect(await client.downloadOrder({ profileType: 'travel', iccid: iccid(2) })).toEqual({
