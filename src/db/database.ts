@@ -48,8 +48,9 @@ export interface Database {
    * Runs a heavy read that must see every write before `position` (of writePosition; an export of
    * what the subscriber did before asking for it) on one connection of a replica that has replayed
    * that far, waiting up to `waitMs` for one to get there; on the primary when none does in time,
-   * none answers, or `position` is null. fn may start over on the primary when its replica fails
-   * midway, so it must not depend on a previous run.
+   * when `position` is null, or when the replica fails (cannot be reached, or cancels the read in a
+   * conflict with its replay). fn then starts over on the primary, so it must not depend on a
+   * previous run.
    */
   readingAtLeast<T>(position: string | null, fn: (db: Db) => Promise<T>, waitMs?: number): Promise<T>;
   /** Whether reading() would use a replica now (for tests and /metrics). */
@@ -61,6 +62,11 @@ export interface Database {
 const REPLICA_RETRY_MS = 10_000;
 /** How often readingAtLeast asks a replica that is behind how far it has replayed. */
 const REPLAY_POLL_MS = 100;
+/**
+ * SQLSTATEs of a read a standby cancels in a conflict with its replay (rows it had to remove, a buffer
+ * pin deadlock); a read-only server raises them for nothing else.
+ */
+const RECOVERY_CONFLICTS = new Set(['40001', '40P01']);
 
 /** The advisory lock key start-up work takes on PostgreSQL ("esid"). */
 const STARTUP_LOCK_KEY = 0x65736964;
@@ -318,26 +324,32 @@ export function openPostgres(url: string, max = 10, readUrls: string[] = []): Da
     return rows[0]!.position;
   };
   /**
-   * fn's result on one connection of `replica` when it has replayed up to `position`, null when it
-   * is behind. The check and the reads share the connection, so a DATABASE_READ_URL that is a
-   * balancer over several standbys cannot check one and read another.
+   * fn's result on one connection of `replica` when it has replayed up to `position`; 'behind' when
+   * it has not, 'failed' when it cannot be reached or cancels the read. The check and the reads
+   * share the connection, so a DATABASE_READ_URL that is a balancer over several standbys cannot
+   * check one and read another.
    */
   const onReplicaAtLeast = async <T>(
     replica: (typeof replicas)[number],
     position: string,
     fn: (db: Db) => Promise<T>,
-  ): Promise<{ value: T } | null> => {
+  ): Promise<{ value: T } | 'behind' | 'failed'> => {
     try {
       return await replica.db.connection().execute(async (connection) => {
         const { rows } = await sql<{ caught_up: boolean | null }>`
           select pg_last_wal_replay_lsn() >= ${position}::pg_lsn as caught_up`.execute(connection);
         // Null: the server is not replaying (a promoted standby), so it says nothing of the primary.
-        return rows[0]?.caught_up ? { value: await fn(connection) } : null;
+        return rows[0]?.caught_up ? { value: await fn(connection) } : 'behind';
       });
     } catch (error) {
-      if (databaseFault(error) !== 'unavailable') throw error;
-      replica.downUntil = Date.now() + REPLICA_RETRY_MS;
-      return null;
+      if (databaseFault(error) === 'unavailable') {
+        replica.downUntil = Date.now() + REPLICA_RETRY_MS;
+        return 'failed';
+      }
+      // The standby cancelled the read (its replay had to remove rows the read still used): the
+      // read goes to the primary rather than risk the same again.
+      if (RECOVERY_CONFLICTS.has((error as { code?: string } | null)?.code ?? '')) return 'failed';
+      throw error;
     }
   };
   const readingAtLeast = async <T>(
@@ -352,7 +364,8 @@ export function openPostgres(url: string, max = 10, readUrls: string[] = []): Da
       const first = up.length ? turn++ % up.length : 0;
       for (const replica of [...up.slice(first), ...up.slice(0, first)]) {
         const ran = await onReplicaAtLeast(replica, position, fn);
-        if (ran) return ran.value;
+        if (ran === 'failed') return fn(db);
+        if (ran !== 'behind') return ran.value;
       }
       const left = deadline - Date.now();
       if (up.length === 0 || left <= 0) return fn(db);
