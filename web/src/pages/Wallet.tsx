@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { useBalance } from '../api/subscriber.js';
 import { BackToChecklist } from '../components/BackToChecklist.js';
-import { ResumePurchase } from '../components/Checkout.js';
+import { ResumePurchase } from '../components/ResumePurchase.js';
 import { formatMoney } from '../format.js';
 import { Refund } from './wallet/Refund.js';
 import { Statement } from './wallet/Statement.js';
