@@ -7,6 +7,11 @@ export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 };
 
+/** The page a request asks for: its cursor, and its limit or PageQuery's default. */
+export function pageOf(query: { cursor?: string; limit?: number }): { cursor?: string; limit: number } {
+  return { cursor: query.cursor, limit: query.limit ?? 50 };
+}
+
 export function encodeCursor(id: string): string {
   return Buffer.from(id, 'utf8').toString('base64url');
 }

@@ -158,12 +158,7 @@ export function createAlipayProvider(deps: {
         );
       }
       const providerRef = entries.join(',');
-      return settleRefundCall(
-        deps.settle,
-        `alipay-refund:${refundId}`,
-        { refundId, amount, currency, providerRef },
-        parts,
-      );
+      return settleRefundCall(deps.settle, 'alipay', { refundId, amount, currency, providerRef }, parts);
     },
 
     async lookup(kind, object): Promise<PaymentLookup> {

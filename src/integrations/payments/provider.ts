@@ -132,16 +132,17 @@ export function refundOutcome(
 }
 
 /**
- * What a refund call ends with: the refund settled at once when every part already has its answer
- * (refundOutcome), else left to the webhook or the reconciling lookup; answers the reference to keep.
+ * What a refund call ends with: the refund settled at once (event `<provider>-refund:<refund id>`) when
+ * every part already has its answer (refundOutcome), else left to the webhook or the reconciling
+ * lookup; answers the reference to keep.
  */
 export async function settleRefundCall(
   settle: Settle,
-  eventId: string,
+  provider: string,
   refund: { refundId: string; amount: number; currency: string; providerRef: string },
   parts: RefundPart[],
 ): Promise<{ providerRef: string }> {
-  const outcome = refundOutcome(eventId, refund, parts);
+  const outcome = refundOutcome(`${provider}-refund:${refund.refundId}`, refund, parts);
   if (outcome) await settle(outcome);
   return { providerRef: refund.providerRef };
 }

@@ -222,12 +222,7 @@ export function createStripeProvider(deps: {
         }
       }
       const providerRef = encodeParts(parts);
-      return settleRefundCall(
-        deps.settle,
-        `stripe-refund:${refundId}`,
-        { refundId, amount, currency, providerRef },
-        states,
-      );
+      return settleRefundCall(deps.settle, 'stripe', { refundId, amount, currency, providerRef }, states);
     },
 
     async lookup(kind, object): Promise<PaymentLookup> {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
-import { ListOf, PageQuery } from '../../core/pagination.js';
+import { ListOf, PageQuery, pageOf } from '../../core/pagination.js';
 import { ADMIN } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
 import { AuditEntrySchema } from './audit.schemas.js';
@@ -42,8 +42,7 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           actor: request.query.actor,
           from: request.query.from && new Date(request.query.from).toISOString(),
           to: request.query.to && new Date(request.query.to).toISOString(),
-          cursor: request.query.cursor,
-          limit: request.query.limit ?? 50,
+          ...pageOf(request.query),
         }),
     );
   };

@@ -41,18 +41,23 @@ export function cancellationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   };
 }
 
+/** What the subscriber said and when the answer is due: the subscriber's and the staff's views alike. */
+const Submission = {
+  reasonCode: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  submittedAt: Type.String({ format: 'date-time' }),
+  dueBy: Type.String({ format: 'date-time' }),
+};
+
 const RequestView = Type.Object({
   id: Type.String(),
   status: CancellationStatusSchema,
-  reasonCode: Type.Union([Type.String(), Type.Null()]),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  submittedAt: Type.String({ format: 'date-time' }),
-  dueBy: Type.String({ format: 'date-time' }),
+  ...Submission,
   events: Type.Array(
     Type.Object({
       status: Type.String(),
       at: Type.String({ format: 'date-time' }),
-      note: Type.Union([Type.String(), Type.Null()]),
+      note: Nullable(Type.String()),
       actor: Type.String(),
     }),
   ),
@@ -62,10 +67,7 @@ const StaffView = Type.Object({
   id: Type.String(),
   accountId: Type.String(),
   status: Type.String(),
-  reasonCode: Type.Union([Type.String(), Type.Null()]),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  submittedAt: Type.String({ format: 'date-time' }),
-  dueBy: Type.String({ format: 'date-time' }),
+  ...Submission,
   overdue: Type.Boolean(),
   checks: RecordedChecks,
   version: Type.Integer({

@@ -315,15 +315,12 @@ export function createCancellationService(deps: {
   async function latest(accountId: string) {
     const r = await latestRequestOfAccount(db, accountId);
     if (!r) throw new AppError('REQUEST_NOT_FOUND');
-    return {
-      id: r.id,
-      status: r.status,
-      reasonCode: r.reason_code,
-      reason: r.reason,
-      submittedAt: r.submitted_at,
-      dueBy: r.due_by,
-      events: await events(r.id),
-    };
+    return { id: r.id, status: r.status, ...submission(r), events: await events(r.id) };
+  }
+
+  /** What the subscriber said and when the answer is due (both views of a request). */
+  function submission(r: CancellationRequestsTable) {
+    return { reasonCode: r.reason_code, reason: r.reason, submittedAt: r.submitted_at, dueBy: r.due_by };
   }
 
   /** Every request of an account, newest first, each with its checks and timeline (customer 360). */
@@ -337,10 +334,7 @@ export function createCancellationService(deps: {
       id: r.id,
       accountId: r.account_id,
       status: r.status,
-      reasonCode: r.reason_code,
-      reason: r.reason,
-      submittedAt: r.submitted_at,
-      dueBy: r.due_by,
+      ...submission(r),
       overdue: OPEN.slice(0, 3).includes(r.status) && r.due_by < now(),
       checks: r.checks ? (JSON.parse(r.checks) as RecordedChecks) : null,
       version: r.version,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
-import { ListOf, PageQuery } from '../../core/pagination.js';
+import { ListOf, PageQuery, pageOf } from '../../core/pagination.js';
 import { IdParams as Id, Nullable } from '../../core/schemas.js';
 import { callerOf } from '../../http/caller.js';
 import { STAFF, SUBSCRIBER } from '../../http/roles.js';
@@ -81,11 +81,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: ListOf(Ticket), ...errorResponses(400, 401, 403) },
         },
       },
-      async (request) =>
-        support.listMine(principalOf(request).accountId, {
-          cursor: request.query.cursor,
-          limit: request.query.limit ?? 50,
-        }),
+      async (request) => support.listMine(principalOf(request).accountId, pageOf(request.query)),
     );
 
     app.get(
@@ -157,8 +153,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         support.queue(principalOf(request).accountId, {
           view: request.query.view,
           accountId: request.query.accountId,
-          cursor: request.query.cursor,
-          limit: request.query.limit ?? 50,
+          ...pageOf(request.query),
         }),
     );
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../../context.js';
-import { ListOf, PageQuery } from '../../../core/pagination.js';
+import { ListOf, PageQuery, pageOf } from '../../../core/pagination.js';
 import { callerOf } from '../../../http/caller.js';
 import { ADMIN } from '../../../http/roles.js';
 import { errorResponses } from '../../../http/schemas.js';
@@ -43,11 +43,7 @@ export function jobRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => ({
-        ...(await operations.jobsList({
-          status: request.query.status,
-          cursor: request.query.cursor,
-          limit: request.query.limit ?? 50,
-        })),
+        ...(await operations.jobsList({ status: request.query.status, ...pageOf(request.query) })),
         counts: await operations.jobCounts(),
       }),
     );
