@@ -137,10 +137,7 @@ describeEachDialect('usage records: ingest, rating, arrears, subscriber view', (
     await t.ctx.support.replyAsStaff(
       ticket.body.id,
       { message: 'customer verified by phone', internal: true },
-      {
-        type: 'staff',
-        id: 'acc_staff',
-      },
+      { actor: { type: 'staff', id: 'acc_staff' } },
     );
     const requested = await api(t, 'POST', '/api/v1/me/exports', { headers: sub.headers });
     expect(requested).toMatchObject({ status: 202, body: { status: 'pending' } });

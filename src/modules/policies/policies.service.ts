@@ -123,7 +123,20 @@ export type PolicyPatch = Static<typeof PolicyPatch>;
 /** How long a process trusts what it read before reading the table again (other processes may have changed it). */
 const TTL_MS = 2_000;
 
-export function defaultPolicies(config: Config): Policies {
+/** The configuration's part of the policies: what is in force until an admin sets another value. */
+export function defaultPolicies(
+  config: Pick<
+    Config,
+    | 'cancellation'
+    | 'lines'
+    | 'retentionDays'
+    | 'usageRetentionMonths'
+    | 'wallet'
+    | 'adjustmentApprovalMinor'
+    | 'operatorCountry'
+    | 'operatorTimeZone'
+  >,
+): Policies {
   return {
     reviewDays: config.cancellation.reviewDays,
     autoApprove: config.cancellation.autoApprove,
