@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser } from '../helpers/browser.js';
+import { beforeAll } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { describeBrowser, startBrowserSuite } from '../helpers/browser.js';
 import { api } from '../helpers/session.js';
 import { auditEveryPage } from './a11y-audit.js';
 
@@ -12,16 +12,14 @@ describeBrowser(
     let browser: Browser;
     let ids: Record<string, string>;
     beforeAll(async () => {
-      t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY' } });
-      await t.ctx.catalog.seedDemo();
-      browser = await launchBrowser();
+      const suite = await startBrowserSuite({ env: { CURRENCY: 'CNY' } });
+      ({ t, browser } = suite);
+      return suite.close;
+    });
+    beforeAll(async () => {
       await api(t, 'POST', '/api/v1/auth/codes', { body: { channel: 'email', to: 'a11y@example.com' } });
       const plans = (await api(t, 'GET', '/api/v1/plans')).body.items as { id: string }[];
       ids = { plan: plans[0]!.id };
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await t?.close();
     });
 
     auditEveryPage(

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser, signInContext, VIEWPORTS } from '../helpers/browser.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { describeBrowser, signInContext, startBrowserSuite, VIEWPORTS } from '../helpers/browser.js';
 import { api, signIn } from '../helpers/session.js';
 import { violations } from './a11y-audit.js';
 
@@ -11,13 +11,9 @@ describeBrowser('accessibility in Chromium: the keyboard', () => {
   let t: TestApp;
   let browser: Browser;
   beforeAll(async () => {
-    t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY' } });
-    await t.ctx.catalog.seedDemo();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    const suite = await startBrowserSuite({ env: { CURRENCY: 'CNY' } });
+    ({ t, browser } = suite);
+    return suite.close;
   });
 
   it('lets a keyboard-only subscriber apply to close the account', async () => {

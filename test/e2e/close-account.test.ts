@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { describeBrowser, shot, signInContext, startBrowserSuite, VIEWPORTS } from '../helpers/browser.js';
 import { activeLine } from '../helpers/lines.js';
 import { api, newKey, signIn, signInStaff } from '../helpers/session.js';
 
@@ -9,13 +9,9 @@ describeBrowser('closing an account in Chromium (zh-CN)', () => {
   let t: TestApp;
   let browser: Browser;
   beforeAll(async () => {
-    t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY', RUNNER_POLL_MS: '50' } });
-    await t.ctx.catalog.seedDemo();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    const suite = await startBrowserSuite({ env: { CURRENCY: 'CNY', RUNNER_POLL_MS: '50' } });
+    ({ t, browser } = suite);
+    return suite.close;
   });
 
   it('shows the blockers, takes the request, loops through a request for information and ends 已注销', async () => {

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { describeBrowser, shot, signInContext, startBrowserSuite, VIEWPORTS } from '../helpers/browser.js';
 import { activeLine } from '../helpers/lines.js';
 import { api, signInStaff } from '../helpers/session.js';
 
@@ -11,13 +11,9 @@ describeBrowser('held usage review in Chromium', () => {
   let t: TestApp;
   let browser: Browser;
   beforeAll(async () => {
-    t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY' } });
-    await t.ctx.catalog.seedDemo();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    const suite = await startBrowserSuite({ env: { CURRENCY: 'CNY' } });
+    ({ t, browser } = suite);
+    return suite.close;
   });
 
   it('lets an admin approve a held usage record, which is then charged once', async () => {

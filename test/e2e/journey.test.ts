@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { describeBrowser, shot, signInContext, startBrowserSuite, VIEWPORTS } from '../helpers/browser.js';
 import { api, signIn } from '../helpers/session.js';
 import { unzip } from '../helpers/zip.js';
 import { navTo } from './nav.js';
@@ -50,15 +50,13 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
   let t: TestApp;
   let browser: Browser;
   beforeAll(async () => {
-    t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY', RUNNER_POLL_MS: '50' } });
-    await t.ctx.catalog.seedDemo();
-    await t.ctx.lineExtras.seedDemoAddons();
-    t.ctx.runner.start();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    const suite = await startBrowserSuite({
+      env: { CURRENCY: 'CNY', RUNNER_POLL_MS: '50' },
+      addons: true,
+      runner: true,
+    });
+    ({ t, browser } = suite);
+    return suite.close;
   });
 
   const inbox = async (to: string) =>

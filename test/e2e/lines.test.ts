@@ -1,22 +1,20 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { describeBrowser, shot, signInContext, startBrowserSuite, VIEWPORTS } from '../helpers/browser.js';
 import { navTo } from './nav.js';
 
 describeBrowser('lines and devices in Chromium', () => {
   let t: TestApp;
   let browser: Browser;
   beforeAll(async () => {
-    t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY', RUNNER_POLL_MS: '50' } });
-    await t.ctx.catalog.seedDemo();
-    await t.ctx.lineExtras.seedDemoAddons();
-    t.ctx.runner.start();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    const suite = await startBrowserSuite({
+      env: { CURRENCY: 'CNY', RUNNER_POLL_MS: '50' },
+      addons: true,
+      runner: true,
+    });
+    ({ t, browser } = suite);
+    return suite.close;
   });
 
   for (const { locale, viewport, texts } of [

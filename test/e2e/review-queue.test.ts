@@ -1,47 +1,33 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser, shot, signInContext, VIEWPORTS } from '../helpers/browser.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { describeBrowser, shot, signInContext, startBrowserSuite, VIEWPORTS } from '../helpers/browser.js';
+import { applyToClose } from '../helpers/cancellation.js';
 import { activeLine } from '../helpers/lines.js';
-import { api, newKey, signInStaff } from '../helpers/session.js';
+import { api, signInStaff } from '../helpers/session.js';
 
 describeBrowser('reviewers decide with the facts in front of them (Chromium, zh-CN and en)', () => {
   let t: TestApp;
   let browser: Browser;
   beforeAll(async () => {
-    t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY', OPERATOR_COUNTRY: 'CN' } });
-    await t.ctx.catalog.seedDemo();
+    const suite = await startBrowserSuite({ env: { CURRENCY: 'CNY', OPERATOR_COUNTRY: 'CN' } });
+    ({ t, browser } = suite);
+    return suite.close;
+  });
+  beforeAll(async () => {
     // The console speaks the staff member's language: one reviewer per language.
     await signInStaff(t, 'reviewer@operator.example.com', 'reviewer');
     await t.ctx.identity.addStaff(
       { email: 'reviewer.zh@operator.example.com', role: 'reviewer', locale: 'zh-CN' },
       { type: 'system', id: 'test' },
     );
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
   });
 
   /** A subscriber with one line who applied to close (balance refunded, device unbound), now in review. */
   async function applied(email: string) {
     const { session } = await activeLine(t, email, { locale: 'zh-CN' });
-    const refundable = (await api(t, 'GET', '/api/v1/me/refunds/refundable', { headers: session.headers }))
-      .body.refundable.amount;
-    await api(t, 'POST', '/api/v1/me/refunds', {
-      body: { amount: refundable },
-      headers: { ...session.headers, 'idempotency-key': newKey() },
-    });
-    for (const d of (await api(t, 'GET', '/api/v1/me/devices', { headers: session.headers })).body.items)
-      await api(t, 'DELETE', `/api/v1/me/devices/${d.id}`, { headers: session.headers });
-    await t.ctx.runner.drain();
-    const submitted = await api(t, 'POST', '/api/v1/me/cancellation', {
-      body: { reasonCode: 'cost', reason: '太贵了' },
-      headers: session.headers,
-    });
-    await t.ctx.runner.drain();
-    return { session, requestId: submitted.body.id as string };
+    const requestId = await applyToClose(t, session, { reasonCode: 'cost', reason: '太贵了' });
+    return { session, requestId };
   }
 
   async function console(locale: 'zh-CN' | 'en', viewport: { width: number; height: number }) {

@@ -1,10 +1,46 @@
 import { type Browser, chromium } from 'playwright-core';
 import { describe, inject } from 'vitest';
+import type { Env } from '../../src/config.js';
+import { startTestApp, type TestApp } from './app.js';
 import { CHROMIUM_ARGS, TEST_ENV } from './env.js';
 
 /** Debian's Chromium through playwright-core; nothing is downloaded. */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: TEST_ENV.chromium, headless: true, args: CHROMIUM_ARGS });
+}
+
+export interface BrowserSuite {
+  t: TestApp;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * The app on SQLite with the demo catalogue (and the demo add-ons, the runner polling, when asked) and
+ * Chromium: what a browser suite starts before all its tests. A failed start closes what it had started
+ * and throws; `close()` is for the suite's end (return it from `beforeAll`).
+ */
+export async function startBrowserSuite(
+  options: { env?: Env; addons?: boolean; runner?: boolean } = {},
+): Promise<BrowserSuite> {
+  const t = await startTestApp('sqlite', { env: options.env });
+  try {
+    await t.ctx.catalog.seedDemo();
+    if (options.addons) await t.ctx.lineExtras.seedDemoAddons();
+    if (options.runner) t.ctx.runner.start();
+    const browser = await launchBrowser();
+    return {
+      t,
+      browser,
+      close: async () => {
+        await browser.close();
+        await t.close();
+      },
+    };
+  } catch (error) {
+    await t.close();
+    throw error;
+  }
 }
 
 /** A browser suite: skipped with a loud line outside CI when Chromium is missing (global setup fails in CI). */
