@@ -6,6 +6,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { closeAppContext, createAppContext } from '../src/context.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { CHROMIUM_ARGS, TEST_ENV } from '../test/helpers/env.js';
 import type { BenchRow } from './harness.js';
 
 /**
@@ -20,15 +21,6 @@ const RUNS = 5;
 const PAGES = [
   { name: 'home', path: '/' },
   { name: 'plans', path: '/plans' },
-];
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -103,7 +95,7 @@ export async function run(): Promise<BenchRow[]> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: TEST_ENV.chromium,
     headless: true,
     args: CHROMIUM_ARGS,
   });
