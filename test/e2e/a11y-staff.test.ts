@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser } from '../helpers/browser.js';
+import { beforeAll, expect } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { describeBrowser, startBrowserSuite } from '../helpers/browser.js';
 import { activeLine } from '../helpers/lines.js';
 import { api, signIn, signInStaff } from '../helpers/session.js';
 import { auditEveryPage } from './a11y-audit.js';
@@ -13,9 +13,11 @@ describeBrowser(
     let browser: Browser;
     let ids: Record<string, string>;
     beforeAll(async () => {
-      t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY' } });
-      await t.ctx.catalog.seedDemo();
-      browser = await launchBrowser();
+      const suite = await startBrowserSuite({ env: { CURRENCY: 'CNY' } });
+      ({ t, browser } = suite);
+      return suite.close;
+    });
+    beforeAll(async () => {
       const { session } = await activeLine(t, 'a11y.customer@example.com');
       const ticket = await api(t, 'POST', '/api/v1/me/tickets', {
         body: { subject: 'Help with roaming', message: 'Does it work in Osaka?' },
@@ -28,10 +30,6 @@ describeBrowser(
       await t.ctx.runner.drain();
       await signInStaff(t, 'a11y.admin@operator.example.com', 'admin');
       ids = { ticket: ticket.body.id, customer: session.account.id };
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await t?.close();
     });
 
     auditEveryPage(

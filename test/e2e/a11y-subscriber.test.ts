@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { describeBrowser, launchBrowser } from '../helpers/browser.js';
+import { beforeAll } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { describeBrowser, startBrowserSuite } from '../helpers/browser.js';
 import { activeLine } from '../helpers/lines.js';
 import { api } from '../helpers/session.js';
 import { auditEveryPage } from './a11y-audit.js';
@@ -13,9 +13,11 @@ describeBrowser(
     let browser: Browser;
     let ids: Record<string, string>;
     beforeAll(async () => {
-      t = await startTestApp('sqlite', { env: { CURRENCY: 'CNY' } });
-      await t.ctx.catalog.seedDemo();
-      browser = await launchBrowser();
+      const suite = await startBrowserSuite({ env: { CURRENCY: 'CNY' } });
+      ({ t, browser } = suite);
+      return suite.close;
+    });
+    beforeAll(async () => {
       const { session, lineId } = await activeLine(t, 'a11y@example.com');
       const ticket = await api(t, 'POST', '/api/v1/me/tickets', {
         body: { subject: 'Help with roaming', message: 'Does it work in Osaka?' },
@@ -25,10 +27,6 @@ describeBrowser(
       await t.ctx.runner.drain();
       const plans = (await api(t, 'GET', '/api/v1/plans')).body.items as { id: string }[];
       ids = { line: lineId, ticket: ticket.body.id, plan: plans[0]!.id };
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await t?.close();
     });
 
     auditEveryPage(
