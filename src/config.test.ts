@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { configError, STRONG_SECRET as STRONG } from '../test/helpers/config.js';
 import { ENV_NAMES } from './config/env.js';
 import { configFrom } from './config/load.js';
 import {
-  ConfigError,
   DEFAULT_POOL_SIZE,
   type Env,
   estimatedBits,
@@ -12,18 +12,6 @@ import {
   periodOf,
   readEnv,
 } from './config.js';
-
-const STRONG = '9c4e1f0b7a3d58e2c6b1f4a09d7e3c5b8a2f6d1e';
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('configuration', () => {
   it('defaults to demo mode, port 8080 and SQLite under ./data', () => {

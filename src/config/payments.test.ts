@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../config.js';
-
-const STRONG = '9c4e1f0b7a3d58e2c6b1f4a09d7e3c5b8a2f6d1e';
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError, STRONG_SECRET as STRONG } from '../../test/helpers/config.js';
+import { loadConfig } from '../config.js';
 
 describe('configuration: the Stripe and Alipay adapters', () => {
   const production = {
