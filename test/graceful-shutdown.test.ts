@@ -3,7 +3,6 @@ import pg from 'pg';
 import { Type } from 'typebox';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
-import { createLogger } from '../src/core/logger.js';
 import { defineJob } from '../src/runner/jobs.js';
 import { createRunner } from '../src/runner/runner.js';
 import { createTestContext, type TestContext } from './helpers/app.js';
@@ -15,6 +14,7 @@ import {
   signInToServer,
   startServerProcess,
 } from './helpers/process.js';
+import { jobRowOf, runnerDeps } from './helpers/runner.js';
 
 describeEachDialect('graceful shutdown: a stopping runner hands its jobs back', (dialect) => {
   let t: TestContext;
@@ -25,18 +25,10 @@ describeEachDialect('graceful shutdown: a stopping runner hands its jobs back', 
   });
   afterEach(() => t.close());
 
-  const jobRow = (id: string) =>
-    t.ctx.database.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const jobRow = (id: string) => jobRowOf(t, id);
   const runnerFor = (id: string) =>
     createRunner(
-      {
-        db: t.ctx.database.db,
-        dialect,
-        clock,
-        logger: createLogger('silent'),
-        jobs: t.ctx.jobs,
-        metrics: t.ctx.metrics,
-      },
+      runnerDeps(t, clock),
       // A lease far longer than the test: a job left to its lease would not run again here.
       { pollIntervalMs: 10, concurrency: 2, leaseMs: 3_600_000, id },
     );

@@ -10,6 +10,7 @@ import { defineJob } from '../src/runner/jobs.js';
 import { createRunner } from '../src/runner/runner.js';
 import { createTestContext, type TestContext } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
+import { jobRowOf, runnerDeps } from './helpers/runner.js';
 
 describeEachDialect('background runner', (dialect) => {
   let t: TestContext;
@@ -20,8 +21,7 @@ describeEachDialect('background runner', (dialect) => {
   });
   afterEach(() => t.close());
 
-  const jobRow = (id: string) =>
-    t.ctx.database.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const jobRow = (id: string) => jobRowOf(t, id);
 
   it('retries a failing job with exponential backoff, then succeeds', async () => {
     let calls = 0;
@@ -248,14 +248,7 @@ describeEachDialect('background runner', (dialect) => {
     });
     t.ctx.jobs.register(long);
     const id = (await t.ctx.jobs.enqueue(t.ctx.database.db, long, {}))!;
-    const deps = {
-      db: t.ctx.database.db,
-      dialect,
-      clock,
-      logger: createLogger('silent'),
-      jobs: t.ctx.jobs,
-      metrics: t.ctx.metrics,
-    };
+    const deps = runnerDeps(t, clock);
     const first = createRunner(deps, { pollIntervalMs: 10, concurrency: 1, leaseMs: 300, id: 'first' });
     const second = createRunner(deps, { pollIntervalMs: 10, concurrency: 1, leaseMs: 300, id: 'second' });
     const running = first.runDue();
