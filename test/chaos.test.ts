@@ -8,6 +8,7 @@ import { createLedger } from '../src/modules/wallet/ledger.js';
 import { DIALECTS } from './helpers/db.js';
 import { deviceEid } from './helpers/devices.js';
 import { TEST_ENV } from './helpers/env.js';
+import { type Answer, queuesEmpty, startLoad } from './helpers/load.js';
 import { type PgCluster, pgBinDir, startPgCluster } from './helpers/pg-cluster.js';
 import { freePort, runCli, startCliProcess, startServerProcess } from './helpers/process.js';
 
@@ -29,9 +30,6 @@ const ROUND_MS = 10_000;
 const GIVE_UP_MS = 180_000;
 /** A pause between one client's operations, leaving the two cores room to restart what is killed. */
 const PACE_MS = 50;
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes, read field by field
-type Answer = { status: number; body: any };
 
 interface Proc {
   kill(): Promise<void>;
@@ -271,80 +269,23 @@ class Slot {
 
       // The load: every subscriber tops up, transfers, buys lines and reads; a feed of usage records;
       // new subscribers signing in. Each operation is retried until acknowledged, with the same key.
-      const log = {
-        topups: [] as Array<{ who: number; key: string; id: string; amount: number }>,
-        transfers: [] as Array<{ from: number; to: number; key: string; id: string; amount: number }>,
-        lines: [] as Array<{ who: number; key: string; id: string }>,
-        usage: [] as string[],
-        signIns: [] as string[],
-        sessions: [] as string[],
-      };
-      let stop = false;
-      const subscriber = async (who: number) => {
-        const token = tokens[who]!;
-        for (let i = 0; !stop; i++) {
-          await sleep(PACE_MS);
-          const key = randomUUID();
-          switch (i % 6) {
-            case 0:
-            case 3: {
-              const amount = 100 + (i % 50);
-              const paid = await ok(201, request('POST', '/api/v1/me/topups', token, { amount }, key));
-              log.topups.push({ who, key, id: paid.id, amount });
-              break;
-            }
-            case 1:
-            case 4: {
-              const to = (who + 1 + (i % (SUBSCRIBERS - 1))) % SUBSCRIBERS;
-              const moved = await ok(
-                201,
-                request('POST', '/api/v1/me/transfers', token, { to: emails[to], amount: 7 }, key),
-              );
-              log.transfers.push({ from: who, to, key, id: moved.id, amount: 7 });
-              break;
-            }
-            case 2: {
-              const bought = await ok(
-                201,
-                request('POST', '/api/v1/me/lines', token, { planId: plan.id }, key),
-              );
-              log.lines.push({ who, key, id: bought.id });
-              break;
-            }
-            default:
-              await ok(200, request('GET', '/api/v1/me/balance', token));
-          }
-        }
-      };
-      const feed = async () => {
-        for (let batch = 0; !stop; batch++) {
-          await sleep(PACE_MS);
-          const records = Array.from({ length: 5 }, (_, i) => ({
-            id: `chaos-${batch}-${i}`,
-            iccid: iccids[(batch + i) % iccids.length],
-            type: 'data',
-            bytes: 1024 * 1024,
-            country: 'JP',
-            startedAt: new Date(Math.max(Date.now() - 500, feedFrom)).toISOString(),
-          }));
-          const answer = await ok(
-            202,
-            request('POST', '/api/v1/usage/records', null, { records }, undefined, {
-              authorization: `Bearer ${usageKey}`,
-            }),
-          );
-          expect(answer.rejected).toEqual([]);
-          log.usage.push(...records.map((r) => r.id));
-        }
-      };
-      const newcomers = async () => {
-        for (let n = 0; !stop; n++) {
-          const email = `chaos.new${n}@example.com`;
-          log.sessions.push(await signIn(email));
-          log.signIns.push(email);
-        }
-      };
-      const load = Promise.all([...tokens.map((_, who) => subscriber(who)), feed(), newcomers()]);
+      const {
+        log,
+        stop,
+        done: load,
+      } = startLoad({
+        send: request,
+        ok: (status, _what, answer) => ok(status, answer),
+        signIn,
+        emails,
+        tokens,
+        planId: plan.id,
+        iccids,
+        usageKey,
+        name: 'chaos',
+        paceMs: PACE_MS,
+        usageFrom: feedFrom,
+      });
       // Surface a failing worker at once instead of after the chaos.
       let failed: unknown = null;
       load.catch((error) => {
@@ -371,7 +312,7 @@ class Slot {
           const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
           return res?.status === 200;
         });
-      stop = true;
+      stop();
       await load;
 
       // Every process is alive; none exited but those killed on purpose.
@@ -381,23 +322,13 @@ class Slot {
       // The runners finish what was queued (recurring jobs are always queued).
       db = openPostgres(cluster.url('esimdesk'), 2).db;
       const conn = db;
-      await until('the queues to empty', async () => {
-        const open = await conn
-          .selectFrom('jobs')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('status', 'in', ['queued', 'running'])
-          .where((eb) =>
-            eb.or([eb('idempotency_key', 'is', null), eb('idempotency_key', 'not like', 'every:%')]),
-          )
-          .executeTakeFirstOrThrow();
-        return Number(open.n) === 0;
-      });
+      await until('the queues to empty', () => queuesEmpty(conn));
 
       expect(log.topups.length).toBeGreaterThan(0);
       expect(log.transfers.length).toBeGreaterThan(0);
       expect(log.lines.length).toBeGreaterThan(0);
       expect(log.usage.length).toBeGreaterThan(0);
-      expect(log.signIns.length).toBeGreaterThan(0);
+      expect(log.sessions.length).toBeGreaterThan(0);
 
       // Top-ups: one payment per key, credited once when it succeeded.
       const payments = await conn
@@ -480,8 +411,8 @@ class Slot {
           ).id,
         ).toBe(t.id);
       // Every newcomer signed in has a working session.
-      for (const [n, token] of log.sessions.entries())
-        expect((await ok(200, request('GET', '/api/v1/me', token))).email).toBe(log.signIns[n]);
+      for (const s of log.sessions)
+        expect((await ok(200, request('GET', '/api/v1/me', s.token))).email).toBe(s.email);
       expect(await createLedger({ clock: systemClock }).verify(conn)).toEqual([]);
 
       // The SM-DP+: no profile reserved for an order that is over; every profile in use is one live

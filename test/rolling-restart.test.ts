@@ -6,6 +6,7 @@ import { DIALECTS } from './helpers/db.js';
 import { deviceEid } from './helpers/devices.js';
 import { TEST_ENV } from './helpers/env.js';
 import { type Haproxy, haproxyInstalled, startHaproxy } from './helpers/haproxy.js';
+import { type Answer, queuesEmpty, startLoad } from './helpers/load.js';
 import { type PgCluster, pgBinDir, startPgCluster } from './helpers/pg-cluster.js';
 import {
   freePort,
@@ -34,9 +35,6 @@ const SUBSCRIBERS = 4;
 const PACE_MS = 40;
 /** Acknowledged operations to see between two restarts, so that each restart happens under load. */
 const OPS_BETWEEN = 12;
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes, read field by field
-type Answer = { status: number; body: any };
 
 (wanted && !missing ? describe : describe.skip)(
   'rolling restart behind HAProxy: 3 API processes + 2 runners, SIGTERM one at a time [postgres]',
@@ -226,94 +224,28 @@ type Answer = { status: number; body: any };
 
       // The load: top-ups, transfers, purchases and balance reads per subscriber; a usage feed; new
       // subscribers signing in. Only acknowledged operations are logged.
-      const log = {
-        topups: [] as Array<{ who: number; id: string; amount: number }>,
-        transfers: [] as Array<{ from: number; to: number; id: string; amount: number }>,
-        lines: [] as Array<{ who: number; id: string }>,
-        usage: [] as string[],
-        sessions: [] as Array<{ email: string; token: string }>,
-      };
+      const {
+        log,
+        stop,
+        done: load,
+      } = startLoad({
+        send: request,
+        ok,
+        signIn,
+        emails,
+        tokens,
+        planId: plan.id,
+        iccids,
+        usageKey: usageKey!,
+        name: 'rolling',
+        paceMs: PACE_MS,
+      });
       const acknowledged = () =>
         log.topups.length +
         log.transfers.length +
         log.lines.length +
         log.usage.length / 5 +
         log.sessions.length;
-      let stop = false;
-      const subscriber = async (who: number) => {
-        const token = tokens[who]!;
-        for (let i = 0; !stop; i++) {
-          await sleep(PACE_MS);
-          const key = randomUUID();
-          switch (i % 6) {
-            case 0:
-            case 3: {
-              const amount = 100 + (i % 50);
-              const paid = await ok(
-                201,
-                'top-up',
-                request('POST', '/api/v1/me/topups', token, { amount }, key),
-              );
-              if (paid) log.topups.push({ who, id: paid.id, amount });
-              break;
-            }
-            case 1:
-            case 4: {
-              const to = (who + 1 + (i % (SUBSCRIBERS - 1))) % SUBSCRIBERS;
-              const moved = await ok(
-                201,
-                'transfer',
-                request('POST', '/api/v1/me/transfers', token, { to: emails[to], amount: 7 }, key),
-              );
-              if (moved) log.transfers.push({ from: who, to, id: moved.id, amount: 7 });
-              break;
-            }
-            case 2: {
-              const bought = await ok(
-                201,
-                'purchase',
-                request('POST', '/api/v1/me/lines', token, { planId: plan.id }, key),
-              );
-              if (bought) log.lines.push({ who, id: bought.id });
-              break;
-            }
-            default:
-              await ok(200, 'balance', request('GET', '/api/v1/me/balance', token));
-          }
-        }
-      };
-      const feed = async () => {
-        for (let batch = 0; !stop; batch++) {
-          await sleep(PACE_MS);
-          const records = Array.from({ length: 5 }, (_, i) => ({
-            id: `rolling-${batch}-${i}`,
-            iccid: iccids[(batch + i) % iccids.length],
-            type: 'data',
-            bytes: 1024 * 1024,
-            country: 'JP',
-            startedAt: new Date(Date.now() - 500).toISOString(),
-          }));
-          const answer = await ok(
-            202,
-            'usage batch',
-            request('POST', '/api/v1/usage/records', null, { records }, undefined, {
-              authorization: `Bearer ${usageKey}`,
-            }),
-          );
-          if (answer) {
-            expect(answer.rejected).toEqual([]);
-            log.usage.push(...records.map((r) => r.id));
-          }
-        }
-      };
-      const newcomers = async () => {
-        for (let n = 0; !stop; n++) {
-          const email = `rolling.new${n}@example.com`;
-          const token = await signIn(email);
-          if (token) log.sessions.push({ email, token });
-        }
-      };
-      const load = Promise.all([...tokens.map((_, who) => subscriber(who)), feed(), newcomers()]);
       const underLoad = async () => {
         const from = acknowledged();
         await until('operations acknowledged under load', async () => acknowledged() >= from + OPS_BETWEEN);
@@ -337,7 +269,7 @@ type Answer = { status: number; body: any };
         runners[i] = startRunner();
       }
       await underLoad();
-      stop = true;
+      stop();
       await load;
 
       // 1. No request failed, and every process stopped cleanly (exit status 0).
@@ -347,17 +279,7 @@ type Answer = { status: number; body: any };
       // The runners finish what was queued (recurring jobs are always queued).
       db = openPostgres(cluster.url('esimdesk'), 2).db;
       const conn = db;
-      await until('the queues to empty', async () => {
-        const open = await conn
-          .selectFrom('jobs')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('status', 'in', ['queued', 'running'])
-          .where((eb) =>
-            eb.or([eb('idempotency_key', 'is', null), eb('idempotency_key', 'not like', 'every:%')]),
-          )
-          .executeTakeFirstOrThrow();
-        return Number(open.n) === 0;
-      });
+      await until('the queues to empty', () => queuesEmpty(conn));
       expect(log.topups.length).toBeGreaterThan(0);
       expect(log.transfers.length).toBeGreaterThan(0);
       expect(log.lines.length).toBeGreaterThan(0);
