@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { databaseFault } from './errors.js';
 import { IdentityChanges } from './identity-changes.js';
+import { isoFromPgTime } from './pg-time.js';
 import { PipelinedPostgresDialect } from './postgres-driver.js';
 import { directRunners, pipelinedAdapters } from './prepared.js';
 import type { DB } from './schema.js';
@@ -97,7 +98,8 @@ function pgTypes(driver: typeof pg): pg.CustomTypesConfig {
       if (oid === PG_INT8) return toSafeInteger;
       if (oid === PG_NUMERIC) return Number;
       if (oid === PG_TIMESTAMPTZ || oid === PG_TIMESTAMP) {
-        return (text: string) => new Date(oid === PG_TIMESTAMP ? `${text}Z` : text).toISOString();
+        const zoned = oid === PG_TIMESTAMPTZ;
+        return (text: string) => isoFromPgTime(text, zoned);
       }
       return driver.types.getTypeParser(oid, format);
     }) as pg.CustomTypesConfig['getTypeParser'],
