@@ -9,7 +9,7 @@ import { DIALECTS } from './helpers/db.js';
 import { deviceEid } from './helpers/devices.js';
 import { TEST_ENV } from './helpers/env.js';
 import { type Answer, queuesEmpty, startLoad } from './helpers/load.js';
-import { type PgCluster, pgBinDir, startPgCluster } from './helpers/pg-cluster.js';
+import { type PgCluster, pgBinDir, startClusterForApp } from './helpers/pg-cluster.js';
 import { freePort, runCli, startCliProcess, startServerProcess } from './helpers/process.js';
 
 // Several processes on one PostgreSQL server, killed and restarted, and the server itself restarted:
@@ -81,12 +81,7 @@ class Slot {
     const urls: string[] = [];
 
     beforeAll(async () => {
-      cluster = await startPgCluster();
-      await cluster.query('create database esimdesk');
-      env = {
-        DATABASE_URL: cluster.url('esimdesk'),
-        ESIMDESK_MODE: 'demo',
-        CURRENCY: 'CNY',
+      ({ cluster, env } = await startClusterForApp({
         RUNNER_POLL_MS: '50',
         // A killed runner's jobs and a killed request's idempotency claim are taken over within seconds.
         RUNNER_LEASE_MS: '3000',
@@ -94,11 +89,9 @@ class Slot {
         // Sign-ins come from many addresses, as behind a load balancer (the per-address code limit).
         TRUST_PROXY: 'loopback',
         SMDP_TIMEOUT_MS: '3000',
-        RATE_LIMIT_PER_MINUTE: '1000000',
         TOPUP_MAX_MINOR: '1000000',
-        TOPUP_DAILY_MAX_MINOR: '1000000000',
         LOG_LEVEL: 'error',
-      };
+      }));
       // Migrates the database and makes the mediation feed's key in one CLI run.
       const keys = runCli(['keys', 'add', '--name', 'chaos-mediation'], env);
       expect(keys.status, keys.output).toBe(0);

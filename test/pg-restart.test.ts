@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/db.js';
 import { TEST_ENV } from './helpers/env.js';
-import { type PgCluster, pgBinDir, startPgCluster } from './helpers/pg-cluster.js';
+import { type PgCluster, pgBinDir, startClusterForApp } from './helpers/pg-cluster.js';
 import {
   callServer,
   freePort,
@@ -49,16 +49,7 @@ function expectUnavailable(res: Answer) {
   let runner: ReturnType<typeof startCliProcess>;
   let env: Record<string, string>;
   beforeAll(async () => {
-    cluster = await startPgCluster();
-    await cluster.query('create database esimdesk');
-    env = {
-      DATABASE_URL: cluster.url('esimdesk'),
-      ESIMDESK_MODE: 'demo',
-      CURRENCY: 'CNY',
-      RUNNER_POLL_MS: '20',
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      TOPUP_DAILY_MAX_MINOR: '1000000000',
-    };
+    ({ cluster, env } = await startClusterForApp({ RUNNER_POLL_MS: '20' }));
     server = await startServerProcess(env, await freePort(), ['start', '--migrate', '--no-runner']);
     runner = startCliProcess(['runner'], env);
   }, 120_000);

@@ -7,7 +7,7 @@ import { deviceEid } from './helpers/devices.js';
 import { TEST_ENV } from './helpers/env.js';
 import { type Haproxy, haproxyInstalled, startHaproxy } from './helpers/haproxy.js';
 import { type Answer, queuesEmpty, startLoad } from './helpers/load.js';
-import { type PgCluster, pgBinDir, startPgCluster } from './helpers/pg-cluster.js';
+import { type PgCluster, pgBinDir, startClusterForApp } from './helpers/pg-cluster.js';
 import {
   freePort,
   runCli,
@@ -59,13 +59,8 @@ const OPS_BETWEEN = 12;
     const startRunner = () => startCliProcess(['runner'], { ...env, PORT: String(haproxy.port) });
 
     beforeAll(async () => {
-      cluster = await startPgCluster();
-      await cluster.query('create database esimdesk');
-      env = {
-        DATABASE_URL: cluster.url('esimdesk'),
+      ({ cluster, env } = await startClusterForApp({
         DATABASE_POOL_SIZE: '6',
-        ESIMDESK_MODE: 'demo',
-        CURRENCY: 'CNY',
         RUNNER_POLL_MS: '50',
         // Long: a job left behind by a stopping runner would wait this long. Handed back, it does not.
         RUNNER_LEASE_MS: '600000',
@@ -74,11 +69,9 @@ const OPS_BETWEEN = 12;
         SHUTDOWN_GRACE_MS: '20000',
         // The balancer is on the loopback: X-Forwarded-For from it is believed (sign-in limits per address).
         TRUST_PROXY: 'loopback',
-        RATE_LIMIT_PER_MINUTE: '1000000',
         TOPUP_MAX_MINOR: '1000000',
-        TOPUP_DAILY_MAX_MINOR: '1000000000',
         LOG_LEVEL: 'error',
-      };
+      }));
       const migrated = runCli(['migrate'], env);
       expect(migrated.status, migrated.output).toBe(0);
       for (let i = 0; i < 3; i++) apiPorts.push(await freePort());

@@ -174,3 +174,31 @@ async function startCluster(
   await cluster.start();
   return cluster;
 }
+
+/**
+ * A private cluster with an empty `esimdesk` database, and the environment of esimdesk processes on
+ * it: demo mode in CNY, the per-minute request limit and the daily top-up limit out of the way of a
+ * test's load, and `env` on top. A failed start leaves no cluster behind.
+ */
+export async function startClusterForApp(
+  env: Record<string, string>,
+): Promise<{ cluster: PgCluster; env: Record<string, string> }> {
+  const cluster = await startPgCluster();
+  try {
+    await cluster.query('create database esimdesk');
+  } catch (error) {
+    await cluster.destroy();
+    throw error;
+  }
+  return {
+    cluster,
+    env: {
+      DATABASE_URL: cluster.url('esimdesk'),
+      ESIMDESK_MODE: 'demo',
+      CURRENCY: 'CNY',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      TOPUP_DAILY_MAX_MINOR: '1000000000',
+      ...env,
+    },
+  };
+}
