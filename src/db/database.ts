@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { databaseFault } from './errors.js';
 import { IdentityChanges } from './identity-changes.js';
-import { isoFromPgTime } from './pg-time.js';
+import { pgTypes } from './pg-types.js';
 import { PipelinedPostgresDialect } from './postgres-driver.js';
 import { directRunners, pipelinedAdapters } from './prepared.js';
 import type { DB } from './schema.js';
@@ -77,34 +77,9 @@ const STARTUP_LOCK_KEY = 0x65736964;
  */
 const STARTUP_LOCK_WAIT_MS = 30 * 60_000;
 
-const PG_INT8 = 20;
-const PG_NUMERIC = 1700;
-const PG_TIMESTAMPTZ = 1184;
-const PG_TIMESTAMP = 1114;
-
-function toSafeInteger(text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new RangeError(`integer ${text} exceeds the safe range`);
-  return value;
-}
-
 // The PostgreSQL driver is loaded only when PostgreSQL is configured (demo mode runs on SQLite).
 const require = createRequire(import.meta.url);
 const loadPg = () => require('pg') as typeof pg;
-
-function pgTypes(driver: typeof pg): pg.CustomTypesConfig {
-  return {
-    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-      if (oid === PG_INT8) return toSafeInteger;
-      if (oid === PG_NUMERIC) return Number;
-      if (oid === PG_TIMESTAMPTZ || oid === PG_TIMESTAMP) {
-        const zoned = oid === PG_TIMESTAMPTZ;
-        return (text: string) => isoFromPgTime(text, zoned);
-      }
-      return driver.types.getTypeParser(oid, format);
-    }) as pg.CustomTypesConfig['getTypeParser'],
-  };
-}
 
 /**
  * better-sqlite3 builds each row object by looking up and internalising every column name for

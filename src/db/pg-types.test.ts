@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isoFromPgTime } from './pg-time.js';
+import { isoFromPgTime } from './pg-types.js';
 
 // What the type parser returned before: the text through Date and back.
 const viaDate = (text: string, zoned: boolean) => new Date(zoned ? text : `${text}Z`).toISOString();
