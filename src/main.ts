@@ -263,7 +263,7 @@ export function cli(): Command {
         await ctx.database.withStartupLock(() => migrateToLatest(ctx.database.db));
         const result = await ctx.identity.addStaff(
           { email: opts.email, role: opts.role as 'agent' | 'reviewer' | 'admin' },
-          { type: 'system', id: 'cli' },
+          { actor: { type: 'system', id: 'cli' } },
         );
         console.log(`${result.created ? 'created' : 'updated'} ${opts.role} ${opts.email} (${result.id})`);
       } catch (error) {

@@ -71,7 +71,7 @@ describeEachDialect('staff back office', (dialect) => {
     expect(view.body.statement[0].item).toEqual(expect.any(String));
     await t.ctx.identity.addStaff(
       { email: 'agent.zh@operator.example.com', role: 'agent', locale: 'zh-CN' },
-      { type: 'system', id: 'test' },
+      { actor: { type: 'system', id: 'test' } },
     );
     const agentZh = await signIn(t, 'agent.zh@operator.example.com');
     const inChinese = await api(t, 'GET', `/api/v1/staff/accounts/${session.account.id}`, {

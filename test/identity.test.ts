@@ -233,7 +233,7 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
   it('has no ceiling over all requesting addresses for a staff address, only the per-address limits', async () => {
     await t.ctx.identity.addStaff(
       { email: 'root@operator.example', role: 'admin' },
-      { type: 'system', id: 'test' },
+      { actor: { type: 'system', id: 'test' } },
     );
     for (let ip = 1; ip <= 7; ip++)
       for (let i = 0; i < 5; i++) await codeFrom('root@operator.example', `198.51.100.${ip}`);
@@ -292,7 +292,7 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
     await signInStaff(t, 'boss@operator.example', 'admin');
     const desk = await t.ctx.identity.addStaff(
       { email: 'desk@operator.example', role: 'agent' },
-      { type: 'system', id: 'test' },
+      { actor: { type: 'system', id: 'test' } },
     );
     await tenWrongCodes('desk@operator.example', ['198.51.100.9', '198.51.100.9']);
     clock.advance(1000);
@@ -436,7 +436,10 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
 
     expect((await api(t, 'GET', '/api/v1/staff/audit', { headers: subscriber.headers })).status).toBe(403);
     await expect(
-      t.ctx.identity.addStaff({ email: 'sub@example.com', role: 'agent' }, { type: 'system', id: 'test' }),
+      t.ctx.identity.addStaff(
+        { email: 'sub@example.com', role: 'agent' },
+        { actor: { type: 'system', id: 'test' } },
+      ),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
@@ -485,7 +488,7 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
     await signIn(t, 'owner@example.com');
     await t.ctx.identity.addStaff(
       { email: 'agent@operator.example', role: 'agent' },
-      { type: 'system', id: 'test' },
+      { actor: { type: 'system', id: 'test' } },
     );
     const ask = (to: string) =>
       api(t, 'POST', '/api/v1/me/contact/codes', { body: { channel: 'email', to }, headers: me.headers });

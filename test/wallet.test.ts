@@ -403,7 +403,7 @@ describeEachDialect('wallet: top-ups, transfers, refunds, statement', (dialect) 
       });
     await t.ctx.identity.addStaff(
       { email: 'agent@operator.example', role: 'agent' },
-      { type: 'system', id: 'test' },
+      { actor: { type: 'system', id: 'test' } },
     );
     const carol = await signIn(t, 'carol@example.com');
     await t.ctx.database.db

@@ -72,10 +72,7 @@ describeBrowser('a fast first load: precompressed, cached for good, split by rou
     const staff = await browser.newContext({ viewport: VIEWPORTS.desktop });
     await t.ctx.identity.addStaff(
       { email: 'ops@operator.example.com', role: 'agent', locale: 'en' },
-      {
-        type: 'system',
-        id: 'first-load test',
-      },
+      { actor: { type: 'system', id: 'first-load test' } },
     );
     await signInContext(staff, t, 'ops@operator.example.com');
     const page = await staff.newPage();

@@ -252,7 +252,7 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
       // R10: a reviewer asks for more information; the subscriber answers; the reviewer approves.
       await t.ctx.identity.addStaff(
         { email: `reviewer.${lang}@operator.example.com`, role: 'reviewer', locale: lang },
-        { type: 'system', id: 'journey' },
+        { actor: { type: 'system', id: 'journey' } },
       );
       const staff = await browser.newContext({
         locale: lang === 'en' ? 'en-US' : 'zh-CN',

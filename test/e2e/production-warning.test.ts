@@ -17,7 +17,7 @@ describeBrowser('production with demo parts in Chromium', () => {
     });
     await t.ctx.identity.addStaff(
       { email: 'ops@operator.example.com', role: 'agent', locale: 'zh-CN' },
-      { type: 'system', id: 'test' },
+      { actor: { type: 'system', id: 'test' } },
     );
     browser = await launchBrowser();
   });

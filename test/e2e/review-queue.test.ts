@@ -19,7 +19,7 @@ describeBrowser('reviewers decide with the facts in front of them (Chromium, zh-
     await signInStaff(t, 'reviewer@operator.example.com', 'reviewer');
     await t.ctx.identity.addStaff(
       { email: 'reviewer.zh@operator.example.com', role: 'reviewer', locale: 'zh-CN' },
-      { type: 'system', id: 'test' },
+      { actor: { type: 'system', id: 'test' } },
     );
   });
 

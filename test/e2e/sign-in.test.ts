@@ -84,7 +84,7 @@ describeBrowser('sign-in in Chromium', () => {
   it('lands staff in the staff console with the audit trail for admins', async () => {
     await t.ctx.identity.addStaff(
       { email: 'ops@operator.example.com', role: 'admin' },
-      { type: 'system', id: 'test' },
+      { actor: { type: 'system', id: 'test' } },
     );
     const context = await browser.newContext({ locale: 'en-US', viewport: VIEWPORTS.desktop });
     const page = await context.newPage();

@@ -21,7 +21,7 @@ describeBrowser('staff console in Chromium', () => {
   it('lets an admin change a policy, invite staff and retry a dead job; the dashboard counts what waits', async () => {
     await t.ctx.identity.addStaff(
       { email: 'boss@operator.example.com', role: 'admin', locale: 'zh-CN' },
-      { type: 'system', id: 'test' },
+      { actor: { type: 'system', id: 'test' } },
     );
     const admin = await signIn(t, 'boss@operator.example.com');
     const customer = await signIn(t, 'waiting@example.com');

@@ -45,7 +45,7 @@ describeBrowser('words people understand, in zh-CN (Chromium)', () => {
   it('walks every staff page in zh-CN without an English word, with staff named by email', async () => {
     await t.ctx.identity.addStaff(
       { email: 'admin.zh@operator.example.com', role: 'admin', locale: 'zh-CN' },
-      { type: 'system', id: 'test' },
+      { actor: { type: 'system', id: 'test' } },
     );
     const admin = await signInStaff(t, 'admin.zh@operator.example.com', 'admin');
     const { session } = await activeLine(t, 'mei@example.com', { locale: 'zh-CN' });

@@ -70,7 +70,7 @@ export async function signInStaff(
   email: string,
   role: 'agent' | 'reviewer' | 'admin',
 ): Promise<Session> {
-  await t.ctx.identity.addStaff({ email, role }, { type: 'system', id: 'test' });
+  await t.ctx.identity.addStaff({ email, role }, { actor: { type: 'system', id: 'test' } });
   return signIn(t, email);
 }
 

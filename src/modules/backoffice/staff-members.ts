@@ -43,10 +43,7 @@ export function createStaffMembers(deps: {
     const email = normalizeEmail(input.email);
     const existing = await accountIdWithEmail(db, email);
     if (existing) throw new AppError('STAFF_EXISTS', { field: 'email' });
-    const { id } = await deps.identity.addStaff(
-      { email, role: input.role, locale: input.locale },
-      caller.actor,
-    );
+    const { id } = await deps.identity.addStaff({ email, role: input.role, locale: input.locale }, caller);
     await db.transaction().execute(async (tx) => {
       const account = await getAccountRow(tx, id);
       await deps.notifications.notify(

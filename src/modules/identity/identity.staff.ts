@@ -1,10 +1,11 @@
+import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Locale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { AccountRole } from '../../db/schema.js';
-import type { Actor, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { Sessions } from './identity.sessions.js';
 import { findAccountByTarget, insertAccount, setStaffAccessRow, setStaffRole } from './identity.store.js';
 import { normalizeEmail } from './normalize.js';
@@ -28,10 +29,10 @@ export function createStaffAccounts(deps: {
     if (access.disabledAt) await deps.sessions.revokeAllSessions(tx, accountId);
   }
 
-  /** Creates a staff account (or changes an existing staff member's role). Used by the CLI. */
+  /** Creates a staff account (or changes an existing staff member's role): the CLI, staff invitations. */
   async function addStaff(
     input: { email: string; role: Exclude<AccountRole, 'subscriber'>; locale?: Locale },
-    actor: Actor,
+    caller: Caller,
   ) {
     const email = normalizeEmail(input.email);
     const now = clock.now().toISOString();
@@ -43,12 +44,13 @@ export function createStaffAccounts(deps: {
       if (existing) {
         await setStaffRole(tx, existing.id, input.role, now);
         await audit.record(tx, {
-          actor,
+          actor: caller.actor,
           action: 'staff.role_changed',
           subject: { type: 'account', id: existing.id },
           accountId: existing.id,
           before: { role: existing.role, disabled: existing.disabled_at !== null },
           after: { role: input.role, disabled: false },
+          requestId: caller.requestId,
         });
         return { id: existing.id, created: false };
       }
@@ -64,11 +66,12 @@ export function createStaffAccounts(deps: {
         updated_at: now,
       });
       await audit.record(tx, {
-        actor,
+        actor: caller.actor,
         action: 'staff.created',
         subject: { type: 'account', id },
         accountId: id,
         after: { role: input.role },
+        requestId: caller.requestId,
       });
       return { id, created: true };
     });
