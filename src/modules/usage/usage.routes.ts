@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
-import { ListOf, PageQuery } from '../../core/pagination.js';
+import { ListOf, PageQuery, pageOf } from '../../core/pagination.js';
 import { IdParams, Nullable } from '../../core/schemas.js';
 import { callerOf } from '../../http/caller.js';
 import { ADMIN, SUBSCRIBER } from '../../http/roles.js';
@@ -104,12 +104,7 @@ export function usageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: ListOf(UsageHold), ...errorResponses(400, 401, 403) },
         },
       },
-      async (request) =>
-        ctx.usage.holds({
-          status: request.query.status,
-          cursor: request.query.cursor,
-          limit: request.query.limit ?? 50,
-        }),
+      async (request) => ctx.usage.holds({ status: request.query.status, ...pageOf(request.query) }),
     );
 
     app.post(
@@ -149,13 +144,12 @@ export function usageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const { type, from, to, cursor, limit } = request.query;
+        const { type, from, to } = request.query;
         return ctx.usage.list(principalOf(request).accountId, {
           type,
           from: from && new Date(from).toISOString(),
           to: to && new Date(to).toISOString(),
-          cursor,
-          limit: limit ?? 50,
+          ...pageOf(request.query),
         });
       },
     );

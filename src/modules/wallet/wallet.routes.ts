@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
 import type { MoneyValue } from '../../core/money.js';
-import { ListOf, PageQuery } from '../../core/pagination.js';
+import { ListOf, PageQuery, pageOf } from '../../core/pagination.js';
 import { SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { SIGNATURE_HEADER } from '../../integrations/payments/signature.js';
@@ -58,14 +58,13 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const { kind, from, to, cursor, limit } = request.query;
+        const { kind, from, to } = request.query;
         const { accountId } = principalOf(request);
         const statement = await wallet.statement(accountId, {
           kind,
           from: from && new Date(from).toISOString(),
           to: to && new Date(to).toISOString(),
-          cursor,
-          limit: limit ?? 50,
+          ...pageOf(request.query),
         });
         const facts = await words.describe(accountId, statement.items, request.locale);
         return {
