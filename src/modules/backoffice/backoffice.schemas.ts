@@ -1,14 +1,9 @@
 import { Type } from 'typebox';
 import { Nullable } from '../../core/schemas.js';
-import {
-  AccountStatusSchema,
-  CancellationStatusSchema,
-  EsimStateSchema,
-  LineStatusSchema,
-  TicketStatusSchema,
-} from '../../core/statuses.js';
+import { AccountStatusSchema, CancellationStatusSchema, TicketStatusSchema } from '../../core/statuses.js';
 import { AuditEntrySchema } from '../audit/audit.schemas.js';
 import { RecordedChecks } from '../cancellation/cancellation.schemas.js';
+import { Device, Line } from '../lines/lines.schemas.js';
 import { STATEMENT_KINDS } from '../wallet/statement.service.js';
 
 export { IdParams as Id, Nullable } from '../../core/schemas.js';
@@ -93,44 +88,6 @@ const Money = Type.Ref('Money');
 const DateTime = Type.String({ format: 'date-time' });
 
 // The customer 360, closed: each part names its fields, so the serializer sends only these.
-
-const Esim360 = Type.Object({
-  id: Type.String(),
-  iccid: Nullable(Type.String()),
-  activationCode: Nullable(Type.String()),
-  state: EsimStateSchema,
-  eid: Nullable(Type.String()),
-  createdAt: DateTime,
-});
-
-const Line360 = Type.Object({
-  id: Type.String(),
-  status: LineStatusSchema,
-  msisdn: Type.String(),
-  planId: Type.String(),
-  planName: Type.String(),
-  price: Money,
-  esim: Esim360,
-  esims: Type.Array(Esim360),
-  allowances: Type.Object({
-    dataBytes: Nullable(Type.Integer()),
-    voiceSeconds: Nullable(Type.Integer()),
-    sms: Nullable(Type.Integer()),
-    total: Type.Object({ dataBytes: Type.Integer(), voiceSeconds: Type.Integer(), sms: Type.Integer() }),
-  }),
-  activatedAt: Nullable(Type.String()),
-  expiresAt: Nullable(Type.String()),
-  createdAt: DateTime,
-});
-
-const Device360 = Type.Object({
-  id: Type.String(),
-  eid: Type.String(),
-  name: Type.String(),
-  lineId: Type.String(),
-  iccid: Nullable(Type.String()),
-  boundAt: DateTime,
-});
 
 const StatementLine360 = Type.Object({
   id: Type.String(),
@@ -222,8 +179,8 @@ export const Customer360 = Type.Object({
   balance: Money,
   arrears: Money,
   statement: Type.Array(StatementLine360, { description: 'The latest 20 movements of the wallet' }),
-  lines: Type.Array(Line360),
-  devices: Type.Array(Device360),
+  lines: Type.Array(Line),
+  devices: Type.Array(Device),
   usage: Usage360,
   requests: Type.Array(Request360, { description: 'Requests to close the account, newest first' }),
   tickets: Type.Array(Ticket360),

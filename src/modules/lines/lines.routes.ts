@@ -1,50 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
-import { IdParams, Nullable } from '../../core/schemas.js';
-import { EsimStateSchema, LineStatusSchema } from '../../core/statuses.js';
+import { IdParams } from '../../core/schemas.js';
 import { callerOf } from '../../http/caller.js';
 import { SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { principalOf } from '../identity/identity.guard.js';
-
-const Esim = Type.Object({
-  id: Type.String(),
-  iccid: Nullable(Type.String()),
-  activationCode: Nullable(Type.String()),
-  state: EsimStateSchema,
-  eid: Nullable(Type.String()),
-  createdAt: Type.String({ format: 'date-time' }),
-});
-
-const Line = Type.Object({
-  id: Type.String(),
-  status: LineStatusSchema,
-  msisdn: Type.String(),
-  planId: Type.String(),
-  planName: Type.String(),
-  price: Type.Ref('Money'),
-  esim: Esim,
-  esims: Type.Array(Esim),
-  allowances: Type.Object({
-    dataBytes: Nullable(Type.Integer()),
-    voiceSeconds: Nullable(Type.Integer()),
-    sms: Nullable(Type.Integer()),
-    total: Type.Object({ dataBytes: Type.Integer(), voiceSeconds: Type.Integer(), sms: Type.Integer() }),
-  }),
-  activatedAt: Nullable(Type.String()),
-  expiresAt: Nullable(Type.String()),
-  createdAt: Type.String({ format: 'date-time' }),
-});
-
-const Device = Type.Object({
-  id: Type.String(),
-  eid: Type.String(),
-  name: Type.String(),
-  lineId: Type.String(),
-  iccid: Nullable(Type.String()),
-  boundAt: Type.String({ format: 'date-time' }),
-});
+import { Device, Esim, Line } from './lines.schemas.js';
 
 export function linesRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   const { lines, idempotency } = ctx;
