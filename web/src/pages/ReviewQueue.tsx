@@ -60,13 +60,13 @@ function Customer({ item }: { item: ReviewItem }) {
 /** The checks at submission and as they stand now (approval runs them again). */
 function Checks({ item }: { item: ReviewItem }) {
   const { t, i18n } = useTranslation();
-  const atSubmission = item.checks as { passed?: boolean; at?: string } | null;
+  const atSubmission = item.checks;
   return (
     <Stack gap={4} data-testid="review-checks">
       {atSubmission && (
         <Text size="xs" c="dimmed">
           {atSubmission.passed ? t('review.checksPassed') : t('review.checksFailed')}
-          {atSubmission.at && ` · ${formatDateTime(atSubmission.at, i18n.language)}`}
+          {` · ${formatDateTime(atSubmission.at, i18n.language)}`}
         </Text>
       )}
       {item.checksNow.eligible ? (
