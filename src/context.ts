@@ -6,13 +6,9 @@ import { createMetrics, type Metrics, scrapedGauge } from './core/metrics.js';
 import { type Database, openDatabase } from './db/database.js';
 import { createIdempotency, type Idempotency } from './http/idempotency.js';
 import { createRecordingNetwork } from './integrations/network/network.js';
-import { createAlipayProvider } from './integrations/payments/alipay-provider.js';
-import type { PaymentEvent, PaymentProvider } from './integrations/payments/provider.js';
-import { createStripeProvider, type OurObject } from './integrations/payments/stripe-provider.js';
-import {
-  createTestPaymentProvider,
-  type TestPaymentProvider,
-} from './integrations/payments/test-provider.js';
+import { choosePaymentProvider } from './integrations/payments/choose.js';
+import type { PaymentProvider } from './integrations/payments/provider.js';
+import type { TestPaymentProvider } from './integrations/payments/test-provider.js';
 import { createEs2Client, type Es2Client } from './integrations/smdp/client.js';
 import { createSmdpEmulator, EMULATOR_PREFIX, type SmdpEmulator } from './integrations/smdp/emulator.js';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.js';
@@ -183,24 +179,17 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     policies,
     logger,
   });
-  payments.provider = realPaymentProvider(config, {
-    clock,
-    settle: (event) => paymentWebhooks.apply(config.paymentProvider, event),
-    objectOf: (kind, id) => paymentWebhooks.objectOf(kind, id),
-  }) as PaymentProvider;
-  if (!payments.provider && !config.demoParts.has('test-payments'))
-    throw new Error(`no payment provider adapter for ${config.paymentProvider}`);
-  if (!payments.provider)
-    payments.test = createTestPaymentProvider({
+  Object.assign(
+    payments,
+    choosePaymentProvider(config, {
       db,
-      secret: config.paymentWebhookSecret,
       clock,
+      settle: (event) => paymentWebhooks.apply(config.paymentProvider, event),
+      objectOf: (kind, id) => paymentWebhooks.objectOf(kind, id),
       // The same handler the webhook route calls: signature, replay window and exactly-once included.
-      deliver: async ({ rawBody, signature }) => {
-        await paymentWebhooks.handle('test', rawBody, signature);
-      },
-    });
-  if (payments.test) payments.provider = payments.test.provider;
+      deliverTest: (rawBody, signature) => paymentWebhooks.handle('test', rawBody, signature),
+    }),
+  );
   jobs.registerRecurring(reconcilePaymentsJob(() => paymentWebhooks.reconcile(payments.provider)));
   const catalog = createCatalogService({ db, clock, currency: config.currency, audit });
   const self: AppContext['self'] = { url: `http://127.0.0.1:${config.port}`, es2Loopback: null };
@@ -372,27 +361,6 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     readiness: createReadinessProbe({ db, clock, logger }),
     lifecycle: { draining: false },
   };
-}
-
-/** The Stripe or Alipay adapter when PAYMENT_PROVIDER names one (docs/payments.md), else null. */
-function realPaymentProvider(
-  config: Config,
-  deps: {
-    clock: Clock;
-    settle: (event: PaymentEvent) => Promise<unknown>;
-    objectOf: (kind: 'payment' | 'refund', id: string) => Promise<OurObject | null>;
-  },
-): PaymentProvider | null {
-  if (config.stripe) return createStripeProvider({ config: config.stripe, ...deps });
-  if (config.alipay)
-    return createAlipayProvider({
-      config: config.alipay,
-      privateKey: readFileSync(config.alipay.privateKeyFile, 'utf8'),
-      alipayPublicKey: readFileSync(config.alipay.publicKeyFile, 'utf8'),
-      notifyUrl: `${config.publicUrl}/api/v1/payments/webhooks/alipay`,
-      ...deps,
-    });
-  return null;
 }
 
 /** Stops the runner (jobs get `graceMs` to finish, see Runner.stop) and closes the connections. */
