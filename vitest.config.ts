@@ -19,8 +19,11 @@ import { defineConfig } from 'vitest/config';
 /** Slow by nature, not by setup: thousands of generated cases (property tests), random inputs (fuzzing). */
 const SLOW_BY_NATURE = ['test/**/*.property.test.ts', 'test/fuzz.test.ts'];
 
-/** Files that need modules in their first state: ids.test.ts reads ULID times, which stay monotonic per module. */
-const FRESH_MODULES = ['test/ids.test.ts'];
+/**
+ * Files that need modules in their first state. Ids only grow within a process (src/core/ids.ts), so
+ * a file that reads the time in an id, or pages by it, needs no other file's clock to have run before.
+ */
+const FRESH_MODULES = ['test/ids.test.ts', 'test/statement-replica.test.ts'];
 
 function processLevelFiles(): string[] {
   const dir = path.resolve(import.meta.dirname, 'test');
