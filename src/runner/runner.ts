@@ -15,6 +15,7 @@ import {
   startJobs,
   updateHeldJob,
 } from './jobs.store.js';
+import { createOutageLog } from './outage-log.js';
 
 export interface RunnerOptions {
   pollIntervalMs: number;
@@ -254,6 +255,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   }
 
   async function run(): Promise<void> {
+    const outage = createOutageLog(logger);
     while (!stopping) {
       let ran = 0;
       try {
@@ -263,8 +265,9 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
           await scheduleRecurring();
         }
         ran = await runDue();
+        outage.succeeded();
       } catch (error) {
-        logger.error({ err: error }, 'runner could not claim jobs');
+        outage.failed(error);
       }
       if (ran < options.concurrency && !stopping) {
         await new Promise<void>((resolve) => {
