@@ -221,6 +221,23 @@ describeEachDialect('client address behind proxies', (dialect) => {
       await direct.close();
     }
   });
+
+  it('counts an IPv6 client by its /64: new addresses in the same /64 share its window', async () => {
+    const behindProxy = await startTestApp(dialect, {
+      env: { RATE_LIMIT_PER_MINUTE: '10', TRUST_PROXY: 'loopback' },
+    });
+    const from = (address: string) =>
+      fetch(`${behindProxy.url}/api/v1/meta`, { headers: { 'x-forwarded-for': address } });
+    try {
+      for (let i = 1; i <= 10; i++)
+        expect((await from(`2001:db8:aa:bb::${i.toString(16)}`)).status).toBe(200);
+      expect((await from('2001:db8:aa:bb:ffff:1:2:3')).status).toBe(429);
+      // Another /64 (another subscriber's network) is counted apart.
+      expect((await from('2001:db8:aa:bc::1')).status).toBe(200);
+    } finally {
+      await behindProxy.close();
+    }
+  });
 });
 
 describe('validators and serializers compiled on first use', () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../core/errors.js';
+import { clientGroupOf } from './client-group.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -17,7 +18,7 @@ interface Window {
 const MAX_TRACKED = 50_000;
 
 /**
- * At most `max` requests per client address per fixed window, answered 429 RATE_LIMITED with
+ * At most `max` requests per client (address; an IPv6 client by its /64, see clientGroupOf) per fixed window, answered 429 RATE_LIMITED with
  * Retry-After beyond it; every limited answer carries X-RateLimit-Limit, -Remaining and -Reset.
  * It runs before authentication, so a flood of guessed tokens is refused before any database work.
  * A synchronous hook over a Map: the limiter sits on every request, so it must cost next to nothing.
@@ -37,11 +38,12 @@ export function registerRateLimit(app: FastifyInstance, options: { max: number; 
   app.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.config.rateLimit === false) return done();
     const now = Date.now();
-    let window = windows.get(request.ip);
+    const client = clientGroupOf(request.ip);
+    let window = windows.get(client);
     if (!window || window.resetAt <= now) {
       window = { count: 0, resetAt: now + windowMs };
-      windows.delete(request.ip);
-      windows.set(request.ip, window);
+      windows.delete(client);
+      windows.set(client, window);
       if (windows.size > MAX_TRACKED) windows.delete(windows.keys().next().value as string);
     }
     window.count += 1;
