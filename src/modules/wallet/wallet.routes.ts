@@ -4,11 +4,11 @@ import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
 import type { MoneyValue } from '../../core/money.js';
 import { ListOf, PageQuery, pageOf } from '../../core/pagination.js';
+import { callerOf } from '../../http/caller.js';
 import { SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses, IdempotencyHeader } from '../../http/schemas.js';
 import { SIGNATURE_HEADER } from '../../integrations/payments/signature.js';
 import { principalOf } from '../identity/identity.guard.js';
-import { actorOf } from '../identity/identity.service.js';
 import { createStatementWords } from './statement-words.js';
 import {
   AmountInput,
@@ -94,7 +94,7 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             principal.accountId,
             toMoney(request.body.amount),
             key,
-            { actor: actorOf(principal), requestId: request.id, idempotency: complete },
+            callerOf(request, complete),
             /Mobi|Android|iPhone|iPad/i.test(String(request.headers['user-agent'] ?? ''))
               ? 'phone'
               : 'desktop',
@@ -139,7 +139,7 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           wallet.transfer(
             principal.accountId,
             { to: request.body.to, amount: toMoney(request.body.amount) },
-            { actor: actorOf(principal), requestId: request.id, idempotency: complete },
+            callerOf(request, complete),
           ),
         );
       },
@@ -206,11 +206,11 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const principal = principalOf(request);
         return idempotency.respond(request, reply, 201, (complete) =>
-          wallet.requestRefund(principal.accountId, toMoney(request.body.amount), {
-            actor: actorOf(principal),
-            requestId: request.id,
-            idempotency: complete,
-          }),
+          wallet.requestRefund(
+            principal.accountId,
+            toMoney(request.body.amount),
+            callerOf(request, complete),
+          ),
         );
       },
     );
@@ -266,11 +266,7 @@ export function walletRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const principal = principalOf(request);
         return idempotency.respond(request, reply, 201, (complete) =>
-          wallet.forfeit(principal.accountId, toMoney(request.body.amount), {
-            actor: actorOf(principal),
-            requestId: request.id,
-            idempotency: complete,
-          }),
+          wallet.forfeit(principal.accountId, toMoney(request.body.amount), callerOf(request, complete)),
         );
       },
     );
