@@ -238,6 +238,28 @@ describeEachDialect('client address behind proxies', (dialect) => {
       await behindProxy.close();
     }
   });
+
+  it("counts sign-in codes per IPv6 /64 too: fresh addresses do not reset the address's code limit", async () => {
+    const behindProxy = await startTestApp(dialect, {
+      env: { RATE_LIMIT_PER_MINUTE: '1000', TRUST_PROXY: 'loopback' },
+    });
+    const codeFor = (to: string, address: string) =>
+      fetch(`${behindProxy.url}/api/v1/auth/codes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+        body: JSON.stringify({ channel: 'email', to }),
+      });
+    try {
+      for (let i = 1; i <= 20; i++)
+        expect((await codeFor(`v6-${i}@example.com`, `2001:db8:cc:dd::${i.toString(16)}`)).status).toBe(202);
+      const limited = await codeFor('v6-21@example.com', '2001:db8:cc:dd:1:1:1:1');
+      expect(limited.status).toBe(429);
+      expect((await limited.json()).details.limit).toBe('ip');
+      expect((await codeFor('v6-22@example.com', '2001:db8:cc:de::1')).status).toBe(202);
+    } finally {
+      await behindProxy.close();
+    }
+  });
 });
 
 describe('validators and serializers compiled on first use', () => {

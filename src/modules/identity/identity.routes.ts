@@ -5,6 +5,7 @@ import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
 import { isLocale, LOCALES } from '../../core/i18n.js';
 import { callerOf } from '../../http/caller.js';
+import { clientGroupOf } from '../../http/client-group.js';
 import { ANY_ACCOUNT, SUBSCRIBER } from '../../http/roles.js';
 import { errorResponses } from '../../http/schemas.js';
 import { CSRF_COOKIE, principalOf, SESSION_COOKIE } from './identity.guard.js';
@@ -71,7 +72,8 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const result = await identity.requestCode({
           ...request.body,
-          ip: request.ip,
+          // Counted per client: an IPv6 client by its /64 (the address recorded with the code too).
+          ip: clientGroupOf(request.ip),
           locale: request.locale,
         });
         return reply.status(202).send(result);
@@ -175,7 +177,12 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) =>
         reply
           .status(202)
-          .send(await identity.requestContactCode(principalOf(request), { ...request.body, ip: request.ip })),
+          .send(
+            await identity.requestContactCode(principalOf(request), {
+              ...request.body,
+              ip: clientGroupOf(request.ip),
+            }),
+          ),
     );
 
     app.post(
