@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/core/clock.js';
@@ -6,9 +5,8 @@ import { type Db, openPostgres } from '../src/db/database.js';
 import { emulatorInventory } from '../src/integrations/smdp/emulator.js';
 import { createLedger } from '../src/modules/wallet/ledger.js';
 import { DIALECTS } from './helpers/db.js';
-import { deviceEid } from './helpers/devices.js';
 import { TEST_ENV } from './helpers/env.js';
-import { type Answer, queuesEmpty, startLoad } from './helpers/load.js';
+import { type Answer, queuesEmpty, startLoad, subscribersWithLines } from './helpers/load.js';
 import { type PgCluster, pgBinDir, startClusterForApp } from './helpers/pg-cluster.js';
 import { freePort, runCli, startCliProcess, startServerProcess } from './helpers/process.js';
 
@@ -225,37 +223,13 @@ class Slot {
       const emails = Array.from({ length: SUBSCRIBERS }, (_, i) => `chaos${i}@example.com`);
       const tokens: string[] = [];
       for (const email of emails) tokens.push(await signIn(email));
-      const plans = (await ok(200, request('GET', '/api/v1/plans?country=JP', null))).items as Array<{
-        id: string;
-        code: string;
-        price: { amount: number };
-      }>;
-      const plan = plans.find((p) => p.code === 'jp-5gb-7d')!;
-      const accountIds: string[] = [];
-      const iccids: string[] = [];
-      for (const [who, token] of tokens.entries()) {
-        accountIds.push((await ok(200, request('GET', '/api/v1/me', token))).id);
-        await ok(201, request('POST', '/api/v1/me/topups', token, { amount: 1_000_000 }, randomUUID()));
-        const line = await ok(
-          201,
-          request('POST', '/api/v1/me/lines', token, { planId: plan.id }, randomUUID()),
-        );
-        const released = await until(`line ${line.id} released`, async () => {
-          const l = (await request('GET', `/api/v1/me/lines/${line.id}`, token)).body;
-          return l?.esim?.state === 'released' ? l : null;
-        });
-        await ok(
-          200,
-          request('POST', `/emulator/smdp/devices/${deviceEid(700 + who)}/download`, null, {
-            activationCode: released.esim.activationCode,
-          }),
-        );
-        await until(`line ${line.id} active`, async () => {
-          const l = (await request('GET', `/api/v1/me/lines/${line.id}`, token)).body;
-          return l?.status === 'active';
-        });
-        iccids.push(released.esim.iccid);
-      }
+      const { plan, accountIds, iccids } = await subscribersWithLines({
+        send: request,
+        ok: (status, _what, answer) => ok(status, answer),
+        until,
+        tokens,
+        firstDevice: 700,
+      });
 
       // Usage starts once every line is active.
       const feedFrom = Date.now();

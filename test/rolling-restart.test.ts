@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openPostgres } from '../src/db/database.js';
 import { DIALECTS } from './helpers/db.js';
-import { deviceEid } from './helpers/devices.js';
 import { TEST_ENV } from './helpers/env.js';
 import { type Haproxy, haproxyInstalled, startHaproxy } from './helpers/haproxy.js';
-import { type Answer, queuesEmpty, startLoad } from './helpers/load.js';
+import { type Answer, queuesEmpty, startLoad, subscribersWithLines } from './helpers/load.js';
 import { type PgCluster, pgBinDir, startClusterForApp } from './helpers/pg-cluster.js';
 import {
   freePort,
@@ -172,43 +170,13 @@ const OPS_BETWEEN = 12;
       const tokens: string[] = [];
       for (const email of emails) tokens.push((await signIn(email))!);
       expect(failures).toEqual([]);
-      const plans = (await ok(200, 'plans', request('GET', '/api/v1/plans?country=JP', null)))!
-        .items as Array<{
-        id: string;
-        code: string;
-      }>;
-      const plan = plans.find((p) => p.code === 'jp-5gb-7d')!;
-      const accountIds: string[] = [];
-      const iccids: string[] = [];
-      for (const [who, token] of tokens.entries()) {
-        accountIds.push((await ok(200, 'me', request('GET', '/api/v1/me', token)))!.id);
-        await ok(
-          201,
-          'first top-up',
-          request('POST', '/api/v1/me/topups', token, { amount: 1_000_000 }, randomUUID()),
-        );
-        const line = (await ok(
-          201,
-          'first line',
-          request('POST', '/api/v1/me/lines', token, { planId: plan.id }, randomUUID()),
-        ))!;
-        const released = await until(`line ${line.id} released`, async () => {
-          const l = await ok(200, 'line', request('GET', `/api/v1/me/lines/${line.id}`, token));
-          return l?.esim?.state === 'released' ? l : null;
-        });
-        await ok(
-          200,
-          'download',
-          request('POST', `/emulator/smdp/devices/${deviceEid(800 + who)}/download`, null, {
-            activationCode: released.esim.activationCode,
-          }),
-        );
-        await until(`line ${line.id} active`, async () => {
-          const l = await ok(200, 'line', request('GET', `/api/v1/me/lines/${line.id}`, token));
-          return l?.status === 'active';
-        });
-        iccids.push(released.esim.iccid);
-      }
+      const { plan, accountIds, iccids } = await subscribersWithLines({
+        send: request,
+        ok,
+        until,
+        tokens,
+        firstDevice: 800,
+      });
       const usageKey = /^(esk_\S+)$/m.exec(
         runCli(['keys', 'add', '--name', 'rolling-mediation'], env).output,
       )?.[1];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { Db } from '../../src/db/database.js';
+import { deviceEid } from './devices.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes, read field by field
 export type Answer = { status: number; body: any };
@@ -144,6 +145,59 @@ export function startLoad(options: LoadOptions): { log: LoadLog; stop(): void; d
     },
     done,
   };
+}
+
+/**
+ * Before a load: each signed-in subscriber (`tokens`) tops up 1,000,000 and buys the jp-5gb-7d plan,
+ * whose eSIM is installed on simulated device `firstDevice + who` once released; returns when every
+ * line is active, with the plan, the subscribers' account ids and the lines' ICCIDs.
+ */
+export async function subscribersWithLines(options: {
+  send: Send;
+  ok: Expect;
+  until<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T>;
+  tokens: string[];
+  firstDevice: number;
+}) {
+  const { send, ok, until } = options;
+  const plans = (await ok(200, 'plans', send('GET', '/api/v1/plans?country=JP', null)))!.items as Array<{
+    id: string;
+    code: string;
+    price: { amount: number };
+  }>;
+  const plan = plans.find((p) => p.code === 'jp-5gb-7d')!;
+  const accountIds: string[] = [];
+  const iccids: string[] = [];
+  for (const [who, token] of options.tokens.entries()) {
+    accountIds.push((await ok(200, 'me', send('GET', '/api/v1/me', token)))!.id);
+    await ok(
+      201,
+      'first top-up',
+      send('POST', '/api/v1/me/topups', token, { amount: 1_000_000 }, randomUUID()),
+    );
+    const line = (await ok(
+      201,
+      'first line',
+      send('POST', '/api/v1/me/lines', token, { planId: plan.id }, randomUUID()),
+    ))!;
+    const released = await until(`line ${line.id} released`, async () => {
+      const l = await ok(200, 'line', send('GET', `/api/v1/me/lines/${line.id}`, token));
+      return l?.esim?.state === 'released' ? l : null;
+    });
+    await ok(
+      200,
+      'download',
+      send('POST', `/emulator/smdp/devices/${deviceEid(options.firstDevice + who)}/download`, null, {
+        activationCode: released.esim.activationCode,
+      }),
+    );
+    await until(`line ${line.id} active`, async () => {
+      const l = await ok(200, 'line', send('GET', `/api/v1/me/lines/${line.id}`, token));
+      return l?.status === 'active';
+    });
+    iccids.push(released.esim.iccid as string);
+  }
+  return { plan, accountIds, iccids };
 }
 
 /** Whether every job but the recurring ones (always queued) has run: what a test waits for after a load. */
