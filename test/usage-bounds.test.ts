@@ -244,6 +244,35 @@ describeEachDialect('usage records: plausibility bounds and review of large char
     expect(await arrearsOf(session)).toBe(0);
   });
 
+  it('refuses a record with a field the contract does not have, naming it; a CSV column of its own is ignored', async () => {
+    const { iccid } = await activeLine(t, 'closed-record@example.com');
+    clock.advance(HOUR);
+    const base = { iccid, type: 'data', startedAt: ago(MINUTE), bytes: 1024, country: 'JP' };
+    const res = await send([
+      { ...base, id: `closed-${++seq}` },
+      { ...base, id: `closed-${++seq}`, byte: 1024 },
+      { ...base, id: `closed-${++seq}`, __proto__x: 1 },
+    ]);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({
+      accepted: 1,
+      rejected: [
+        { index: 1, code: 'INVALID_RECORD', field: 'byte' },
+        { index: 2, code: 'INVALID_RECORD', field: '__proto__x' },
+      ],
+    });
+
+    const file = path.join(dir, 'extra-columns.csv');
+    fs.writeFileSync(
+      file,
+      [
+        'id,iccid,type,startedAt,durationSeconds,bytes,counterpart,direction,country,cell_id',
+        `closed-csv-${++seq},${iccid},data,${ago(MINUTE)},,2048,,,JP,44010-1234`,
+      ].join('\n'),
+    );
+    expect(await importUsageCsv(t.ctx.usage, file)).toMatchObject({ read: 1, accepted: 1, rejected: [] });
+  });
+
   it('stores each start time as one UTC instant, whatever form the mediation system wrote it in', async () => {
     clock.set('2026-11-04T02:00:00.000Z');
     const { iccid } = await activeLine(t, 'forms@example.com');

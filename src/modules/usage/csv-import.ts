@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { IngestResult, UsageService } from './usage.service.js';
+import { RECORD_FIELDS } from './usage.validation.js';
 
 export interface ImportSummary {
   read: number;
@@ -94,6 +95,8 @@ export async function importUsageCsv(
     const record: Record<string, unknown> = {};
     for (let i = 0; i < columns.length; i++) {
       const key = columns[i]!;
+      // A CSV from mediation may carry columns of its own (an end time, a cell id): not ours to read.
+      if (!RECORD_FIELDS.has(key)) continue;
       const value = fields[i] ?? '';
       if (value !== '') record[key] = NUMERIC.has(key) && /^\d+$/.test(value) ? Number(value) : value;
     }

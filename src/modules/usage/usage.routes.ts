@@ -58,7 +58,7 @@ export function usageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['usage'],
           summary: `Usage records from mediation (service key), up to ${MAX_BATCH} per batch; each accepted, counted as a duplicate, rejected with its index, or held for staff review`,
-          description: `Besides malformed records, implausible ones are rejected: a call over ${MAX_DURATION_SECONDS} s (DURATION_TOO_LONG), a data record over the usageMaxBytesPerRecord policy (BYTES_TOO_LARGE), a start or (for calls) an end in the future (STARTED_IN_FUTURE, ENDS_IN_FUTURE), a start before the months the usageRetentionMonths policy keeps (STARTED_BEFORE_RETENTION), a start outside the line's life (LINE_NOT_ACTIVE). A record that would charge more than the usageHoldAboveMinor policy is held: nothing is charged until staff approve it.`,
+          description: `A record with a field not listed in the contract is rejected (INVALID_RECORD naming the field). Besides malformed records, implausible ones are rejected: a call over ${MAX_DURATION_SECONDS} s (DURATION_TOO_LONG), a data record over the usageMaxBytesPerRecord policy (BYTES_TOO_LARGE), a start or (for calls) an end in the future (STARTED_IN_FUTURE, ENDS_IN_FUTURE), a start before the months the usageRetentionMonths policy keeps (STARTED_BEFORE_RETENTION), a start outside the line's life (LINE_NOT_ACTIVE). A record that would charge more than the usageHoldAboveMinor policy is held: nothing is charged until staff approve it.`,
           security: [{ bearer: [] }],
           body: Type.Object({ records: Type.Array(Type.Unknown()) }),
           response: {

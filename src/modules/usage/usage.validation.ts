@@ -78,9 +78,25 @@ function instant(value: unknown): string | null {
   return keepsItsForm(value) ? value : new Date(ms).toISOString();
 }
 
+/** The fields a usage record may have (API.md); a record with any other is refused, naming it. */
+export const RECORD_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'iccid',
+  'type',
+  'startedAt',
+  'durationSeconds',
+  'bytes',
+  'counterpart',
+  'direction',
+  'country',
+]);
+
 export function validate(raw: unknown, memo: BatchMemo, bounds: Bounds): ValidRecord | Rejection {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { code: 'INVALID_RECORD' };
   const r = raw as Record<string, unknown>;
+  // Closed like every other object the API takes: a misspelt field ("byte") is an error, not ignored.
+  for (const field in r)
+    if (!RECORD_FIELDS.has(field)) return { code: 'INVALID_RECORD', field: field.slice(0, 64) };
   if (typeof r.id !== 'string' || r.id === '' || r.id.length > 128)
     return { code: 'INVALID_RECORD', field: 'id' };
   const iccid = typeof r.iccid === 'string' ? memoized(memo.iccids, r.iccid, normalizeIccid) : null;

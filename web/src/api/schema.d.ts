@@ -3687,7 +3687,7 @@ export interface paths {
         put?: never;
         /**
          * Usage records from mediation (service key), up to 10000 per batch; each accepted, counted as a duplicate, rejected with its index, or held for staff review
-         * @description Besides malformed records, implausible ones are rejected: a call over 86400 s (DURATION_TOO_LONG), a data record over the usageMaxBytesPerRecord policy (BYTES_TOO_LARGE), a start or (for calls) an end in the future (STARTED_IN_FUTURE, ENDS_IN_FUTURE), a start before the months the usageRetentionMonths policy keeps (STARTED_BEFORE_RETENTION), a start outside the line's life (LINE_NOT_ACTIVE). A record that would charge more than the usageHoldAboveMinor policy is held: nothing is charged until staff approve it.
+         * @description A record with a field not listed in the contract is rejected (INVALID_RECORD naming the field). Besides malformed records, implausible ones are rejected: a call over 86400 s (DURATION_TOO_LONG), a data record over the usageMaxBytesPerRecord policy (BYTES_TOO_LARGE), a start or (for calls) an end in the future (STARTED_IN_FUTURE, ENDS_IN_FUTURE), a start before the months the usageRetentionMonths policy keeps (STARTED_BEFORE_RETENTION), a start outside the line's life (LINE_NOT_ACTIVE). A record that would charge more than the usageHoldAboveMinor policy is held: nothing is charged until staff approve it.
          */
         post: {
             parameters: {
