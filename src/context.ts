@@ -22,6 +22,7 @@ import { createEligibility, type Eligibility } from './modules/cancellation/elig
 import { createRetention, type Retention } from './modules/cancellation/retention.js';
 import { type CatalogService, createCatalogService } from './modules/catalog/catalog.service.js';
 import { createExportService, type ExportService } from './modules/exports/exports.service.js';
+import { registerIdentityJobs } from './modules/identity/identity.jobs.js';
 import { createIdentityService, type IdentityService } from './modules/identity/identity.service.js';
 import { createLineExtras, type LineExtras } from './modules/lines/extras.service.js';
 import { createLinesService, type LinesService } from './modules/lines/lines.service.js';
@@ -149,6 +150,7 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     policies,
     identityChanges: database.identityChanges,
   });
+  registerIdentityJobs({ db, clock, logger, jobs });
 
   const idempotency = createIdempotency({ db, clock, claimMs: config.idempotencyClaimSeconds * 1000 });
   const ledger = createLedger({ clock });

@@ -85,6 +85,33 @@ describeEachDialect('sign-in, sessions and the account', (dialect) => {
     expect(message.text).not.toContain(code);
   });
 
+  it('deletes sign-in codes, wrong-code records and expired sessions once they are a week old (daily job)', async () => {
+    const db = t.ctx.database.db;
+    const old = await signIn(t, 'old@example.com');
+    const sent = await requestCode('guesser@example.com');
+    const code = await latestCode(t, 'guesser@example.com');
+    const wrong = await api(t, 'POST', '/api/v1/auth/sessions', {
+      body: { challengeId: sent.body.challengeId, code: code === '000000' ? '111111' : '000000' },
+    });
+    expect(wrong.status).toBe(401);
+    clock.advance(15 * DAY); // the old session expired after 7 idle days, a week and a day ago
+    const fresh = await signIn(t, 'new@example.com');
+    const tables = async () => ({
+      codes: (await db.selectFrom('otp_challenges').select('target').execute()).map((r) => r.target).sort(),
+      failures: (await db.selectFrom('sign_in_failures').select('id').execute()).length,
+      sessions: (await db.selectFrom('sessions').select('account_id').execute())
+        .map((r) => r.account_id)
+        .sort(),
+    });
+    expect((await tables()).failures).toBe(1);
+    expect((await tables()).sessions).toEqual([old.account.id, fresh.account.id].sort());
+
+    await t.ctx.runner.scheduleRecurring();
+    await t.ctx.runner.drain();
+    expect(await tables()).toEqual({ codes: ['new@example.com'], failures: 0, sessions: [fresh.account.id] });
+    expect((await api(t, 'GET', '/api/v1/me', { headers: fresh.headers })).status).toBe(200);
+  });
+
   it('refuses a wrong code, counts attempts and kills the challenge after five', async () => {
     const sent = await requestCode('guess@example.com');
     const code = await latestCode(t, 'guess@example.com');

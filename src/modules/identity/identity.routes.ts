@@ -175,14 +175,12 @@ export function identityRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply
-          .status(202)
-          .send(
-            await identity.requestContactCode(principalOf(request), {
-              ...request.body,
-              ip: clientGroupOf(request.ip),
-            }),
-          ),
+        reply.status(202).send(
+          await identity.requestContactCode(principalOf(request), {
+            ...request.body,
+            ip: clientGroupOf(request.ip),
+          }),
+        ),
     );
 
     app.post(

@@ -334,3 +334,24 @@ export async function insertFailure(
 ): Promise<void> {
   await executor.insertInto('sign_in_failures').values(failure).execute();
 }
+
+/**
+ * Removes sign-in records nothing reads any more: codes and wrong-code failures from before `before`
+ * (the limits look back a day at most), and sessions that expired before it. Returns the counts.
+ */
+export async function pruneSignInRecords(
+  executor: Executor,
+  before: string,
+): Promise<{ codes: number; failures: number; sessions: number }> {
+  const count = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
+  const codes = await executor
+    .deleteFrom('otp_challenges')
+    .where('created_at', '<', before)
+    .executeTakeFirst();
+  const failures = await executor
+    .deleteFrom('sign_in_failures')
+    .where('created_at', '<', before)
+    .executeTakeFirst();
+  const sessions = await executor.deleteFrom('sessions').where('expires_at', '<', before).executeTakeFirst();
+  return { codes: count(codes), failures: count(failures), sessions: count(sessions) };
+}
