@@ -1,4 +1,3 @@
-import { Type } from 'typebox';
 import type { Caller } from '../../core/caller.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
@@ -6,13 +5,14 @@ import { isLocale, type Locale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { CancellationStatus } from '../../db/schema.js';
-import { defineJob, type Jobs } from '../../runner/jobs.js';
+import type { Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { IdentityService } from '../identity/identity.service.js';
 import { getAccountRow } from '../identity/identity.store.js';
 import type { LinesService } from '../lines/lines.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
+import { registerCancellationJobs } from './cancellation.jobs.js';
 import type { RecordedChecks } from './cancellation.schemas.js';
 import {
   activeReviewers,
@@ -43,7 +43,7 @@ export const REASON_CODES = [
 export type ReasonCode = (typeof REASON_CODES)[number];
 export const OPEN: CancellationStatus[] = ['submitted', 'in_review', 'info_requested', 'approved'];
 const SYSTEM: Actor = { type: 'system', id: 'cancellation' };
-const DAY_MS = 86_400_000;
+const _DAY_MS = 86_400_000;
 
 /**
  * Closing an account (R8–R10): submit with a reason → automatic checks → staff review within the
@@ -65,22 +65,10 @@ export function createCancellationService(deps: {
   const now = () => clock.now().toISOString();
   const facts = createReviewFacts({ db, lines: deps.lines, eligibility: deps.eligibility });
 
-  const checksJob = defineJob({
-    kind: 'cancellation.checks',
-    payload: Type.Object({ requestId: Type.String() }),
-    handle: ({ requestId }) => runChecks(requestId),
-  });
-  const deregisterJob = defineJob({
-    kind: 'cancellation.deregister',
-    payload: Type.Object({ requestId: Type.String() }),
-    maxAttempts: 30,
-    handle: ({ requestId }) => deregister(requestId),
-  });
-  deps.jobs.register(checksJob, deregisterJob);
-  deps.jobs.registerRecurring({
-    kind: 'cancellation.overdue_reminder',
-    everyMs: DAY_MS,
-    handle: remindOverdue,
+  const { checksJob, deregisterJob } = registerCancellationJobs(deps.jobs, {
+    runChecks,
+    deregister,
+    remindOverdue,
   });
 
   /** Once a day: if requests are past their due date, every active reviewer and admin gets one email. */

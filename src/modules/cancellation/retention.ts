@@ -13,6 +13,7 @@ import { notificationsErasure } from '../notifications/notifications.erasure.js'
 import type { PolicyService } from '../policies/policies.service.js';
 import { supportErasure } from '../support/support.erasure.js';
 import { cancellationErasure } from './cancellation.erasure.js';
+import { registerRetentionJob } from './cancellation.jobs.js';
 import { deregisteredBefore } from './cancellation.store.js';
 
 const DAY_MS = 86_400_000;
@@ -46,13 +47,7 @@ export function createRetention(deps: {
   policies: Pick<PolicyService, 'get'>;
 }) {
   const { db, clock, audit } = deps;
-  deps.jobs.registerRecurring({
-    kind: 'retention.erase',
-    everyMs: DAY_MS,
-    handle: async () => {
-      await eraseDue();
-    },
-  });
+  registerRetentionJob(deps.jobs, { eraseDue });
 
   /** Accounts deregistered before the retention period and not yet erased. */
   async function due(): Promise<string[]> {

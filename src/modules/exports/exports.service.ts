@@ -1,20 +1,20 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { isLocale } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import type { Database, Db, Dialect } from '../../db/database.js';
-import { defineJob, type Jobs } from '../../runner/jobs.js';
+import type { Jobs } from '../../runner/jobs.js';
 import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import type { PolicyService } from '../policies/policies.service.js';
 import type { SupportService } from '../support/support.service.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import { type ArchiveInput, buildArchive } from './archive.js';
+import { registerExportJobs } from './exports.jobs.js';
 import {
   findExport,
   findExportOfAccount,
@@ -57,13 +57,7 @@ export function createExportService(deps: {
 }) {
   const { db, clock, config } = deps;
 
-  const buildJob = defineJob({
-    kind: 'exports.build',
-    payload: Type.Object({ exportId: Type.String() }),
-    maxAttempts: 5,
-    handle: ({ exportId }, { job }) => build(exportId, job.attempts >= job.max_attempts),
-  });
-  deps.jobs.register(buildJob);
+  const { buildJob } = registerExportJobs(deps.jobs, { build });
 
   const sign = (id: string, expires: number) =>
     createHmac('sha256', config.secret).update(`export:${id}:${expires}`).digest('hex');

@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import type { Static } from 'typebox';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../core/clock.js';
 import { isLocale, type Locale } from '../../core/i18n.js';
@@ -7,7 +7,8 @@ import type { Db, Executor } from '../../db/database.js';
 import type { Channel, MessageRow } from '../../db/schema.js';
 import { createSmtpChannel } from '../../integrations/email/smtp.js';
 import { createHttpSmsChannel } from '../../integrations/sms/http-gateway.js';
-import { defineJob, type JobContext, type Jobs } from '../../runner/jobs.js';
+import type { JobContext, Jobs } from '../../runner/jobs.js';
+import { type FanOut, registerNotificationJobs } from './notifications.jobs.js';
 import {
   devMailboxOf,
   findMessage,
@@ -26,23 +27,6 @@ export interface Recipient {
 }
 
 const REDACTED = '[removed after delivery]';
-
-/** What notifyAll queues: each notice with its recipient's addresses and language as they were. */
-const FanOut = Type.Object({
-  notices: Type.Array(
-    Type.Object({
-      recipient: Type.Object({
-        id: Type.Union([Type.String(), Type.Null()]),
-        email: Type.Union([Type.String(), Type.Null()]),
-        phone: Type.Union([Type.String(), Type.Null()]),
-        locale: Type.String(),
-      }),
-      template: Type.String(),
-      params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
-      channels: Type.Array(Type.Union([Type.Literal('email'), Type.Literal('sms')])),
-    }),
-  ),
-});
 
 export function createNotificationService(deps: {
   db: Db;
@@ -63,19 +47,7 @@ export function createNotificationService(deps: {
     : null;
   const sms = deps.sms ? createHttpSmsChannel(deps.sms) : null;
 
-  const deliverJob = defineJob({
-    kind: 'notifications.deliver',
-    payload: Type.Object({ messageId: Type.String() }),
-    maxAttempts: 12,
-    handle: ({ messageId }, context) => deliver(messageId, context),
-  });
-  const fanoutJob = defineJob({
-    kind: 'notifications.fanout',
-    payload: FanOut,
-    maxAttempts: 12,
-    handle: ({ notices }, context) => fanOut(notices, context),
-  });
-  deps.jobs.register(deliverJob, fanoutJob);
+  const { deliverJob, fanoutJob } = registerNotificationJobs(deps.jobs, { deliver, fanOut });
 
   /** Renders a message and puts it in the outbox of the caller's transaction; the runner delivers it. */
   interface Outgoing {
