@@ -74,7 +74,7 @@ async function ratesInTurns(rigs: Rig[]): Promise<number[]> {
   for (const [i, rig] of rigs.entries()) {
     const us = (seconds: number) => ((seconds * 1e6) / Math.max(1, counts[i]!)).toFixed(0);
     console.log(
-      `${rig.label}: CPU per transaction: node ${us(nodeUser[i]!)} µs user + ${us(nodeSystem[i]!)} µs system (socket writes), database server ${us(serverCpu[i]!)} µs`,
+      `${rig.label}: CPU per transaction: node ${us(nodeUser[i]!)} µs user + ${us(nodeSystem[i]!)} µs system, database server ${us(serverCpu[i]!)} µs`,
     );
   }
   return counts.map((count) => (count * 1000) / (ROUNDS * ROUND_MS));
