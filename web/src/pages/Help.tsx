@@ -197,8 +197,9 @@ export function Help() {
               data-testid="ticket-row"
               style={{ textDecoration: 'none', color: 'inherit' }}
             >
-              <Group justify="space-between" wrap="nowrap">
-                <div>
+              {/* On a narrow phone the status goes under the subject instead of being cut short. */}
+              <Group justify="space-between" align="flex-start" gap="xs">
+                <div style={{ flex: '1 1 10rem', minWidth: 0 }}>
                   <Text fw={500}>{ticket.subject}</Text>
                   <Text size="xs" c="dimmed">
                     {t(`help.categories.${ticket.category}`)} ·{' '}
@@ -259,8 +260,13 @@ export function HelpThread() {
       </Button>
       {data && (
         <>
-          <Group justify="space-between" wrap="nowrap">
-            <Title order={2} size="h3" data-testid="ticket-subject-title">
+          <Group justify="space-between" align="flex-start" gap="xs">
+            <Title
+              order={2}
+              size="h3"
+              data-testid="ticket-subject-title"
+              style={{ flex: '1 1 10rem', minWidth: 0 }}
+            >
               {data.subject}
             </Title>
             <TicketStatusBadge status={data.status} data-testid="ticket-status" />

@@ -116,11 +116,10 @@ function LineSummary({ line, t }: { line: Line; t: TFunction }) {
       to={`/lines/${line.id}`}
       data-testid="home-line"
     >
-      <Group justify="space-between" wrap="nowrap" align="flex-start">
-        <div style={{ minWidth: 0 }}>
-          <Text fw={600} truncate>
-            {line.planName}
-          </Text>
+      {/* The plan's whole name: on a narrow phone the status goes under it instead of cutting it short. */}
+      <Group justify="space-between" align="flex-start" gap="xs">
+        <div style={{ flex: '1 1 9rem', minWidth: 0 }}>
+          <Text fw={600}>{line.planName}</Text>
           <Text size="sm" c="dimmed">
             {line.msisdn}
           </Text>
