@@ -1,5 +1,6 @@
 import { Alert, Button, CopyButton, Group, Image, List, Stack, Tabs, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { wrappingButton } from './wrapping-button.js';
 
 export type Platform = 'ios' | 'android' | 'other';
 
@@ -36,6 +37,7 @@ function Copy({ value, label, testId }: { value: string; label: string; testId: 
           variant={copied ? 'filled' : 'light'}
           color={copied ? 'green' : undefined}
           size="compact-sm"
+          styles={wrappingButton}
           onClick={copy}
           data-testid={testId}
           aria-label={`${label}: ${t('install.copy')}`}

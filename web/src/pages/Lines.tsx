@@ -11,6 +11,7 @@ import { useLines } from '../api/subscriber.js';
 import { Checkout } from '../components/Checkout.js';
 import { InstallGuide } from '../components/Install.js';
 import { SuspendCard } from '../components/SuspendCard.js';
+import { wrappingButton } from '../components/wrapping-button.js';
 import { formatDateTime } from '../format.js';
 import { AddonShop, NetworkPicker, PlanChange } from './LineExtras.js';
 
@@ -102,6 +103,7 @@ function EsimCard({ esim }: { esim: Esim }) {
             <Button
               variant="light"
               color="orange"
+              styles={wrappingButton}
               loading={install.isPending}
               onClick={() => install.mutate()}
               data-testid="simulate-install"
