@@ -7,16 +7,18 @@ export interface ApiMutationOptions<TData, TVariables>
   extends Omit<UseMutationOptions<TData, Error, TVariables>, 'mutationFn'> {
   /** Queries made stale by a success (each key a prefix, as react-query matches them); `'all'` for every query. */
   invalidates?: readonly QueryKey[] | 'all';
+  /** A `@mantine/form` form: a failure's per-field messages (fieldErrorsOf) are shown under its fields. */
+  form?: { setErrors(errors: Record<string, string>): void };
 }
 
 /**
  * One mutation idiom for the whole app: the call, the queries it makes stale, and the message to show
  * when it fails (the API's own sentence in the page's language, or the generic one when the request
- * never got an answer). `fieldErrors` holds the API's per-field messages (`details.field`) for forms.
+ * never got an answer); with `form`, the API's per-field messages go under the form's fields.
  */
 export function useApiMutation<TData, TVariables = void>(
   mutationFn: (variables: TVariables) => Promise<TData>,
-  { invalidates, onSuccess, ...options }: ApiMutationOptions<TData, TVariables> = {},
+  { invalidates, form, onSuccess, onError, ...options }: ApiMutationOptions<TData, TVariables> = {},
 ) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
@@ -28,12 +30,12 @@ export function useApiMutation<TData, TVariables = void>(
       else for (const queryKey of invalidates ?? []) await queryClient.invalidateQueries({ queryKey });
       await onSuccess?.(data, variables, onMutateResult, context);
     },
+    onError: async (error, variables, onMutateResult, context) => {
+      form?.setErrors(fieldErrorsOf(error));
+      await onError?.(error, variables, onMutateResult, context);
+    },
   });
-  const error = mutation.error;
-  return Object.assign(mutation, {
-    errorMessage: errorMessageOf(error, t),
-    fieldErrors: fieldErrorsOf(error),
-  });
+  return Object.assign(mutation, { errorMessage: errorMessageOf(mutation.error, t) });
 }
 
 /** What to say about a failed request (a query's too): the API's own sentence, else the generic one. */

@@ -17,7 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.js';
 import { keys } from '../api/keys.js';
-import { fieldErrorsOf, useApiMutation } from '../api/mutation.js';
+import { useApiMutation } from '../api/mutation.js';
 import {
   type ReplyValues,
   TicketReply,
@@ -92,7 +92,7 @@ function NewTicket({ onDone }: { onDone: (id: string) => void }) {
     {
       invalidates: [keys.tickets.all],
       onSuccess: (ticket) => onDone(ticket.id),
-      onError: (e) => form.setErrors(fieldErrorsOf(e)),
+      form,
     },
   );
   const { subject, message } = form.values;
@@ -244,7 +244,7 @@ export function HelpThread() {
         form.reset();
         return show(data);
       },
-      onError: (e) => form.setErrors(fieldErrorsOf(e)),
+      form,
     },
   );
   const close = useApiMutation(

@@ -15,7 +15,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api, unwrap } from '../../api/client.js';
-import { fieldErrorsOf, useApiMutation } from '../../api/mutation.js';
+import { useApiMutation } from '../../api/mutation.js';
 import {
   type ReplyValues,
   TicketReply,
@@ -121,7 +121,7 @@ export function TicketDetail({ myId }: { myId: string }) {
         form.reset();
         options.onSuccess(data);
       },
-      onError: (e) => form.setErrors(fieldErrorsOf(e)),
+      form,
     },
   );
   const update = useApiMutation(

@@ -3,7 +3,7 @@ import { useForm } from '@mantine/form';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../../api/client.js';
-import { fieldErrorsOf, useApiMutation } from '../../../api/mutation.js';
+import { useApiMutation } from '../../../api/mutation.js';
 import { formatDateTime } from '../../../format.js';
 import { staffKeys } from '../keys.js';
 import { StaffTable } from '../StaffTable.js';
@@ -92,7 +92,7 @@ function InviteMember({
     {
       invalidates: [staffKeys.members],
       onSuccess: () => form.setFieldValue('email', ''),
-      onError: (e) => form.setErrors(fieldErrorsOf(e)),
+      form,
     },
   );
   const error = failed ?? invite.errorMessage;

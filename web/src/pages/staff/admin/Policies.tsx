@@ -3,7 +3,7 @@ import { useForm } from '@mantine/form';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../../api/client.js';
-import { fieldErrorsOf, useApiMutation } from '../../../api/mutation.js';
+import { useApiMutation } from '../../../api/mutation.js';
 import { staffKeys } from '../keys.js';
 
 type Policies = Awaited<ReturnType<typeof loadPolicies>>;
@@ -42,7 +42,7 @@ function PoliciesForm({ saved, admin }: { saved: Policies; admin: boolean }) {
         queryClient.setQueryData(staffKeys.policies, data);
         form.setValues(data);
       },
-      onError: (e) => form.setErrors(fieldErrorsOf(e)),
+      form,
     },
   );
   const changed = Object.fromEntries(

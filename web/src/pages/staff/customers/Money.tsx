@@ -3,7 +3,7 @@ import { type UseFormReturnType, useForm } from '@mantine/form';
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../../api/client.js';
-import { fieldErrorsOf, useApiMutation } from '../../../api/mutation.js';
+import { useApiMutation } from '../../../api/mutation.js';
 import { formatMoney, type Money, toMinor } from '../../../format.js';
 import { staffKeys } from '../keys.js';
 
@@ -29,7 +29,7 @@ function useMoneyPost<T>(
       setKey(crypto.randomUUID());
       form.reset();
     },
-    onError: (e) => form.setErrors(fieldErrorsOf(e)),
+    form,
   });
   return { form, mutation };
 }

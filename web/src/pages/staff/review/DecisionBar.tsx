@@ -3,7 +3,7 @@ import { useForm } from '@mantine/form';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../../api/client.js';
-import { fieldErrorsOf, useApiMutation } from '../../../api/mutation.js';
+import { useApiMutation } from '../../../api/mutation.js';
 import { staffKeys } from '../keys.js';
 import type { ReviewItem } from './queue.js';
 
@@ -28,10 +28,8 @@ export function DecisionBar({ item }: { item: ReviewItem }) {
     {
       invalidates: [staffKeys.cancellations.queue, staffKeys.cancellations.decided],
       onSuccess: () => setConfirming(null),
-      onError: (e) => {
-        setConfirming(null);
-        form.setErrors(fieldErrorsOf(e));
-      },
+      form,
+      onError: () => setConfirming(null),
     },
   );
   const note = form.values.note;
