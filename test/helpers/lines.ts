@@ -23,10 +23,31 @@ export async function activeLine(
       headers: { ...session.headers, 'idempotency-key': newKey() },
     })
   ).body.id;
-  await t.ctx.runner.drain();
-  const line = (await api(t, 'GET', `/api/v1/me/lines/${lineId}`, { headers: session.headers })).body;
-  await api(t, 'POST', `/emulator/smdp/devices/${deviceEid(options.device ?? ++device)}/download`, {
-    body: { activationCode: line.esim.activationCode },
-  });
+  const line = await orderedLine(t, session, lineId);
+  const download = await api(
+    t,
+    'POST',
+    `/emulator/smdp/devices/${deviceEid(options.device ?? ++device)}/download`,
+    {
+      body: { activationCode: line.esim.activationCode },
+    },
+  );
+  if (download.status !== 200) throw new Error(`simulated download failed: ${JSON.stringify(download.body)}`);
   return { session, lineId, iccid: line.esim.iccid as string };
+}
+
+/**
+ * The line once its eSIM is ordered (an activation code to install). Draining the runner is not
+ * enough when a runner of the app already runs in the background: it may hold the order job, and
+ * drain then finds nothing due while the order is still on its way.
+ */
+async function orderedLine(t: TestApp, session: Session, lineId: string) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await t.ctx.runner.drain();
+    const line = (await api(t, 'GET', `/api/v1/me/lines/${lineId}`, { headers: session.headers })).body;
+    if (line.esim?.activationCode) return line;
+    if (Date.now() > deadline) throw new Error(`line ${lineId} was not ordered within a minute`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
