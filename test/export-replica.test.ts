@@ -137,10 +137,7 @@ if (wanted && !bin) {
 
   it('waits for a replica that is behind, then reads on the primary: the archive holds the latest top-up', async () => {
     const sub = await signIn(t, 'behind@example.com');
-    await replica.query('select pg_wal_replay_pause()', 'esimdesk');
-    await expect
-      .poll(async () => (await replica.query('select pg_get_wal_replay_pause_state() as s'))[0]!.s)
-      .toBe('paused');
+    await replica.pauseReplay('esimdesk');
     try {
       expect((await topUp(t, sub, 2500)).status).toBe(201);
       let files = new Map<string, string>();
@@ -152,7 +149,7 @@ if (wanted && !bin) {
       expect(ran.split('pg_last_wal_replay_lsn()').length - 1).toBeGreaterThan(1);
       expect(ran).not.toContain('"ledger_postings"');
     } finally {
-      await replica.query('select pg_wal_replay_resume()', 'esimdesk');
+      await replica.resumeReplay('esimdesk');
     }
   });
 

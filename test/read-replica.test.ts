@@ -89,7 +89,7 @@ if (wanted && !bin) {
     expect((await call('GET', '/api/v1/me/usage', alice)).body).toEqual({ items: [], nextCursor: null });
 
     // Hold the replica behind the primary.
-    await replica.query('select pg_wal_replay_pause()', 'esimdesk');
+    await replica.pauseReplay('esimdesk');
     const bob = await signInToServer(call, 'bob@example.com');
     expect(bob).toBeTruthy();
     // Bob exists on the primary only: the search, read on the replica, does not find him yet.
@@ -105,7 +105,7 @@ if (wanted && !bin) {
     const settled = `/api/v1/me/ledger?to=${encodeURIComponent(new Date(Date.now() - 120_000).toISOString())}`;
     expect(await call('GET', settled, alice)).toMatchObject({ status: 200, body: { items: [] } });
     // Resumed, the replica catches up and the search finds Bob.
-    await replica.query('select pg_wal_replay_resume()', 'esimdesk');
+    await replica.resumeReplay('esimdesk');
     await expect
       .poll(() => search(agent, 'bob@example.com'), { timeout: 30_000 })
       .toEqual(['bob@example.com']);

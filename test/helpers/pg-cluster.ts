@@ -30,6 +30,14 @@ export interface PgCluster {
   running(): boolean;
   /** One statement as the superuser, on a short-lived connection. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, database?: string): Promise<R[]>;
+  /** On a replica: holds replay (the replica falls behind the primary) until it is paused. */
+  pauseReplay(database: string): Promise<void>;
+  /**
+   * On a replica: lets replay go on and waits until it does. Replay resumed at once may cancel the
+   * resuming statement itself in a conflict with recovery (40001) — the WAL held back is older than
+   * max_standby_streaming_delay — which is not a failure to resume.
+   */
+  resumeReplay(database: string): Promise<void>;
   /** Runs one of the cluster's tools (pg_basebackup, psql, …) as the cluster's owner. */
   tool(name: string, args: string[]): string;
   /** Stops the server and removes its directory. */
@@ -162,6 +170,18 @@ async function startCluster(
         await client.end();
       }
     },
+    pauseReplay: async (database) => {
+      await cluster.query('select pg_wal_replay_pause()', database);
+      await waitForReplay(cluster, database, 'paused');
+    },
+    resumeReplay: async (database) => {
+      try {
+        await cluster.query('select pg_wal_replay_resume()', database);
+      } catch (error) {
+        if ((error as { code?: string }).code !== '40001') throw error;
+      }
+      await waitForReplay(cluster, database, 'not paused');
+    },
     tool,
     destroy: async () => {
       try {
@@ -201,4 +221,20 @@ export async function startClusterForApp(
       ...env,
     },
   };
+}
+
+async function waitForReplay(cluster: PgCluster, database: string, state: 'paused' | 'not paused') {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const now = await cluster
+      .query<{ s: string }>('select pg_get_wal_replay_pause_state() as s', database)
+      .then(
+        ([row]) => row?.s,
+        (error: { code?: string }) =>
+          error.code === '40001' ? 'cancelled by replay' : Promise.reject(error),
+      );
+    if (now === state) return;
+    if (Date.now() > deadline) throw new Error(`replay is ${now}, not ${state}, after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
