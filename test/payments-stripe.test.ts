@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/clock.js';
-import { STRIPE_API_VERSION } from '../src/integrations/payments/stripe-provider.js';
+import {
+  STRIPE_API_VERSION,
+  STRIPE_CHECKOUT_WINDOW_MS,
+} from '../src/integrations/payments/stripe-provider.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 import { paymentSteps } from './helpers/payments.js';
@@ -77,6 +80,8 @@ describeEachDialect('payments: the Stripe adapter against a local Stripe peer', 
       'allowed_payment_method_types[2]': 'wechat_pay',
       'payment_method_options[wechat_pay][client]': 'web',
       success_url: `${t.ctx.config.publicUrl}/wallet?topup=${res.body.id}`,
+      // The hosted page takes payment for an hour after our payment was made.
+      expires_at: String(Math.floor((Date.parse(res.body.createdAt) + STRIPE_CHECKOUT_WINDOW_MS) / 1000)),
     });
     // Asked again with the same key: the same hosted page, no second session.
     const again = await topUp(12_345, key);
@@ -230,6 +235,27 @@ describeEachDialect('payments: the Stripe adapter against a local Stripe peer', 
     expect(back.body.redirectUrl).toMatch(/\/pay\/cs_test_/);
     const payments = await db().selectFrom('payments').select('id').execute();
     expect(payments).toHaveLength(1);
+  });
+
+  it('fails a top-up that never reached Stripe once its hosted page could no longer take money, and an unpaid page when it expires', async () => {
+    peer.state.down = true;
+    expect((await topUp(2_500)).status).toBe(503);
+    peer.state.down = false;
+    const [lost] = await db().selectFrom('payments').select('id').execute();
+    const abandoned = await topUp(3_000);
+    // Within the hour either might still be paid: nothing is decided.
+    expect(await reconcileNow()).toBe(0);
+    expect(await topupOf(lost!.id)).toMatchObject({ status: 'pending' });
+    // The hour is over: Stripe expires the unpaid page (by webhook) and the lost one is failed by lookup.
+    clock.advance(STRIPE_CHECKOUT_WINDOW_MS);
+    await peer.expire(sessionOf(abandoned.body.redirectUrl));
+    expect(await topupOf(abandoned.body.id)).toMatchObject({ status: 'failed' });
+    expect(await reconcileNow()).toBe(0); // the lost one: not yet past the window and its margin
+    clock.advance(10 * 60 * 1000);
+    expect(await reconcileNow()).toBe(1);
+    expect(await topupOf(lost!.id)).toMatchObject({ status: 'failed' });
+    expect(await balanceOf(t, alice)).toBe(0);
+    await verify();
   });
 
   it('settles an asynchronous payment whose webhook was lost from its payment intent: processing, failed, succeeded', async () => {

@@ -96,7 +96,7 @@ export async function startStripePeer(options: StripePeerOptions) {
       customer_details: null,
       customer_email: null,
       discounts: [],
-      expires_at: created + 24 * 3600,
+      expires_at: Number(params.expires_at ?? created + 24 * 3600),
       integration_identifier: null,
       invoice: null,
       invoice_creation: null,
@@ -354,6 +354,20 @@ export async function startStripePeer(options: StripePeerOptions) {
         ];
       if (form.mode !== 'payment' || !/^\d+$/.test(form['line_items[0][price_data][unit_amount]']!))
         return [400, { error: { type: 'invalid_request_error', message: 'Invalid mode or unit_amount' } }];
+      // Stripe's rule: a session expires between 30 minutes and 24 hours after it is created.
+      const expiresIn = form.expires_at === undefined ? 24 * 3600 : Number(form.expires_at) - now();
+      if (!(expiresIn >= 30 * 60 && expiresIn <= 24 * 3600))
+        return [
+          400,
+          {
+            error: {
+              type: 'invalid_request_error',
+              message:
+                'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
+              param: 'expires_at',
+            },
+          },
+        ];
       const sessionId = id('cs_test');
       const created = session(form, sessionId, `${base}/pay/${sessionId}`);
       sessions.set(sessionId, created);

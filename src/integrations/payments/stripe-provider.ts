@@ -18,8 +18,18 @@ import { REPLAY_WINDOW_SECONDS } from './signature.js';
 /** The API version this adapter is written and tested against (sent as Stripe-Version). */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
 
-/** A Checkout Session lives at most 24 hours: after that a payment that never got one cannot be paid. */
-const NEVER_CREATED_AFTER_MS = 25 * 60 * 60 * 1000;
+/**
+ * How long the hosted page takes payment, from our payment's creation (Checkout's `expires_at`, which
+ * Stripe takes between 30 minutes and 24 hours ahead). It is fixed by the payment's own time so that
+ * asking again with the same idempotency key sends the same parameters; an unpaid page then ends in
+ * an hour with Stripe's `checkout.session.expired` instead of lingering for a day.
+ */
+export const STRIPE_CHECKOUT_WINDOW_MS = 60 * 60 * 1000;
+/**
+ * A payment that has no Checkout Session of ours this long after its creation never reached Stripe
+ * (Stripe down when it was asked, and not asked again): no page of it can take money any more.
+ */
+const NEVER_CREATED_AFTER_MS = STRIPE_CHECKOUT_WINDOW_MS + 10 * 60 * 1000;
 
 /** Our own record of a payment or refund, as the adapter needs it. */
 export type OurObject = LookupObject & { amount: number; currency: string };
@@ -168,7 +178,7 @@ export function createStripeProvider(deps: {
     name: 'stripe',
     testMode: config.testMode,
 
-    async createPayment({ paymentId, amount, currency, returnUrl }) {
+    async createPayment({ paymentId, amount, currency, returnUrl, createdAt }) {
       const session = await stripe.checkout.sessions.create(
         {
           mode: 'payment',
@@ -192,6 +202,7 @@ export function createStripeProvider(deps: {
           payment_intent_data: { metadata: { payment_id: paymentId } },
           success_url: returnUrl,
           cancel_url: returnUrl,
+          expires_at: Math.floor((Date.parse(createdAt) + STRIPE_CHECKOUT_WINDOW_MS) / 1000),
         },
         { idempotencyKey: paymentId },
       );
