@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './core/logger.js';
@@ -360,7 +361,15 @@ export function createAppContext(config: Config, overrides: ContextOverrides = {
     suspension,
     smdpEmulator,
     self,
-    readiness: createReadinessProbe({ db, clock, logger }),
+    readiness: createReadinessProbe({
+      db,
+      clock,
+      logger,
+      disk:
+        config.database.dialect === 'sqlite' && config.database.path !== ':memory:'
+          ? { dir: path.dirname(config.database.path), minFreeMb: config.sqlite.minFreeMb }
+          : null,
+    }),
     lifecycle: { draining: false },
   };
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +127,27 @@ describeEachDialect('a database that cannot be written', (dialect) => {
       expect((await reply()).status).toBe(201);
       expect(await count()).toBe(before + 1);
       expect(await t.ctx.ledger.verify(db)).toEqual([]);
+      expect((await api(t, 'GET', '/readyz')).status).toBe(200);
+    },
+  );
+
+  itWhere(dialect === 'sqlite')(
+    'is not ready while the disk holding the database has less free space than SQLITE_MIN_FREE_MB',
+    async () => {
+      const stats = fs.statfsSync(path.dirname(t.db.config.dialect === 'sqlite' ? t.db.config.path : ''));
+      const freeMb = Math.floor((stats.bavail * stats.bsize) / (1024 * 1024));
+      const short = await startTestApp(dialect, { env: { SQLITE_MIN_FREE_MB: String(freeMb + 1024) } });
+      try {
+        const res = await api(short, 'GET', '/readyz');
+        expect(res.status).toBe(503);
+        expect(res.body).toMatchObject({ status: 'not_ready', database: 'up', writable: true });
+        expect(res.body.reason).toMatch(
+          /^disk almost full: \d+ MB free where the database is, below SQLITE_MIN_FREE_MB/,
+        );
+      } finally {
+        await short.close();
+      }
+      // The default floor (100 MB) on this machine's disk: ready.
       expect((await api(t, 'GET', '/readyz')).status).toBe(200);
     },
   );

@@ -49,7 +49,7 @@ export function configFrom(env: Env, v: EnvValues): Config {
       leaseMs: v.RUNNER_LEASE_MS,
     },
     shutdown: { drainMs: v.SHUTDOWN_DRAIN_MS, graceMs: v.SHUTDOWN_GRACE_MS },
-    sqlite: { synchronous: v.SQLITE_SYNCHRONOUS },
+    sqlite: { synchronous: v.SQLITE_SYNCHRONOUS, minFreeMb: v.SQLITE_MIN_FREE_MB },
     webDir: v.WEB_DIR || null,
     secret: secret(v, mode),
     smtp: smtpSetting(v, brand.brandName),

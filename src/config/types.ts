@@ -42,7 +42,8 @@ export interface Config {
    * in flight and running jobs get graceMs to finish (jobs still running are then handed back).
    */
   shutdown: { drainMs: number; graceMs: number };
-  sqlite: { synchronous: 'FULL' | 'NORMAL' };
+  /** minFreeMb: /readyz says not ready below this much free space where the database file is (0: off). */
+  sqlite: { synchronous: 'FULL' | 'NORMAL'; minFreeMb: number };
   webDir: string | null;
   /** Keys HMACs of one-time codes and CSRF tokens. Required in production. */
   secret: string;

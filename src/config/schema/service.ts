@@ -66,6 +66,13 @@ export const SERVICE_ENV = {
     description:
       '`FULL` makes every acknowledged write survive power loss (transactions that wait for the one SQLite writer share a commit; each is acknowledged after it)',
   }),
+  SQLITE_MIN_FREE_MB: Type.Integer({
+    default: 100,
+    minimum: 0,
+    maximum: 10_000_000,
+    description:
+      '`/readyz` answers 503 while the file system holding the SQLite database has less than this many MB free, before writes begin to fail (0: no check)',
+  }),
   WEB_DIR: Type.Optional(
     Type.String({
       docDefault: '`dist/web` of the package',

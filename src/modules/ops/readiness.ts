@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../db/database.js';
@@ -23,12 +24,31 @@ function codeOf(error: unknown): string {
   return typeof code === 'string' ? code : ((error as Error)?.message ?? String(error)).slice(0, 80);
 }
 
+/** Where a SQLite database lives and the free space below which it is not ready. */
+export interface DiskFloor {
+  dir: string;
+  minFreeMb: number;
+}
+
+/** MB free for this user on the file system holding `dir`. */
+function freeMb(dir: string): number {
+  const stats = fs.statfsSync(dir);
+  return Math.floor((stats.bavail * stats.bsize) / (1024 * 1024));
+}
+
 /**
  * Ready means: the database answers, its schema is current, and it takes a write (one heartbeat row
  * updated in place), so a read-only file or database, a standby or a lost server all say not ready.
+ * On SQLite it also means room to grow: the heartbeat rewrites a page already there and goes through
+ * on a full disk, while the next new row does not, so the free space is checked against a floor.
  */
-export function createReadinessProbe(deps: { db: Db; clock: Clock; logger: Logger }) {
-  const { db, clock, logger } = deps;
+export function createReadinessProbe(deps: {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  disk?: DiskFloor | null;
+}) {
+  const { db, clock, logger, disk } = deps;
   const unknownSchema: SchemaVersion = { current: null, latest: '', pending: [] };
 
   async function probe(): Promise<Readiness> {
@@ -66,6 +86,17 @@ export function createReadinessProbe(deps: { db: Db; clock: Clock; logger: Logge
         writable: false,
         schema,
         reason: `${down ? 'database unreachable' : 'database cannot be written'} (${codeOf(error)})`,
+      };
+    }
+    const free = disk && disk.minFreeMb > 0 ? freeMb(disk.dir) : null;
+    if (free !== null && disk && free < disk.minFreeMb) {
+      logger.warn({ freeMb: free, minFreeMb: disk.minFreeMb }, 'readiness: the disk is almost full');
+      return {
+        ready: false,
+        database: 'up',
+        writable: true,
+        schema,
+        reason: `disk almost full: ${free} MB free where the database is, below SQLITE_MIN_FREE_MB (${disk.minFreeMb})`,
       };
     }
     return { ready: true, database: 'up', writable: true, schema };
