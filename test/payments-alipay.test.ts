@@ -8,7 +8,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 import { paymentSteps } from './helpers/payments.js';
 import { api, balanceOf, newKey, type Session, signIn } from './helpers/session.js';
-import { type AlipayPeer, alipayKeys, startAlipayPeer } from './peers/alipay-peer.js';
+import { type AlipayPeer, alipayKeys, beijing, startAlipayPeer } from './peers/alipay-peer.js';
 
 const APP_ID = '2021000000000001';
 const PHONE_UA =
@@ -104,6 +104,7 @@ describeEachDialect('payments: the Alipay adapter against a local Alipay gateway
         charset: 'utf-8',
         notify_url: notifyUrl(),
         return_url: `${t.ctx.config.publicUrl}/wallet?topup=${res.body.id}`,
+        timestamp: beijing(clock.now()),
       },
       biz: {
         out_trade_no: res.body.id,
@@ -147,6 +148,24 @@ describeEachDialect('payments: the Alipay adapter against a local Alipay gateway
     await peer.press(phone.body.id);
     expect(await balanceOf(t, alice)).toBe(13_145);
     await verify();
+  });
+
+  it('stamps its calls in Beijing time whatever the server’s time zone (the SDK would use the local one)', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/Los_Angeles'; // sixteen hours behind Beijing
+    try {
+      expect(new Date(clock.now()).getTimezoneOffset()).toBeGreaterThan(0);
+      const res = await topUp(2_000);
+      expect((await peer.open(res.body.redirectUrl)).status).toBe(200);
+      // Opened, not paid yet: a lookup goes through the gateway's API, which refuses a timestamp off by more than 15 minutes.
+      expect(await reconcileNow()).toBe(0);
+      const lookups = peer.requests.filter((r) => r.method === 'alipay.trade.query');
+      expect(lookups.length).toBeGreaterThan(0);
+      expect(lookups.every((r) => r.signed && r.params.timestamp === beijing(clock.now()))).toBe(true);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it('fails a top-up whose trade closed unpaid, whose page expired, or that was never opened', async () => {

@@ -92,6 +92,8 @@ const BEIJING_MS = 8 * 60 * 60 * 1000;
 export const beijing = (at: Date) =>
   new Date(at.getTime() + BEIJING_MS).toISOString().slice(0, 19).replace('T', ' ');
 const fromBeijing = (value: string) => Date.parse(`${value.replace(' ', 'T')}Z`) - BEIJING_MS;
+/** How far a request's timestamp may be from the gateway's clock (the peer's rule). */
+const TIMESTAMP_SKEW_MS = 15 * 60 * 1000;
 const fen = (yuan: string) => Math.round(Number(yuan) * 100);
 const yuan = (value: number) => (value / 100).toFixed(2);
 const digits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join('');
@@ -159,8 +161,12 @@ export async function startAlipayPeer(options: AlipayPeerOptions) {
       .verify(options.appPublicKey, params.sign, 'base64');
   }
 
-  /** Checks a request as the gateway does: the signature, the app, the common fields. Null when it holds. */
-  function refusal(params: Record<string, string>): Common | null {
+  /**
+   * Checks a request as the gateway does: the signature, the app, the common fields. Null when it
+   * holds. An API call's timestamp must also be near the gateway's clock; a page's was stamped when
+   * its URL was made and is opened later (its trade's time_expire bounds it).
+   */
+  function refusal(params: Record<string, string>, kind: 'api' | 'page'): Common | null {
     if (params.app_id !== options.appId)
       return {
         code: '40002',
@@ -175,8 +181,11 @@ export async function startAlipayPeer(options: AlipayPeerOptions) {
         sub_code: 'isv.invalid-signature',
         sub_msg: `验签出错，网关生成的验签字符串为：${signContent(params, ['sign'])}`,
       };
-    // The SDK stamps the machine's local time, so only the format is checked, not the clock.
-    if (!/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(params.timestamp ?? '') || params.version !== '1.0')
+    const sent = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(params.timestamp ?? '')
+      ? fromBeijing(params.timestamp!)
+      : Number.NaN;
+    const skew = kind === 'api' ? Math.abs(sent - now().getTime()) : 0;
+    if (Number.isNaN(sent) || !(skew <= TIMESTAMP_SKEW_MS) || params.version !== '1.0')
       return { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-timestamp' };
     if (params.charset !== 'utf-8')
       return { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-charset' };
@@ -447,7 +456,7 @@ export async function startAlipayPeer(options: AlipayPeerOptions) {
     const method = params.method as Trade['method'];
     const wanted = method === 'alipay.trade.wap.pay' ? 'QUICK_WAP_WAY' : 'FAST_INSTANT_TRADE_PAY';
     const biz = bizOf(params);
-    const refused = refusal(params);
+    const refused = refusal(params, 'page');
     requests.push({ method, params, biz: biz ?? {}, signed: !refused, contentType: undefined });
     if (refused)
       return html(
@@ -529,7 +538,7 @@ ${trade.status === 'WAIT_BUYER_PAY' ? `<form method="post" action="${action}"><b
     }
     const biz = bizOf(params);
     const contentType = req.headers['content-type'];
-    const refused = refusal(params);
+    const refused = refusal(params, 'api');
     requests.push({ method, params, biz: biz ?? {}, signed: !refused, contentType });
     if (refused) return answer(res, method, refused);
     if (req.method !== 'POST' || !String(contentType).startsWith('application/x-www-form-urlencoded') || !biz)

@@ -69,9 +69,15 @@ export function createAlipayProvider(deps: {
     signType: 'RSA2',
   });
 
+  /**
+   * The request's `timestamp`, in Beijing time as Alipay reads it. The SDK would stamp the server's
+   * local time (eight hours off on a server in UTC); a timestamp of our own takes its place.
+   */
+  const stamp = () => beijingTime(clock.now());
+
   /** One gateway call; a transport or system error throws (the caller retries), a business refusal answers. */
   async function call(method: string, bizContent: Record<string, string>): Promise<AlipaySdkCommonResult> {
-    const result = await sdk.exec(method, { bizContent }, { validateSign: true });
+    const result = await sdk.exec(method, { bizContent, timestamp: stamp() }, { validateSign: true });
     if (result.code === '10000' || (result.code === '40004' && result.subCode !== 'ACQ.SYSTEM_ERROR'))
       return result;
     throw new AlipayRequestError(`${method}: ${result.code} ${result.subCode ?? result.msg}`, {
@@ -119,6 +125,7 @@ export function createAlipayProvider(deps: {
       const url = sdk.pageExec(phone ? 'alipay.trade.wap.pay' : 'alipay.trade.page.pay', 'GET', {
         notifyUrl: deps.notifyUrl,
         returnUrl,
+        timestamp: stamp(),
         bizContent: {
           out_trade_no: paymentId,
           total_amount: yuan(amount),
