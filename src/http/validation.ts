@@ -57,7 +57,7 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
       ? strict.compile(tolerant ? (schema as object) : closed(schema))
       : coercing.compile(schema as object);
     const validate = compiled;
-    const issue = unsafeAt(data);
+    const issue = unsafeAt(data, body && !tolerant);
     if (issue !== null) {
       return { error: Object.assign(new SchemaValidationError([issue]), { validation: [] }) };
     }
@@ -79,6 +79,7 @@ export function closed(schema: unknown): object {
     if (isObject && node.additionalProperties === undefined && node.patternProperties === undefined) {
       node.additionalProperties = false;
     }
+    if (isFreeText(node)) node.pattern = NOT_BLANK;
     for (const [keyword, value] of Object.entries(node)) {
       if (keyword === 'allOf' || value === null || typeof value !== 'object') continue;
       if (keyword === 'properties' || keyword === 'patternProperties' || keyword === '$defs') {
@@ -93,23 +94,60 @@ export function closed(schema: unknown): object {
   return copy;
 }
 
+/**
+ * A string that must not be empty and has no shape of its own (no pattern, format or list of values)
+ * is text a person typed: it must hold more than white space, or it would be stored blank once trimmed.
+ */
+const NOT_BLANK = '\\S';
+function isFreeText(node: Record<string, unknown>): boolean {
+  return (
+    node.type === 'string' &&
+    typeof node.minLength === 'number' &&
+    node.minLength >= 1 &&
+    node.pattern === undefined &&
+    node.format === undefined &&
+    node.enum === undefined &&
+    node.const === undefined
+  );
+}
+
 function isSchema(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
- * Whether a body is too deep or holds U+0000 anywhere (value or key), without recursion and
- * without allocating paths: bodies are large (a usage batch holds 10,000 records) and hostile ones
- * deep, so the walk keeps its own stack and the path is worked out only once something is found.
+ * Characters no text of ours has a use for, which only hide or disguise what is shown: C0 controls
+ * other than tab, line feed and carriage return, DEL and the C1 controls (terminal escapes among
+ * them), the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069, which
+ * make text read differently from what it holds), and halves of surrogate pairs without the other.
+ * NUL is told apart (its own message, and PostgreSQL cannot store it at all).
  */
-function firstProblem(data: unknown): 'depth' | 'nul' | null {
+const UNSAFE_TEXT =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+type Problem = 'depth' | 'nul' | 'unsafe';
+
+function stringProblem(value: string, text: boolean): Problem | null {
+  if (value.includes('\u0000')) return 'nul';
+  return text && UNSAFE_TEXT.test(value) ? 'unsafe' : null;
+}
+
+/**
+ * Whether a body is too deep or holds U+0000 anywhere (value or key) — or, with `text`, a character
+ * of UNSAFE_TEXT in a value — without recursion and without allocating paths: bodies are large (a
+ * usage batch holds 10,000 records) and hostile ones deep, so the walk keeps its own stack and the
+ * path is worked out only once something is found.
+ */
+function firstProblem(data: unknown, text: boolean): Problem | null {
   const values: unknown[] = [data];
   const depths: number[] = [0];
   while (values.length > 0) {
     const value = values.pop();
     const depth = depths.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return 'nul';
+      const problem = stringProblem(value, text);
+      if (problem) return problem;
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -130,14 +168,20 @@ function firstProblem(data: unknown): 'depth' | 'nul' | null {
   return null;
 }
 
-/** The issue with a body that no schema should ever see (too deep, or a NUL character), or null. */
-export function unsafeAt(data: unknown): FieldIssue | null {
-  const problem = firstProblem(data);
+/**
+ * The issue with a body that no schema should ever see (too deep, a NUL character, or with `text` a
+ * control or text-direction character), or null. Peers' bodies (ES2+) are checked for the first two only.
+ */
+export function unsafeAt(data: unknown, text = false): FieldIssue | null {
+  const problem = firstProblem(data, text);
   if (problem === null) return null;
   if (problem === 'depth') {
     return { field: deepestPath(data), message: `must not nest deeper than ${MAX_BODY_DEPTH} levels` };
   }
-  return { field: nulAt(data) ?? 'value', message: 'must not contain the NUL character' };
+  const field = problemAt(data, (value) => stringProblem(value, text) === problem) ?? 'value';
+  return problem === 'nul'
+    ? { field, message: 'must not contain the NUL character' }
+    : { field, message: 'must not contain control or text-direction characters' };
 }
 
 /** The path to the first container at the depth limit (only called once one is known to exist). */
@@ -153,16 +197,16 @@ function deepestPath(data: unknown): string {
 }
 
 /**
- * The dotted path of the first string holding U+0000, or null. No field has a use for it, and
- * PostgreSQL cannot store it in text, so it is refused up front as a 400 naming the field. Only
- * called on bodies already known to be at most MAX_BODY_DEPTH deep.
+ * The dotted path of the first string (or key holding U+0000) that `bad` finds, or null; the issue is
+ * refused up front as a 400 naming the field. Only called on bodies already known to be at most
+ * MAX_BODY_DEPTH deep.
  */
-export function nulAt(data: unknown): string | null {
+function problemAt(data: unknown, bad: (value: string) => boolean): string | null {
   const stack: Array<{ value: unknown; path: string[] }> = [{ value: data, path: [] }];
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return path.join('.') || 'value';
+      if (bad(value)) return path.join('.') || 'value';
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -197,6 +241,8 @@ export function issueOf(error: ErrorObject): FieldIssue {
   const params = error.params as Record<string, unknown>;
   if (typeof params.missingProperty === 'string') segments.push(params.missingProperty);
   if (typeof params.additionalProperty === 'string') segments.push(params.additionalProperty);
+  if (error.keyword === 'pattern' && params.pattern === NOT_BLANK)
+    return { field: segments.join('.'), message: 'must not be blank' };
   return { field: segments.join('.'), message: error.message ?? 'is invalid' };
 }
 
