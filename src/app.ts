@@ -81,6 +81,18 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}) {
     ajv: { customOptions: { coerceTypes: false } },
     schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
     clientErrorHandler: answerClientError,
+    // A path the router cannot take apart (bad percent-encoding, an id longer than any of ours) is
+    // answered before routing, so before the hooks: it gets their headers and the error shape here.
+    frameworkErrors: (error, request, reply) => {
+      reply.headers(apiSecurity);
+      reply.header('X-Request-Id', request.id);
+      request.locale = localeFromAcceptLanguage(request.headers['accept-language']);
+      const answer =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new AppError('NOT_FOUND')
+          : new AppError('MALFORMED_REQUEST');
+      sendError(answer, request, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -111,6 +111,27 @@ describeEachDialect('HTTP foundation', (dialect) => {
     expect(body.details.field).toBe('currency');
   });
 
+  it('answers a path the router cannot take apart in the error shape, with the usual headers', async () => {
+    const tooLong = await fetch(`${t.url}/api/v1/me/tickets/${'x'.repeat(600)}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-language': 'zh-CN' },
+      body: JSON.stringify({ message: 'hello' }),
+    });
+    const badEncoding = await fetch(`${t.url}/api/v1/me/lines/%ZZ`);
+    for (const [res, status, code, language] of [
+      [tooLong, 404, 'NOT_FOUND', /[\u4e00-\u9fff]/],
+      [badEncoding, 400, 'MALFORMED_REQUEST', /^[\x20-\x7e]+$/],
+    ] as const) {
+      expect(res.status).toBe(status);
+      const body = await res.json();
+      expectErrorShape(body, code);
+      expect(body.message).toMatch(language); // in the language the client asked for
+      expect(JSON.stringify(body)).not.toMatch(/FST_|xxxxxxxx|%ZZ/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+    }
+  });
+
   it('answers a request whose headers are too large in the error shape (431)', async () => {
     const res = await fetch(`${t.url}/healthz?${'q'.repeat(40_000)}`);
     expect(res.status).toBe(431);
