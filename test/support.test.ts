@@ -43,7 +43,6 @@ describeEachDialect('support tickets', (dialect) => {
       status: 'open',
       category: 'esim',
       related: { type: 'line', id: lineId },
-      assigneeId: null,
       messages: [{ author: 'subscriber', body: '扫码后提示无法添加', internal: false }],
     });
     const id = opened.body.id;
@@ -76,11 +75,16 @@ describeEachDialect('support tickets', (dialect) => {
       false,
     ]);
 
-    // The subscriber never sees internal notes, nor a staff address.
+    // The subscriber never sees internal notes, nor a staff address or account id.
     const mine = await api(t, 'GET', `/api/v1/me/tickets/${id}`, { headers: session.headers });
     expect(mine.body.messages).toHaveLength(2);
     expect(mine.body.messages[1]).toMatchObject({ author: 'staff', authorName: null });
     expect(JSON.stringify(mine.body)).not.toContain('already downloaded elsewhere');
+    expect(mine.body).not.toHaveProperty('assigneeId');
+    const listed = await api(t, 'GET', '/api/v1/me/tickets', { headers: session.headers });
+    expect(JSON.stringify(listed.body)).not.toContain(agent.account.id);
+    const exported = await t.ctx.support.ofAccount(t.ctx.database.db, session.account.id);
+    expect(JSON.stringify(exported)).not.toContain(agent.account.id);
 
     const told = await mailbox('asker@example.com');
     const reply = told.find((m) => m.channel === 'email' && m.subject?.includes('无法安装 eSIM'));

@@ -23,7 +23,7 @@ export function createCustomer360(deps: {
   lines: Pick<LinesService, 'list' | 'devices'>;
   usage: Pick<UsageService, 'arrears'>;
   cancellation: Pick<CancellationService, 'history'>;
-  support: Pick<SupportService, 'ofAccount'>;
+  support: Pick<SupportService, 'ofAccountForStaff'>;
   reading: <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
 }) {
   const { db, clock, currency } = deps;
@@ -59,7 +59,7 @@ export function createCustomer360(deps: {
         deps.lines.devices(accountId),
         usageSummary(accountId),
         deps.cancellation.history(accountId),
-        deps.support.ofAccount(db, accountId, true),
+        deps.support.ofAccountForStaff(db, accountId),
         deps.audit.list({ accountId, limit: 50 }),
         recentMessages(db, accountId, 20),
       ]);

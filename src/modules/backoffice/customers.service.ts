@@ -35,7 +35,7 @@ export function createCustomers(deps: {
   lines: Pick<LinesService, 'list' | 'devices'>;
   usage: Pick<UsageService, 'arrears'>;
   cancellation: Pick<CancellationService, 'history'>;
-  support: Pick<SupportService, 'ofAccount'>;
+  support: Pick<SupportService, 'ofAccountForStaff'>;
   notifications: Pick<NotificationService, 'notify' | 'resend'>;
   policies: Pick<PolicyService, 'get'>;
   /** Heavy reads that may lag a little: on a read replica when there is one (Database.reading). */

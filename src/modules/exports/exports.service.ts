@@ -166,7 +166,7 @@ export function createExportService(deps: {
           exportedAt: clock.now().toISOString(),
         },
         // The subscriber's own conversations, without staff's internal notes.
-        tickets: await deps.support.ofAccount(db, a.id, false),
+        tickets: await deps.support.ofAccount(db, a.id),
         file: partial,
       };
       await buildArchive(config.database, db, input, { position, waitMs: REPLICA_WAIT_MS });

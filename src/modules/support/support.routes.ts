@@ -18,7 +18,6 @@ const Ticket = Type.Object({
     description: 'open: waiting on support; waiting_on_customer: support answered',
   }),
   related: Nullable(Type.Object({ type: Type.String(), id: Type.String() })),
-  assigneeId: Nullable(Type.String()),
   firstResponseAt: Nullable(Type.String({ format: 'date-time' })),
   lastMessageAt: Type.String({ format: 'date-time' }),
   createdAt: Type.String({ format: 'date-time' }),
@@ -35,8 +34,12 @@ const Message = Type.Object({
 });
 
 const Thread = Type.Intersect([Ticket, Type.Object({ messages: Type.Array(Message) })]);
+/** Staff also see who has the ticket (a subscriber sees "Support", never a staff member's id). */
+const Assignee = Type.Object({ assigneeId: Nullable(Type.String()) });
+const StaffThread = Type.Intersect([Thread, Assignee]);
 const QueueItem = Type.Intersect([
   Ticket,
+  Assignee,
   Type.Object({ customer: Type.Object({ email: Nullable(Type.String()), phone: Nullable(Type.String()) }) }),
 ]);
 const Body = Type.String({ minLength: 1, maxLength: 5000 });
@@ -165,7 +168,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           tags: ['staff'],
           summary: 'A ticket with its whole conversation, internal notes included',
           params: Id,
-          response: { 200: Thread, ...errorResponses(401, 403, 404) },
+          response: { 200: StaffThread, ...errorResponses(401, 403, 404) },
         },
       },
       async (request) => support.getForStaff(request.params.id),
@@ -180,7 +183,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           summary: 'Answer the customer (they are notified), or add an internal note with internal: true',
           params: Id,
           body: Type.Object({ message: Body, internal: Type.Optional(Type.Boolean()) }),
-          response: { 201: Thread, ...errorResponses(400, 401, 403, 404) },
+          response: { 201: StaffThread, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) =>
@@ -204,7 +207,7 @@ export function supportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
             },
             { minProperties: 1 },
           ),
-          response: { 200: Thread, ...errorResponses(400, 401, 403, 404) },
+          response: { 200: StaffThread, ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => support.update(request.params.id, request.body, callerOf(request)),

@@ -44,6 +44,7 @@ export function createSupportService(deps: {
     replyAsStaff: staff.replyAsStaff,
     update: staff.update,
     ofAccount: tickets.ofAccount,
+    ofAccountForStaff: tickets.ofAccountForStaff,
   };
 }
 

@@ -7,7 +7,7 @@ import type { TicketStatus } from '../../db/schema.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationService } from '../notifications/notifications.service.js';
 import { accountAccess, assignTicket, getAccount, markTicketAnswered, queuePage } from './support.store.js';
-import { excerpt, present, type QueueView, type Tickets } from './support.tickets.js';
+import { excerpt, presentForStaff, type QueueView, type Tickets } from './support.tickets.js';
 
 /** Support's side: the queue, answers and internal notes, assignment and status. */
 export function createStaffTickets(deps: {
@@ -18,7 +18,7 @@ export function createStaffTickets(deps: {
   tickets: Tickets;
 }) {
   const { db, clock, audit, notifications } = deps;
-  const { ticketOf, addMessage, view, setStatus } = deps.tickets;
+  const { ticketOf, addMessage, staffView, setStatus } = deps.tickets;
 
   async function queue(
     staffId: string,
@@ -33,7 +33,7 @@ export function createStaffTickets(deps: {
     const result = page(rows, query.limit);
     return {
       items: result.items.map((t) => ({
-        ...present(t),
+        ...presentForStaff(t),
         customer: { email: t.customer_email, phone: t.customer_phone },
       })),
       nextCursor: result.nextCursor,
@@ -41,7 +41,7 @@ export function createStaffTickets(deps: {
   }
 
   async function getForStaff(ticketId: string) {
-    return view(db, await ticketOf(db, ticketId), true);
+    return staffView(db, await ticketOf(db, ticketId));
   }
 
   async function replyAsStaff(
@@ -76,7 +76,7 @@ export function createStaffTickets(deps: {
         subject: { type: 'ticket', id: ticket.id },
         accountId: ticket.account_id,
       });
-      return view(tx, await ticketOf(tx, ticket.id), true);
+      return staffView(tx, await ticketOf(tx, ticket.id));
     });
   }
 
@@ -105,7 +105,7 @@ export function createStaffTickets(deps: {
         });
       }
       if (input.status) await setStatus(tx, ticket, input.status, staff);
-      return view(tx, await ticketOf(tx, ticket.id), true);
+      return staffView(tx, await ticketOf(tx, ticket.id));
     });
   }
 

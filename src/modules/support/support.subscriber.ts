@@ -75,7 +75,7 @@ export function createSubscriberTickets(deps: {
         after: { category: ticket.category, related: input.related ?? null },
         requestId: caller.requestId,
       });
-      return view(tx, ticket, false);
+      return view(tx, ticket);
     });
   }
 
@@ -107,7 +107,7 @@ export function createSubscriberTickets(deps: {
   }
 
   async function getMine(accountId: string, ticketId: string) {
-    return view(db, await ticketOf(db, ticketId, accountId), false);
+    return view(db, await ticketOf(db, ticketId, accountId));
   }
 
   async function replyAsSubscriber(accountId: string, ticketId: string, message: string, caller: Caller) {
@@ -135,7 +135,7 @@ export function createSubscriberTickets(deps: {
         subject: { type: 'ticket', id: ticket.id },
         accountId,
       });
-      return view(tx, await ticketOf(tx, ticket.id), false);
+      return view(tx, await ticketOf(tx, ticket.id));
     });
   }
 
@@ -143,7 +143,7 @@ export function createSubscriberTickets(deps: {
     return db.transaction().execute(async (tx) => {
       const ticket = await ticketOf(tx, ticketId, accountId);
       await setStatus(tx, ticket, 'closed', caller.actor);
-      return view(tx, await ticketOf(tx, ticket.id), false);
+      return view(tx, await ticketOf(tx, ticket.id));
     });
   }
 

@@ -34,6 +34,7 @@ export type QueueView = (typeof QUEUE_VIEWS)[number];
 const EXCERPT = 280;
 export const excerpt = (text: string) => (text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1)}…` : text);
 
+/** A ticket as its subscriber sees it (and their data export holds it). */
 export function present(ticket: TicketRow) {
   return {
     id: ticket.id,
@@ -42,12 +43,16 @@ export function present(ticket: TicketRow) {
     category: ticket.category,
     status: ticket.status,
     related: ticket.related_type ? { type: ticket.related_type, id: ticket.related_id ?? '' } : null,
-    assigneeId: ticket.assignee_id,
     firstResponseAt: ticket.first_response_at,
     lastMessageAt: ticket.last_message_at,
     createdAt: ticket.created_at,
     closedAt: ticket.closed_at,
   };
+}
+
+/** A ticket as staff see it: also who has it. */
+export function presentForStaff(ticket: TicketRow) {
+  return { ...present(ticket), assigneeId: ticket.assignee_id };
 }
 
 /** What both sides share: finding a ticket, adding a message, showing it, setting its status. */
@@ -93,8 +98,14 @@ export function createTickets(deps: { clock: Clock; audit: Pick<AuditService, 'r
     }));
   }
 
-  async function view(executor: Executor, ticket: TicketRow, withInternal: boolean) {
-    return { ...present(ticket), messages: await messagesOf(executor, ticket.id, withInternal) };
+  /** A ticket and its messages as the subscriber sees them: no internal notes, no staff names or ids. */
+  async function view(executor: Executor, ticket: TicketRow) {
+    return { ...present(ticket), messages: await messagesOf(executor, ticket.id, false) };
+  }
+
+  /** A ticket and all its messages, internal notes included, as staff see them. */
+  async function staffView(executor: Executor, ticket: TicketRow) {
+    return { ...presentForStaff(ticket), messages: await messagesOf(executor, ticket.id, true) };
   }
 
   async function setStatus(tx: Executor, ticket: TicketRow, status: TicketStatus, actor: Actor) {
@@ -111,13 +122,19 @@ export function createTickets(deps: { clock: Clock; audit: Pick<AuditService, 'r
     });
   }
 
-  /** Tickets of one account, newest first (customer 360, data export). */
-  async function ofAccount(executor: Executor, accountId: string, withInternal: boolean) {
+  /** Tickets of one account, newest first, as the subscriber sees them (their data export). */
+  async function ofAccount(executor: Executor, accountId: string) {
     const tickets = await ticketsOfAccount(executor, accountId);
-    return Promise.all(tickets.map((t) => view(executor, t, withInternal)));
+    return Promise.all(tickets.map((t) => view(executor, t)));
   }
 
-  return { ticketOf, addMessage, view, setStatus, ofAccount };
+  /** Tickets of one account, newest first, as staff see them (customer 360). */
+  async function ofAccountForStaff(executor: Executor, accountId: string) {
+    const tickets = await ticketsOfAccount(executor, accountId);
+    return Promise.all(tickets.map((t) => staffView(executor, t)));
+  }
+
+  return { ticketOf, addMessage, view, staffView, setStatus, ofAccount, ofAccountForStaff };
 }
 
 export type Tickets = ReturnType<typeof createTickets>;

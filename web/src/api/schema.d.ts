@@ -5691,7 +5691,6 @@ export interface paths {
                                     type: string;
                                     id: string;
                                 } | null;
-                                assigneeId: string | null;
                                 /** Format: date-time */
                                 firstResponseAt: string | null;
                                 /** Format: date-time */
@@ -5783,7 +5782,6 @@ export interface paths {
                                 type: string;
                                 id: string;
                             } | null;
-                            assigneeId: string | null;
                             /** Format: date-time */
                             firstResponseAt: string | null;
                             /** Format: date-time */
@@ -5900,7 +5898,6 @@ export interface paths {
                                 type: string;
                                 id: string;
                             } | null;
-                            assigneeId: string | null;
                             /** Format: date-time */
                             firstResponseAt: string | null;
                             /** Format: date-time */
@@ -6009,7 +6006,6 @@ export interface paths {
                                 type: string;
                                 id: string;
                             } | null;
-                            assigneeId: string | null;
                             /** Format: date-time */
                             firstResponseAt: string | null;
                             /** Format: date-time */
@@ -6119,7 +6115,6 @@ export interface paths {
                                 type: string;
                                 id: string;
                             } | null;
-                            assigneeId: string | null;
                             /** Format: date-time */
                             firstResponseAt: string | null;
                             /** Format: date-time */
@@ -6223,7 +6218,6 @@ export interface paths {
                                     type: string;
                                     id: string;
                                 } | null;
-                                assigneeId: string | null;
                                 /** Format: date-time */
                                 firstResponseAt: string | null;
                                 /** Format: date-time */
@@ -6232,6 +6226,8 @@ export interface paths {
                                 createdAt: string;
                                 /** Format: date-time */
                                 closedAt: string | null;
+                            } & {
+                                assigneeId: string | null;
                             } & {
                                 customer: {
                                     email: string | null;
@@ -6304,7 +6300,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
+                        "application/json": ({
                             id: string;
                             accountId: string;
                             subject: string;
@@ -6319,7 +6315,6 @@ export interface paths {
                                 type: string;
                                 id: string;
                             } | null;
-                            assigneeId: string | null;
                             /** Format: date-time */
                             firstResponseAt: string | null;
                             /** Format: date-time */
@@ -6340,6 +6335,8 @@ export interface paths {
                                 /** Format: date-time */
                                 createdAt: string;
                             }[];
+                        }) & {
+                            assigneeId: string | null;
                         };
                     };
                 };
@@ -6403,7 +6400,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
+                        "application/json": ({
                             id: string;
                             accountId: string;
                             subject: string;
@@ -6418,7 +6415,6 @@ export interface paths {
                                 type: string;
                                 id: string;
                             } | null;
-                            assigneeId: string | null;
                             /** Format: date-time */
                             firstResponseAt: string | null;
                             /** Format: date-time */
@@ -6439,6 +6435,8 @@ export interface paths {
                                 /** Format: date-time */
                                 createdAt: string;
                             }[];
+                        }) & {
+                            assigneeId: string | null;
                         };
                     };
                 };
@@ -6516,7 +6514,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
+                        "application/json": ({
                             id: string;
                             accountId: string;
                             subject: string;
@@ -6531,7 +6529,6 @@ export interface paths {
                                 type: string;
                                 id: string;
                             } | null;
-                            assigneeId: string | null;
                             /** Format: date-time */
                             firstResponseAt: string | null;
                             /** Format: date-time */
@@ -6552,6 +6549,8 @@ export interface paths {
                                 /** Format: date-time */
                                 createdAt: string;
                             }[];
+                        }) & {
+                            assigneeId: string | null;
                         };
                     };
                 };
