@@ -7,7 +7,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createAppContext } from '../src/context.js';
 import { createLogger } from '../src/core/logger.js';
-import { openDatabase, openPostgres } from '../src/db/database.js';
+import { type Database, type Db, openDatabase, openPostgres } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { DIALECTS, describeEachDialect } from './helpers/db.js';
@@ -153,22 +153,24 @@ if (wanted && !bin) {
     }
   });
 
-  it('starts a read afresh on the primary when the replica cancels it in a conflict with replay', async () => {
+  /** Runs `start(read)` with a read that sleeps on the replica holding a table, then drops the table on the primary. */
+  async function cancelledByReplay(
+    start: (database: Database, read: (db: Db) => Promise<string>) => Promise<string>,
+  ) {
     await primary.query('create table replay_conflict (id int)', 'esimdesk');
+    await expect
+      .poll(async () => (await replica.query("select to_regclass('replay_conflict') as t", 'esimdesk'))[0]!.t)
+      .toBe('replay_conflict');
     const database = openPostgres(primary.url('esimdesk'), 2, [replica.url('esimdesk')]);
     try {
       const runs: string[] = [];
-      const read = database.readingAtLeast(
-        await database.writePosition(),
-        async (db) => {
-          const on = db === database.db ? 'primary' : 'replica';
-          runs.push(on);
-          if (on === 'replica')
-            await sql`select pg_sleep(10), (select count(*) from replay_conflict)`.execute(db);
-          return on;
-        },
-        5000,
-      );
+      const answer = start(database, async (db) => {
+        const on = db === database.db ? 'primary' : 'replica';
+        runs.push(on);
+        if (on === 'replica')
+          await sql`select pg_sleep(10), (select count(*) from replay_conflict)`.execute(db);
+        return on;
+      });
       await expect
         .poll(async () => {
           const active = await replica.query(
@@ -179,11 +181,21 @@ if (wanted && !bin) {
         .toBe(1);
       // Sleeping, the read holds the table, which replaying the drop needs.
       await primary.query('drop table replay_conflict', 'esimdesk');
-      expect(await read).toBe('primary');
+      expect(await answer).toBe('primary');
       expect(runs).toEqual(['replica', 'primary']);
     } finally {
       await database.close();
     }
+  }
+
+  it('starts a read afresh on the primary when the replica cancels it in a conflict with replay', async () => {
+    await cancelledByReplay(async (database, read) =>
+      database.readingAtLeast(await database.writePosition(), read, 5000),
+    );
+  });
+
+  it('answers a staff read (search, dashboard) on the primary when the replica cancels it for replay', async () => {
+    await cancelledByReplay(async (database, read) => database.reading(read));
   });
 
   it('reads on the primary when the replica is down', async () => {

@@ -68,6 +68,8 @@ const REPLAY_POLL_MS = 100;
  * pin deadlock); a read-only server raises them for nothing else.
  */
 const RECOVERY_CONFLICTS = new Set(['40001', '40P01']);
+const recoveryConflict = (error: unknown) =>
+  RECOVERY_CONFLICTS.has((error as { code?: string } | null)?.code ?? '');
 
 /** The advisory lock key start-up work takes on PostgreSQL ("esid"). */
 const STARTUP_LOCK_KEY = 0x65736964;
@@ -287,8 +289,9 @@ export function openPostgres(url: string, max = 10, readUrls: string[] = []): Da
     try {
       return await fn(replica.db);
     } catch (error) {
-      if (databaseFault(error) !== 'unavailable') throw error;
-      replica.downUntil = Date.now() + REPLICA_RETRY_MS;
+      if (databaseFault(error) === 'unavailable') replica.downUntil = Date.now() + REPLICA_RETRY_MS;
+      else if (!recoveryConflict(error)) throw error;
+      // Unreachable, or the standby cancelled the read for its replay: the primary answers.
       return fn(db);
     }
   };
@@ -325,7 +328,7 @@ export function openPostgres(url: string, max = 10, readUrls: string[] = []): Da
       }
       // The standby cancelled the read (its replay had to remove rows the read still used): the
       // read goes to the primary rather than risk the same again.
-      if (RECOVERY_CONFLICTS.has((error as { code?: string } | null)?.code ?? '')) return 'failed';
+      if (recoveryConflict(error)) return 'failed';
       throw error;
     }
   };
