@@ -252,6 +252,9 @@ describeEachDialect('usage records: plausibility bounds and review of large char
       { ...base, id: `closed-${++seq}` },
       { ...base, id: `closed-${++seq}`, byte: 1024 },
       { ...base, id: `closed-${++seq}`, __proto__x: 1 },
+      // Its two free-text fields take no control or text-direction characters (core/text.ts).
+      { ...base, id: `closed-${++seq}\u001b[2J` },
+      { ...base, id: `closed-${++seq}`, counterpart: '+8613\u202e0000' },
     ]);
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({
@@ -259,6 +262,8 @@ describeEachDialect('usage records: plausibility bounds and review of large char
       rejected: [
         { index: 1, code: 'INVALID_RECORD', field: 'byte' },
         { index: 2, code: 'INVALID_RECORD', field: '__proto__x' },
+        { index: 3, code: 'INVALID_RECORD', field: 'id' },
+        { index: 4, code: 'INVALID_RECORD', field: 'counterpart' },
       ],
     });
 

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { FastifySchemaCompiler } from 'fastify';
+import { hasUnsafeText } from '../core/text.js';
 
 /**
  * Query strings, params and headers arrive as text, so their validator coerces ("10" → 10).
@@ -42,6 +43,12 @@ export const MAX_BODY_DEPTH = 32;
  * body refuses keys its schema does not name.
  */
 const TOLERANT_PREFIXES = ['/gsma/', '/emulator/'];
+/**
+ * Bodies from machines, checked for NUL only, not for UNSAFE_TEXT: peers' ES2+ bodies, and the usage
+ * feed (up to 10,000 records a batch, whose two free-text fields the ingest checks itself, which is
+ * cheaper than walking every code, number and time of every record).
+ */
+const MACHINE_PREFIXES = [...TOLERANT_PREFIXES, '/api/v1/usage/records'];
 
 /**
  * Each validator is compiled when its route is first called, not at start-up (together with the
@@ -52,12 +59,13 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   let compiled: ReturnType<Ajv['compile']> | undefined;
   const body = httpPart === 'body';
   const tolerant = TOLERANT_PREFIXES.some((prefix) => url.startsWith(prefix));
+  const machine = MACHINE_PREFIXES.some((prefix) => url.startsWith(prefix));
   return (data: unknown) => {
     compiled ??= body
       ? strict.compile(tolerant ? (schema as object) : closed(schema))
       : coercing.compile(schema as object);
     const validate = compiled;
-    const issue = unsafeAt(data, body && !tolerant);
+    const issue = unsafeAt(data, body && !machine);
     if (issue !== null) {
       return { error: Object.assign(new SchemaValidationError([issue]), { validation: [] }) };
     }
@@ -115,22 +123,11 @@ function isSchema(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/**
- * Characters no text of ours has a use for, which only hide or disguise what is shown: C0 controls
- * other than tab, line feed and carriage return, DEL and the C1 controls (terminal escapes among
- * them), the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069, which
- * make text read differently from what it holds), and halves of surrogate pairs without the other.
- * NUL is told apart (its own message, and PostgreSQL cannot store it at all).
- */
-const UNSAFE_TEXT =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 type Problem = 'depth' | 'nul' | 'unsafe';
 
 function stringProblem(value: string, text: boolean): Problem | null {
   if (value.includes('\u0000')) return 'nul';
-  return text && UNSAFE_TEXT.test(value) ? 'unsafe' : null;
+  return text && hasUnsafeText(value) ? 'unsafe' : null;
 }
 
 /**
@@ -170,7 +167,8 @@ function firstProblem(data: unknown, text: boolean): Problem | null {
 
 /**
  * The issue with a body that no schema should ever see (too deep, a NUL character, or with `text` a
- * control or text-direction character), or null. Peers' bodies (ES2+) are checked for the first two only.
+ * control or text-direction character: see core/text.ts), or null. Machines' bodies are checked for
+ * the first two only.
  */
 export function unsafeAt(data: unknown, text = false): FieldIssue | null {
   const problem = firstProblem(data, text);

@@ -1,3 +1,4 @@
+import { hasUnsafeText } from '../../core/text.js';
 import type { UsageType } from '../../db/schema.js';
 import { normalizeIccid } from '../../telecom/iccid.js';
 import { countryCode } from '../catalog/countries.js';
@@ -97,7 +98,7 @@ export function validate(raw: unknown, memo: BatchMemo, bounds: Bounds): ValidRe
   // Closed like every other object the API takes: a misspelt field ("byte") is an error, not ignored.
   for (const field in r)
     if (!RECORD_FIELDS.has(field)) return { code: 'INVALID_RECORD', field: field.slice(0, 64) };
-  if (typeof r.id !== 'string' || r.id === '' || r.id.length > 128)
+  if (typeof r.id !== 'string' || r.id === '' || r.id.length > 128 || hasUnsafeText(r.id))
     return { code: 'INVALID_RECORD', field: 'id' };
   const iccid = typeof r.iccid === 'string' ? memoized(memo.iccids, r.iccid, normalizeIccid) : null;
   if (!iccid) return { code: 'INVALID_RECORD', field: 'iccid' };
@@ -120,7 +121,10 @@ export function validate(raw: unknown, memo: BatchMemo, bounds: Bounds): ValidRe
     return { code: 'ENDS_IN_FUTURE', field: 'durationSeconds' };
   if (r.direction !== undefined && r.direction !== 'in' && r.direction !== 'out')
     return { code: 'INVALID_RECORD', field: 'direction' };
-  if (r.counterpart !== undefined && (typeof r.counterpart !== 'string' || r.counterpart.length > 32)) {
+  if (
+    r.counterpart !== undefined &&
+    (typeof r.counterpart !== 'string' || r.counterpart.length > 32 || hasUnsafeText(r.counterpart))
+  ) {
     return { code: 'INVALID_RECORD', field: 'counterpart' };
   }
   const country = memoized(memo.countries, String(r.country ?? ''), countryOrNull);
