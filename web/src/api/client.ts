@@ -8,7 +8,7 @@ export interface ApiError {
   details: Record<string, unknown>;
 }
 
-function cookie(name: string): string | null {
+export function cookie(name: string): string | null {
   const match = document.cookie.split('; ').find((c) => c.startsWith(`${name}=`));
   return match ? decodeURIComponent(match.slice(name.length + 1)) : null;
 }

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, unwrap } from './client.js';
+import { api, cookie, unwrap } from './client.js';
 import { keys } from './keys.js';
 import { useApiMutation } from './mutation.js';
 
@@ -9,6 +9,9 @@ export function useMe() {
     queryKey: keys.me,
     retry: false,
     queryFn: async () => {
+      // A session always comes with its readable CSRF cookie: without one nobody is signed in, and asking
+      // would only log a 401 in every visitor's console.
+      if (!cookie('esimdesk_csrf')) return null;
       const { data, response } = await api.GET('/api/v1/me');
       if (response.status === 401) return null;
       if (!data) throw new Error('could not load the account');
