@@ -92,7 +92,7 @@ describeBrowser('words people understand, in zh-CN (Chromium)', () => {
     await customer.waitFor();
     const text = await customer.textContent();
     expect(text).toContain('使用中');
-    expect(text).toMatch(/设备 ·\w{4}/);
+    expect(text).toMatch(/设备 · \w{4}/);
     expect(text).toContain('邮件');
     expect(text).toContain('补偿入账');
     expect(text).toContain('admin.zh@operator.example.com');
@@ -123,7 +123,7 @@ describeBrowser('words people understand, in zh-CN (Chromium)', () => {
     await statement.getByText('日本 5GB · 7天').waitFor();
     await shot(page, 'wallet-statement-zh-CN');
     await page.goto(`${t.url}/devices`);
-    expect(await page.getByTestId('device-name').first().textContent()).toMatch(/^设备 ·\w{4}$/);
+    expect(await page.getByTestId('device-name').first().textContent()).toMatch(/^设备 · \w{4}$/);
     await context.close();
   }, 180_000);
 });
