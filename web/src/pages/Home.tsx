@@ -26,6 +26,7 @@ import {
   useLines,
   useTickets,
 } from '../api/subscriber.js';
+import { ClosingNotice, isClosing } from '../components/ClosingNotice.js';
 import { formatMoney, type Money } from '../format.js';
 
 const FEATURES = [
@@ -157,8 +158,10 @@ function SubscriberHome({ me }: { me: Me }) {
   const balance = useBalance(open);
   const lines = useLines(open);
   const tickets = useTickets(open);
-  const cancellation = useCancellation(true);
-  const loaded = lines.data && tickets.data && cancellation.isFetched;
+  // A request to close exists only while the account is closing (or closed): no need to ask otherwise.
+  const closing = isClosing(me);
+  const cancellation = useCancellation(closing);
+  const loaded = lines.data && tickets.data && (!closing || cancellation.isFetched);
   const step = loaded
     ? nextStep({
         cancellationStatus: cancellation.data?.status ?? null,
@@ -187,6 +190,7 @@ function SubscriberHome({ me }: { me: Me }) {
           </Stack>
         </Alert>
       )}
+      {closing && <ClosingNotice />}
       {step && step.kind !== 'buyPlan' && (
         <Card withBorder radius="md" padding="lg" bg="blue.0" data-testid="next-step" data-kind={step.kind}>
           <Text size="xs" fw={700} tt="uppercase" c="blue.9">
@@ -221,16 +225,18 @@ function SubscriberHome({ me }: { me: Me }) {
               )}
               {open && (
                 <Group gap="xs" mt="xs">
-                  <Button size="compact-sm" variant="light" component={Link} to="/wallet">
-                    {t('homeMe.topUp')}
-                  </Button>
+                  {!closing && (
+                    <Button size="compact-sm" variant="light" component={Link} to="/wallet">
+                      {t('homeMe.topUp')}
+                    </Button>
+                  )}
                   <Button size="compact-sm" variant="subtle" component={Link} to="/wallet">
                     {t('homeMe.statement')}
                   </Button>
                 </Group>
               )}
             </Card>
-            {open && (
+            {open && !closing && (
               <Card withBorder radius="md" padding="lg">
                 <Text size="sm" c="dimmed">
                   {t('homeMe.travelling')}

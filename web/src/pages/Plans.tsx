@@ -1,14 +1,28 @@
-import { Alert, Badge, Button, Card, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Group,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.js';
 import { keys } from '../api/keys.js';
 import { isStaff, useMe } from '../api/session.js';
 import { Checkout } from '../components/Checkout.js';
+import { ClosingNotice, isClosing } from '../components/ClosingNotice.js';
 import { formatMoney, type Money } from '../format.js';
+import { planMatches, shownCountryName } from '../plan-search.js';
 
 export function dataLabel(mb: number, t: TFunction) {
   return mb >= 1024 ? t('plans.gb', { n: Math.round((mb / 1024) * 10) / 10 }) : t('plans.mb', { n: mb });
@@ -27,7 +41,58 @@ export function usePlans() {
 }
 
 /** What a plan gives, as the rows of the checkout sheet. */
-function planFacts(p: Plan, t: TFunction) {
+/** The plan's countries by name, in the page's language. */
+function countryNames(p: Plan, language: string): string[] {
+  return p.countryNames.map((name, i) => shownCountryName(p.countries[i] ?? '', name, language));
+}
+
+/** A plan's countries: two lines at first, and "Show all N countries" when they do not fit in two. */
+function Countries({ plan }: { plan: Plan }) {
+  const { t, i18n } = useTranslation();
+  const [all, setAll] = useState(false);
+  const [clamped, setClamped] = useState(false);
+  const ref = useRef<HTMLParagraphElement>(null);
+  const names = countryNames(plan, i18n.language);
+  // Whether two lines cut the list, measured again whenever the card changes width.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || all) return;
+    const measure = () => setClamped(el.scrollHeight > el.clientHeight + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [all]);
+  return (
+    <>
+      <Text
+        ref={ref}
+        size="sm"
+        c="dimmed"
+        mt="sm"
+        lineClamp={all ? undefined : 2}
+        data-testid="plan-countries"
+      >
+        {names.join(' · ')}
+      </Text>
+      {(clamped || all) && (
+        <Anchor
+          component="button"
+          type="button"
+          size="sm"
+          ta="left"
+          onClick={() => setAll((v) => !v)}
+          aria-expanded={all}
+          data-testid="plan-countries-toggle"
+        >
+          {all ? t('plans.showLess') : t('plans.showAll', { count: names.length })}
+        </Anchor>
+      )}
+    </>
+  );
+}
+
+function planFacts(p: Plan, t: TFunction, language: string) {
   const allowances = [
     dataLabel(p.dataMb, t),
     p.voiceMinutes > 0 ? t('plans.minutes', { n: p.voiceMinutes }) : null,
@@ -36,7 +101,7 @@ function planFacts(p: Plan, t: TFunction) {
   return [
     { label: t('checkout.allowance'), value: allowances.join(' · ') },
     { label: t('checkout.validity'), value: t('checkout.validityValue', { n: p.validityDays }) },
-    { label: t('checkout.countries'), value: p.countryNames.join(', ') },
+    { label: t('checkout.countries'), value: countryNames(p, language).join(', ') },
     { label: t('checkout.networks'), value: t('checkout.networksValue') },
   ];
 }
@@ -64,15 +129,7 @@ export function Plans() {
       { replace: true },
     );
   const shown = useMemo(() => {
-    const q = search.trim().toLowerCase();
-    const items = plans.data?.items ?? [];
-    if (!q) return items;
-    return items.filter(
-      (p) =>
-        p.name.toLowerCase().includes(q) ||
-        p.countries.some((c) => c.toLowerCase() === q) ||
-        p.countryNames.some((n) => n.toLowerCase().includes(q)),
-    );
+    return (plans.data?.items ?? []).filter((p) => planMatches(p, search));
   }, [plans.data, search]);
 
   return (
@@ -86,7 +143,8 @@ export function Plans() {
         data-testid="plan-search"
         maw={420}
       />
-      {me.data && !canBuy && !isStaff(me.data.role) && (
+      {isClosing(me.data) && <ClosingNotice />}
+      {me.data && !canBuy && !isStaff(me.data.role) && !isClosing(me.data) && (
         <Alert color="gray" data-testid="cannot-buy">
           {t('plans.cannotBuy')}
         </Alert>
@@ -114,9 +172,7 @@ export function Plans() {
               {p.sms > 0 && <Badge variant="outline">{t('plans.sms', { n: p.sms })}</Badge>}
               <Badge variant="outline">{t('plans.days', { n: p.validityDays })}</Badge>
             </Group>
-            <Text size="sm" c="dimmed" mt="sm" lineClamp={2}>
-              {p.countryNames.join(' · ')}
-            </Text>
+            <Countries plan={p} />
             {canBuy && (
               <Button mt="md" fullWidth onClick={() => choose(p.id)} data-testid="buy-plan">
                 {t('plans.buy')}
@@ -141,7 +197,7 @@ export function Plans() {
         opened={!!chosen}
         onClose={() => choose(null)}
         title={chosen?.name ?? ''}
-        facts={chosen ? planFacts(chosen, t) : []}
+        facts={chosen ? planFacts(chosen, t, i18n.language) : []}
         price={(chosen?.price as Money | undefined) ?? null}
         resumable={chosen ? { kind: 'plan', planId: chosen.id } : undefined}
         purchase={(key) =>

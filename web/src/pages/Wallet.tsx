@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { useBalance } from '../api/subscriber.js';
 import { BackToChecklist } from '../components/BackToChecklist.js';
+import { ClosingNotice, useClosing } from '../components/ClosingNotice.js';
 import { ResumePurchase } from '../components/ResumePurchase.js';
 import { formatMoney } from '../format.js';
 import { Refund } from './wallet/Refund.js';
@@ -18,12 +19,15 @@ export function Wallet() {
   const [params] = useSearchParams();
   const balance = useBalance();
   const currency = balance.data?.currency ?? 'CNY';
+  // An open closure request: the server refuses every money action, so none is offered.
+  const closing = useClosing();
   return (
     <Stack gap="lg" py="md">
       <BackToChecklist />
       <Title order={2}>{t('wallet.title')}</Title>
       {/* Back from the provider's page after "Top up and buy": the purchase finishes here. */}
       {params.get('topup') && <ResumePurchase topupId={params.get('topup')!} />}
+      {closing && <ClosingNotice />}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder radius="md" padding="lg">
           <Text size="sm" c="dimmed">
@@ -36,30 +40,37 @@ export function Wallet() {
             {t('wallet.balanceHint')}
           </Text>
         </Card>
-        <Card withBorder radius="md" padding="lg">
-          <Tabs defaultValue={TABS.find((v) => v === params.get('tab')) ?? 'topup'} keepMounted={false}>
-            <Tabs.List grow mb="md">
-              <Tabs.Tab value="topup" data-testid="tab-topup">
-                {t('wallet.topup')}
-              </Tabs.Tab>
-              <Tabs.Tab value="transfer" data-testid="tab-transfer">
-                {t('wallet.transfer')}
-              </Tabs.Tab>
-              <Tabs.Tab value="refund" data-testid="tab-refund">
-                {t('wallet.refund')}
-              </Tabs.Tab>
-            </Tabs.List>
-            <Tabs.Panel value="topup">
-              <TopUp currency={currency} />
-            </Tabs.Panel>
-            <Tabs.Panel value="transfer">
-              <Transfer currency={currency} />
-            </Tabs.Panel>
-            <Tabs.Panel value="refund">
-              <Refund currency={currency} />
-            </Tabs.Panel>
-          </Tabs>
-        </Card>
+        {!closing && (
+          <Card withBorder radius="md" padding="lg">
+            <Tabs
+              defaultValue={TABS.find((v) => v === params.get('tab')) ?? 'topup'}
+              keepMounted={false}
+              // Three tabs side by side on a 320 px phone: less padding than Mantine's default.
+              styles={{ tab: { paddingInline: 'var(--mantine-spacing-xs)' } }}
+            >
+              <Tabs.List grow mb="md" style={{ flexWrap: 'nowrap' }}>
+                <Tabs.Tab value="topup" data-testid="tab-topup">
+                  {t('wallet.topup')}
+                </Tabs.Tab>
+                <Tabs.Tab value="transfer" data-testid="tab-transfer">
+                  {t('wallet.transfer')}
+                </Tabs.Tab>
+                <Tabs.Tab value="refund" data-testid="tab-refund">
+                  {t('wallet.refund')}
+                </Tabs.Tab>
+              </Tabs.List>
+              <Tabs.Panel value="topup">
+                <TopUp currency={currency} />
+              </Tabs.Panel>
+              <Tabs.Panel value="transfer">
+                <Transfer currency={currency} />
+              </Tabs.Panel>
+              <Tabs.Panel value="refund">
+                <Refund currency={currency} />
+              </Tabs.Panel>
+            </Tabs>
+          </Card>
+        )}
       </SimpleGrid>
       <Statement />
     </Stack>

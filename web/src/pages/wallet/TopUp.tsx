@@ -75,7 +75,16 @@ export function TopUp({ currency }: { currency: string }) {
       <Stack gap="sm">
         {returnedFrom && <TopUpReturn id={returnedFrom} />}
         {meta.data?.demoParts.includes('test-payments') && (
-          <Badge color="orange" variant="light" data-testid="test-mode">
+          <Badge
+            color="orange"
+            variant="light"
+            // The whole notice on a 320 px phone: it wraps instead of being cut.
+            styles={{
+              root: { height: 'auto', maxWidth: '100%', paddingBlock: 2 },
+              label: { whiteSpace: 'normal', overflow: 'visible', textAlign: 'center' },
+            }}
+            data-testid="test-mode"
+          >
             {t('wallet.testMode')}
           </Badge>
         )}
