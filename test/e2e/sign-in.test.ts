@@ -32,13 +32,13 @@ describeBrowser('sign-in in Chromium', () => {
       locale: 'en-US',
       to: 'e2e.en@example.com',
       viewport: VIEWPORTS.desktop,
-      texts: { welcome: 'Welcome back', active: 'Active', send: 'Send code' },
+      texts: { welcome: 'My account', active: 'Active', send: 'Send code' },
     },
     {
       locale: 'zh-CN',
       to: '+8613900139000',
       viewport: VIEWPORTS.phone,
-      texts: { welcome: '欢迎回来', active: '正常', send: '发送验证码' },
+      texts: { welcome: '我的账户', active: '正常', send: '发送验证码' },
     },
   ]) {
     it(`signs a subscriber in with the code from the dev mailbox and out again (${locale})`, async () => {

@@ -3,13 +3,13 @@ import { IconDeviceSim, IconHelpCircle, IconUser, IconWallet, IconWorld } from '
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
 
-/** The five places a traveller goes on a phone, always one thumb away. */
+/** The five places a traveller goes on a phone, always one thumb away; usage is reached from the account. */
 export const TABS = [
   { key: 'plans', to: '/plans', icon: IconWorld, match: ['/plans'] },
-  { key: 'lines', to: '/lines', icon: IconDeviceSim, match: ['/lines', '/devices', '/usage'] },
+  { key: 'lines', to: '/lines', icon: IconDeviceSim, match: ['/lines', '/devices'] },
   { key: 'wallet', to: '/wallet', icon: IconWallet, match: ['/wallet'] },
   { key: 'help', to: '/help', icon: IconHelpCircle, match: ['/help'] },
-  { key: 'account', to: '/account', icon: IconUser, match: ['/account', '/backup'] },
+  { key: 'account', to: '/account', icon: IconUser, match: ['/account', '/backup', '/usage'] },
 ] as const;
 
 export const TAB_BAR_HEIGHT = 60;

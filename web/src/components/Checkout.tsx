@@ -9,6 +9,9 @@ import { useBalance } from '../api/subscriber.js';
 import { formatMoney, type Money } from '../format.js';
 
 /** Phones get a bottom sheet, wider screens a centred dialog; both trap focus and close on Escape. */
+/** The × keeps the header's own padding from the edge (Mantine pulls it outward) and never shrinks. */
+const CLOSE_STYLE = { marginInlineEnd: 0, marginInlineStart: 'var(--mantine-spacing-xs)', flexShrink: 0 };
+
 export function Sheet({
   opened,
   onClose,
@@ -38,12 +41,18 @@ export function Sheet({
       position="bottom"
       size="auto"
       radius="lg"
-      styles={{ content: { maxHeight: '92dvh' }, title: { fontWeight: 700 } }}
+      styles={{ content: { maxHeight: '92dvh' }, title: { fontWeight: 700 }, close: CLOSE_STYLE }}
     >
       {children}
     </Drawer>
   ) : (
-    <Modal {...common} centered radius="lg" size="md" styles={{ title: { fontWeight: 700 } }}>
+    <Modal
+      {...common}
+      centered
+      radius="lg"
+      size="md"
+      styles={{ title: { fontWeight: 700 }, close: CLOSE_STYLE }}
+    >
       {children}
     </Modal>
   );

@@ -70,7 +70,14 @@ export function InstallGuide({ esimId, code }: { esimId: string; code: string })
         {t('install.before')}
       </Alert>
       {link && (
-        <Button component="a" href={link} size="lg" fullWidth data-testid="one-tap-install">
+        <Button
+          component="a"
+          href={link}
+          size="lg"
+          fullWidth
+          styles={wrappingButton}
+          data-testid="one-tap-install"
+        >
           {platform === 'ios' ? t('install.oneTapIos') : t('install.oneTapAndroid')}
         </Button>
       )}
@@ -112,9 +119,19 @@ export function InstallGuide({ esimId, code }: { esimId: string; code: string })
         )}
       </Group>
       {parts && (
-        <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
-          {t('install.smdp')}: {parts.smdp}
-          {parts.matchingId ? ` · ${t('install.matchingId')}: ${parts.matchingId}` : ''}
+        // Labels stay whole words; only the long values may break, and only where they must.
+        <Text size="xs" c="dimmed" data-testid="install-parts">
+          <span style={{ whiteSpace: 'nowrap' }}>{t('install.smdp')}:</span>{' '}
+          <span style={{ overflowWrap: 'anywhere' }}>{parts.smdp}</span>
+          {parts.matchingId && (
+            <>
+              {' · '}
+              <span style={{ whiteSpace: 'nowrap' }}>{t('install.matchingId')}:</span>{' '}
+              <span style={{ overflowWrap: 'anywhere' }} data-testid="matching-id">
+                {parts.matchingId}
+              </span>
+            </>
+          )}
         </Text>
       )}
       <Tabs defaultValue={platform === 'android' ? 'android' : 'ios'}>
@@ -124,14 +141,21 @@ export function InstallGuide({ esimId, code }: { esimId: string; code: string })
         </Tabs.List>
         <Tabs.Panel value="ios" pt="xs">
           <List size="sm" type="ordered" spacing={4} data-testid="steps-ios">
-            {['ios1', 'ios2', 'ios3', 'ios4', 'ios5'].map((k) => (
+            {/* "or tap the install button above" only where that button is shown, on the phone it is for. */}
+            {[link && platform === 'ios' ? 'ios1Tap' : 'ios1', 'ios2', 'ios3', 'ios4', 'ios5'].map((k) => (
               <List.Item key={k}>{t(`install.${k}`)}</List.Item>
             ))}
           </List>
         </Tabs.Panel>
         <Tabs.Panel value="android" pt="xs">
           <List size="sm" type="ordered" spacing={4} data-testid="steps-android">
-            {['android1', 'android2', 'android3', 'android4', 'android5'].map((k) => (
+            {[
+              link && platform === 'android' ? 'android1Tap' : 'android1',
+              'android2',
+              'android3',
+              'android4',
+              'android5',
+            ].map((k) => (
               <List.Item key={k}>{t(`install.${k}`)}</List.Item>
             ))}
           </List>

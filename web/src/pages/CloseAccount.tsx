@@ -1,8 +1,8 @@
-import { Stack, Text, Title } from '@mantine/core';
+import { Anchor, Breadcrumbs, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useLocation, useSearchParams } from 'react-router';
+import { Link, useLocation, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.js';
 import { keys } from '../api/keys.js';
 import { formErrorsOf, useApiMutation } from '../api/mutation.js';
@@ -14,7 +14,7 @@ import { FinalConfirmation } from './close-account/FinalConfirmation.js';
 import { ForfeitReceipt, ForfeitStep, type Receipt } from './close-account/Forfeit.js';
 import { OPEN, RequestStatus } from './close-account/RequestStatus.js';
 
-/** 设置 → 账户管理 → 注销账户 (R8): preflight checklist, reason, a plain final confirmation, then the request. */
+/** 我的账户 → 注销账户 (R8): preflight checklist, reason, a plain final confirmation, then the request. */
 export function CloseAccount() {
   const [params] = useSearchParams();
   if (params.get('step') === 'forfeit') return <ForfeitStep />;
@@ -50,9 +50,20 @@ function Apply() {
   const blockers = eligibility.data?.blockers ?? [];
   return (
     <Stack gap="lg" py="md">
-      <Text size="sm" c="dimmed">
-        {t('close.breadcrumb')}
-      </Text>
+      {/* Named as the navigation names it, and the account page one click back. */}
+      <Breadcrumbs
+        component="nav"
+        aria-label={t('close.breadcrumbLabel')}
+        separator="→"
+        data-testid="close-breadcrumb"
+      >
+        <Anchor component={Link} to="/account" size="sm">
+          {t('nav.account')}
+        </Anchor>
+        <Text size="sm" c="dimmed" aria-current="page">
+          {t('nav.close')}
+        </Text>
+      </Breadcrumbs>
       <Title order={2}>{t('close.title')}</Title>
       {receipt && <ForfeitReceipt receipt={receipt} />}
       {request && <RequestStatus request={request} />}

@@ -13,11 +13,13 @@ import {
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.js';
 import { keys } from '../api/keys.js';
 import { useApiMutation } from '../api/mutation.js';
+import { type Me, useMe } from '../api/session.js';
 import {
   type ReplyValues,
   TicketReply,
@@ -157,8 +159,15 @@ function NewTicket({ onDone }: { onDone: (id: string) => void }) {
   );
 }
 
+/** "We tell you by …": only the channels this subscriber has (an account with neither is told nothing). */
+function helpIntro(me: Me | null | undefined, t: TFunction): string {
+  const channel = me?.email && me?.phone ? 'both' : me?.email ? 'email' : me?.phone ? 'sms' : null;
+  return channel ? t('help.introNotify', { channels: t(`help.channels.${channel}`) }) : t('help.intro');
+}
+
 export function Help() {
   const { t, i18n } = useTranslation();
+  const me = useMe().data;
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   const tickets = useQuery({
@@ -176,8 +185,8 @@ export function Help() {
           </Button>
         )}
       </Group>
-      <Text c="dimmed" size="sm">
-        {t('help.intro')}
+      <Text c="dimmed" size="sm" data-testid="help-intro">
+        {helpIntro(me, t)}
       </Text>
       {composing && <NewTicket onDone={(id) => navigate(`/help/${id}`)} />}
       <Card withBorder radius="md" padding="lg">

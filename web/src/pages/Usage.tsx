@@ -100,12 +100,23 @@ export function Usage() {
       : kind === 'voice'
         ? t('plans.minutes', { n })
         : t('plans.sms', { n });
+  const duration = (seconds: number) =>
+    seconds >= 60
+      ? t('usage.duration', { min: Math.floor(seconds / 60), s: seconds % 60 })
+      : t('usage.durationSeconds', { s: seconds });
   const amount = (r: (typeof items)[number]) =>
     kind === 'data'
       ? `${((r.bytes ?? 0) / 1024 ** 2).toFixed(1)} MB`
       : kind === 'voice'
-        ? `${r.durationSeconds} s`
-        : '1';
+        ? duration(r.durationSeconds ?? 0)
+        : t('plans.sms', { n: 1 });
+  // A phone's record in one line: "3 min 5 s · to +86…", "1 SMS · to +86…".
+  const recordLine = (r: (typeof items)[number]) => {
+    const number = r.counterpart ?? '—';
+    const out = r.direction !== 'in';
+    if (kind === 'sms') return t(out ? 'usage.smsTo' : 'usage.smsFrom', { number });
+    return t(out ? 'usage.callTo' : 'usage.callFrom', { duration: amount(r), number });
+  };
 
   return (
     <Stack gap="lg" py="md">
@@ -143,6 +154,11 @@ export function Usage() {
           ))}
         </SimpleGrid>
       )}
+      {months.length > 0 && kind === 'voice' && (
+        <Text size="xs" c="dimmed" data-testid="usage-rounding">
+          {t('usage.roundingHint')}
+        </Text>
+      )}
       {items.length > 0 && phone && (
         <Stack gap="xs" data-testid="usage-table">
           {items.map((r) => (
@@ -150,8 +166,7 @@ export function Usage() {
               <Group justify="space-between" wrap="nowrap" align="flex-start">
                 <div style={{ minWidth: 0 }}>
                   <Text size="sm" fw={600}>
-                    {amount(r)}
-                    {kind !== 'data' && ` · ${r.direction === 'in' ? '←' : '→'} ${r.counterpart ?? '—'}`}
+                    {kind === 'data' ? amount(r) : recordLine(r)}
                   </Text>
                   <Text size="xs" c="dimmed">
                     {formatDateTime(r.startedAt, i18n.language)} · {countryName(r.country, i18n.language)}
