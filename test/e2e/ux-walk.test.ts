@@ -2,6 +2,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.js';
 import { describeBrowser, shot, signInContext, startBrowserSuite, VIEWPORTS } from '../helpers/browser.js';
+import { activeLine } from '../helpers/lines.js';
 import { api, newKey, type Session, signIn, topUp } from '../helpers/session.js';
 import { violations } from './a11y-audit.js';
 
@@ -228,4 +229,112 @@ describeBrowser('the subscriber app after the UX walk', () => {
       await context.close();
     }, 60_000);
   }
+  it('usage says durations and messages in words, the account pages name themselves as the nav does (zh-CN, en)', async () => {
+    const email = 'usage-words@example.com';
+    const active = await activeLine(t, email, { topUp: 20_000 });
+    const { key } = await t.ctx.usage.addServiceKey('mediation-ux');
+    const startedAt = new Date().toISOString();
+    await api(t, 'POST', '/api/v1/usage/records', {
+      body: {
+        records: [
+          {
+            id: 'ux-v1',
+            iccid: active.iccid,
+            type: 'voice',
+            durationSeconds: 185,
+            direction: 'out',
+            counterpart: '+81312345678',
+            country: 'JP',
+            startedAt,
+          },
+          {
+            id: 'ux-s1',
+            iccid: active.iccid,
+            type: 'sms',
+            direction: 'out',
+            counterpart: '+81312345679',
+            country: 'JP',
+            startedAt,
+          },
+        ],
+      },
+      headers: { authorization: `Bearer ${key}` },
+    });
+    for (const { locale, texts } of [
+      {
+        locale: 'zh-CN',
+        texts: {
+          call: '3分5秒 · 拨出至',
+          sms: '1 条短信 · 发往',
+          account: '我的账户',
+          backToAccount: '我的账户',
+        },
+      },
+      {
+        locale: 'en',
+        texts: {
+          call: '3 min 5 s · to',
+          sms: '1 SMS · to',
+          account: 'My account',
+          backToAccount: 'My account',
+        },
+      },
+    ] as const) {
+      await t.ctx.database.db.updateTable('accounts').set({ locale }).where('email', '=', email).execute();
+      // One sign-in per language (codes are rate-limited), the window resized for each width.
+      const context = await browser.newContext({ locale, viewport: NARROW });
+      await signInContext(context, t, email, locale);
+      const page = await context.newPage();
+      for (const viewport of [NARROW, VIEWPORTS.phone, VIEWPORTS.desktop]) {
+        await page.setViewportSize(viewport);
+        const size = viewport.width;
+        await page.goto(`${t.url}/usage`);
+        await page
+          .getByTestId('usage-kind')
+          .getByText(locale === 'en' ? 'Calls' : '通话')
+          .click();
+        await expect
+          .poll(() => page.getByTestId('usage-record').first().textContent())
+          .toContain(viewport === VIEWPORTS.desktop ? texts.call.split(' · ')[0] : texts.call);
+        expect(await page.getByTestId('usage-rounding').count()).toBe(1);
+        if (viewport !== VIEWPORTS.desktop) {
+          // Usage is reached from the account: its tab is the one lit, not My lines.
+          expect(await page.getByTestId('tabbar-account').getAttribute('aria-current')).toBe('page');
+          expect(await page.getByTestId('tabbar-lines').getAttribute('aria-current')).toBeNull();
+        }
+        await shot(page, `ux-usage-calls-${size}-${locale}`);
+        await page
+          .getByTestId('usage-kind')
+          .getByText(locale === 'en' ? 'SMS' : '短信')
+          .click();
+        await expect
+          .poll(() => page.getByTestId('usage-record').first().textContent())
+          .toContain(viewport === VIEWPORTS.desktop ? texts.sms.split(' · ')[0] : texts.sms);
+
+        await page.goto(`${t.url}/account`);
+        expect(await page.getByTestId('account-title').textContent()).toBe(texts.account);
+        await page.goto(`${t.url}/account/close`);
+        const crumb = page.getByTestId('close-breadcrumb');
+        await crumb.waitFor();
+        // A balance and no arrears: the blocker does not speak of arrears of zero.
+        const blocker = page.getByTestId('blocker-BALANCE_NOT_ZERO');
+        await blocker.waitFor();
+        expect(await blocker.textContent()).not.toMatch(/0\.00 owed|欠费 ¥0\.00/);
+        await shot(page, `ux-close-${size}-${locale}`);
+        await crumb.getByRole('link', { name: texts.backToAccount }).click();
+        await page.getByTestId('account-title').waitFor();
+
+        // The buy dialog's × keeps a normal gap from the screen's edge.
+        await page.goto(`${t.url}/plans`);
+        await page.getByTestId('buy-plan').first().click();
+        const close = page.getByRole('button', { name: locale === 'en' ? 'Cancel' : '取消' }).first();
+        await close.waitFor();
+        const box = (await close.boundingBox())!;
+        expect(viewport.width - (box.x + box.width)).toBeGreaterThanOrEqual(10);
+        await shot(page, `ux-buy-${size}-${locale}`);
+        await page.keyboard.press('Escape');
+      }
+      await context.close();
+    }
+  }, 120_000);
 });
