@@ -23,7 +23,11 @@ describeBrowser('closing an account in Chromium (zh-CN)', () => {
     const page = await context.newPage();
     await page.goto(`${t.url}/account`);
     await page.getByTestId('go-close').click();
-    await page.getByText('设置 → 账户管理 → 注销账户').waitFor();
+    // The breadcrumb names the pages as the navigation does, the account page a link back.
+    const crumb = page.getByTestId('close-breadcrumb');
+    await crumb.waitFor();
+    expect(await crumb.getByRole('link').textContent()).toBe('我的账户');
+    expect(await crumb.textContent()).toContain('注销账户');
     await page.getByTestId('blocker-BALANCE_NOT_ZERO').waitFor();
     await page.getByTestId('blocker-DEVICES_BOUND').waitFor();
     expect(await page.getByTestId('close-start').isDisabled()).toBe(true);

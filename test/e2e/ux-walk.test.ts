@@ -268,6 +268,8 @@ describeBrowser('the subscriber app after the UX walk', () => {
           sms: '1 条短信 · 发往',
           account: '我的账户',
           backToAccount: '我的账户',
+          byEmail: '通过邮件通知',
+          sms2: '短信',
         },
       },
       {
@@ -277,6 +279,8 @@ describeBrowser('the subscriber app after the UX walk', () => {
           sms: '1 SMS · to',
           account: 'My account',
           backToAccount: 'My account',
+          byEmail: 'by email',
+          sms2: 'SMS',
         },
       },
     ] as const) {
@@ -313,6 +317,11 @@ describeBrowser('the subscriber app after the UX walk', () => {
 
         await page.goto(`${t.url}/account`);
         expect(await page.getByTestId('account-title').textContent()).toBe(texts.account);
+        // Signed up by email only: help promises an answer by email, not by SMS.
+        await page.goto(`${t.url}/help`);
+        const intro = page.getByTestId('help-intro');
+        await expect.poll(() => intro.textContent()).toContain(texts.byEmail);
+        expect(await intro.textContent()).not.toContain(texts.sms2);
         await page.goto(`${t.url}/account/close`);
         const crumb = page.getByTestId('close-breadcrumb');
         await crumb.waitFor();
