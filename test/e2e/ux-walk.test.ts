@@ -164,6 +164,7 @@ describeBrowser('the subscriber app after the UX walk', () => {
     await deskPage.getByTestId('steps-ios').waitFor();
     expect(await deskPage.getByTestId('one-tap-install').count()).toBe(0);
     expect(await deskPage.getByTestId('steps-ios').textContent()).not.toContain('install button');
+    await shot(deskPage, 'ux-install-1280-en');
     await desk.close();
   }, 90_000);
 
