@@ -28,7 +28,9 @@ describeEachDialect('cancellation preflight', (dialect) => {
       fixAt: '/wallet',
       details: { wallet: { amount: 6100, currency: 'CNY' }, arrears: { amount: 0 } },
     });
-    expect(first.blockers[0].message).toContain('余额必须为零');
+    // Only the amount that is not zero is named (no "欠费 ¥0.00").
+    expect(first.blockers[0].message).toMatch(/^余额必须为零：钱包中还有 ¥61\.00。/);
+    expect(first.blockers[0].message).not.toContain('欠费');
     expect(first.blockers[1].details.devices).toHaveLength(1);
 
     t.ctx.payments.test!.setOutcome('refund', 'pending');

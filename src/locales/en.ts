@@ -96,7 +96,7 @@ export const en = {
   },
   exports: {
     readme:
-      'Your {{brand}} data, exported on {{date}}.\n\nprofile.json  your account: id, email, phone, language, status, dates\nledger.csv    every change to your balance, with the balance after it (amounts in minor units, e.g. cents)\ncalls.csv     calls: time, duration in seconds, number (other party), direction, country, charge\nsms.csv       text messages: time, number, direction, country, charge\ndata.csv      data sessions: time, bytes, country, charge\ndevices.csv   devices your eSIMs were installed on, with EID and dates\nforfeits.csv  receipts of balance you gave up when closing (also in ledger.csv as kind forfeit)\ntickets.json  your support conversations\n\nThe CSV files are UTF-8 with a byte-order mark and open in spreadsheet programs.',
+      'Your {{brand}} data, exported on {{date}}.\n\nprofile.json  your account: id, email, phone, language, status, dates\nledger.csv    every change to your balance, with the balance after it (amounts in minor units, e.g. cents)\ncalls.csv     calls: time, duration in seconds, number (other party), direction, country, charge\nsms.csv       text messages: time, number, direction, country, charge\ndata.csv      data sessions: time, bytes, country, charge\ndevices.csv   devices your eSIMs were installed on, with EID and dates\nforfeits.csv  receipts of balance you gave up when closing (also in ledger.csv as kind forfeit)\ntickets.json  your support conversations\n\nThe CSV files are UTF-8 with a byte-order mark and open in spreadsheet programs. A text that begins with =, +, - or @ (a device name, say) is written with a leading apostrophe, so that a spreadsheet shows it as text and does not run it as a formula.',
   },
   cancellation: {
     blockers: {
@@ -104,6 +104,11 @@ export const en = {
       DEVICES_BOUND: '{{count}} device(s) still have your eSIM bound. Unbind each one under Devices.',
       PAYMENT_IN_FLIGHT: 'A payment or refund is still being processed. Wait until it completes.',
       REQUEST_OPEN: 'A request to close this account is already open. Follow it or withdraw it first.',
+    },
+    /** BALANCE_NOT_ZERO when only one of the two amounts is not zero. */
+    balanceOnly: {
+      wallet: 'Your balance must be exactly zero: {{wallet}} is left in the wallet.',
+      arrears: 'Your balance must be exactly zero: you owe {{arrears}}.',
     },
     ways: {
       wallet: 'For the wallet: {{ways}}.',

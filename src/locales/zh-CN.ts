@@ -91,7 +91,7 @@ export const zhCN: ServerMessages = {
   },
   exports: {
     readme:
-      '您在{{brand}}的数据，导出于 {{date}}。\n\nprofile.json  账户资料：编号、邮箱、手机、语言、状态、日期\nledger.csv    余额的每一笔变动及变动后余额（金额以最小货币单位计，如分）\ncalls.csv     通话记录：时间、时长（秒）、对方号码、方向、国家或地区、费用\nsms.csv       短信记录：时间、号码、方向、国家或地区、费用\ndata.csv      流量记录：时间、字节数、国家或地区、费用\ndevices.csv   安装过您 eSIM 的设备，含 EID 和日期\nforfeits.csv  您放弃余额的凭证（ledger.csv 中类型为 forfeit）\ntickets.json  您的客服工单\n\nCSV 文件为带 BOM 的 UTF-8 编码，可直接用电子表格软件打开。',
+      '您在{{brand}}的数据，导出于 {{date}}。\n\nprofile.json  账户资料：编号、邮箱、手机、语言、状态、日期\nledger.csv    余额的每一笔变动及变动后余额（金额以最小货币单位计，如分）\ncalls.csv     通话记录：时间、时长（秒）、对方号码、方向、国家或地区、费用\nsms.csv       短信记录：时间、号码、方向、国家或地区、费用\ndata.csv      流量记录：时间、字节数、国家或地区、费用\ndevices.csv   安装过您 eSIM 的设备，含 EID 和日期\nforfeits.csv  您放弃余额的凭证（ledger.csv 中类型为 forfeit）\ntickets.json  您的客服工单\n\nCSV 文件为带 BOM 的 UTF-8 编码，可直接用电子表格软件打开。以 =、+、- 或 @ 开头的文字（例如设备名称）前加了一个单引号，电子表格会把它显示为文字，而不会当作公式执行。',
   },
   cancellation: {
     blockers: {
@@ -99,6 +99,10 @@ export const zhCN: ServerMessages = {
       DEVICES_BOUND: '还有 {{count}} 台设备绑定了您的 eSIM，请在“设备管理”中逐一解除绑定。',
       PAYMENT_IN_FLIGHT: '有一笔支付或退款仍在处理中，请等待完成。',
       REQUEST_OPEN: '已有一个注销申请正在处理中，请查看进度或先撤回。',
+    },
+    balanceOnly: {
+      wallet: '余额必须为零：钱包中还有 {{wallet}}。',
+      arrears: '余额必须为零：欠费 {{arrears}}。',
     },
     ways: {
       wallet: '钱包余额可以：{{ways}}。',

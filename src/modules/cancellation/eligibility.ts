@@ -110,10 +110,16 @@ export function createEligibility(deps: {
     }
     const separator = translate(locale, 'cancellation.ways.separator');
     const message = [
-      translate(locale, 'cancellation.blockers.BALANCE_NOT_ZERO', {
-        wallet: money(wallet),
-        arrears: money(arrears),
-      }),
+      // The amounts that are not zero only ("…¥0.00 owed" says nothing).
+      translate(
+        locale,
+        arrears.amount === 0
+          ? 'cancellation.balanceOnly.wallet'
+          : wallet.amount === 0
+            ? 'cancellation.balanceOnly.arrears'
+            : 'cancellation.blockers.BALANCE_NOT_ZERO',
+        { wallet: money(wallet), arrears: money(arrears) },
+      ),
       walletWays.length > 0 &&
         translate(locale, 'cancellation.ways.wallet', { ways: walletWays.join(separator) }),
       arrearsWays.length > 0 &&

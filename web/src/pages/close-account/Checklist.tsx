@@ -17,7 +17,7 @@ type Way = 'refund' | 'transfer' | 'forfeit' | 'topup' | 'waiver';
 
 /** The preflight checklist: what stands in the way of closing, each with its fix and a way to ask support. */
 export function Checklist({ blockers, eligible }: { blockers: Blocker[]; eligible: boolean }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   return (
     <Card withBorder radius="md" padding="lg">
       <Text fw={600} mb="sm">
@@ -31,9 +31,7 @@ export function Checklist({ blockers, eligible }: { blockers: Blocker[]; eligibl
       <Stack gap="sm">
         {blockers.map((b) => (
           <Alert key={b.code} color="red" variant="light" data-testid={`blocker-${b.code}`}>
-            <Text size="sm">
-              {b.code === 'BALANCE_NOT_ZERO' ? balanceMessage(b, t, i18n.language) : b.message}
-            </Text>
+            <Text size="sm">{b.message}</Text>
             <Group gap="xs" mt="xs">
               {b.code === 'BALANCE_NOT_ZERO' ? (
                 <BalanceWays blocker={b} />
@@ -73,26 +71,6 @@ export function Checklist({ blockers, eligible }: { blockers: Blocker[]; eligibl
       </Text>
     </Card>
   );
-}
-
-/**
- * The balance blocker's text without a zero amount: the server's first sentence names both the wallet
- * and the arrears ("…¥77.80 in the wallet, ¥0.00 owed"); when one of them is zero it is said again
- * without it, and the server's sentences on the ways follow unchanged.
- */
-function balanceMessage(blocker: Blocker, t: TFunction, language: string): string {
-  const details = blocker.details ?? {};
-  const wallet = details.wallet as Money | undefined;
-  const arrears = details.arrears as Money | undefined;
-  if (!wallet || !arrears || (wallet.amount !== 0 && arrears.amount !== 0)) return blocker.message;
-  const end = /[。]|\.\s/.exec(blocker.message);
-  if (!end) return blocker.message;
-  const rest = blocker.message.slice(end.index + end[0].length).trim();
-  const first =
-    arrears.amount === 0
-      ? t('close.balanceWallet', { wallet: formatMoney(wallet, language) })
-      : t('close.balanceArrears', { arrears: formatMoney(arrears, language) });
-  return rest ? `${first}${language.startsWith('zh') ? '' : ' '}${rest}` : first;
 }
 
 /** Where each way of bringing a balance to zero is done; every place offers the way back to the checklist. */
