@@ -279,6 +279,8 @@ describeBrowser('the whole journey of SEED.md R1–R12 in Chromium', () => {
       await console.reload();
       await console.getByTestId('review-approve').click();
       await console.getByTestId('review-confirm-yes').click();
+      // Decided once the request leaves the queue; closing the browser before that could cancel the call.
+      await expect.poll(() => console.getByTestId('review-item').count(), { timeout: 15_000 }).toBe(0);
       await shot(console, `journey-review-${lang}`);
       await staff.close();
 
