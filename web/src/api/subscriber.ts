@@ -10,12 +10,16 @@ export function useSubscriber(): Me | null {
   return me.data && me.data.role === 'subscriber' ? me.data : null;
 }
 
-/** The latest cancellation request, or null when there is none (404). */
+/**
+ * The latest cancellation request, or null when there is none (404). Just submitted, it moves to
+ * review once the background checks have run (a moment later): asked again every 2 s until then.
+ */
 export function useCancellation(enabled: boolean) {
   return useQuery({
     queryKey: keys.cancellation.current,
     enabled,
     retry: false,
+    refetchInterval: (query) => (query.state.data?.status === 'submitted' ? 2000 : false),
     queryFn: async () => {
       const { data, response } = await api.GET('/api/v1/me/cancellation');
       return response.status === 404 ? null : (data ?? null);
